@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The whole test suite from a fresh clone: system packages, npm packages, build,
+# generated-code check, type check, lint, then every jest suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+bash scripts/install-system-deps.sh
+
+step "npm packages"
+npm ci --no-audit --no-fund
+
+step "build"
+npm run build
+
+step "generated code is up to date"
+bash scripts/check-generated.sh
+
+step "type check (tests and benchmarks)"
+npx tsc -p tsconfig.test.json
+
+step "lint"
+npm run lint
+
+step "tests"
+npm test -- --ci
