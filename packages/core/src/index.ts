@@ -13,3 +13,24 @@ export {
   type LoggerOptions,
   type ChaosLogContext,
 } from './logging/createLogger.js';
+
+// API model (Chaos Mesh-compatible JSON shapes)
+export * from './api/constants.js';
+export * from './api/phase.js';
+export * from './api/selector.js';
+export * from './api/status.js';
+export type { ChaosObject } from './api/ChaosObject.js';
+
+// Plugin contract and DI
+export * from './di/tokens.js';
+export * from './plugin/selection.js';
+export type * from './plugin/types.js';
+export {
+  definePlugin,
+  resolveKind,
+  isChaosPlugin,
+  type ChaosPlugin,
+  type PluginDefinition,
+  type ControllerDeps,
+  type DaemonPart,
+} from './plugin/definePlugin.js';
