@@ -34,3 +34,26 @@ export {
   type ControllerDeps,
   type DaemonPart,
 } from './plugin/definePlugin.js';
+export { loadPlugins, registerPlugins, type LoadPluginsOptions } from './plugin/loadPlugins.js';
+
+// Durations, validation and CRDs
+export { parseDuration, parseDurationNanos } from './api/duration.js';
+export { StringEnum, DurationString } from './api/schema-helpers.js';
+export type { JsonSchema } from './api/json-schema.js';
+export {
+  createSpecValidator,
+  validateChaosObject,
+  validateChaosUpdate,
+  selectorValueViolations,
+  durationViolations,
+  formatViolations,
+  assertValid,
+  type SpecValidator,
+} from './api/validation.js';
+export {
+  generateCrd,
+  crdToYaml,
+  toKubernetesSchema,
+  type CustomResourceDefinitionObject,
+} from './crd/generateCrd.js';
+export { structuralViolations } from './crd/structural.js';

@@ -2,6 +2,7 @@
 // Chaos Mesh's selector types (api/v1alpha1/selector.go), written once as schemas: each yields
 // its TypeScript type (Static), its CRD openAPIV3Schema and its runtime validation.
 import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from './schema-helpers.js';
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
 
@@ -9,12 +10,9 @@ const StringMap = (description: string) => Type.Record(Type.String(), Type.Strin
 export const LabelSelectorRequirementSchema = Type.Object(
   {
     key: Type.String({ description: 'The label key the requirement applies to.' }),
-    operator: Type.Union(
-      [Type.Literal('In'), Type.Literal('NotIn'), Type.Literal('Exists'), Type.Literal('DoesNotExist')],
-      {
-        description: 'In, NotIn, Exists or DoesNotExist.',
-      },
-    ),
+    operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'], {
+      description: 'In, NotIn, Exists or DoesNotExist.',
+    }),
     values: Type.Optional(
       Type.Array(Type.String(), {
         description: 'Values for In and NotIn (non-empty); must be empty for Exists and DoesNotExist.',
@@ -27,16 +25,11 @@ export const LabelSelectorRequirementSchema = Type.Object(
 export type LabelSelectorRequirement = Static<typeof LabelSelectorRequirementSchema>;
 
 /** The selection modes of Chaos Mesh. */
-export const SelectorModeSchema = Type.Union(
-  [
-    Type.Literal('one'),
-    Type.Literal('all'),
-    Type.Literal('fixed'),
-    Type.Literal('fixed-percent'),
-    Type.Literal('random-max-percent'),
-  ],
-  { description: 'one, all, fixed, fixed-percent or random-max-percent.' },
-);
+export const SELECTOR_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const;
+/** The schema of a selection mode. */
+export const SelectorModeSchema = StringEnum(SELECTOR_MODES, {
+  description: 'one, all, fixed, fixed-percent or random-max-percent.',
+});
 /** How many of the matching targets are picked. */
 export type SelectorMode = Static<typeof SelectorModeSchema>;
 

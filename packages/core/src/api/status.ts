@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Chaos Mesh's status types (api/v1alpha1/common_types.go), JSON-compatible.
 import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from './schema-helpers.js';
 
 /** The four condition types every chaos object carries. */
 export const CONDITION_TYPES = ['Selected', 'AllInjected', 'AllRecovered', 'Paused'] as const;
@@ -56,7 +57,7 @@ export type DesiredPhase = 'Run' | 'Stop';
 
 /** `ExperimentStatus`. */
 export const ExperimentStatusSchema = Type.Object({
-  desiredPhase: Type.Optional(Type.Union([Type.Literal('Run'), Type.Literal('Stop')])),
+  desiredPhase: Type.Optional(StringEnum(['Run', 'Stop'])),
   containerRecords: Type.Optional(Type.Array(ContainerRecordSchema)),
 });
 /** Where the experiment should be and where each record is. */

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small schema builders for what TypeBox expresses in ways a CRD cannot (unions of literals
+// become `anyOf`/`const`, which structural schemas forbid).
+import { type TUnsafe, Type } from '@sinclair/typebox';
+
+/** A string restricted to `values`: `enum` in both the CRD schema and validation. */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: { description?: string; default?: T[number] } = {},
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A Go duration string (`300ms`, `1h30m`), checked with Go's parser and Chaos Mesh's message. */
+export function DurationString(options: { description?: string } = {}) {
+  return Type.String({ goDuration: true, ...options });
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Finds plugin modules by package name or file path, imports them, and registers their
+// controller modules in an inversify container. Core is never edited to add a kind.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Container } from 'inversify';
+import { ChaosplaneError } from '../errors/ChaosplaneError.js';
+import { type ChaosPlugin, isChaosPlugin } from './definePlugin.js';
+
+/** Options of {@link loadPlugins}. */
+export interface LoadPluginsOptions {
+  /** Directory package names are resolved from; defaults to the current directory. */
+  from?: string;
+}
+
+function isPathSpecifier(specifier: string): boolean {
+  return specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
+}
+
+async function importSpecifier(specifier: string, from: string): Promise<unknown> {
+  if (isPathSpecifier(specifier)) {
+    const url = specifier.startsWith('file:') ? specifier : pathToFileURL(path.resolve(from, specifier)).href;
+    return import(url);
+  }
+  let resolved: string;
+  try {
+    resolved = createRequire(path.join(from, 'package.json')).resolve(specifier);
+  } catch (error) {
+    // ESM-only packages without a require/default export condition: let Node's ESM resolver try.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return import(specifier);
+    throw error;
+  }
+  return import(pathToFileURL(resolved).href);
+}
+
+/**
+ * Imports each plugin (a package name resolved from `options.from`, or a file path) and
+ * returns its default export, checked to be a {@link ChaosPlugin}. Two plugins of the same
+ * kind are refused.
+ */
+export async function loadPlugins(
+  specifiers: readonly string[],
+  options: LoadPluginsOptions = {},
+): Promise<ChaosPlugin[]> {
+  const from = options.from ?? process.cwd();
+  const plugins: ChaosPlugin[] = [];
+  const seen = new Map<string, string>();
+  for (const specifier of specifiers) {
+    let module: unknown;
+    try {
+      module = await importSpecifier(specifier, from);
+    } catch (error) {
+      throw new ChaosplaneError('plugin', `cannot load plugin "${specifier}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const candidate = (module as { default?: unknown }).default;
+    if (!isChaosPlugin(candidate)) {
+      throw new ChaosplaneError(
+        'plugin',
+        `plugin "${specifier}" does not export a plugin: its default export must be the result of definePlugin()`,
+      );
+    }
+    const key = `${candidate.kind.kind}.${candidate.kind.group}`;
+    const previous = seen.get(key);
+    if (previous !== undefined) {
+      throw new ChaosplaneError('plugin', `plugins "${previous}" and "${specifier}" both define ${key}`);
+    }
+    seen.set(key, specifier);
+    plugins.push(candidate);
+  }
+  return plugins;
+}
+
+/** Loads every plugin's controller module into `container` (binding its impl into the group). */
+export async function registerPlugins(container: Container, plugins: readonly ChaosPlugin[]): Promise<void> {
+  const modules = plugins.flatMap(plugin => (plugin.controllerModule ? [plugin.controllerModule] : []));
+  await container.load(...modules);
+}
