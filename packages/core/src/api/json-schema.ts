@@ -56,7 +56,7 @@ export function recordsAsAdditionalProperties(schema: JsonSchema): JsonSchema {
     if (!isSchemaMap(pattern)) return;
     const keys = Object.keys(pattern);
     if (keys.length === 1 && (keys[0] === '^(.*)$' || keys[0] === '^.*$')) {
-      node['additionalProperties'] = pattern[keys[0]!];
+      node['additionalProperties'] = pattern[keys[0]];
       delete node['patternProperties'];
     }
   });

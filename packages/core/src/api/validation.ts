@@ -21,7 +21,7 @@ import { ChaosplaneError } from '../errors/ChaosplaneError.js';
 /** Checks one spec against its schema and semantic keywords; returns every violation. */
 export type SpecValidator = (spec: unknown, path?: string) => Violation[];
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
 
 /** Builds the validator of a spec schema. Unknown fields are violations (Kubernetes' strict mode). */
 export function createSpecValidator(specSchema: JsonSchema | object): SpecValidator {
@@ -229,8 +229,7 @@ export function validateChaosObject(kind: ChaosKind, obj: Pick<ChaosObject, 'spe
   if (obj.spec === undefined || obj.spec === null) return [{ field: 'spec', message: 'Required value' }];
   const violations = validate(obj.spec);
   // Kind rules see only a spec that has the right shape.
-  if (violations.length === 0)
-    for (const rule of kind.rules) violations.push(...rule(obj.spec as never, 'spec'));
+  if (violations.length === 0) for (const rule of kind.rules) violations.push(...rule(obj.spec, 'spec'));
   return violations;
 }
 
@@ -258,6 +257,6 @@ export function formatViolations(violations: readonly Violation[]): string {
 /** Throws a ChaosplaneError of kind `invalid` naming the first field when there are violations. */
 export function assertValid(violations: readonly Violation[]): void {
   if (violations.length > 0) {
-    throw new ChaosplaneError('invalid', formatViolations(violations), { field: violations[0]!.field });
+    throw new ChaosplaneError('invalid', formatViolations(violations), { field: violations[0].field });
   }
 }

@@ -77,14 +77,13 @@ export function resolveKind<S extends TSchema>(definition: ChaosKindDefinition<S
     namespaced: definition.namespaced ?? true,
     spec: definition.spec,
     rules: definition.rules ?? [],
-    isOneShot: definition.isOneShot ?? (() => false),
-    duration:
-      definition.duration ??
-      (obj => {
-        const spec = obj.spec as { duration?: unknown } | undefined;
-        return typeof spec?.duration === 'string' ? spec.duration : undefined;
-      }),
-    selectors: definition.selectors,
+    isOneShot: obj => definition.isOneShot?.(obj) ?? false,
+    duration: obj => {
+      if (definition.duration) return definition.duration(obj);
+      const spec = obj.spec as { duration?: unknown } | undefined;
+      return typeof spec?.duration === 'string' ? spec.duration : undefined;
+    },
+    selectors: obj => definition.selectors(obj),
   };
 }
 
@@ -114,7 +113,7 @@ export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>)
                 log,
                 get: token => context.get(token),
               });
-              return { kind, impl } as unknown as ChaosImplRegistration;
+              return { kind, impl };
             })
             .inSingletonScope();
         });

@@ -7,8 +7,11 @@ import type { ContainerRecord } from '../api/status.js';
 import type { Logger } from '../logging/createLogger.js';
 import type { SelectorRef } from './selection.js';
 
-/** A semantic rule beyond the schema: returns every violation of one object. */
-export type SpecRule<Spec> = (spec: Spec, path: string) => Violation[];
+/**
+ * A semantic rule beyond the schema: returns every violation of one spec (`path` is where
+ * the spec sits, `spec`). Declared bivariant so kinds of different specs share one list.
+ */
+export type SpecRule<Spec> = { check(spec: Spec, path: string): Violation[] }['check'];
 
 /** One violation of a spec: where and why. */
 export interface Violation {
@@ -39,21 +42,29 @@ export interface ChaosKindDefinition<S extends TSchema = TSchema> {
   /** Rules the schema cannot express (cross-field checks). */
   rules?: SpecRule<Static<S>>[];
   /** One-shot kinds stay in Run forever: applied once, never recovered by duration or pause. */
-  isOneShot?: (obj: ChaosObject<Static<S>>) => boolean;
+  isOneShot?(obj: ChaosObject<Static<S>>): boolean;
   /** The spec's duration string, if any; defaults to `spec.duration`. */
-  duration?: (obj: ChaosObject<Static<S>>) => string | undefined;
+  duration?(obj: ChaosObject<Static<S>>): string | undefined;
   /** What to select: selector key → selector reference (`'.'` for the spec itself). */
-  selectors: (obj: ChaosObject<Static<S>>) => Record<string, SelectorRef>;
+  selectors(obj: ChaosObject<Static<S>>): Record<string, SelectorRef>;
 }
 
-/** A chaos kind with its defaults filled in. */
-export interface ChaosKind<S extends TSchema = TSchema> extends Required<
-  Omit<ChaosKindDefinition<S>, 'rules' | 'shortNames'>
-> {
-  rules: SpecRule<Static<S>>[];
-  shortNames: string[];
+/** A chaos kind with its defaults filled in (see `resolveKind`). */
+export interface ChaosKind<S extends TSchema = TSchema> {
+  group: string;
+  version: string;
   /** `group/version`. */
   apiVersion: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  spec: S;
+  rules: SpecRule<Static<S>>[];
+  isOneShot(obj: ChaosObject<Static<S>>): boolean;
+  duration(obj: ChaosObject<Static<S>>): string | undefined;
+  selectors(obj: ChaosObject<Static<S>>): Record<string, SelectorRef>;
 }
 
 /** What the engine hands to `apply` and `recover` for one record. */
