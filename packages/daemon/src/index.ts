@@ -1,3 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
-/** @packageDocumentation @chaosplane/daemon */
-export const PACKAGE_NAME = '@chaosplane/daemon';
+/**
+ * @chaosplane/daemon: the per-node chaos daemon. A nice-grpc server (mTLS) with plugin handlers,
+ * container runtime clients, a namespace-entering process manager and an on-node journal.
+ * @packageDocumentation
+ */
+export {
+  parseContainerId,
+  signalNumber,
+  RUNTIME_PREFIXES,
+  type ContainerRuntimeClient,
+  type ParsedContainerId,
+  type RuntimeContainer,
+  type RuntimeName,
+} from './runtime/ContainerRuntime.js';
+export { createContainerdClient, type ContainerdClientOptions } from './runtime/createContainerdClient.js';
+export { createDockerClient, type DockerClientOptions } from './runtime/createDockerClient.js';
+export { createCrioClient, type CrioClientOptions } from './runtime/createCrioClient.js';
+export { createRuntimeResolver, type RuntimeResolver } from './runtime/createRuntimeResolver.js';
+export {
+  createJournal,
+  type Journal,
+  type JournalChaosRef,
+  type JournalEntry,
+  type JournalRecord,
+  type JournalUndo,
+} from './journal/createJournal.js';
+export {
+  NAMESPACE_NAMES,
+  nsenterArgv,
+  validateArgv,
+  validateNamespaces,
+  type NamespaceName,
+} from './process/namespaces.js';
+export { processStartTime, isSameProcess, findProcessesByEnv } from './process/procStat.js';
+export { runCommand, type RunResult, type RunCommandOptions } from './process/runCommand.js';
+export {
+  createProcessManager,
+  PROCESS_UID_ENV,
+  type CommandTarget,
+  type InjectChangeOptions,
+  type JournalRecoveryReport,
+  type ManagedProcess,
+  type ProcessManager,
+  type ProcessManagerOptions,
+  type RunOptions,
+  type StartManagedOptions,
+  type TrackedInfo,
+} from './process/createProcessManager.js';

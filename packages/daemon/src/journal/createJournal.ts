@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+import { ChaosplaneError } from '@chaosplane/core';
+
+import type { NamespaceName } from '../process/namespaces.js';
+
+/** Who an entry was started for: the chaos object the controller named in metadata. */
+export interface JournalChaosRef {
+  namespace: string;
+  name: string;
+}
+
+/** The undo of an injected change: a command run in the target's namespaces. */
+export interface JournalUndo {
+  argv: string[];
+  targetPid?: number;
+  /** Start time of the target, so the undo never enters a process that reused its PID. */
+  targetStartTime?: string;
+  namespaces: NamespaceName[];
+}
+
+/** A tracked long-running process or injected change, as the journal knows it. */
+export interface JournalEntry {
+  uid: string;
+  type: 'process' | 'change';
+  identifier: string;
+  /** Process entries: the command; change entries: empty (see `undo`). */
+  argv: string[];
+  targetPid?: number;
+  namespaces: NamespaceName[];
+  /** Process entries, once spawned: the PID and its /proc start time. */
+  pid?: number;
+  startTime?: string;
+  undo?: JournalUndo;
+  startedAtMs: number;
+  /** Unix ms at which the daemon recovers the entry by itself. */
+  deadlineMs?: number;
+  chaos?: JournalChaosRef;
+  /** What a restarted daemon does with a live process: kill it (default) or adopt it. */
+  onRestart: 'kill' | 'adopt';
+}
+
+/** One line of the journal file. */
+export type JournalRecord =
+  | { op: 'begin'; entry: JournalEntry }
+  | { op: 'spawned'; uid: string; pid: number; startTime: string }
+  | { op: 'end'; uid: string; reason: string };
+
+/** The on-node journal: append-only, each record fsynced before the action it announces. */
+export interface Journal {
+  /** The file (`<stateDir>/journal.jsonl`). */
+  readonly file: string;
+  /** Entries that have begun and not ended, as of the last append or replay. */
+  active(): JournalEntry[];
+  /** Appends one record and fsyncs it; returns only once it is on disk. */
+  append(record: JournalRecord): void;
+  /** Rewrites the file with only the active entries (atomic rename), so it never grows forever. */
+  compact(): void;
+  /** Closes the file. */
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) the journal in `stateDir` and replays it into memory. A torn last
+ * line, left by a crash in the middle of a write, is ignored: its action never happened, because
+ * every action waits for its record's fsync.
+ */
+export function createJournal(stateDir: string): Journal {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const file = path.join(stateDir, 'journal.jsonl');
+  const entries = new Map<string, JournalEntry>();
+  replayInto(file, entries);
+  let fd = openSync(file, 'a', 0o600);
+
+  function apply(record: JournalRecord): void {
+    switch (record.op) {
+      case 'begin':
+        entries.set(record.entry.uid, { ...record.entry });
+        break;
+      case 'spawned': {
+        const entry = entries.get(record.uid);
+        if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
+        break;
+      }
+      case 'end':
+        entries.delete(record.uid);
+        break;
+    }
+  }
+
+  return {
+    file,
+    active: () => [...entries.values()].map(e => ({ ...e })),
+    append(record) {
+      if (fd < 0) throw new ChaosplaneError('internal', `journal ${file} is closed`);
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+      fsyncSync(fd);
+      apply(record);
+    },
+    compact() {
+      const temporary = `${file}.tmp`;
+      const tmpFd = openSync(temporary, 'w', 0o600);
+      for (const entry of entries.values()) {
+        const { pid, startTime, ...begin } = entry;
+        writeSync(tmpFd, `${JSON.stringify({ op: 'begin', entry: begin } satisfies JournalRecord)}\n`);
+        if (pid !== undefined && startTime !== undefined) {
+          writeSync(
+            tmpFd,
+            `${JSON.stringify({ op: 'spawned', uid: entry.uid, pid, startTime } satisfies JournalRecord)}\n`,
+          );
+        }
+      }
+      fsyncSync(tmpFd);
+      closeSync(tmpFd);
+      closeSync(fd);
+      renameSync(temporary, file);
+      // The rename is durable only once the directory is synced.
+      const dirFd = openSync(stateDir, 'r');
+      fsyncSync(dirFd);
+      closeSync(dirFd);
+      fd = openSync(file, 'a', 0o600);
+    },
+    close() {
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  };
+
+  function replayInto(journalFile: string, target: Map<string, JournalEntry>): void {
+    let text: string;
+    try {
+      text = readFileSync(journalFile, 'utf8');
+    } catch {
+      return;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let record: JournalRecord;
+      try {
+        record = JSON.parse(line) as JournalRecord;
+      } catch {
+        continue;
+      }
+      // Reuse apply() on the map being built.
+      if (record.op === 'begin') target.set(record.entry.uid, { ...record.entry });
+      else if (record.op === 'spawned') {
+        const entry = target.get(record.uid);
+        if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
+      } else if (record.op === 'end') target.delete(record.uid);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+import { readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), or
+ * undefined when no such process exists. PID + start time names one process for the life of
+ * the machine: a reused PID has another start time, so it is never mistaken for ours.
+ */
+export function processStartTime(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ")".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); field 22 is fields[19]. A zombie counts as gone.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return fields[19];
+}
+
+/** True when `pid` is alive and still the process that had `startTime`. */
+export function isSameProcess(pid: number, startTime: string): boolean {
+  return processStartTime(pid) === startTime;
+}
+
+/**
+ * PIDs of live processes whose environment holds `NAME=value`. The daemon marks every process it
+ * starts this way, so children of a lost process are found even without a recorded PID.
+ */
+export function findProcessesByEnv(name: string, value: string): number[] {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`);
+      // Entries are NUL-terminated; prefix with NUL so a match is a whole entry.
+      if (Buffer.concat([Buffer.from([0]), environ]).includes(Buffer.concat([Buffer.from([0]), needle]))) {
+        if (processStartTime(pid) !== undefined) found.push(pid);
+      }
+    } catch {
+      // Gone, or a kernel thread: not ours.
+    }
+  }
+  return found;
+}

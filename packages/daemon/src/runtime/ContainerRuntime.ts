@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+import os from 'node:os';
+
+import { ChaosplaneError } from '@chaosplane/core';
+
+/** The container runtimes the daemon talks to, named as in Kubernetes container ids. */
+export type RuntimeName = 'containerd' | 'docker' | 'cri-o';
+
+/** The prefix of a Kubernetes `containerStatuses[].containerID` for each runtime. */
+export const RUNTIME_PREFIXES: Readonly<Record<RuntimeName, string>> = {
+  containerd: 'containerd://',
+  docker: 'docker://',
+  'cri-o': 'cri-o://',
+};
+
+/** One container as a runtime lists it. */
+export interface RuntimeContainer {
+  /** Full id with the runtime prefix (`containerd://abc`). */
+  id: string;
+  /** Host PID of the container's init process, when it runs. */
+  pid?: number;
+  /** Whether the container's main process is running. */
+  running: boolean;
+  /** Labels the runtime keeps for the container. */
+  labels: Record<string, string>;
+}
+
+/** What every runtime client offers: PID of a container, kill, list. */
+export interface ContainerRuntimeClient {
+  readonly name: RuntimeName;
+  /**
+   * Host PID of the container's init process. Fails with kind `not-found` when the container is
+   * unknown or not running, and the message says which.
+   */
+  pidOf(bareId: string, signal?: AbortSignal): Promise<number>;
+  /** Sends `signalName` (SIGKILL, SIGTERM, …) to the container's init process. */
+  kill(bareId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
+  /** Every container the runtime knows (in its namespace, for containerd). */
+  list(signal?: AbortSignal): Promise<RuntimeContainer[]>;
+  /** Releases sockets and channels. */
+  close(): void;
+}
+
+// Ids of containerd, Docker and CRI-O containers are [A-Za-z0-9] words joined by . _ -
+// (Docker and CRI-O use 64 hex characters). Anything else, such as `; rm -rf /`, `$(…)`,
+// backticks or newlines, is refused before it reaches a socket, a path or a log line.
+const BARE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$/;
+
+/** A container id split into its runtime and the bare id the runtime knows. */
+export interface ParsedContainerId {
+  runtime: RuntimeName;
+  bareId: string;
+}
+
+/**
+ * Splits `containerd://abc` into runtime and bare id. An id without a known prefix, or with
+ * characters no runtime uses, fails with kind `invalid` naming the field.
+ */
+export function parseContainerId(containerId: unknown, field = 'containerId'): ParsedContainerId {
+  if (typeof containerId !== 'string' || containerId.length === 0) {
+    throw new ChaosplaneError('invalid', `${field} must be a non-empty string`, { field });
+  }
+  for (const [runtime, prefix] of Object.entries(RUNTIME_PREFIXES) as [RuntimeName, string][]) {
+    if (containerId.startsWith(prefix)) {
+      const bareId = containerId.slice(prefix.length);
+      if (!BARE_ID.test(bareId)) {
+        throw new ChaosplaneError(
+          'invalid',
+          `${field} ${JSON.stringify(containerId)} has an invalid id after ${prefix}: ` +
+            'expected letters, digits, ".", "_" or "-" (at most 254)',
+          { field },
+        );
+      }
+      return { runtime, bareId };
+    }
+  }
+  const expected = Object.values(RUNTIME_PREFIXES).join(', ');
+  throw new ChaosplaneError(
+    'invalid',
+    `${field} ${JSON.stringify(containerId.slice(0, 80))} has no runtime prefix: expected one of ${expected}`,
+    { field },
+  );
+}
+
+/** Maps a signal name to its number on this platform; unknown names fail with kind `invalid`. */
+export function signalNumber(signalName: string, field = 'signal'): number {
+  const value = os.constants.signals[signalName as NodeJS.Signals];
+  if (typeof value !== 'number') {
+    throw new ChaosplaneError(
+      'invalid',
+      `${field} ${JSON.stringify(signalName)} is not a signal name such as SIGKILL`,
+      {
+        field,
+      },
+    );
+  }
+  return value;
+}

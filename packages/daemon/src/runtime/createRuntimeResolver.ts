@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+import { ChaosplaneError } from '@chaosplane/core';
+
+import {
+  type ContainerRuntimeClient,
+  parseContainerId,
+  type RuntimeName,
+  RUNTIME_PREFIXES,
+} from './ContainerRuntime.js';
+
+/** Resolves prefixed container ids (`containerd://…`) through the configured runtime clients. */
+export interface RuntimeResolver {
+  /** Names of the configured runtimes. */
+  readonly runtimes: RuntimeName[];
+  /** The client for a prefixed container id; a runtime that is not configured is an error. */
+  clientFor(containerId: string): { client: ContainerRuntimeClient; bareId: string };
+  /** Host PID of the container's init process. */
+  pidOf(containerId: string, signal?: AbortSignal): Promise<{ pid: number; runtime: RuntimeName }>;
+  /** Sends a signal to the container's init process. */
+  kill(containerId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
+  /** Closes every client. */
+  close(): void;
+}
+
+/**
+ * Chooses the runtime from the container-id prefix. When the id names a runtime this node is not
+ * configured for, the error says what was expected and what was found, the mismatch behind
+ * Chaos Mesh's most common runtime complaint.
+ */
+export function createRuntimeResolver(clients: ContainerRuntimeClient[]): RuntimeResolver {
+  const byName = new Map(clients.map(c => [c.name, c]));
+  const runtimes = [...byName.keys()];
+
+  function clientFor(containerId: string): { client: ContainerRuntimeClient; bareId: string } {
+    const { runtime, bareId } = parseContainerId(containerId);
+    const client = byName.get(runtime);
+    if (!client) {
+      const expected = runtimes.map(r => RUNTIME_PREFIXES[r]).join(' or ') || 'no runtime (none configured)';
+      throw new ChaosplaneError(
+        'invalid',
+        `containerId ${JSON.stringify(containerId)}: expected ${expected} (this daemon's runtimes: ` +
+          `${runtimes.join(', ') || 'none'}) but found ${RUNTIME_PREFIXES[runtime]}; ` +
+          `configure the ${runtime} socket on this node's daemon`,
+        { field: 'containerId' },
+      );
+    }
+    return { client, bareId };
+  }
+
+  return {
+    runtimes,
+    clientFor,
+    async pidOf(containerId, signal) {
+      const { client, bareId } = clientFor(containerId);
+      return { pid: await client.pidOf(bareId, signal), runtime: client.name };
+    },
+    async kill(containerId, signalName, signal) {
+      const { client, bareId } = clientFor(containerId);
+      await client.kill(bareId, signalName, signal);
+    },
+    close() {
+      for (const client of clients) client.close();
+    },
+  };
+}

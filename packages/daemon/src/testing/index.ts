@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Test support for code that drives the chaos daemon for real: a private containerd with
+ * busybox containers, and per-run mTLS certificates. Import from `@chaosplane/daemon/testing`.
+ * @packageDocumentation
+ */
+export {
+  startContainerd,
+  containerdUnavailableReason,
+  type ContainerdEnvironment,
+  type StartContainerdOptions,
+  type TestContainer,
+} from './startContainerd.js';
+export {
+  mintCertificates,
+  type MintCertificatesOptions,
+  type MintedCertificates,
+} from './mintCertificates.js';
