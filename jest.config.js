@@ -33,6 +33,8 @@ const config = {
     '<rootDir>/examples/*/test/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
   ],
+  // TypeScript under node_modules only exists in test fixtures that stand for plugin packages.
+  transformIgnorePatterns: ['^(?!.*\\.ts$).*/node_modules/'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
   testTimeout: 30_000,

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Container, inject, injectable, multiInject } from 'inversify';
+import {
+  CHAOS_IMPL,
+  ChaosplaneError,
+  KUBE_CONFIG,
+  LOGGER,
+  PHASE_INJECTED,
+  createSilentLogger,
+  loadPlugins,
+  registerPlugins,
+  type ChaosImplRegistration,
+  type ChaosObject,
+  type Logger,
+} from '@chaosplane/core';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/** Stands for the engine: it only knows the group token. */
+@injectable()
+class ImplGroupConsumer {
+  constructor(
+    @multiInject(CHAOS_IMPL) public readonly registrations: ChaosImplRegistration[],
+    @inject(LOGGER) public readonly log: Logger,
+  ) {}
+}
+
+async function containerWith(specifiers: string[]) {
+  const container = new Container();
+  container.bind(LOGGER).toConstantValue(createSilentLogger());
+  container.bind(KUBE_CONFIG).toConstantValue(new KubeConfig());
+  container.bind(ImplGroupConsumer).toSelf();
+  await registerPlugins(container, await loadPlugins(specifiers, { from: fixtures }));
+  return container;
+}
+
+describe('loadPlugins', () => {
+  it('loads a plugin package by name and resolves its impl through the DI group', async () => {
+    const container = await containerWith(['chaosplane-fixture-plugin']);
+    const consumer = container.get(ImplGroupConsumer);
+    expect(consumer.registrations).toHaveLength(1);
+    const [registration] = consumer.registrations;
+    expect(registration!.kind).toMatchObject({
+      kind: 'FixtureChaos',
+      group: 'chaos-mesh.org',
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      plural: 'fixturechaos',
+      namespaced: true,
+    });
+
+    const obj: ChaosObject = {
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'FixtureChaos',
+      metadata: { name: 'x', namespace: 'ns' },
+      spec: { mode: 'one', selector: {} },
+    };
+    expect(registration!.kind.isOneShot(obj)).toBe(true);
+    expect(registration!.kind.selectors(obj)).toEqual({ '.': { kind: 'pod', spec: obj.spec } });
+    const phase = await registration!.impl.apply({
+      index: 0,
+      records: [
+        { id: 'ns/pod-a', selectorKey: '.', phase: 'Not Injected', injectedCount: 0, recoveredCount: 0 },
+      ],
+      obj,
+      signal: new AbortController().signal,
+      log: createSilentLogger(),
+      kube: new KubeConfig(),
+    });
+    expect(phase).toBe(PHASE_INJECTED);
+    const fixture = (await import(
+      path.join(fixtures, 'node_modules/chaosplane-fixture-plugin/index.ts')
+    )) as {
+      calls: string[];
+    };
+    expect(fixture.calls).toContain('apply ns/pod-a');
+  });
+
+  it('loads the same plugin by file path', async () => {
+    const [plugin] = await loadPlugins(['./node_modules/chaosplane-fixture-plugin/index.ts'], {
+      from: fixtures,
+    });
+    expect(plugin!.kind.kind).toBe('FixtureChaos');
+  });
+
+  it('resolves an empty group when no plugin is loaded', async () => {
+    const container = await containerWith([]);
+    expect(container.get(ImplGroupConsumer).registrations).toEqual([]);
+  });
+
+  it('refuses a module that is not a plugin, naming it', async () => {
+    await expect(loadPlugins(['./not-a-plugin.ts'], { from: fixtures })).rejects.toThrow(
+      'plugin "./not-a-plugin.ts" does not export a plugin',
+    );
+  });
+
+  it('refuses a package that does not exist, with kind plugin', async () => {
+    const failure = loadPlugins(['chaosplane-no-such-plugin'], { from: fixtures });
+    await expect(failure).rejects.toThrow('cannot load plugin "chaosplane-no-such-plugin"');
+    await expect(failure.catch((e: unknown) => ChaosplaneError.isKind(e, 'plugin'))).resolves.toBe(true);
+  });
+
+  it('refuses two plugins of the same kind', async () => {
+    await expect(
+      loadPlugins(['chaosplane-fixture-plugin', './node_modules/chaosplane-fixture-plugin/index.ts'], {
+        from: fixtures,
+      }),
+    ).rejects.toThrow('both define FixtureChaos.chaos-mesh.org');
+  });
+});
