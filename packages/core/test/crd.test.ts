@@ -7,9 +7,9 @@ import { sampleKind } from './support/sampleKind.js';
 
 describe('generateCrd', () => {
   const crd = generateCrd(sampleKind);
-  const version = crd.spec.versions[0]!;
+  const version = crd.spec.versions[0];
   const root = version.schema.openAPIV3Schema;
-  const spec = (root['properties'] as Record<string, JsonSchema>)['spec']!;
+  const spec = (root['properties'] as Record<string, JsonSchema>)['spec'];
 
   it('validates against the apiextensions.k8s.io/v1 CustomResourceDefinition schema', () => {
     expect(() => new CustomResourceDefinition(crd as never).validate()).not.toThrow();
@@ -68,8 +68,8 @@ describe('generateCrd', () => {
   });
 
   it('maps string maps to additionalProperties and enums to enum, with no Chaosplane keywords left', () => {
-    const selector = (spec['properties'] as Record<string, JsonSchema>)['selector']!;
-    const labels = (selector['properties'] as Record<string, JsonSchema>)['labelSelectors']!;
+    const selector = (spec['properties'] as Record<string, JsonSchema>)['selector'];
+    const labels = (selector['properties'] as Record<string, JsonSchema>)['labelSelectors'];
     expect(labels).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
     expect((spec['properties'] as Record<string, JsonSchema>)['mode']).toMatchObject({
       type: 'string',

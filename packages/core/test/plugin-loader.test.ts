@@ -44,7 +44,7 @@ describe('loadPlugins', () => {
     const consumer = container.get(ImplGroupConsumer);
     expect(consumer.registrations).toHaveLength(1);
     const [registration] = consumer.registrations;
-    expect(registration!.kind).toMatchObject({
+    expect(registration.kind).toMatchObject({
       kind: 'FixtureChaos',
       group: 'chaos-mesh.org',
       apiVersion: 'chaos-mesh.org/v1alpha1',
@@ -58,9 +58,9 @@ describe('loadPlugins', () => {
       metadata: { name: 'x', namespace: 'ns' },
       spec: { mode: 'one', selector: {} },
     };
-    expect(registration!.kind.isOneShot(obj)).toBe(true);
-    expect(registration!.kind.selectors(obj)).toEqual({ '.': { kind: 'pod', spec: obj.spec } });
-    const phase = await registration!.impl.apply({
+    expect(registration.kind.isOneShot(obj)).toBe(true);
+    expect(registration.kind.selectors(obj)).toEqual({ '.': { kind: 'pod', spec: obj.spec } });
+    const phase = await registration.impl.apply({
       index: 0,
       records: [
         { id: 'ns/pod-a', selectorKey: '.', phase: 'Not Injected', injectedCount: 0, recoveredCount: 0 },
@@ -83,7 +83,7 @@ describe('loadPlugins', () => {
     const [plugin] = await loadPlugins(['./node_modules/chaosplane-fixture-plugin/index.ts'], {
       from: fixtures,
     });
-    expect(plugin!.kind.kind).toBe('FixtureChaos');
+    expect(plugin.kind.kind).toBe('FixtureChaos');
   });
 
   it('resolves an empty group when no plugin is loaded', async () => {
