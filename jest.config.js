@@ -38,6 +38,7 @@ const config = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   // The machines have 2 cores; suites that start servers and containers share them.
   maxWorkers: 2,
 };

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// Prints one plain closing line, "N passed, N failed, N skipped", that any CI reads.
+export default class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
