@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compact projections of the Kubernetes objects selection reads. The cache keeps these instead
+// of whole objects (a fraction of the memory), and the direct-LIST path converts to the same
+// shape, so every matcher runs on one representation whatever the source.
+
+/** The pod fields selection reads. Missing string fields are `''`, as the API server's field sets. */
+export interface PodRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** `spec.nodeName` */
+  readonly nodeName: string;
+  /** `spec.restartPolicy` */
+  readonly restartPolicy: string;
+  /** `spec.schedulerName` */
+  readonly schedulerName: string;
+  /** `spec.serviceAccountName` */
+  readonly serviceAccountName: string;
+  /** `status.phase` */
+  readonly phase: string;
+  /** `status.podIP` */
+  readonly podIP: string;
+  /** `status.nominatedNodeName` */
+  readonly nominatedNodeName: string;
+  /** True when `metadata.deletionTimestamp` is set. */
+  readonly terminating: boolean;
+  /** `spec.containers[].name`, in order. */
+  readonly containers: readonly string[];
+}
+
+/** The namespace fields selection reads. */
+export interface NamespaceRecord {
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** The node fields selection reads. */
+export interface NodeRecord {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The minimal object shape the converters accept: a plain JSON object or a client-node model. */
+export interface KubeObjectLike {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function stringMap(value: Record<string, string> | undefined): Readonly<Record<string, string>> {
+  return value && Object.keys(value).length > 0 ? value : EMPTY;
+}
+
+/** Projects a pod (plain JSON from a watch, or a client-node `V1Pod`) to a {@link PodRecord}. */
+export function toPodRecord(pod: KubeObjectLike): PodRecord {
+  const spec = (pod.spec ?? {}) as Record<string, unknown>;
+  const status = (pod.status ?? {}) as Record<string, unknown>;
+  const containers = Array.isArray(spec.containers) ? (spec.containers as { name?: unknown }[]) : [];
+  return {
+    namespace: str(pod.metadata?.namespace),
+    name: str(pod.metadata?.name),
+    labels: stringMap(pod.metadata?.labels),
+    annotations: stringMap(pod.metadata?.annotations),
+    nodeName: str(spec.nodeName),
+    restartPolicy: str(spec.restartPolicy),
+    schedulerName: str(spec.schedulerName),
+    serviceAccountName: str(spec.serviceAccountName),
+    phase: str(status.phase),
+    podIP: str(status.podIP),
+    nominatedNodeName: str(status.nominatedNodeName),
+    terminating: pod.metadata?.deletionTimestamp != null,
+    containers: containers.map(container => str(container.name)),
+  };
+}
+
+/** Projects a namespace to a {@link NamespaceRecord}. */
+export function toNamespaceRecord(namespace: KubeObjectLike): NamespaceRecord {
+  return { name: str(namespace.metadata?.name), annotations: stringMap(namespace.metadata?.annotations) };
+}
+
+/** Projects a node to a {@link NodeRecord}. */
+export function toNodeRecord(node: KubeObjectLike): NodeRecord {
+  return { name: str(node.metadata?.name), labels: stringMap(node.metadata?.labels) };
+}
+
+/** The record id of a pod: `ns/pod`. */
+export function podId(pod: Pick<PodRecord, 'namespace' | 'name'>): string {
+  return `${pod.namespace}/${pod.name}`;
+}
