@@ -57,3 +57,6 @@ export {
   type CustomResourceDefinitionObject,
 } from './crd/generateCrd.js';
 export { structuralViolations } from './crd/structural.js';
+
+// The chaos lifecycle engine: informers, work queue, the five-step pipeline, leader election.
+export * from './engine/index.js';

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// One kind's controller: an informer feeding a work queue drained by N workers, each running
+// the pipeline for one key at a time (the queue never hands one key to two workers).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ChaosObject } from '../api/ChaosObject.js';
+import type { Logger } from '../logging/createLogger.js';
+import type { SelectorRegistry } from '../plugin/selection.js';
+import type { ChaosImplRegistration } from '../plugin/types.js';
+import type { EventRecorder } from './events/createEventRecorder.js';
+import { createInformer, type Informer } from './informer/createInformer.js';
+import type { ChaosApi } from './kube/ChaosApi.js';
+import type { EngineMetrics } from './metrics/createEngineMetrics.js';
+import { createObjectAccess } from './pipeline/createObjectAccess.js';
+import { createPipeline } from './pipeline/createPipeline.js';
+import type { RecordRunnerOptions } from './pipeline/runRecords.js';
+import { createDefaultRateLimiter, type DefaultRateLimiterOptions } from './queue/rateLimiters.js';
+import { createWorkQueue } from './queue/createWorkQueue.js';
+import { isPaused, isDeleted } from './steps/desiredPhase.js';
+import { PHASE_INJECTED, PHASE_NOT_INJECTED } from '../api/phase.js';
+
+/** Tunables of one kind's controller. */
+export interface KindControllerOptions {
+  /** Pipelines running at once (different objects), default 4. */
+  workers: number;
+  /** Retry limiter settings of the queue. */
+  rateLimiter: DefaultRateLimiterOptions;
+  /** Records runner settings. */
+  records: RecordRunnerOptions;
+  /** Informer watchdog (ms). */
+  watchdogMs: number;
+  /** Re-queue every object this often (ms); 0 disables. */
+  resyncMs: number;
+}
+
+/** What a kind controller needs. */
+export interface KindControllerDeps {
+  registration: ChaosImplRegistration;
+  api: ChaosApi;
+  selectors: SelectorRegistry;
+  events: EventRecorder;
+  metrics: EngineMetrics | undefined;
+  kube: KubeConfig;
+  log: Logger;
+  options: KindControllerOptions;
+  /** True once a graceful stop began. */
+  stopping: () => boolean;
+  /** Aborted on a hard stop; handed to plugins. */
+  implSignal: AbortSignal;
+}
+
+/** A running kind controller. */
+export interface KindController {
+  /** The informer (for status summaries and tests). */
+  informer: Informer<ChaosObject>;
+  /** Runs until `signal` aborts; in-flight pipelines finish before it resolves. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** The summary phase of one object, for the `chaosplane_experiments` gauge. */
+export function experimentPhase(obj: ChaosObject): string {
+  if (isDeleted(obj)) return 'Deleting';
+  const records = obj.status?.experiment?.containerRecords ?? [];
+  const desired = obj.status?.experiment?.desiredPhase;
+  if (records.length === 0) return desired === 'Stop' ? 'Finished' : 'Selecting';
+  if (desired === 'Stop') {
+    if (records.every(r => r.phase === PHASE_NOT_INJECTED)) return isPaused(obj) ? 'Paused' : 'Finished';
+    return 'Recovering';
+  }
+  return records.every(r => r.phase === PHASE_INJECTED) ? 'Running' : 'Injecting';
+}
+
+/** Creates a {@link KindController}. */
+export function createKindController(deps: KindControllerDeps): KindController {
+  const kindName = deps.registration.kind.kind;
+  const log = deps.log.child({ chaosKind: kindName });
+  let queueDepth = () => 0;
+  const queue = createWorkQueue<string>({
+    rateLimiter: createDefaultRateLimiter(deps.options.rateLimiter),
+    onChange: () => deps.metrics?.queueDepth.set({ kind: kindName }, queueDepth()),
+  });
+  queueDepth = () => queue.depth();
+  const pipelineRef: { forget(uid: string): void } = { forget() {} };
+  const informer = createInformer<ChaosObject>({
+    api: deps.api,
+    watchdogMs: deps.options.watchdogMs,
+    log,
+    onRestart: cause => deps.metrics?.watchRestarts.inc({ kind: kindName, cause }),
+    onChange: (key, obj, previous) => {
+      if (!obj) {
+        objects.forget(key);
+        if (previous?.metadata.uid) pipelineRef.forget(previous.metadata.uid);
+      }
+      queue.add(key);
+    },
+  });
+  const objects = createObjectAccess({
+    api: deps.api,
+    informed: key => informer.get(key),
+    onWrite: (target, outcome) => deps.metrics?.writes.inc({ kind: kindName, target, outcome }),
+  });
+  const pipeline = createPipeline({
+    kind: deps.registration.kind,
+    impl: deps.registration.impl,
+    objects,
+    selectors: deps.selectors,
+    events: deps.events,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    kube: deps.kube,
+    log,
+    records: deps.options.records,
+    stopping: deps.stopping,
+    implSignal: deps.implSignal,
+  });
+  pipelineRef.forget = uid => pipeline.forget(uid);
+
+  const worker = async () => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      const end = deps.metrics?.reconcileSeconds.startTimer({ kind: kindName });
+      try {
+        const result = await pipeline.reconcile(key, deps.implSignal);
+        if (result.retry) queue.addRateLimited(key);
+        else queue.forget(key);
+        if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+      } catch (error) {
+        if (!deps.stopping()) {
+          deps.metrics?.reconcileErrors.inc({ kind: kindName });
+          log.warn('reconcile failed; retrying with back-off', {
+            key,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          queue.addRateLimited(key);
+        }
+      } finally {
+        end?.();
+        queue.done(key);
+      }
+    }
+  };
+
+  return {
+    informer,
+    async run(signal) {
+      const informerStop = new AbortController();
+      const informerRun = informer.run(informerStop.signal);
+      const resync =
+        deps.options.resyncMs > 0
+          ? setInterval(() => {
+              for (const key of informer.keys()) queue.add(key);
+            }, deps.options.resyncMs)
+          : undefined;
+      const workers = Array.from({ length: deps.options.workers }, () => worker());
+      const onAbort = () => queue.shutDown();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      await Promise.all(workers);
+      if (resync) clearInterval(resync);
+      informerStop.abort();
+      await informerRun;
+    },
+  };
+}

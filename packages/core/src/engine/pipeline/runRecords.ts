@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+// Step 4's second half: drive every record toward the desired phase with bounded parallelism,
+// write-ahead markers, per-record back-off and coalesced status writes.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ChaosObject } from '../../api/ChaosObject.js';
+import { PHASE_INJECTED, PHASE_NOT_INJECTED } from '../../api/phase.js';
+import type { ContainerRecord, DesiredPhase, RecordEvent } from '../../api/status.js';
+import { ChaosplaneError } from '../../errors/ChaosplaneError.js';
+import { chaosLogger, type Logger } from '../../logging/createLogger.js';
+import type { ChaosImpl } from '../../plugin/types.js';
+import type { EventRecorder } from '../events/createEventRecorder.js';
+import type { EngineMetrics } from '../metrics/createEngineMetrics.js';
+import { markerFor, nextOperation, presentedPhase, type RecordOperation } from '../steps/recordPhases.js';
+
+/** Back-off state of one record. */
+export interface RecordBackoff {
+  failures: number;
+  notBefore: number;
+}
+
+/** Tunables of the records runner. */
+export interface RecordRunnerOptions {
+  /** Records applied or recovered at once per object (default 16). */
+  parallelism: number;
+  /** Least time between two status writes while records progress (ms, default 200). */
+  flushIntervalMs: number;
+  /** Events kept per record, oldest dropped first (default 10). */
+  maxRecordEvents: number;
+  /** First per-record retry delay (ms, default 200). */
+  backoffBaseMs: number;
+  /** Per-record retry cap (ms, default 2 minutes). */
+  backoffMaxMs: number;
+}
+
+/** What the runner needs from its pipeline. */
+export interface RecordRunnerDeps {
+  kindName: string;
+  impl: ChaosImpl;
+  kube: KubeConfig;
+  log: Logger;
+  events: EventRecorder;
+  metrics: EngineMetrics | undefined;
+  options: RecordRunnerOptions;
+  /** Writes `records` (and the plugin's custom status) as the object's records; undefined when gone. */
+  writeRecords: (obj: ChaosObject, records: ContainerRecord[]) => Promise<ChaosObject | undefined>;
+  /** True when the pass should stop taking new records (phase changed, shutting down). */
+  shouldStop: () => boolean;
+  /** Per-record back-off of this object. */
+  backoff: Map<string, RecordBackoff>;
+  /** Signal handed to plugins: aborted only on a hard stop. */
+  implSignal: AbortSignal;
+}
+
+/** The outcome of one pass over the records. */
+export interface RecordRunResult {
+  /** The newest object, or undefined when it disappeared. */
+  obj: ChaosObject | undefined;
+  /** When the earliest backed-off record may retry. */
+  requeueAt?: number;
+  /** True when the pass stopped early (a newer phase or shutdown); requeue now. */
+  interrupted: boolean;
+}
+
+/** The phase a plugin asks to keep when it throws: `Object.assign(error, { phase })`. */
+function phaseCarriedBy(error: unknown): string | undefined {
+  const phase = (error as { phase?: unknown } | null)?.phase;
+  return typeof phase === 'string' ? phase : undefined;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Drives the records of `obj` one pass toward `desired`. */
+export async function runRecords(
+  deps: RecordRunnerDeps,
+  start: ChaosObject,
+  desired: DesiredPhase,
+): Promise<RecordRunResult> {
+  const { options, backoff } = deps;
+  const source = start.status?.experiment?.containerRecords ?? [];
+  const records: ContainerRecord[] = source.map(record => ({ ...record }));
+  const now = Date.now();
+  let requeueAt: number | undefined;
+  const later = (at: number) => (requeueAt = requeueAt === undefined ? at : Math.min(requeueAt, at));
+  const todo: { index: number; operation: RecordOperation }[] = [];
+  records.forEach((record, index) => {
+    const operation = nextOperation(record.phase, desired);
+    if (!operation) return;
+    const state = backoff.get(record.id);
+    if (state && state.notBefore > now) later(state.notBefore);
+    else todo.push({ index, operation });
+  });
+  if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
+
+  // Write-ahead: persist the markers before any call, so a crash between a call and its
+  // result never loses track of a fault that may be in place.
+  let obj: ChaosObject | undefined = start;
+  let marked = false;
+  for (const { index, operation } of todo) {
+    const record = records[index]!;
+    const marker = markerFor(record.phase, operation);
+    if (marker) {
+      record.phase = marker;
+      marked = true;
+    }
+  }
+  if (marked) {
+    obj = await deps.writeRecords(
+      start,
+      records.map(record => ({ ...record })),
+    );
+    if (!obj) return { obj, interrupted: true };
+  }
+
+  const inFlight = new Map<number, string>(); // index → phase to persist while the call runs
+  const persisted = () =>
+    records.map((record, index) => {
+      const stored = inFlight.get(index);
+      return stored === undefined ? { ...record } : { ...record, phase: stored };
+    });
+  let dirty = false;
+  let flushing: Promise<void> | undefined;
+  let lastFlush = Date.now();
+  let flushError: unknown;
+  let gone = false;
+  const flush = async () => {
+    dirty = false;
+    lastFlush = Date.now();
+    try {
+      const written: ChaosObject | undefined = await deps.writeRecords(obj!, persisted());
+      if (!written) gone = true;
+      else obj = written;
+    } catch (error) {
+      flushError ??= error;
+    }
+  };
+  const maybeFlush = () => {
+    if (!dirty || flushing || Date.now() - lastFlush < options.flushIntervalMs) return;
+    flushing = flush().finally(() => (flushing = undefined));
+  };
+
+  const settle = (
+    index: number,
+    stored: string,
+    operation: RecordOperation,
+    result: { phase?: string; error?: unknown },
+  ) => {
+    const record = records[index]!;
+    const log = chaosLogger(deps.log, { record: record.id });
+    const at = new Date().toISOString();
+    const events: RecordEvent[] = [];
+    const failed = (message: string) => {
+      events.push({
+        type: 'Failed',
+        operation: operation === 'apply' ? 'Apply' : 'Recover',
+        message,
+        timestamp: at,
+      });
+      deps.events.emit(start, 'Warning', 'Failed', `${operation} ${record.id}: ${message}`);
+    };
+    let done = false;
+    if (result.error !== undefined && ChaosplaneError.isKind(result.error, 'not-found')) {
+      // The target is gone. Nothing of it can be injected any more, so it counts as recovered:
+      // a deletion never hangs in Terminating on a vanished pod.
+      record.phase = PHASE_NOT_INJECTED;
+      if (operation === 'recover') {
+        record.recoveredCount += 1;
+        events.push({ type: 'Succeeded', operation: 'Recover', message: 'target gone', timestamp: at });
+        deps.events.emit(start, 'Normal', 'Recovered', `${record.id} (target gone)`);
+        done = true;
+      } else {
+        failed(`target not found: ${messageOf(result.error)}`);
+      }
+      deps.metrics?.recordOperations.inc({ kind: deps.kindName, operation, result: 'gone' });
+    } else if (result.error !== undefined) {
+      record.phase = phaseCarriedBy(result.error) ?? stored;
+      failed(messageOf(result.error));
+      log.warn(`${operation} failed`, { error: messageOf(result.error) });
+      deps.metrics?.recordOperations.inc({ kind: deps.kindName, operation, result: 'error' });
+    } else {
+      record.phase = result.phase!;
+      deps.metrics?.recordOperations.inc({ kind: deps.kindName, operation, result: 'success' });
+      if (operation === 'apply' && record.phase === PHASE_INJECTED) {
+        record.injectedCount += 1;
+        events.push({ type: 'Succeeded', operation: 'Apply', timestamp: at });
+        deps.events.emit(start, 'Normal', 'Applied', record.id);
+        done = true;
+      } else if (operation === 'recover' && record.phase === PHASE_NOT_INJECTED) {
+        record.recoveredCount += 1;
+        events.push({ type: 'Succeeded', operation: 'Recover', timestamp: at });
+        deps.events.emit(start, 'Normal', 'Recovered', record.id);
+        done = true;
+      } else if (nextOperation(record.phase, desired) === undefined) {
+        done = true;
+      }
+    }
+    if (events.length > 0)
+      record.events = [...(record.events ?? []), ...events].slice(-options.maxRecordEvents);
+    if (done) {
+      backoff.delete(record.id);
+    } else {
+      // A failure, or a plugin sub-phase still on its way (`Not Injected/Wait`): poll this
+      // record alone with back-off, and let the others go on.
+      const failures = (backoff.get(record.id)?.failures ?? 0) + 1;
+      const notBefore =
+        Date.now() + Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1));
+      backoff.set(record.id, { failures, notBefore });
+      later(notBefore);
+    }
+  };
+
+  let next = 0;
+  let interrupted = false;
+  const worker = async () => {
+    while (next < todo.length) {
+      if (flushError !== undefined || gone || deps.shouldStop()) {
+        interrupted = true;
+        return;
+      }
+      const { index, operation } = todo[next]!;
+      next += 1;
+      const record = records[index]!;
+      const stored = record.phase;
+      inFlight.set(index, stored);
+      record.phase = presentedPhase(stored, operation);
+      const began = performance.now();
+      let result: { phase?: string; error?: unknown };
+      try {
+        const context = {
+          index,
+          records,
+          obj: start,
+          signal: deps.implSignal,
+          log: chaosLogger(deps.log, { record: record.id }),
+          kube: deps.kube,
+        };
+        result = {
+          phase: await (operation === 'apply' ? deps.impl.apply(context) : deps.impl.recover(context)),
+        };
+      } catch (error) {
+        result = { error };
+      }
+      deps.metrics?.recordOperationSeconds.observe(
+        { kind: deps.kindName, operation },
+        (performance.now() - began) / 1000,
+      );
+      inFlight.delete(index);
+      settle(index, stored, operation, result);
+      dirty = true;
+      maybeFlush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.parallelism, todo.length) }, worker));
+  if (flushing) await flushing;
+  if (dirty && !gone && flushError === undefined) await flush();
+  if (flushError !== undefined) throw flushError;
+  return { obj: gone ? undefined : obj, interrupted, ...(requeueAt ? { requeueAt } : {}) };
+}
