@@ -47,3 +47,29 @@ export {
   type StartManagedOptions,
   type TrackedInfo,
 } from './process/createProcessManager.js';
+export {
+  defineDaemonHandler,
+  type CallChaosRef,
+  type DaemonHandlerDeps,
+  type DaemonHandlerRegistration,
+  type DaemonPlugin,
+} from './plugins/DaemonPlugin.js';
+export { loadDaemonPlugins, type LoadedDaemonPlugin } from './plugins/loadDaemonPlugins.js';
+export {
+  CHAOS_NAME_METADATA,
+  CHAOS_NAMESPACE_METADATA,
+  PEER_IDENTITY_METADATA,
+  callerIdentity,
+  chaosOf,
+  peerIdentityInterceptor,
+} from './server/callMetadata.js';
+export { createMtlsServerCredentials, type DaemonTlsPems } from './server/tlsCredentials.js';
+export { toServerError, createDaemonMiddleware } from './server/daemonMiddleware.js';
+export { createDaemonMetrics, type DaemonMetrics } from './server/daemonMetrics.js';
+export { createCoreService, DAEMON_VERSION } from './server/createCoreService.js';
+export {
+  startDaemon,
+  type DaemonOptions,
+  type DaemonRuntimeOptions,
+  type RunningDaemon,
+} from './server/startDaemon.js';

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+import { DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { isAbortError } from 'abort-controller-x';
+import {
+  type Channel,
+  ChannelCredentials,
+  type Client,
+  ClientError,
+  type ClientMiddleware,
+  type CompatServiceDefinition,
+  createChannel,
+  createClientFactory,
+  Metadata,
+  Status,
+} from 'nice-grpc';
+
+import { ChaosplaneError } from '../errors/ChaosplaneError.js';
+
+/** The daemon's default gRPC port (Chaos Mesh's too). */
+export const DEFAULT_DAEMON_PORT = 31767;
+
+/** A node name, or a pod (its `spec.nodeName`, with `status.hostIP` as the fallback address). */
+export type DaemonTarget = string | { spec?: { nodeName?: string }; status?: { hostIP?: string } };
+
+/** Client-side mTLS material (PEM). */
+export interface DaemonClientTls {
+  caPem: Buffer;
+  certPem: Buffer;
+  keyPem: Buffer;
+  /**
+   * Name the daemon's certificate is checked against when the dialled address is an IP
+   * (EndpointSlice addresses are); the dialled host when unset.
+   */
+  serverName?: string;
+}
+
+/** Where daemons are found: a function, or the EndpointSlices of the daemon's headless Service. */
+export type DaemonAddressSource =
+  | { resolve: (nodeName: string, signal?: AbortSignal) => Promise<string | undefined> }
+  | {
+      kubeConfig: KubeConfig;
+      /** Namespace of the daemon's Service. */
+      namespace: string;
+      /** Name of the headless Service (label kubernetes.io/service-name); `chaosplane-daemon`. */
+      serviceName?: string;
+    };
+
+/** Options of {@link createDaemonClientPool}. */
+export interface DaemonClientPoolOptions {
+  source: DaemonAddressSource;
+  /** The daemon's gRPC port; 31767 by default. */
+  port?: number;
+  /** mTLS material, or `'insecure'` for a daemon started with --insecure. */
+  tls: DaemonClientTls | 'insecure';
+  /** Deadline of every call; 60 s by default. */
+  callTimeoutMs?: number;
+  /** How long a resolved node address is reused; 30 s by default. */
+  addressTtlMs?: number;
+}
+
+/** Options of {@link DaemonClientPool.clientFor}. */
+export interface DaemonClientOptions {
+  /** The chaos object the calls act for; sent as `chaos-namespace` / `chaos-name` metadata. */
+  chaos?: { namespace: string; name: string };
+}
+
+/** Typed clients for the daemons of a cluster's nodes, over pooled channels. */
+export interface DaemonClientPool {
+  /** A client of `definition` (the core service or a plugin's) for the daemon on the target's node. */
+  clientFor<Service extends CompatServiceDefinition>(
+    target: DaemonTarget,
+    definition: Service,
+    options?: DaemonClientOptions,
+  ): Promise<Client<Service>>;
+  /** The `host:port` the target's daemon is dialled at. */
+  addressOf(target: DaemonTarget, signal?: AbortSignal): Promise<string>;
+  /** Closes every pooled channel. */
+  close(): void;
+}
+
+function deadlineMiddleware(timeoutMs: number): ClientMiddleware {
+  return async function* withDeadline(call, options) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return yield* call.next(call.request, { ...options, signal: controller.signal });
+    } catch (error) {
+      if (timedOut && isAbortError(error)) {
+        throw new ClientError(call.method.path, Status.DEADLINE_EXCEEDED, `no answer within ${timeoutMs} ms`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
+/**
+ * Creates the controller's pool of daemon clients, keyed by node. The daemon of a node is found
+ * through the EndpointSlices of the daemon's headless Service (the endpoint whose `nodeName`
+ * matches, as Chaos Mesh does), falling back to a pod's `status.hostIP`; channels are reused
+ * per address; every call carries a deadline and the chaos object as metadata.
+ */
+export function createDaemonClientPool(options: DaemonClientPoolOptions): DaemonClientPool {
+  const port = options.port ?? DEFAULT_DAEMON_PORT;
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  const addressTtlMs = options.addressTtlMs ?? 30_000;
+  const channels = new Map<string, Channel>();
+  const addresses = new Map<string, { host: string; until: number }>();
+  const factory = createClientFactory().use(deadlineMiddleware(callTimeoutMs));
+  const lookup = createLookup(options.source);
+
+  async function addressOf(target: DaemonTarget, signal?: AbortSignal): Promise<string> {
+    const nodeName = typeof target === 'string' ? target : target.spec?.nodeName;
+    const hostIp = typeof target === 'string' ? undefined : target.status?.hostIP;
+    if (!nodeName) {
+      if (hostIp) return `${hostIp}:${port}`;
+      throw new ChaosplaneError('invalid', 'the target pod has no spec.nodeName (not scheduled yet)', {
+        field: 'spec.nodeName',
+      });
+    }
+    const cached = addresses.get(nodeName);
+    if (cached && cached.until > Date.now()) return `${cached.host}:${port}`;
+    const host = (await lookup(nodeName, signal)) ?? hostIp;
+    if (!host) {
+      throw new ChaosplaneError(
+        'daemon',
+        `no chaos daemon found on node ${nodeName}: no ready endpoint of the daemon's Service has nodeName ` +
+          `${nodeName} (is the DaemonSet scheduled there?)`,
+      );
+    }
+    addresses.set(nodeName, { host, until: Date.now() + addressTtlMs });
+    return `${host}:${port}`;
+  }
+
+  function channelFor(address: string): Channel {
+    let channel = channels.get(address);
+    if (!channel) {
+      if (options.tls === 'insecure') {
+        channel = createChannel(address, ChannelCredentials.createInsecure());
+      } else {
+        const { caPem, keyPem, certPem, serverName } = options.tls;
+        channel = createChannel(
+          address,
+          ChannelCredentials.createSsl(caPem, keyPem, certPem),
+          serverName
+            ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName }
+            : {},
+        );
+      }
+      channels.set(address, channel);
+    }
+    return channel;
+  }
+
+  return {
+    addressOf,
+    async clientFor(target, definition, clientOptions = {}) {
+      const channel = channelFor(await addressOf(target));
+      const metadata = Metadata();
+      if (clientOptions.chaos) {
+        metadata.set('chaos-namespace', clientOptions.chaos.namespace);
+        metadata.set('chaos-name', clientOptions.chaos.name);
+      }
+      return factory.create(definition, channel, { '*': { metadata } });
+    },
+    close() {
+      for (const channel of channels.values()) channel.close();
+      channels.clear();
+    },
+  };
+}
+
+function createLookup(
+  source: DaemonAddressSource,
+): (nodeName: string, signal?: AbortSignal) => Promise<string | undefined> {
+  if ('resolve' in source) return source.resolve;
+  const discovery = source.kubeConfig.makeApiClient(DiscoveryV1Api);
+  const serviceName = source.serviceName ?? 'chaosplane-daemon';
+  return async nodeName => {
+    const slices = await discovery.listNamespacedEndpointSlice({
+      namespace: source.namespace,
+      labelSelector: `kubernetes.io/service-name=${serviceName}`,
+    });
+    for (const slice of slices.items) {
+      for (const endpoint of slice.endpoints ?? []) {
+        if (endpoint.nodeName === nodeName && endpoint.conditions?.ready !== false && endpoint.addresses[0]) {
+          return endpoint.addresses[0];
+        }
+      }
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+import { ChaosplaneError, type ChaosplaneErrorKind, chaosLogger, type Logger } from '@chaosplane/core';
+import { isAbortError } from 'abort-controller-x';
+import { type CallContext, ServerError, type ServerMiddleware, Status } from 'nice-grpc';
+
+import { callerIdentity, chaosOf } from './callMetadata.js';
+import type { DaemonMetrics } from './daemonMetrics.js';
+
+const STATUS_OF_KIND: Record<ChaosplaneErrorKind, Status> = {
+  invalid: Status.INVALID_ARGUMENT,
+  'not-found': Status.NOT_FOUND,
+  conflict: Status.ALREADY_EXISTS,
+  plugin: Status.FAILED_PRECONDITION,
+  daemon: Status.UNAVAILABLE,
+  runtime: Status.UNAVAILABLE,
+  selection: Status.INVALID_ARGUMENT,
+  aborted: Status.CANCELLED,
+  internal: Status.INTERNAL,
+};
+
+/** Maps any error to a gRPC status with a clear message; unknown errors never leak stacks. */
+export function toServerError(error: unknown): ServerError {
+  if (error instanceof ServerError) return error;
+  if (ChaosplaneError.is(error))
+    return new ServerError(STATUS_OF_KIND[error.kind] ?? Status.UNKNOWN, error.message);
+  return new ServerError(Status.INTERNAL, 'internal error in the chaos daemon (see its log)');
+}
+
+/**
+ * One middleware for every service, plugins included: a per-call logger carrying the chaos
+ * namespace/name the controller sent, a server-side cap on call time (the client's own deadline
+ * also applies), error → status mapping and Prometheus metrics.
+ */
+export function createDaemonMiddleware(options: {
+  logger: Logger;
+  metrics: DaemonMetrics;
+  maxCallMs: number;
+}): ServerMiddleware {
+  const { logger, metrics, maxCallMs } = options;
+  return async function* daemonMiddleware(call, context: CallContext) {
+    const method = call.method.path;
+    const chaos = chaosOf(context);
+    const log = chaosLogger(logger, chaos ?? {}).child({
+      method,
+      caller: callerIdentity(context) || undefined,
+    });
+    const stop = metrics.handlingSeconds.startTimer({ method });
+    const limit = new AbortController();
+    const onAbort = (): void => limit.abort();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => limit.abort(), maxCallMs);
+    let code = Status.OK;
+    try {
+      return yield* call.next(call.request, { ...context, signal: limit.signal });
+    } catch (error) {
+      if (isAbortError(error) && context.signal.aborted) {
+        code = Status.CANCELLED;
+        throw error;
+      }
+      const mapped =
+        isAbortError(error) || (ChaosplaneError.isKind(error, 'aborted') && limit.signal.aborted)
+          ? new ServerError(
+              Status.DEADLINE_EXCEEDED,
+              `${method} ran longer than the daemon's ${maxCallMs} ms limit`,
+            )
+          : toServerError(error);
+      code = mapped.code;
+      if (mapped.code === Status.INTERNAL)
+        log.error('call failed', { error: String((error as Error)?.stack ?? error) });
+      else log.info('call refused', { code: Status[mapped.code], reason: mapped.details });
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+      context.signal.removeEventListener('abort', onAbort);
+      const labels = { method, code: Status[code] };
+      metrics.requests.inc(labels);
+      stop({ code: Status[code] });
+      log.debug('call finished', { code: Status[code] });
+    }
+  };
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import {
+  ChaosDaemonDefinition,
+  ChaosplaneError,
+  chaosLogger,
+  createSilentLogger,
+  type Logger,
+} from '@chaosplane/core';
+import { ServerCredentials } from '@grpc/grpc-js';
+import { createServer } from 'nice-grpc';
+
+import { createJournal, type Journal } from '../journal/createJournal.js';
+import {
+  createProcessManager,
+  type JournalRecoveryReport,
+  type ProcessManager,
+} from '../process/createProcessManager.js';
+import type { DaemonHandlerDeps, DaemonHandlerRegistration } from '../plugins/DaemonPlugin.js';
+import type { ContainerRuntimeClient } from '../runtime/ContainerRuntime.js';
+import { createContainerdClient } from '../runtime/createContainerdClient.js';
+import { createCrioClient } from '../runtime/createCrioClient.js';
+import { createDockerClient } from '../runtime/createDockerClient.js';
+import { createRuntimeResolver, type RuntimeResolver } from '../runtime/createRuntimeResolver.js';
+import { callerIdentity, chaosOf, peerIdentityInterceptor } from './callMetadata.js';
+import { createCoreService } from './createCoreService.js';
+import { createDaemonMetrics } from './daemonMetrics.js';
+import { createDaemonMiddleware } from './daemonMiddleware.js';
+import { createMtlsServerCredentials, type DaemonTlsPems } from './tlsCredentials.js';
+
+/** Which runtimes the daemon talks to, and where their sockets are. */
+export interface DaemonRuntimeOptions {
+  containerd?: { socketPath: string; namespace?: string };
+  docker?: { socketPath: string };
+  crio?: { socketPath: string };
+}
+
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  /** gRPC listen host; 0.0.0.0 by default (127.0.0.1 in tests). */
+  grpcHost?: string;
+  /** gRPC port; 31767 by default, 0 for an ephemeral port. */
+  grpcPort?: number;
+  /** Health and metrics HTTP port; none when undefined, 0 for an ephemeral port. */
+  httpPort?: number;
+  httpHost?: string;
+  /** mTLS material, or `'insecure'` for local development only. */
+  tls: DaemonTlsPems | 'insecure';
+  /** Directory of the journal and process logs. */
+  stateDir: string;
+  runtimes: DaemonRuntimeOptions;
+  /** Plugin handlers to serve next to the core service. */
+  plugins?: DaemonHandlerRegistration[];
+  logger?: Logger;
+  nsenterPath?: string;
+  /** Server-side cap on any call; 5 minutes by default. */
+  maxCallMs?: number;
+  /** Recover everything tracked on close(); true by default (a crash leaves it to the journal). */
+  recoverOnClose?: boolean;
+  /** Grace for in-flight calls on close() before they are cut; 10 s by default. */
+  shutdownGraceMs?: number;
+}
+
+/** A running daemon. */
+export interface RunningDaemon {
+  grpcPort: number;
+  httpPort: number | undefined;
+  runtimes: RuntimeResolver;
+  processManager: ProcessManager;
+  journal: Journal;
+  /** What the journal replay at start did with a predecessor's entries. */
+  recovery: JournalRecoveryReport;
+  /** Graceful shutdown: stop accepting calls, finish in-flight ones, recover, release everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the chaos daemon: replays the journal (cleaning up or adopting what a previous daemon
+ * left), then serves the core service and every plugin service on one nice-grpc server, and
+ * health + metrics over HTTP.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const logger = options.logger ?? createSilentLogger();
+  const clients: ContainerRuntimeClient[] = [];
+  if (options.runtimes.containerd) clients.push(createContainerdClient(options.runtimes.containerd));
+  if (options.runtimes.docker) clients.push(createDockerClient(options.runtimes.docker));
+  if (options.runtimes.crio) clients.push(createCrioClient(options.runtimes.crio));
+  const runtimes = createRuntimeResolver(clients);
+  const journal = createJournal(options.stateDir);
+  const processManager = createProcessManager({
+    journal,
+    stateDir: options.stateDir,
+    logger,
+    ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
+  });
+  const recovery = await processManager.recoverFromJournal();
+
+  const metrics = createDaemonMetrics(() => {
+    const list = processManager.list();
+    return {
+      process: list.filter(e => e.type === 'process').length,
+      change: list.filter(e => e.type === 'change').length,
+    };
+  });
+  const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
+    createDaemonMiddleware({ logger, metrics, maxCallMs: options.maxCallMs ?? 300_000 }),
+  );
+  const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
+  server.add(
+    ChaosDaemonDefinition,
+    createCoreService({ runtimes, processManager, journal, services: () => [...serviceNames] }),
+  );
+  for (const plugin of options.plugins ?? []) {
+    const fullName = (plugin.service as { fullName?: string }).fullName ?? 'unknown';
+    if (serviceNames.includes(fullName)) {
+      throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
+    }
+    const pluginLogger = logger.child({ plugin: fullName });
+    const deps: DaemonHandlerDeps = {
+      logger: pluginLogger,
+      runtimes,
+      processManager,
+      journal,
+      callerIdentity,
+      chaosOf,
+      loggerFor: context => chaosLogger(pluginLogger, chaosOf(context) ?? {}),
+    };
+    server.add(plugin.service, plugin.handler(deps));
+    serviceNames.push(fullName);
+  }
+
+  if (options.tls === 'insecure') {
+    logger.warn(
+      '!!! INSECURE MODE: the chaos daemon accepts gRPC calls WITHOUT TLS or client authentication. ' +
+        'Anyone who can reach this port can run commands in containers on this node. Local development only. !!!',
+    );
+  }
+  const credentials =
+    options.tls === 'insecure'
+      ? ServerCredentials.createInsecure()
+      : createMtlsServerCredentials(options.tls);
+  const grpcHost = options.grpcHost ?? '0.0.0.0';
+  const grpcPort = await server.listen(`${grpcHost}:${options.grpcPort ?? 31767}`, credentials);
+
+  let httpServer: http.Server | undefined;
+  let serving = true;
+  if (options.httpPort !== undefined) {
+    httpServer = http.createServer((request, response) => {
+      const url = request.url ?? '/';
+      if (url === '/healthz' || url === '/readyz') {
+        response
+          .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(serving ? 'ok\n' : 'shutting down\n');
+      } else if (url === '/metrics') {
+        metrics.registry.metrics().then(
+          text => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+          (error: unknown) => response.writeHead(500).end(String(error)),
+        );
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    });
+    const server_ = httpServer;
+    await new Promise<void>((resolve, reject) => {
+      server_.once('error', reject);
+      server_.listen(options.httpPort, options.httpHost ?? '0.0.0.0', resolve);
+    });
+  }
+  const httpPort = httpServer ? (httpServer.address() as AddressInfo).port : undefined;
+  logger.info('chaos daemon serving', {
+    grpc: `${grpcHost}:${grpcPort}`,
+    http: httpPort,
+    runtimes: runtimes.runtimes,
+    services: serviceNames,
+    tls: options.tls === 'insecure' ? 'insecure' : 'mTLS (TLS 1.3)',
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    grpcPort,
+    httpPort,
+    runtimes,
+    processManager,
+    journal,
+    recovery,
+    close() {
+      closing ??= (async () => {
+        serving = false;
+        const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
+        await server.shutdown();
+        clearTimeout(grace);
+        await processManager.close({ recover: options.recoverOnClose ?? true });
+        journal.close();
+        runtimes.close();
+        if (httpServer) {
+          httpServer.closeAllConnections();
+          await new Promise<void>(resolve => httpServer.close(() => resolve()));
+        }
+        logger.info('chaos daemon stopped');
+      })();
+      return closing;
+    },
+  };
+}
