@@ -81,6 +81,16 @@ export interface ImplContext<Spec = unknown> {
   log: Logger;
   /** The operator's connection to the API server. */
   kube: KubeConfig;
+  /** Kubernetes Events about the chaos object (rate-limited by the engine). */
+  events?: ImplEvents;
+}
+
+/** Lets an implementation attach what it learned to the chaos object as Kubernetes Events. */
+export interface ImplEvents {
+  /** A `Normal` event, e.g. the output a daemon returned. */
+  normal(reason: string, message: string): void;
+  /** A `Warning` event. */
+  warning(reason: string, message: string): void;
 }
 
 /** A chaos implementation: one target at a time, returning the record's new phase. */

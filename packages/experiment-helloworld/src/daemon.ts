@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon half of HelloWorldChaos: container id → PID through the runtime client, then
+// `ps aux` inside the container's mount namespace through the process manager (argv, no shell).
+import { defineDaemonHandler } from '@chaosplane/daemon';
+import { HelloWorldDaemonDefinition } from './gen/chaosplane/helloworld/v1/helloworld.js';
+
+/** HelloWorldChaos's daemon handler registration. */
+export const helloWorldDaemon = defineDaemonHandler({
+  service: HelloWorldDaemonDefinition,
+  handler: deps => ({
+    async execHelloWorldChaos(request, context) {
+      const log = deps.loggerFor(context);
+      const { pid } = await deps.runtimes.pidOf(request.containerId, context.signal);
+      const result = await deps.processManager.run({
+        pid,
+        namespaces: ['mnt'],
+        argv: ['ps', 'aux'],
+        signal: context.signal,
+      });
+      log.info('ps aux in container', { containerId: request.containerId, pid, output: result.stdout });
+      return { output: result.stdout, pid };
+    },
+  }),
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// The `chaosplane` CLI: CRD generation today; the embedded control plane (`dev`) joins it.
+import { Command } from 'commander';
+import { ChaosplaneError } from '@chaosplane/core';
+import { generateCrdFiles } from '../commands/crds.js';
+import { resolvePluginList } from '../config/pluginList.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('chaosplane')
+  .description('Chaosplane: pluggable chaos engineering for Kubernetes')
+  .showHelpAfterError();
+
+program
+  .command('crds')
+  .description("write the CRD YAML of every loaded plugin's kind")
+  .option('--out <dir>', 'output directory', 'deploy/crds')
+  .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
+  .option('--config <file>', 'config file with a plugins list')
+  .action(async (options: { out: string; plugin: string[]; config?: string }) => {
+    const plugins = await resolvePluginList({
+      flags: options.plugin,
+      ...(options.config !== undefined ? { configFile: options.config } : {}),
+    });
+    for (const file of await generateCrdFiles({ plugins, out: options.out })) console.log(`wrote ${file}`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(ChaosplaneError.is(error) ? `chaosplane: ${error.message}` : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+import { loadPlugins, writeCrdFiles } from '@chaosplane/core';
+
+/** Options of {@link generateCrdFiles}. */
+export interface GenerateCrdFilesOptions {
+  /** Plugin package names or paths. */
+  plugins: readonly string[];
+  /** Output directory (e.g. `deploy/crds`). */
+  out: string;
+  /** Directory plugin package names are resolved from. */
+  from?: string;
+}
+
+/** Loads the plugins and writes the CRD YAML of each kind into `out`. Returns the files written. */
+export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promise<string[]> {
+  const plugins = await loadPlugins(
+    options.plugins,
+    options.from === undefined ? {} : { from: options.from },
+  );
+  return writeCrdFiles(
+    plugins.map(p => p.kind),
+    options.out,
+  );
+}
