@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// User input never reaches a shell: arguments with shell syntax are passed to execve literally
+// (the canary files a shell would create never appear), and container ids with it are refused.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChaosplaneError } from '@chaosplane/core';
+import {
+  createJournal,
+  createProcessManager,
+  parseContainerId,
+  type ProcessManager,
+} from '@chaosplane/daemon';
+import {
+  containerdUnavailableReason,
+  startContainerd,
+  type ContainerdEnvironment,
+  type TestContainer,
+} from '@chaosplane/daemon/testing';
+
+const hostile = (dir: string): string[] => [
+  `; touch ${dir}/semicolon`,
+  `$(touch ${dir}/dollar)`,
+  `\`touch ${dir}/backtick\``,
+  `x\ntouch ${dir}/newline`,
+  `| touch ${dir}/pipe`,
+  `&& touch ${dir}/and`,
+  '; rm -rf /',
+];
+
+describe('injection safety', () => {
+  let stateDir: string;
+  let canaryDir: string;
+  let manager: ProcessManager;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-inject-'));
+    canaryDir = await mkdtemp(path.join(os.tmpdir(), 'cp-canary-'));
+    manager = createProcessManager({ journal: createJournal(stateDir), stateDir });
+  });
+  afterAll(async () => {
+    await manager.close({ recover: true });
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(canaryDir, { recursive: true, force: true });
+  });
+
+  it('passes shell syntax to the program literally, and no shell runs it', async () => {
+    const args = hostile(canaryDir);
+    const result = await manager.run({ argv: ['printf', '%s\\0', ...args] });
+    expect(result.stdout.split('\0').slice(0, -1)).toEqual(args);
+    for (const canary of ['semicolon', 'dollar', 'backtick', 'newline', 'pipe', 'and']) {
+      expect(existsSync(path.join(canaryDir, canary))).toBe(false);
+    }
+  });
+
+  it('treats a program name with shell syntax as a file name', async () => {
+    const failure = await manager
+      .run({ argv: [`true; touch ${canaryDir}/program`] })
+      .catch((e: unknown) => e);
+    expect(ChaosplaneError.isKind(failure, 'not-found')).toBe(true);
+    expect(existsSync(path.join(canaryDir, 'program'))).toBe(false);
+  });
+
+  it('refuses container ids with shell syntax, naming the field', () => {
+    for (const id of [
+      'containerd://a; rm -rf /',
+      'docker://$(id)',
+      'cri-o://`id`',
+      'containerd://a\nb',
+      'containerd://../x',
+    ]) {
+      expect(() => parseContainerId(id)).toThrow(/containerId .* invalid id/);
+    }
+  });
+
+  it('refuses NUL bytes and non-string arguments', async () => {
+    await expect(manager.run({ argv: ['echo', 'a\0b'] })).rejects.toThrow(/argv\[1\] contains a NUL byte/);
+    await expect(manager.run({ argv: ['echo', 3 as unknown as string] })).rejects.toThrow(
+      /argv\[1\] must be a string/,
+    );
+  });
+
+  const unavailable = containerdUnavailableReason();
+  if (unavailable) console.warn(`SKIPPED in-container injection test: ${unavailable}`);
+  (unavailable ? describe.skip : describe)('inside a real container', () => {
+    let containerd: ContainerdEnvironment;
+    let container: TestContainer;
+    beforeAll(async () => {
+      containerd = await startContainerd();
+      container = await containerd.createContainer();
+    }, 60_000);
+    afterAll(async () => {
+      await containerd?.stop();
+    }, 60_000);
+
+    it("passes the same arguments literally through nsenter into the container's namespaces", async () => {
+      const args = hostile('/tmp');
+      const result = await manager.run({
+        pid: container.pid,
+        namespaces: ['mnt', 'pid'],
+        argv: ['echo', ...args],
+      });
+      expect(result.stdout).toBe(`${args.join(' ')}\n`);
+      const listing = await manager.run({ pid: container.pid, namespaces: ['mnt'], argv: ['ls', '/tmp'] });
+      expect(listing.stdout).toBe('');
+    });
+  });
+});
