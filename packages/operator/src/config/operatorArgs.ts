@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command line of `chaosplane-operator`: flags, each with an environment fallback
+// (CHAOSPLANE_<FLAG>), turned into OperatorOptions with errors that name the flag.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ChaosplaneError, parseDuration, type DaemonClientTls } from '@chaosplane/core';
+import type { OperatorOptions } from '../operator/OperatorOptions.js';
+import { resolvePluginList } from './pluginList.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The flags as commander parses them. */
+interface OperatorFlags {
+  kubeconfig?: string;
+  plugin: string[];
+  config?: string;
+  namespace: string;
+  installCrds: boolean;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+  identity?: string;
+  httpAddr: string;
+  daemonService: string;
+  daemonNamespace?: string;
+  daemonAddress?: string;
+  daemonPort: string;
+  daemonCa?: string;
+  daemonCert?: string;
+  daemonKey?: string;
+  daemonServerName: string;
+  daemonInsecure: boolean;
+  daemonTimeout: string;
+  protectedNamespaces?: string;
+  filterNamespaces: boolean;
+  targetNamespace?: string;
+  workers: string;
+  recordParallelism: string;
+  shutdownGrace: string;
+}
+
+/** Builds the commander program of `chaosplane-operator` (also used for --help). */
+export function operatorCommand(): Command {
+  const env = (name: string) => `CHAOSPLANE_${name}`;
+  return new Command('chaosplane-operator')
+    .description('Reconciles chaos objects of the loaded plugins through the Apply/Recover lifecycle')
+    .addOption(
+      new Option('--kubeconfig <path>', 'kubeconfig (default: KUBECONFIG, in-cluster, ~/.kube/config)').env(
+        'KUBECONFIG',
+      ),
+    )
+    .addOption(
+      new Option('--plugin <name-or-path>', 'plugin package or file (repeatable)')
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(new Option('--config <file>', 'YAML config with a plugins list').env(env('CONFIG')))
+    .addOption(
+      new Option('--namespace <ns>', "the operator's namespace").env('POD_NAMESPACE').default('chaosplane'),
+    )
+    .addOption(
+      new Option('--install-crds', "create or upgrade the plugins' CRDs at start")
+        .env(env('INSTALL_CRDS'))
+        .default(false),
+    )
+    .addOption(
+      new Option('--leader-elect', 'run leader election on a Lease').env(env('LEADER_ELECT')).default(false),
+    )
+    .addOption(new Option('--lease-name <name>', 'the Lease').default('chaosplane-operator'))
+    .addOption(new Option('--lease-duration <duration>', 'lease validity').default('15s'))
+    .addOption(
+      new Option('--renew-deadline <duration>', 'leader steps down after failing to renew this long').default(
+        '10s',
+      ),
+    )
+    .addOption(new Option('--retry-period <duration>', 'time between lease attempts').default('2s'))
+    .addOption(
+      new Option('--identity <id>', 'identity in the Lease (default: hostname and pid)').env('POD_NAME'),
+    )
+    .addOption(
+      new Option('--http-addr <host:port>', '/metrics, /healthz, /readyz')
+        .env(env('HTTP_ADDR'))
+        .default('0.0.0.0:10080'),
+    )
+    .addOption(
+      new Option('--daemon-service <name>', "the daemon's headless Service").default('chaosplane-daemon'),
+    )
+    .addOption(new Option('--daemon-namespace <ns>', "the daemon Service's namespace (default: --namespace)"))
+    .addOption(new Option('--daemon-address <host>', 'dial this host for every node (single-node setups)'))
+    .addOption(new Option('--daemon-port <port>', "the daemon's gRPC port").default('31767'))
+    .addOption(
+      new Option('--daemon-ca <file>', 'CA that signed the daemon certificates').env(env('DAEMON_CA')),
+    )
+    .addOption(new Option('--daemon-cert <file>', 'client certificate').env(env('DAEMON_CERT')))
+    .addOption(new Option('--daemon-key <file>', 'client key').env(env('DAEMON_KEY')))
+    .addOption(
+      new Option('--daemon-server-name <name>', "name checked in the daemon's certificate").default(
+        'chaosplane-daemon',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--daemon-insecure',
+        'plaintext gRPC to daemons started with --insecure (local development only)',
+      ).default(false),
+    )
+    .addOption(new Option('--daemon-timeout <duration>', 'deadline of every daemon call').default('60s'))
+    .addOption(
+      new Option(
+        '--protected-namespaces <list>',
+        'comma-separated namespaces never selected (default kube-system,kube-public,kube-node-lease)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--filter-namespaces',
+        'only namespaces annotated chaos-mesh.org/inject=enabled are eligible',
+      )
+        .env(env('FILTER_NAMESPACES'))
+        .default(false),
+    )
+    .addOption(
+      new Option('--target-namespace <ns>', 'namespace-scoped mode: the only namespace selected from').env(
+        env('TARGET_NAMESPACE'),
+      ),
+    )
+    .addOption(new Option('--workers <n>', 'objects reconciled at once per kind').default('4'))
+    .addOption(new Option('--record-parallelism <n>', 'records applied at once per object').default('16'))
+    .addOption(
+      new Option('--shutdown-grace <duration>', 'time in-flight records get on SIGTERM').default('30s'),
+    );
+}
+
+function durationFlag(text: string, flag: string): number {
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 0) throw new Error('must be positive');
+    return ms;
+  } catch (error) {
+    throw new ChaosplaneError('invalid', `--${flag} ${JSON.stringify(text)}: ${(error as Error).message}`, {
+      field: flag,
+    });
+  }
+}
+
+function intFlag(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ChaosplaneError(
+      'invalid',
+      `--${flag} ${JSON.stringify(text)} must be an integer in [${min}, ${max}]`,
+      { field: flag },
+    );
+  }
+  return value;
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ChaosplaneError('invalid', `--${flag} ${file}: ${(error as Error).message}`, { field: flag });
+  }
+}
+
+function daemonTls(flags: OperatorFlags): DaemonClientTls | 'insecure' {
+  if (flags.daemonInsecure) return 'insecure';
+  const missing = (['daemonCa', 'daemonCert', 'daemonKey'] as const).filter(k => flags[k] === undefined);
+  if (missing.length > 0) {
+    throw new ChaosplaneError(
+      'invalid',
+      `mTLS to the daemons needs --daemon-ca, --daemon-cert and --daemon-key (missing ${missing
+        .map(k => `--${k.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)
+        .join(', ')}); --daemon-insecure is for local development only`,
+      { field: 'daemon-ca' },
+    );
+  }
+  return {
+    caPem: readPem(flags.daemonCa!, 'daemon-ca'),
+    certPem: readPem(flags.daemonCert!, 'daemon-cert'),
+    keyPem: readPem(flags.daemonKey!, 'daemon-key'),
+    serverName: flags.daemonServerName,
+  };
+}
+
+/** Parses `chaosplane-operator` arguments (without `node` and the script) into OperatorOptions. */
+export async function parseOperatorArgs(args: readonly string[]): Promise<OperatorOptions> {
+  const command = operatorCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  command.parse([...args], { from: 'user' });
+  const flags = command.opts<OperatorFlags>();
+  const plugins = await resolvePluginList({
+    flags: flags.plugin,
+    ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+  });
+  const leaseDurationMs = durationFlag(flags.leaseDuration, 'lease-duration');
+  const renewDeadlineMs = durationFlag(flags.renewDeadline, 'renew-deadline');
+  if (renewDeadlineMs >= leaseDurationMs) {
+    throw new ChaosplaneError('invalid', '--renew-deadline must be shorter than --lease-duration', {
+      field: 'renew-deadline',
+    });
+  }
+  return {
+    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+    plugins,
+    namespace: flags.namespace,
+    installCrds: flags.installCrds,
+    ...(flags.leaderElect
+      ? {
+          leaderElection: {
+            leaseName: flags.leaseName,
+            ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+            leaseDurationMs,
+            renewDeadlineMs,
+            retryPeriodMs: durationFlag(flags.retryPeriod, 'retry-period'),
+          },
+        }
+      : {}),
+    httpAddress: flags.httpAddr,
+    daemon: {
+      discovery:
+        flags.daemonAddress !== undefined
+          ? { kind: 'fixed', host: flags.daemonAddress }
+          : {
+              kind: 'service',
+              namespace: flags.daemonNamespace ?? flags.namespace,
+              serviceName: flags.daemonService,
+            },
+      port: intFlag(flags.daemonPort, 'daemon-port', 1, 65535),
+      tls: daemonTls(flags),
+      callTimeoutMs: durationFlag(flags.daemonTimeout, 'daemon-timeout'),
+    },
+    selection: {
+      ...(flags.protectedNamespaces !== undefined
+        ? {
+            protectedNamespaces: flags.protectedNamespaces
+              .split(',')
+              .map(s => s.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      filterNamespaces: flags.filterNamespaces,
+      ...(flags.targetNamespace !== undefined ? { targetNamespace: flags.targetNamespace } : {}),
+    },
+    engine: {
+      workersPerKind: intFlag(flags.workers, 'workers', 1, 256),
+      recordParallelism: intFlag(flags.recordParallelism, 'record-parallelism', 1, 1024),
+      shutdownGraceMs: durationFlag(flags.shutdownGrace, 'shutdown-grace'),
+    },
+  };
+}
