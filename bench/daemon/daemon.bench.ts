@@ -36,14 +36,14 @@ const noop = defineDaemonHandler({
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
 
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 
 function spawnAndWait(argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
+    const child = spawn(argv[0], argv.slice(1), {
       stdio: 'ignore',
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     });
