@@ -1,3 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
-/** @packageDocumentation @chaosplane/kube-emulator */
+/**
+ * @packageDocumentation
+ * @chaosplane/kube-emulator: a Kubernetes API server emulator that kubectl and
+ * @kubernetes/client-node accept, for tests and local control planes.
+ */
 export const PACKAGE_NAME = '@chaosplane/kube-emulator';
+
+export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './emulator.js';
+export {
+  KubeEmulatorError,
+  type KubeEmulatorErrorKind,
+  type StatusBody,
+  type StatusCause,
+  type StatusDetails,
+  type StatusReason,
+} from './errors.js';
+export {
+  type ErrorFault,
+  type FaultConfig,
+  type FaultInjector,
+  type FaultMatch,
+  type FaultStats,
+  type LatencyFault,
+  type WatchDisconnectFault,
+} from './faults.js';
+export { renderKubeconfig, type KubeconfigParts } from './kubeconfig.js';
+export {
+  parseLabelSelector,
+  matchLabels,
+  type LabelSelector,
+  type LabelRequirement,
+} from './selectors/labels.js';
+export { applyJsonPatch } from './patch/json-patch.js';
+export { applyMergePatch } from './patch/merge-patch.js';
+export { applyStrategicMergePatch } from './patch/strategic-merge-patch.js';
+export { type KubeObject, type ObjectMeta, type OwnerReference, type Verb } from './types.js';

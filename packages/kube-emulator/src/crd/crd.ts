@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+/** CustomResourceDefinitions: validation, defaulting, and the resource type a CRD serves. */
+import { type FieldError, quoteValue } from '../errors.js';
+import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType } from '../types.js';
+
+function isMap(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
+const VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Fills CRD defaults the apiserver applies (singular, listKind, conversion strategy). */
+export function defaultCrd(obj: KubeObject): void {
+  const spec = isMap(obj.spec) ? obj.spec : undefined;
+  if (!spec) return;
+  const names = isMap(spec.names) ? spec.names : undefined;
+  if (names && typeof names.kind === 'string') {
+    if (names.singular === undefined) names.singular = names.kind.toLowerCase();
+    if (names.listKind === undefined) names.listKind = `${names.kind}List`;
+  }
+  if (spec.conversion === undefined) spec.conversion = { strategy: 'None' };
+  if (Array.isArray(spec.versions)) {
+    for (const v of spec.versions) {
+      if (isMap(v) && Array.isArray(v.additionalPrinterColumns)) {
+        for (const c of v.additionalPrinterColumns) if (isMap(c) && c.priority === undefined) c.priority = 0;
+      }
+    }
+  }
+}
+
+/** Validates a CRD; returns field errors (empty when valid). */
+export function validateCrd(obj: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = obj.spec;
+  if (!isMap(spec)) return [{ field: 'spec', type: 'FieldValueRequired', detail: 'Required value' }];
+  const group = spec.group;
+  if (typeof group !== 'string' || group === '')
+    errors.push({ field: 'spec.group', type: 'FieldValueRequired', detail: 'Required value' });
+  else if (!GROUP.test(group) || !group.includes('.')) {
+    errors.push({
+      field: 'spec.group',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(group)}: should be a domain with at least one dot`,
+    });
+  }
+  const names = spec.names;
+  if (!isMap(names))
+    errors.push({ field: 'spec.names', type: 'FieldValueRequired', detail: 'Required value' });
+  else {
+    if (typeof names.plural !== 'string' || names.plural === '')
+      errors.push({ field: 'spec.names.plural', type: 'FieldValueRequired', detail: 'Required value' });
+    else if (!DNS_LABEL.test(names.plural))
+      errors.push({
+        field: 'spec.names.plural',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(names.plural)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+      });
+    if (typeof names.kind !== 'string' || names.kind === '')
+      errors.push({ field: 'spec.names.kind', type: 'FieldValueRequired', detail: 'Required value' });
+    else if (!KIND.test(names.kind))
+      errors.push({
+        field: 'spec.names.kind',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(names.kind)}: may have mixed case, but should otherwise match: [a-z]([-a-z0-9]*[a-z0-9])?`,
+      });
+    if (
+      names.singular !== undefined &&
+      (typeof names.singular !== 'string' || !DNS_LABEL.test(names.singular))
+    ) {
+      errors.push({
+        field: 'spec.names.singular',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(names.singular)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+      });
+    }
+    if (
+      names.shortNames !== undefined &&
+      !(
+        Array.isArray(names.shortNames) &&
+        names.shortNames.every(s => typeof s === 'string' && DNS_LABEL.test(s))
+      )
+    ) {
+      errors.push({
+        field: 'spec.names.shortNames',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(names.shortNames)}: must be a list of lowercase RFC 1123 labels`,
+      });
+    }
+    if (
+      typeof names.plural === 'string' &&
+      typeof group === 'string' &&
+      obj.metadata.name !== `${names.plural}.${group}`
+    ) {
+      errors.push({
+        field: 'metadata.name',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(obj.metadata.name)}: must be spec.names.plural+"."+spec.group`,
+      });
+    }
+  }
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
+    errors.push(
+      spec.scope === undefined
+        ? { field: 'spec.scope', type: 'FieldValueRequired', detail: 'Required value' }
+        : {
+            field: 'spec.scope',
+            type: 'FieldValueNotSupported',
+            detail: `Unsupported value: ${quoteValue(spec.scope)}: supported values: "Cluster", "Namespaced"`,
+          },
+    );
+  }
+  const versions = spec.versions;
+  if (!Array.isArray(versions) || versions.length === 0) {
+    errors.push({
+      field: 'spec.versions',
+      type: 'FieldValueInvalid',
+      detail: 'Invalid value: []: must have exactly one version marked as storage version',
+    });
+    return errors;
+  }
+  let storage = 0;
+  const seen = new Set<string>();
+  versions.forEach((v, i) => {
+    const f = `spec.versions[${i}]`;
+    if (!isMap(v))
+      return errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
+    if (typeof v.name !== 'string' || !VERSION.test(v.name))
+      errors.push({
+        field: `${f}.name`,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(v.name)}: must be a valid DNS label`,
+      });
+    else if (seen.has(v.name))
+      errors.push({
+        field: `${f}.name`,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(v.name)}: must appear only once`,
+      });
+    else seen.add(v.name);
+    if (typeof v.served !== 'boolean')
+      errors.push({ field: `${f}.served`, type: 'FieldValueRequired', detail: 'Required value' });
+    if (typeof v.storage !== 'boolean')
+      errors.push({ field: `${f}.storage`, type: 'FieldValueRequired', detail: 'Required value' });
+    if (v.storage === true) storage++;
+    const schema = isMap(v.schema) ? v.schema.openAPIV3Schema : undefined;
+    if (schema === undefined && spec.preserveUnknownFields !== true) {
+      errors.push({
+        field: `${f}.schema.openAPIV3Schema`,
+        type: 'FieldValueRequired',
+        detail: 'Required value: schemas are required',
+      });
+    } else if (
+      schema !== undefined &&
+      (!isMap(schema) || (schema.type !== 'object' && schema.type !== undefined))
+    ) {
+      errors.push({
+        field: `${f}.schema.openAPIV3Schema.type`,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(isMap(schema) ? schema.type : schema)}: must be object at the root`,
+      });
+    }
+    return undefined;
+  });
+  if (storage !== 1) {
+    errors.push({
+      field: 'spec.versions',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(versions.map((v: unknown): unknown => (isMap(v) ? v.name : v)))}: must have exactly one version marked as storage version`,
+    });
+  }
+  return errors;
+}
+
+/** The resource type a (valid) CRD serves. */
+export function crdResourceType(obj: KubeObject): ResourceType {
+  const spec = obj.spec as JsonObject;
+  const names = spec.names as JsonObject;
+  const versions = (spec.versions as JsonObject[]).filter(v => v.served !== false);
+  const storageVersion = String((spec.versions as JsonObject[]).find(v => v.storage === true)!.name);
+  const info: ResourceType['crd'] = {
+    name: obj.metadata.name!,
+    versions: {},
+    preserveUnknownFields: spec.preserveUnknownFields === true,
+  };
+  for (const v of versions) {
+    const sub = isMap(v.subresources) ? v.subresources : {};
+    info.versions[String(v.name)] = {
+      schema: isMap(v.schema) && isMap(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined,
+      printerColumns: Array.isArray(v.additionalPrinterColumns)
+        ? (v.additionalPrinterColumns as PrinterColumn[])
+        : [],
+      subresources: { status: isMap(sub.status), scale: isMap(sub.scale) },
+    };
+  }
+  const kind = String(names.kind);
+  const selectable = versions.flatMap(v =>
+    Array.isArray(v.selectableFields) ? (v.selectableFields as JsonObject[]) : [],
+  );
+  // Sort versions by Kubernetes version priority (GA > beta > alpha, higher number first).
+  const served = versions.map(v => String(v.name)).sort(compareKubeVersions);
+  return {
+    group: String(spec.group),
+    versions: served,
+    storageVersion,
+    kind,
+    listKind: typeof names.listKind === 'string' ? names.listKind : `${kind}List`,
+    plural: String(names.plural),
+    singular: typeof names.singular === 'string' ? names.singular : kind.toLowerCase(),
+    shortNames: Array.isArray(names.shortNames) ? (names.shortNames as string[]) : [],
+    categories: Array.isArray(names.categories) ? (names.categories as string[]) : [],
+    namespaced: spec.scope === 'Namespaced',
+    hasStatus: versions.some(v => isMap(v.subresources) && isMap(v.subresources.status)),
+    hasGeneration: true,
+    selectableFields: selectable.map(s => String(s.jsonPath).replace(/^\./, '')),
+    crd: info,
+    strategicMerge: false,
+    allowUnconditionalUpdate: false,
+    nameRule: 'subdomain',
+  };
+}
+
+function versionRank(v: string): [number, number, number] {
+  const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+  if (!m) return [0, 0, 0];
+  const level = m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1;
+  return [level, Number(m[1]), Number(m[3] ?? 0)];
+}
+
+/** Orders versions as the apiserver prefers them (v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > others). */
+export function compareKubeVersions(a: string, b: string): number {
+  const ra = versionRank(a);
+  const rb = versionRank(b);
+  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** CRD status written by the emulator when it starts serving a CRD. */
+export function crdAcceptedStatus(obj: KubeObject, now: string): JsonObject {
+  const spec = obj.spec as JsonObject;
+  const names = spec.names as JsonObject;
+  const storage = String((spec.versions as JsonObject[]).find(v => v.storage === true)!.name);
+  const previous =
+    isMap(obj.status) && Array.isArray(obj.status.storedVersions)
+      ? (obj.status.storedVersions as string[])
+      : [];
+  const conditions = (type: string, reason: string, message: string): JsonObject => ({
+    type,
+    status: 'True',
+    lastTransitionTime: now,
+    reason,
+    message,
+  });
+  return {
+    conditions: [
+      conditions('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+      conditions('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+    ],
+    acceptedNames: { ...names },
+    storedVersions: previous.includes(storage) ? previous : [...previous, storage],
+  };
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+/** `startKubeEmulator`: wires storage, API core, controllers, TLS and the HTTPS server together. */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createServer } from 'node:https';
+import { type AddressInfo } from 'node:net';
+import { type Duplex } from 'node:stream';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type ApiCore, createApiCore } from './api/api-core.js';
+import { type Controllers, startControllers } from './api/controllers.js';
+import { KubeEmulatorError } from './errors.js';
+import { type FaultConfig, type FaultInjector, createFaultInjector } from './faults.js';
+import { createApiHandler } from './http/handler.js';
+import { renderKubeconfig } from './kubeconfig.js';
+import { createResourceRegistry } from './resources/registry.js';
+import { createObjectStore } from './store/object-store.js';
+import { type Persistence, createPersistence } from './store/persistence.js';
+import { createWatchHub } from './store/watch-hub.js';
+import { ensureTls } from './tls.js';
+
+/** Options of {@link startKubeEmulator}. */
+export interface KubeEmulatorOptions {
+  /** Address to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /**
+   * Data directory. With it, every acknowledged write is fsynced before the reply and a
+   * restart on the same directory serves the same objects with the same resourceVersions.
+   * The CA, server certificate and token are kept there too. Without it, state is in memory.
+   */
+  dataDir?: string;
+  /** Where to write the kubeconfig. Default: a file in a temporary directory removed by stop(). */
+  kubeconfigPath?: string;
+  /** Bearer token clients must present. Default: random (persisted in dataDir). */
+  token?: string;
+  /** Initial fault injection (change later through `emulator.faults`). */
+  faults?: FaultConfig;
+  /** Watch history kept for resuming watches; older resourceVersions get 410 Gone. Default 10,000. */
+  watchHistory?: number;
+  /** Interval of BOOKMARK events for watches that allow them. Default 60 s (the apiserver's order of magnitude). */
+  bookmarkIntervalMs?: number;
+  /** Request log lines (method, path, status, duration) and internal errors. */
+  log?: (line: string) => void;
+  /** Aborts startup. */
+  signal?: AbortSignal;
+}
+
+/** A running emulator. */
+export interface KubeEmulator {
+  /** `https://127.0.0.1:PORT` */
+  url: string;
+  /** Path of the kubeconfig file written at start. */
+  kubeconfigPath: string;
+  /** The kubeconfig YAML (for `new KubeConfig().loadFromString(...)`). */
+  kubeConfig: string;
+  /** PEM of the CA that signed the server certificate. */
+  caCert: string;
+  /** The bearer token in the kubeconfig. */
+  token: string;
+  /** Runtime fault injection. */
+  faults: FaultInjector;
+  /** The current (last assigned) global resourceVersion. */
+  readonly resourceVersion: string;
+  /** Resolves when background controllers (namespace deletion, garbage collection) are idle. */
+  settle(): Promise<void>;
+  /** Stops serving, ends open watches, flushes and closes storage, removes temp files. */
+  stop(): Promise<void>;
+}
+
+/** Internal view used by the CLI and tests. */
+export interface KubeEmulatorInternals {
+  api: ApiCore;
+}
+
+/**
+ * Starts an emulator.
+ * @example
+ * const emulator = await startKubeEmulator();
+ * const kc = new KubeConfig();
+ * kc.loadFromString(emulator.kubeConfig);
+ * const core = kc.makeApiClient(CoreV1Api);
+ * await emulator.stop();
+ */
+export async function startKubeEmulator(
+  options: KubeEmulatorOptions = {},
+): Promise<KubeEmulator & KubeEmulatorInternals> {
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-'));
+  let persistence: Persistence | undefined;
+  let controllers: Controllers | undefined;
+  try {
+    const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
+    const pkiDir = dataDir ? path.join(dataDir, 'pki') : path.join(tempDir, 'pki');
+    const tls = await ensureTls(
+      pkiDir,
+      options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [],
+      options.signal,
+    );
+    let token = options.token;
+    if (!token) {
+      const tokenFile = path.join(pkiDir, 'token');
+      if (fs.existsSync(tokenFile)) token = fs.readFileSync(tokenFile, 'utf8').trim();
+      else {
+        token = randomBytes(24).toString('hex');
+        fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+      }
+    }
+
+    const hub = createWatchHub(options.watchHistory ?? 10_000);
+    persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
+    const store = createObjectStore(hub, persistence);
+    if (persistence) {
+      const loaded = persistence.load();
+      for (const r of loaded.records) if (r.t === 'put') store.restore(r.s, r.o);
+      store.restoreResourceVersion(loaded.resourceVersion);
+    }
+    hub.reset(store.resourceVersion);
+    const registry = createResourceRegistry();
+    const api = createApiCore(registry, store, hub);
+    if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
+    controllers = startControllers(api, options.log);
+    await api.bootstrap();
+    const faults = createFaultInjector(options.faults);
+    const handler = createApiHandler({ api, faults, token, ...(options.log ? { log: options.log } : {}) });
+
+    const sockets = new Set<Duplex>();
+    const server = createServer({ key: tls.serverKey, cert: tls.serverCert }, (req, res) =>
+      handler.handle(req, res),
+    );
+    server.on('connection', socket => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    server.on('tlsClientError', () => undefined);
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const hostForUrl =
+      address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address === '0.0.0.0'
+          ? '127.0.0.1'
+          : address.address;
+    const url = `https://${hostForUrl}:${address.port}`;
+    const kubeConfig = renderKubeconfig({ url, caCert: tls.caCert, token });
+    const kubeconfigPath = options.kubeconfigPath
+      ? path.resolve(options.kubeconfigPath)
+      : path.join(tempDir, 'kubeconfig');
+    fs.mkdirSync(path.dirname(kubeconfigPath), { recursive: true });
+    fs.writeFileSync(kubeconfigPath, kubeConfig, { mode: 0o600 });
+
+    let stopped: Promise<void> | undefined;
+    const ctl = controllers;
+    const pers = persistence;
+    return {
+      url,
+      kubeconfigPath,
+      kubeConfig,
+      caCert: tls.caCert,
+      token,
+      faults,
+      api,
+      get resourceVersion() {
+        return String(store.resourceVersion);
+      },
+      settle: () => ctl.idle(),
+      stop() {
+        stopped ??= (async () => {
+          handler.closeWatches();
+          const closed = new Promise<void>(resolve => server.close(() => resolve()));
+          for (const s of sockets) s.destroy();
+          await closed;
+          await ctl.idle();
+          ctl.stop();
+          await pers?.close();
+          fs.rmSync(tempDir, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    controllers?.stop();
+    await persistence?.close().catch(() => undefined);
+    fs.rmSync(tempDir, { recursive: true, force: true });
+    if (KubeEmulatorError.is(error)) throw error;
+    throw new KubeEmulatorError('Startup', `kube-emulator failed to start: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The built-in kinds the emulator serves, described once for routing, discovery and OpenAPI. */
+import { type KubeObject, type ResourceType, type VersionConverter } from '../types.js';
+
+function builtin(
+  partial: Pick<ResourceType, 'group' | 'kind' | 'plural' | 'namespaced'> & Partial<ResourceType>,
+): ResourceType {
+  const version = partial.versions?.[0] ?? 'v1';
+  return {
+    versions: [version],
+    storageVersion: version,
+    listKind: `${partial.kind}List`,
+    singular: partial.kind.toLowerCase(),
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+    hasGeneration: false,
+    selectableFields: [],
+    strategicMerge: true,
+    allowUnconditionalUpdate: true,
+    nameRule: 'subdomain',
+    ...partial,
+  };
+}
+
+const EVENT_FIELD_MAP: [string, string][] = [
+  ['involvedObject', 'regarding'],
+  ['related', 'related'],
+  ['message', 'note'],
+  ['reason', 'reason'],
+  ['type', 'type'],
+  ['action', 'action'],
+  ['source', 'deprecatedSource'],
+  ['firstTimestamp', 'deprecatedFirstTimestamp'],
+  ['lastTimestamp', 'deprecatedLastTimestamp'],
+  ['count', 'deprecatedCount'],
+  ['eventTime', 'eventTime'],
+  ['series', 'series'],
+  ['reportingComponent', 'reportingController'],
+  ['reportingInstance', 'reportingInstance'],
+];
+
+/**
+ * core/v1 Event and events.k8s.io/v1 Event are one stored resource in the apiserver; the
+ * emulator stores the core form and converts, so `kubectl describe` sees events written
+ * through either API.
+ */
+const eventsV1Converter: VersionConverter = {
+  fromStorage(obj: KubeObject): KubeObject {
+    const out: KubeObject = { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: obj.metadata };
+    for (const [core, v1] of EVENT_FIELD_MAP) {
+      const value = obj[core];
+      if (value === undefined || value === null || value === '' || (core === 'count' && value === 0))
+        continue;
+      if (core === 'series' && typeof value === 'object') {
+        const series = value as Record<string, unknown>;
+        out.series = { count: series.count, lastObservedTime: series.lastObservedTime };
+        continue;
+      }
+      out[v1] = value;
+    }
+    return out;
+  },
+  toStorage(obj: KubeObject): KubeObject {
+    const out: KubeObject = { apiVersion: 'v1', kind: 'Event', metadata: obj.metadata };
+    for (const [core, v1] of EVENT_FIELD_MAP) {
+      const value = obj[v1];
+      if (value !== undefined && value !== null) out[core] = value;
+    }
+    return out;
+  },
+};
+
+/** The built-in resource types, core group first. */
+export function builtinResourceTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: '',
+      kind: 'Namespace',
+      plural: 'namespaces',
+      namespaced: false,
+      shortNames: ['ns'],
+      hasStatus: true,
+      selectableFields: ['status.phase'],
+      nameRule: 'label',
+    }),
+    builtin({
+      group: '',
+      kind: 'Pod',
+      plural: 'pods',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+      selectableFields: [
+        'spec.nodeName',
+        'spec.restartPolicy',
+        'spec.schedulerName',
+        'spec.serviceAccountName',
+        'spec.hostNetwork',
+        'status.phase',
+        'status.podIP',
+        'status.nominatedNodeName',
+      ],
+    }),
+    builtin({
+      group: '',
+      kind: 'Node',
+      plural: 'nodes',
+      namespaced: false,
+      shortNames: ['no'],
+      hasStatus: true,
+      selectableFields: ['spec.unschedulable'],
+    }),
+    builtin({
+      group: '',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+      shortNames: ['ev'],
+      selectableFields: [
+        'involvedObject.kind',
+        'involvedObject.namespace',
+        'involvedObject.name',
+        'involvedObject.uid',
+        'involvedObject.apiVersion',
+        'involvedObject.resourceVersion',
+        'involvedObject.fieldPath',
+        'reason',
+        'reportingComponent',
+        'source',
+        'type',
+      ],
+    }),
+    builtin({
+      group: '',
+      kind: 'Service',
+      plural: 'services',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: ['all'],
+      hasStatus: true,
+      nameRule: 'label',
+      selectableFields: ['spec.clusterIP', 'spec.type'],
+    }),
+    builtin({
+      group: '',
+      kind: 'Endpoints',
+      plural: 'endpoints',
+      namespaced: true,
+      shortNames: ['ep'],
+      listKind: 'EndpointsList',
+      singular: 'endpoints',
+    }),
+    builtin({ group: '', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
+    builtin({ group: '', kind: 'Secret', plural: 'secrets', namespaced: true, selectableFields: ['type'] }),
+    builtin({
+      group: '',
+      kind: 'ServiceAccount',
+      plural: 'serviceaccounts',
+      namespaced: true,
+      shortNames: ['sa'],
+    }),
+    builtin({
+      group: 'events.k8s.io',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+      shortNames: ['ev'],
+      selectableFields: [
+        'regarding.kind',
+        'regarding.namespace',
+        'regarding.name',
+        'regarding.uid',
+        'regarding.apiVersion',
+        'reason',
+        'reportingController',
+        'type',
+      ],
+      converters: { v1: eventsV1Converter },
+      storageOf: 'events',
+    }),
+    builtin({
+      group: 'discovery.k8s.io',
+      kind: 'EndpointSlice',
+      plural: 'endpointslices',
+      namespaced: true,
+      selectableFields: [],
+    }),
+    builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
+    builtin({
+      group: 'apiextensions.k8s.io',
+      kind: 'CustomResourceDefinition',
+      plural: 'customresourcedefinitions',
+      namespaced: false,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      hasStatus: true,
+      hasGeneration: true,
+      strategicMerge: false,
+    }),
+  ];
+}
+
+/** Namespaces every cluster starts with. */
+export const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

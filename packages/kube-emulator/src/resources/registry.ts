@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The set of served resource types and the discovery documents that describe them. */
+import { ALL_VERBS, type ResourceType, resourceKey } from '../types.js';
+import { builtinResourceTypes } from './builtin.js';
+import { compareKubeVersions } from '../crd/crd.js';
+
+/** Registry of served resources. */
+export interface ResourceRegistry {
+  /** Finds the type serving `group/version/plural`. */
+  lookup(group: string, version: string, plural: string): ResourceType | undefined;
+  /** The type registered under a storage key. */
+  byKey(key: string): ResourceType | undefined;
+  /** Finds the type of a group + kind (any served version). */
+  byKind(group: string, kind: string): ResourceType | undefined;
+  /** Adds or replaces a CRD-served type. */
+  register(type: ResourceType): void;
+  /** Removes a type. */
+  unregister(group: string, plural: string): void;
+  all(): ResourceType[];
+  /** The storage key of a type (shared storage for events.k8s.io Events). */
+  storageKey(type: ResourceType): string;
+  /** `/api` */
+  apiVersions(): object;
+  /** `/apis` */
+  apiGroupList(): object;
+  /** `/apis/GROUP` or undefined */
+  apiGroup(group: string): object | undefined;
+  /** `/api/v1` or `/apis/GROUP/VERSION`, or undefined */
+  resourceList(group: string, version: string): object | undefined;
+  /** A counter bumped on every change, for cache headers and OpenAPI hashes. */
+  readonly generation: number;
+}
+
+/** Creates the registry with the built-in kinds. */
+export function createResourceRegistry(): ResourceRegistry {
+  const types = new Map<string, ResourceType>();
+  let generation = 1;
+  for (const t of builtinResourceTypes()) types.set(resourceKey(t.group, t.plural), t);
+
+  function groups(): Map<string, string[]> {
+    const out = new Map<string, Set<string>>();
+    for (const t of types.values()) {
+      if (t.group === '') continue;
+      let set = out.get(t.group);
+      if (!set) out.set(t.group, (set = new Set()));
+      for (const v of t.versions) set.add(v);
+    }
+    return new Map([...out].map(([g, s]) => [g, [...s].sort(compareKubeVersions)]));
+  }
+
+  function groupDoc(group: string, versions: string[]): object {
+    return {
+      name: group,
+      versions: versions.map(v => ({ groupVersion: `${group}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${group}/${versions[0]}`, version: versions[0] },
+    };
+  }
+
+  const registry: ResourceRegistry = {
+    get generation() {
+      return generation;
+    },
+    lookup(group, version, plural) {
+      const t = types.get(resourceKey(group, plural));
+      return t && t.versions.includes(version) ? t : undefined;
+    },
+    byKey(key) {
+      return types.get(key);
+    },
+    byKind(group, kind) {
+      for (const t of types.values()) if (t.group === group && t.kind === kind) return t;
+      return undefined;
+    },
+    register(type) {
+      types.set(resourceKey(type.group, type.plural), type);
+      generation++;
+    },
+    unregister(group, plural) {
+      types.delete(resourceKey(group, plural));
+      generation++;
+    },
+    all() {
+      return [...types.values()];
+    },
+    storageKey(type) {
+      return type.storageOf ?? resourceKey(type.group, type.plural);
+    },
+    apiVersions() {
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+      };
+    },
+    apiGroupList() {
+      return {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [...groups()].map(([g, vs]) => groupDoc(g, vs)),
+      };
+    },
+    apiGroup(group) {
+      const vs = groups().get(group);
+      return vs ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(group, vs) } : undefined;
+    },
+    resourceList(group, version) {
+      const served = [...types.values()].filter(t => t.group === group && t.versions.includes(version));
+      if (served.length === 0) return undefined;
+      const resources: object[] = [];
+      for (const t of served) {
+        resources.push({
+          name: t.plural,
+          singularName: t.singular,
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ALL_VERBS,
+          ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
+          ...(t.categories.length > 0 ? { categories: t.categories } : {}),
+          storageVersionHash: Buffer.from(`${t.group}/${t.storageVersion}/${t.kind}`)
+            .toString('base64')
+            .slice(0, 11),
+        });
+        const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
+        if (statusServed) {
+          resources.push({
+            name: `${t.plural}/status`,
+            singularName: '',
+            namespaced: t.namespaced,
+            kind: t.kind,
+            verbs: ['get', 'patch', 'update'],
+          });
+        }
+      }
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: group === '' ? version : `${group}/${version}`,
+        resources,
+      };
+    },
+  };
+  return registry;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Durable storage for the emulator: a snapshot plus an append-only write-ahead log in one
+ * directory. Every acknowledged write is fsynced before its reply; concurrent writes share one
+ * fsync (group commit): records that arrive while a flush is running wait for the next flush,
+ * which writes them all with one write() and one fdatasync().
+ *
+ * Records are idempotent (a put carries the whole object and its resourceVersion, a delete
+ * carries the resourceVersion of the deletion), so a replay on top of a newer snapshot is safe.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KubeEmulatorError } from '../errors.js';
+import { type KubeObject } from '../types.js';
+
+/** One log record. */
+export type PersistRecord =
+  | { t: 'put'; s: string; k: string; rv: number; o: KubeObject }
+  | { t: 'del'; s: string; k: string; rv: number };
+
+/** What `load` found on disk. */
+export interface LoadedState {
+  resourceVersion: number;
+  /** Objects in the order they should be applied (CRDs before custom resources). */
+  records: PersistRecord[];
+}
+
+/** The durable log. */
+export interface Persistence {
+  /** Reads snapshot and log (tolerating a torn last line from a crash). */
+  load(): LoadedState;
+  /** Queues a record; resolves once it is on disk. */
+  append(record: PersistRecord): Promise<void>;
+  /** Rewrites the snapshot from `dump` and empties the log. `dump` must return the full state. */
+  compact(dump: () => { resourceVersion: number; records: PersistRecord[] }): void;
+  /** Number of records in the log since the last compaction. */
+  readonly logRecords: number;
+  /** Waits for pending writes, then closes the files. */
+  close(): Promise<void>;
+}
+
+const SNAPSHOT = 'snapshot.jsonl';
+const LOG = 'wal.jsonl';
+
+function parseLines(text: string, onRecord: (value: unknown) => void): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') continue;
+    try {
+      onRecord(JSON.parse(line));
+    } catch (error) {
+      // Only a torn final line (a crash during an unacknowledged write) is expected.
+      if (i >= lines.length - 2) return;
+      throw new KubeEmulatorError('Storage', `corrupt record at line ${i + 1}`, { cause: error });
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Opens (creating if needed) a data directory.
+ * @param dir the directory given as `--data`
+ * @param options.compactAfter log records after which the log is folded into the snapshot
+ */
+export function createPersistence(dir: string, options: { compactAfter?: number } = {}): Persistence {
+  fs.mkdirSync(dir, { recursive: true });
+  const logPath = path.join(dir, LOG);
+  const snapshotPath = path.join(dir, SNAPSHOT);
+  let fd = -1;
+  let pending: { buffer: string; waiters: { resolve: () => void; reject: (e: unknown) => void }[] } = {
+    buffer: '',
+    waiters: [],
+  };
+  let flushing = false;
+  let closed = false;
+  let logRecords = 0;
+  let idleWaiters: (() => void)[] = [];
+  const compactAfter = options.compactAfter ?? 200_000;
+
+  function openLog(): void {
+    fd = fs.openSync(logPath, 'a');
+  }
+
+  function flush(): void {
+    if (flushing || pending.waiters.length === 0) {
+      if (!flushing) {
+        for (const w of idleWaiters) w();
+        idleWaiters = [];
+      }
+      return;
+    }
+    flushing = true;
+    const batch = pending;
+    pending = { buffer: '', waiters: [] };
+    const data = Buffer.from(batch.buffer, 'utf8');
+    const done = (error: unknown): void => {
+      flushing = false;
+      for (const w of batch.waiters) {
+        if (error) w.reject(new KubeEmulatorError('Storage', `write to ${logPath} failed`, { cause: error }));
+        else w.resolve();
+      }
+      flush();
+    };
+    writeAll(data, 0, error => {
+      if (error) return done(error);
+      fs.fdatasync(fd, done);
+    });
+  }
+
+  function writeAll(data: Buffer, offset: number, cb: (error: unknown) => void): void {
+    fs.write(fd, data, offset, data.length - offset, null, (error, written) => {
+      if (error) return cb(error);
+      if (offset + written < data.length) return writeAll(data, offset + written, cb);
+      cb(null);
+    });
+  }
+
+  return {
+    get logRecords() {
+      return logRecords;
+    },
+    load(): LoadedState {
+      let resourceVersion = 0;
+      const byKey = new Map<string, PersistRecord>();
+      const apply = (value: unknown): void => {
+        const r = value as PersistRecord & { header?: boolean; resourceVersion?: number };
+        if (r.header) {
+          resourceVersion = Math.max(resourceVersion, r.resourceVersion ?? 0);
+          return;
+        }
+        resourceVersion = Math.max(resourceVersion, r.rv);
+        const key = `${r.s}|${r.k}`;
+        const existing = byKey.get(key);
+        if (existing && existing.rv > r.rv) return;
+        // Delete then re-insert keeps map order = order of last write, so CRDs
+        // created before their custom resources are applied first.
+        byKey.delete(key);
+        byKey.set(key, r);
+      };
+      if (fs.existsSync(snapshotPath)) parseLines(fs.readFileSync(snapshotPath, 'utf8'), apply);
+      if (fs.existsSync(logPath)) {
+        const text = fs.readFileSync(logPath, 'utf8');
+        parseLines(text, apply);
+        logRecords = text.split('\n').length - 1;
+        // Cut a torn tail so new records start on a fresh line.
+        const lastNewline = text.lastIndexOf('\n');
+        if (lastNewline !== text.length - 1) fs.truncateSync(logPath, lastNewline + 1);
+      }
+      const records = [...byKey.values()].filter(r => r.t === 'put');
+      // CRDs first: their custom resources need the resource type registered.
+      records.sort((a, b) => {
+        const ac = a.s === 'customresourcedefinitions.apiextensions.k8s.io' ? 0 : 1;
+        const bc = b.s === 'customresourcedefinitions.apiextensions.k8s.io' ? 0 : 1;
+        return ac - bc || a.rv - b.rv;
+      });
+      openLog();
+      return { resourceVersion, records };
+    },
+    append(record: PersistRecord): Promise<void> {
+      if (closed) return Promise.reject(new KubeEmulatorError('Storage', 'persistence is closed'));
+      if (fd < 0) openLog();
+      logRecords++;
+      return new Promise((resolve, reject) => {
+        pending.buffer += JSON.stringify(record) + '\n';
+        pending.waiters.push({ resolve, reject });
+        if (!flushing) setImmediate(flush);
+      });
+    },
+    compact(dump): void {
+      if (logRecords < compactAfter && fs.existsSync(snapshotPath)) return;
+      if (flushing || pending.waiters.length > 0) return;
+      const state = dump();
+      const tmp = `${snapshotPath}.tmp`;
+      const out = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(out, JSON.stringify({ header: true, resourceVersion: state.resourceVersion }) + '\n');
+        let chunk = '';
+        for (const r of state.records) {
+          chunk += JSON.stringify(r) + '\n';
+          if (chunk.length > 1 << 20) {
+            fs.writeSync(out, chunk);
+            chunk = '';
+          }
+        }
+        fs.writeSync(out, chunk);
+        fs.fsyncSync(out);
+      } finally {
+        fs.closeSync(out);
+      }
+      fs.renameSync(tmp, snapshotPath);
+      fsyncDir(dir);
+      if (fd >= 0) fs.closeSync(fd);
+      fs.truncateSync(logPath, 0);
+      openLog();
+      logRecords = 0;
+    },
+    async close(): Promise<void> {
+      if (flushing || pending.waiters.length > 0) {
+        await new Promise<void>(resolve => {
+          idleWaiters.push(resolve);
+          if (!flushing) setImmediate(flush);
+        });
+      }
+      closed = true;
+      if (fd >= 0) fs.closeSync(fd);
+      fd = -1;
+    },
+  };
+}

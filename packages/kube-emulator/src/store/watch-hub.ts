@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The watch hub: a bounded history of committed changes plus the live subscribers. A watch
+ * from a resourceVersion replays the history after it; one older than the history's start is
+ * answered with 410 Gone, as an apiserver whose watch cache has moved on.
+ */
+import { type KubeObject } from '../types.js';
+
+/** One committed change. `obj` is the storage form; `prev` the object before a modification. */
+export interface ChangeEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  storageKey: string;
+  rv: number;
+  obj: KubeObject;
+  prev?: KubeObject;
+}
+
+/** A live subscriber. */
+export interface Subscriber {
+  storageKey: string;
+  /** Receives each event after the subscriber's start version. */
+  deliver(event: ChangeEvent): void;
+}
+
+/** The hub. */
+export interface WatchHub {
+  /** Publishes committed events, in resourceVersion order. */
+  publish(event: ChangeEvent): void;
+  /**
+   * Subscribes from `fromRv` (exclusive). Returns undefined when `fromRv` is older than the
+   * retained history (the caller answers 410 Gone).
+   */
+  subscribe(sub: Subscriber, fromRv: number): (() => void) | undefined;
+  /** The oldest resourceVersion a watch may still start from. */
+  readonly oldestWatchableRv: number;
+  /** The resourceVersion of the last published event. */
+  readonly lastPublishedRv: number;
+  /** Number of live subscribers. */
+  readonly subscriberCount: number;
+  /** Sets the baseline after loading persisted state: no history before `rv`. */
+  reset(rv: number): void;
+}
+
+/** Creates a hub that keeps `capacity` events of history. */
+export function createWatchHub(capacity: number): WatchHub {
+  const ring: ChangeEvent[] = new Array<ChangeEvent>(capacity);
+  let start = 0;
+  let size = 0;
+  let oldest = 0;
+  let last = 0;
+  const subscribers = new Map<string, Set<Subscriber>>();
+
+  return {
+    get oldestWatchableRv() {
+      return oldest;
+    },
+    get lastPublishedRv() {
+      return last;
+    },
+    get subscriberCount() {
+      let n = 0;
+      for (const s of subscribers.values()) n += s.size;
+      return n;
+    },
+    reset(rv: number) {
+      oldest = rv;
+      last = rv;
+      size = 0;
+      start = 0;
+    },
+    publish(event: ChangeEvent) {
+      if (capacity > 0) {
+        if (size === capacity) {
+          oldest = ring[start].rv;
+          ring[start] = event;
+          start = (start + 1) % capacity;
+        } else {
+          ring[(start + size) % capacity] = event;
+          size++;
+        }
+      } else {
+        oldest = event.rv;
+      }
+      last = event.rv;
+      const subs = subscribers.get(event.storageKey);
+      if (subs) for (const s of [...subs]) s.deliver(event);
+    },
+    subscribe(sub: Subscriber, fromRv: number) {
+      if (fromRv < oldest) return undefined;
+      for (let i = 0; i < size; i++) {
+        const e = ring[(start + i) % capacity];
+        if (e.rv > fromRv && e.storageKey === sub.storageKey) sub.deliver(e);
+      }
+      let set = subscribers.get(sub.storageKey);
+      if (!set) subscribers.set(sub.storageKey, (set = new Set()));
+      set.add(sub);
+      return () => {
+        set.delete(sub);
+      };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Test helpers: start an emulator and a client-node KubeConfig for it. */
+import * as k8s from '@kubernetes/client-node';
+import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from '../src/index.js';
+
+export interface Harness {
+  emulator: KubeEmulator;
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+}
+
+/** Starts an emulator on 127.0.0.1:0 and a KubeConfig loaded from its kubeconfig string. */
+export async function startHarness(options: KubeEmulatorOptions = {}): Promise<Harness> {
+  const emulator = await startKubeEmulator(options);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(emulator.kubeConfig);
+  return { emulator, kc, core: kc.makeApiClient(k8s.CoreV1Api) };
+}
+
+/** The HTTP status of a client-node ApiException (or undefined). */
+export function statusOf(error: unknown): number | undefined {
+  return (error as { code?: number }).code;
+}
+
+/** The parsed Status body of a client-node ApiException. */
+export function bodyOf(error: unknown): any {
+  const body = (error as { body?: unknown }).body;
+  return typeof body === 'string' ? JSON.parse(body) : body;
+}
+
+/** Awaits a promise that must reject; returns the error. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+/** A raw HTTPS request against the emulator (for things typed clients cannot send). */
+export async function raw(
+  emulator: KubeEmulator,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: string;
+  json: any;
+  headers: Record<string, string | string[] | undefined>;
+}> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, emulator.url);
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: emulator.caCert,
+        headers: {
+          Authorization: `Bearer ${emulator.token}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...headers,
+        },
+      },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: text, json, headers: res.headers });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export const podSpec = { containers: [{ name: 'main', image: 'busybox:1.36' }] };
