@@ -16,3 +16,10 @@ export {
   type MintCertificatesOptions,
   type MintedCertificates,
 } from './mintCertificates.js';
+export {
+  startDocker,
+  dockerUnavailableReason,
+  type DockerEnvironment,
+  type DockerTestContainer,
+} from './startDocker.js';
+export { createBusyboxRootfs, busyboxPath } from './busyboxRootfs.js';

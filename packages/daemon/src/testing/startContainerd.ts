@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,26 +9,9 @@ import { promisify } from 'node:util';
 
 import { ChaosplaneError } from '@chaosplane/core';
 
-const run = promisify(execFile);
+import { busyboxPath, createBusyboxRootfs } from './busyboxRootfs.js';
 
-/** Busybox applets linked into every test container's /bin. */
-const APPLETS = [
-  'sh',
-  'sleep',
-  'ps',
-  'ls',
-  'cat',
-  'echo',
-  'true',
-  'false',
-  'kill',
-  'touch',
-  'rm',
-  'mkdir',
-  'id',
-  'env',
-  'hostname',
-];
+const run = promisify(execFile);
 
 /** A container started by {@link ContainerdEnvironment.createContainer}. */
 export interface TestContainer {
@@ -82,10 +65,6 @@ export function containerdUnavailableReason(): string | undefined {
   }
   if (!busyboxPath()) return 'busybox is not installed (Debian package busybox-static)';
   return undefined;
-}
-
-function busyboxPath(): string | undefined {
-  return ['/bin/busybox', '/usr/bin/busybox'].find(p => existsSync(p));
 }
 
 /**
@@ -166,15 +145,8 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     return undefined;
   }
 
-  async function makeRootfs(bareId: string): Promise<string> {
-    const rootfs = path.join(dir, 'rootfs', bareId);
-    for (const sub of ['bin', 'proc', 'dev', 'sys', 'tmp', 'etc', 'root']) {
-      await mkdir(path.join(rootfs, sub), { recursive: true });
-    }
-    await copyFile(busyboxPath()!, path.join(rootfs, 'bin', 'busybox'));
-    for (const applet of APPLETS) await symlink('busybox', path.join(rootfs, 'bin', applet));
-    await writeFile(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    return rootfs;
+  function makeRootfs(bareId: string): Promise<string> {
+    return createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
   }
 
   async function removeContainer(bareId: string): Promise<void> {
