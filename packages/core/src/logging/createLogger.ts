@@ -55,7 +55,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         : winston.format.combine(
             winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
             winston.format.errors({ stack: false }),
-            winston.format.colorize(),
+            // Colours only for a terminal: piped output stays plain text.
+            ...((stream as { isTTY?: boolean }).isTTY === true ? [winston.format.colorize()] : []),
             pretty,
           ),
     transports: [new winston.transports.Stream({ stream })],

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { ChaosplaneError } from '@chaosplane/core';
 import { generateCrdFiles } from '../commands/crds.js';
+import { runDevCommand } from '../commands/dev.js';
 import { resolvePluginList } from '../config/pluginList.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -24,6 +25,25 @@ program
       ...(options.config !== undefined ? { configFile: options.config } : {}),
     });
     for (const file of await generateCrdFiles({ plugins, out: options.out })) console.log(`wrote ${file}`);
+  });
+
+program
+  .command('dev')
+  .description('run Chaosplane locally: kube-emulator, containerd, the daemon and the operator')
+  .option('--demo', 'apply examples/helloworld.yaml, show what happens, delete it and exit', false)
+  .option(
+    '--dir <dir>',
+    'state directory (kube-emulator data, kubeconfig, journal, certificates)',
+    '.chaosplane',
+  )
+  .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
+  .option('--config <file>', 'config file with a plugins list')
+  .action(async (options: { demo: boolean; dir: string; plugin: string[]; config?: string }) => {
+    const plugins = await resolvePluginList({
+      flags: options.plugin,
+      ...(options.config !== undefined ? { configFile: options.config } : {}),
+    });
+    await runDevCommand({ dir: options.dir, demo: options.demo, plugins });
   });
 
 program.parseAsync().catch((error: unknown) => {

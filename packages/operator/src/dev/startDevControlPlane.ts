@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// `chaosplane dev`: a whole Chaosplane on one machine. kube-emulator (data under .chaosplane/),
+// a private containerd, the chaos daemon (mTLS) and the operator, wired exactly as in a
+// cluster: the operator finds the daemon through the EndpointSlice of its headless Service.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ChaosplaneError, type Logger } from '@chaosplane/core';
+import { loadDaemonPlugins, startDaemon, type RunningDaemon } from '@chaosplane/daemon';
+import {
+  containerdUnavailableReason,
+  mintCertificates,
+  startContainerd,
+  type ContainerdEnvironment,
+} from '@chaosplane/daemon/testing';
+import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { startOperator, type RunningOperator } from '../operator/startOperator.js';
+import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
+
+/** The namespace the operator and the daemon's Service live in. */
+export const DEV_NAMESPACE = 'chaosplane';
+/** The name the daemon's certificate carries and the operator checks. */
+const DAEMON_SERVER_NAME = 'chaosplane-daemon';
+
+/** Options of {@link startDevControlPlane}. */
+export interface DevControlPlaneOptions {
+  /** State directory (kube-emulator data, kubeconfig, daemon journal, certificates); `.chaosplane`. */
+  dir: string;
+  /** Plugins for the operator and the daemon. */
+  plugins: string[];
+  /** Directory plugin names are resolved from. */
+  pluginsFrom?: string;
+  /** Loggers of the two halves, so their lines can be told apart. */
+  operatorLog: Logger;
+  daemonLog: Logger;
+  /** Logger of the control plane itself (kubelet, setup). */
+  log: Logger;
+  /** Stops everything when aborted. */
+  signal: AbortSignal;
+}
+
+/** A running embedded control plane. */
+export interface DevControlPlane {
+  kubeconfigPath: string;
+  kube: KubeConfig;
+  nodeName: string;
+  emulator: KubeEmulator;
+  daemon: RunningDaemon;
+  operator: RunningOperator;
+  kubelet: LocalKubelet;
+  /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
+export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
+  const missing = containerdUnavailableReason();
+  if (missing !== undefined) {
+    throw new ChaosplaneError(
+      'runtime',
+      `chaosplane dev runs pods as real containerd containers, but ${missing}. On Debian: ` +
+        'sudo apt-get install -y containerd runc busybox-static (or run scripts/install-system-deps.sh as root)',
+    );
+  }
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    const emulator = await startKubeEmulator({ dataDir: path.join(dir, 'kube'), kubeconfigPath });
+    cleanups.push(() => emulator.stop());
+    const kube = new KubeConfig();
+    kube.loadFromFile(kubeconfigPath);
+    options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
+
+    const containerd: ContainerdEnvironment = await startContainerd({ namespace: 'k8s.io' });
+    cleanups.push(() => containerd.stop());
+    options.log.info('containerd started', { socket: containerd.socketPath });
+
+    await mkdir(path.join(dir, 'certs'), { recursive: true });
+    const certs = await mintCertificates({
+      dir: path.join(dir, 'certs'),
+      serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
+      clientName: 'chaosplane-operator',
+    });
+    const daemonPlugins = await loadDaemonPlugins(
+      options.plugins,
+      options.pluginsFrom !== undefined ? { baseDir: options.pluginsFrom } : {},
+    );
+    const daemon = await startDaemon({
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
+      stateDir: path.join(dir, 'daemon'),
+      runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
+      plugins: daemonPlugins.map(p => p.registration),
+      logger: options.daemonLog,
+    });
+    cleanups.push(() => daemon.close());
+
+    const nodeName = hostname();
+    const kubelet = await startLocalKubelet({
+      kube,
+      nodeName,
+      containerd,
+      log: options.log,
+      signal: options.signal,
+    });
+    cleanups.push(() => kubelet.stop());
+    await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
+
+    const operatorStop = new AbortController();
+    options.signal.addEventListener('abort', () => operatorStop.abort(), { once: true });
+    const operator = await startOperator(
+      {
+        kubeconfig: kubeconfigPath,
+        plugins: options.plugins,
+        ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+        namespace: DEV_NAMESPACE,
+        installCrds: true,
+        daemon: {
+          discovery: { kind: 'service', namespace: DEV_NAMESPACE, serviceName: 'chaosplane-daemon' },
+          port: daemon.grpcPort,
+          tls: {
+            caPem: certs.caPem,
+            certPem: certs.clientCertPem,
+            keyPem: certs.clientKeyPem,
+            serverName: DAEMON_SERVER_NAME,
+          },
+          callTimeoutMs: 60_000,
+        },
+        selection: { filterNamespaces: false },
+        engine: { workersPerKind: 4, recordParallelism: 16, shutdownGraceMs: 10_000 },
+      },
+      options.operatorLog,
+      operatorStop.signal,
+    );
+    cleanups.push(async () => {
+      operatorStop.abort();
+      await operator.done;
+    });
+    return { kubeconfigPath, kube, nodeName, emulator, daemon, operator, kubelet, stop: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** The daemon's headless Service and an EndpointSlice on the local node, as a DaemonSet would have. */
+async function registerDaemonEndpoint(kube: KubeConfig, nodeName: string, port: number): Promise<void> {
+  const core = kube.makeApiClient(CoreV1Api);
+  const discovery = kube.makeApiClient(DiscoveryV1Api);
+  const namespace = DEV_NAMESPACE;
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(ignoreConflict);
+  await core
+    .createNamespacedService({
+      namespace,
+      body: {
+        metadata: { name: 'chaosplane-daemon' },
+        spec: { clusterIP: 'None', ports: [{ name: 'grpc', port, targetPort: port }] },
+      },
+    })
+    .catch(ignoreConflict);
+  const slice = {
+    metadata: {
+      name: 'chaosplane-daemon-local',
+      labels: { 'kubernetes.io/service-name': 'chaosplane-daemon' },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], nodeName, conditions: { ready: true } }],
+    ports: [{ name: 'grpc', port, protocol: 'TCP' }],
+  };
+  try {
+    await discovery.createNamespacedEndpointSlice({ namespace, body: slice });
+  } catch (error) {
+    ignoreConflict(error);
+    const existing = await discovery.readNamespacedEndpointSlice({ name: slice.metadata.name, namespace });
+    await discovery.replaceNamespacedEndpointSlice({
+      name: slice.metadata.name,
+      namespace,
+      body: {
+        ...slice,
+        metadata: { ...slice.metadata, resourceVersion: existing.metadata?.resourceVersion },
+      },
+    });
+  }
+}
+
+function ignoreConflict(error: unknown): void {
+  if ((error as { code?: number }).code !== 409) throw error;
+}
