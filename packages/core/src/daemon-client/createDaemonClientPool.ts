@@ -74,6 +74,8 @@ export interface DaemonClientPool {
   ): Promise<Client<Service>>;
   /** The `host:port` the target's daemon is dialled at. */
   addressOf(target: DaemonTarget, signal?: AbortSignal): Promise<string>;
+  /** Number of open pooled channels (one per daemon address). */
+  channelCount(): number;
   /** Closes every pooled channel. */
   close(): void;
 }
@@ -171,6 +173,7 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
       }
       return factory.create(definition, channel, { '*': { metadata } });
     },
+    channelCount: () => channels.size,
     close() {
       for (const channel of channels.values()) channel.close();
       channels.clear();

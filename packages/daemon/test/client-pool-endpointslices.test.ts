@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// The controller-side pool finds a node's daemon through the EndpointSlices of the daemon's
+// headless Service, read from kube-emulator (a real HTTPS API server emulator) with
+// @kubernetes/client-node, and calls a real daemon over mTLS.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChaosDaemonDefinition, createDaemonClientPool, type DaemonClientPool } from '@chaosplane/core';
+import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
+import { mintCertificates, type MintedCertificates } from '@chaosplane/daemon/testing';
+import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+
+describe('daemon client pool with EndpointSlice discovery', () => {
+  let certs: MintedCertificates;
+  let stateDir: string;
+  let daemon: RunningDaemon;
+  let emulator: KubeEmulator;
+  let pool: DaemonClientPool;
+
+  beforeAll(async () => {
+    certs = await mintCertificates();
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-pool-'));
+    daemon = await startDaemon({
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
+      stateDir,
+      runtimes: {},
+    });
+    emulator = await startKubeEmulator();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(emulator.kubeConfig);
+    await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'chaosplane' } } });
+    await kubeConfig.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+      namespace: 'chaosplane',
+      body: {
+        metadata: {
+          name: 'chaosplane-daemon-abcde',
+          labels: { 'kubernetes.io/service-name': 'chaosplane-daemon' },
+        },
+        addressType: 'IPv4',
+        ports: [{ name: 'grpc', port: daemon.grpcPort, protocol: 'TCP' }],
+        endpoints: [
+          { addresses: ['127.0.0.1'], nodeName: 'node-a', conditions: { ready: true } },
+          { addresses: ['10.255.0.9'], nodeName: 'node-b', conditions: { ready: false } },
+        ],
+      },
+    });
+    pool = createDaemonClientPool({
+      source: { kubeConfig, namespace: 'chaosplane', serviceName: 'chaosplane-daemon' },
+      port: daemon.grpcPort,
+      // Endpoint addresses are IPs; the daemon's certificate names localhost.
+      tls: {
+        caPem: certs.caPem,
+        certPem: certs.clientCertPem,
+        keyPem: certs.clientKeyPem,
+        serverName: 'localhost',
+      },
+      callTimeoutMs: 5000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    pool?.close();
+    await daemon?.close();
+    await emulator?.stop();
+    for (const dir of [stateDir, certs?.dir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("dials the ready endpoint on the target's node and reuses the connection", async () => {
+    expect(await pool.addressOf('node-a')).toBe(`127.0.0.1:${daemon.grpcPort}`);
+    const client = await pool.clientFor('node-a', ChaosDaemonDefinition);
+    expect((await client.version({})).callerIdentity).toBe('chaosplane-controller');
+    const again = await pool.clientFor({ spec: { nodeName: 'node-a' } }, ChaosDaemonDefinition);
+    expect((await again.health({})).status).toBe('SERVING');
+    expect(pool.channelCount()).toBe(1);
+  });
+
+  it('skips endpoints that are not ready and says which node has no daemon', async () => {
+    await expect(pool.clientFor('node-b', ChaosDaemonDefinition)).rejects.toThrow(
+      /no chaos daemon found on node node-b/,
+    );
+  });
+
+  it("falls back to the pod's hostIP when no endpoint matches its node", async () => {
+    const pod = { spec: { nodeName: 'node-c' }, status: { hostIP: '127.0.0.1' } };
+    expect(await pool.addressOf(pod)).toBe(`127.0.0.1:${daemon.grpcPort}`);
+    const client = await pool.clientFor(pod, ChaosDaemonDefinition);
+    expect((await client.health({})).runtimes).toEqual([]);
+  });
+});
