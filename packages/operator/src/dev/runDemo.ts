@@ -66,7 +66,10 @@ export async function runDemo(plane: DevControlPlane, examples: string, log: Log
       })
       .then(
         obj => obj as ChaosObject,
-        (error: unknown) => ((error as { code?: number }).code === 404 ? null : Promise.reject(error)),
+        (error: unknown) => {
+          if ((error as { code?: number }).code === 404) return null;
+          throw error;
+        },
       );
 
   await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
