@@ -166,6 +166,18 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Drops empty metadata maps and lists, as Go's `omitempty` does on the wire. */
+function normalizeMeta(md: KubeObject['metadata']): void {
+  for (const key of ['labels', 'annotations'] as const) {
+    const v = md[key];
+    if (v === null || (isMap(v) && Object.keys(v).length === 0)) delete md[key];
+  }
+  for (const key of ['finalizers', 'ownerReferences'] as const) {
+    const v = md[key];
+    if (v === null || (Array.isArray(v) && v.length === 0)) delete md[key];
+  }
+}
+
 /** Everything but metadata and status: what a spec change compares. */
 function specPart(obj: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = obj;
@@ -416,6 +428,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     const obj = toStorage(type, scope.version, parsed);
     obj.metadata = md;
     prepareForCreate(obj, type);
+    normalizeMeta(md);
     defaultAll(obj, type, scope.version);
     validateAll(obj, type, scope.version, options);
     if (namespace !== undefined) checkNamespaceForCreate(namespace);
@@ -512,6 +525,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
       next.spec.clusterIP ??= existing.spec.clusterIP;
       next.spec.clusterIPs ??= existing.spec.clusterIPs;
     }
+    normalizeMeta(md);
     defaultAll(next, type, scope.version);
     validateAll(next, type, scope.version, options);
     if (storageKey(type) === CRD_KEY) checkCrdConflicts(next, existing);

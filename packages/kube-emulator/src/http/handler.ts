@@ -145,13 +145,24 @@ function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
+const JSON_MEDIA = new Set(['', 'application/json', 'text/plain', '*/*']);
+
 function decodeBody(buffer: Buffer, media: string, what: 'object' | 'patch' | 'delete'): unknown {
+  const isYaml = media === 'application/yaml' || media === 'application/apply-patch+yaml';
+  if (what === 'object' && !isYaml && !JSON_MEDIA.has(media)) {
+    // Protobuf (kubectl create <generator> sends it) is not implemented: answer as the
+    // apiserver does for a media type a resource does not accept.
+    throw new KubeEmulatorError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
+  }
   const text = buffer.toString('utf8');
   if (text.trim() === '') {
     if (what === 'delete') return {};
     throw badRequest('the body of the request was empty');
   }
-  if (media === 'application/yaml' || media === 'application/apply-patch+yaml') {
+  if (isYaml) {
     try {
       return parseYaml(text, { maxAliasCount: 100 }) as unknown;
     } catch (error) {

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: Apache-2.0
+// Real kubectl (a subprocess, argv only) against the emulator: apply, get, describe, label,
+// annotate, patch, get -w, delete waiting on finalizers, wait --for=delete, api-resources.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
+import { widgetCrd } from './fixtures.js';
+import { eventually } from './support.js';
+
+function kubectlVersion(): string | undefined {
+  try {
+    return execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+}
+
+const haveKubectl = kubectlVersion() !== undefined;
+if (!haveKubectl) {
+  // eslint-disable-next-line no-console
+  console.warn(
+    'kubectl tests skipped: kubectl is not installed (scripts/install-system-deps.sh installs kubernetes-client)',
+  );
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+(haveKubectl ? describe : describe.skip)('kubectl against the emulator', () => {
+  let emulator: KubeEmulator;
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  function kubectl(...args: string[]): Promise<Result> {
+    return new Promise(resolve => {
+      execFile(
+        'kubectl',
+        ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
+        { timeout: 30_000 },
+        (error, stdout, stderr) => {
+          const code = error
+            ? typeof (error as { code?: unknown }).code === 'number'
+              ? (error as { code: number }).code
+              : 1
+            : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  function background(...args: string[]): {
+    child: ChildProcess;
+    out: () => string;
+    exited: Promise<number | null>;
+  } {
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+    return { child, out: () => out, exited };
+  }
+
+  function file(name: string, content: unknown): string {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, typeof content === 'string' ? content : stringify(content));
+    return p;
+  }
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-kubectl-'));
+    emulator = await startKubeEmulator();
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await emulator.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists api-resources, including a CRD once applied', async () => {
+    const before = await kubectl('api-resources');
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/^pods\s+po\s+v1\s+true\s+Pod$/m);
+    expect(before.stdout).toMatch(/^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m);
+
+    const applied = await kubectl('apply', '-f', file('crd.yaml', widgetCrd));
+    expect(applied).toMatchObject({ code: 0 });
+    expect(applied.stdout).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/widgets.example.com created',
+    );
+    const after = await kubectl('api-resources', '--api-group', 'example.com');
+    expect(after.stdout).toMatch(/^widgets\s+wd\s+example\.com\/v1\s+true\s+Widget$/m);
+  });
+
+  it('applies a custom resource from YAML (validated, then configured) and gets it', async () => {
+    const manifest = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w1', labels: { app: 'demo' } },
+      spec: { size: 3 },
+    };
+    const created = await kubectl('apply', '-f', file('w1.yaml', manifest));
+    expect(created.stderr).toBe('');
+    expect(created.stdout.trim()).toBe('widget.example.com/w1 created');
+    const again = await kubectl('apply', '-f', file('w1.yaml', { ...manifest, spec: { size: 4 } }));
+    expect(again.stdout.trim()).toBe('widget.example.com/w1 configured');
+    const table = await kubectl('get', 'widgets');
+    expect(table.stdout).toMatch(/^NAME\s+SIZE\s+PHASE\s*$/m);
+    expect(table.stdout).toMatch(/^w1\s+4\s*/m);
+    const yaml = await kubectl('get', 'wd', 'w1', '-o', 'yaml');
+    expect(yaml.stdout).toContain('kubectl.kubernetes.io/last-applied-configuration');
+    expect(yaml.stdout).toMatch(/color: red/);
+    expect(yaml.stdout).toMatch(/size: 4/);
+
+    const invalid = await kubectl(
+      'apply',
+      '-f',
+      file('bad.yaml', { ...manifest, metadata: { name: 'bad' }, spec: { size: 0 } }),
+    );
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain(
+      'spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1',
+    );
+    const unknown = await kubectl(
+      'apply',
+      '-f',
+      file('unknown.yaml', { ...manifest, metadata: { name: 'unk' }, spec: { size: 1, bogus: true } }),
+    );
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown field "spec.bogus"');
+  });
+
+  it('applies built-in kinds with strategic merge and describes them', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p1', labels: { app: 'demo' } },
+      spec: {
+        containers: [
+          { name: 'main', image: 'busybox:1.36', env: [{ name: 'A', value: '1' }] },
+          { name: 'side', image: 'busybox:1.36' },
+        ],
+      },
+    };
+    expect((await kubectl('apply', '-f', file('pod.yaml', pod))).stdout.trim()).toBe('pod/p1 created');
+    const changed = structuredClone(pod);
+    changed.spec.containers[0].env = [{ name: 'A', value: '2' }];
+    expect((await kubectl('apply', '-f', file('pod.yaml', changed))).stdout.trim()).toBe('pod/p1 configured');
+    const env = await kubectl(
+      'get',
+      'pod',
+      'p1',
+      '-o',
+      'jsonpath={.spec.containers[0].env[0].value} {.spec.containers[*].name}',
+    );
+    expect(env.stdout).toBe('2 main side');
+    const described = await kubectl('describe', 'pod', 'p1');
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/^Name:\s+p1$/m);
+    expect(described.stdout).toMatch(/^Status:\s+Pending$/m);
+    const describedCr = await kubectl('describe', 'widget', 'w1');
+    expect(describedCr.stdout).toMatch(/^Kind:\s+Widget$/m);
+    expect(describedCr.stdout).toMatch(/Size:\s+4/);
+  });
+
+  it('labels, annotates and patches (merge and json)', async () => {
+    expect((await kubectl('label', 'widget', 'w1', 'tier=gold')).stdout.trim()).toBe(
+      'widget.example.com/w1 labeled',
+    );
+    expect((await kubectl('annotate', 'pod', 'p1', 'note=hello')).stdout.trim()).toBe('pod/p1 annotated');
+    expect((await kubectl('label', 'pod', 'p1', 'app-')).stdout.trim()).toBe('pod/p1 unlabeled');
+    expect((await kubectl('get', 'wd', '-l', 'tier=gold', '-o', 'name')).stdout.trim()).toBe(
+      'widget.example.com/w1',
+    );
+    expect(
+      (await kubectl('get', 'pod', 'p1', '-o', 'jsonpath={.metadata.annotations.note}|{.metadata.labels}'))
+        .stdout,
+    ).toBe('hello|');
+    expect(
+      (await kubectl('patch', 'wd', 'w1', '--type', 'merge', '-p', '{"spec":{"size":7}}')).stdout.trim(),
+    ).toBe('widget.example.com/w1 patched');
+    expect(
+      (
+        await kubectl(
+          'patch',
+          'wd',
+          'w1',
+          '--type',
+          'json',
+          '-p',
+          '[{"op":"replace","path":"/spec/color","value":"blue"}]',
+        )
+      ).code,
+    ).toBe(0);
+    expect((await kubectl('get', 'wd', 'w1', '-o', 'jsonpath={.spec.size} {.spec.color}')).stdout).toBe(
+      '7 blue',
+    );
+    const status = await kubectl(
+      'patch',
+      'wd',
+      'w1',
+      '--subresource',
+      'status',
+      '--type',
+      'merge',
+      '-p',
+      '{"status":{"phase":"Ready"}}',
+    );
+    expect(status.code).toBe(0);
+    expect((await kubectl('get', 'wd', 'w1')).stdout).toMatch(/^w1\s+7\s+Ready\s*$/m);
+  });
+
+  it('get -w sees a change', async () => {
+    const watcher = background('get', 'wd', 'w1', '-w', '-o', 'jsonpath={.spec.size}{"\\n"}');
+    await eventually(() => watcher.out().includes('7'));
+    await kubectl('patch', 'wd', 'w1', '--type', 'merge', '-p', '{"spec":{"size":9}}');
+    await eventually(() => watcher.out().split('\n').includes('9'));
+    watcher.child.kill('SIGTERM');
+    await watcher.exited;
+  });
+
+  it('delete waits until the finalizer is removed; wait --for=delete returns then', async () => {
+    await kubectl(
+      'patch',
+      'wd',
+      'w1',
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold"]}}',
+    );
+    const deleting = background('delete', 'wd', 'w1', '--timeout=60s');
+    await eventually(
+      async () =>
+        (await kubectl('get', 'wd', 'w1', '-o', 'jsonpath={.metadata.deletionTimestamp}')).stdout !== '',
+    );
+    const waiting = background('wait', '--for=delete', 'widget/w1', '--timeout=60s');
+    // The object still exists (marked), so neither command can have finished.
+    expect((await kubectl('get', 'wd', 'w1', '-o', 'name')).stdout.trim()).toBe('widget.example.com/w1');
+    expect(deleting.child.exitCode).toBeNull();
+    await kubectl(
+      'patch',
+      'wd',
+      'w1',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    );
+    expect(await deleting.exited).toBe(0);
+    expect(deleting.out()).toContain('widget.example.com "w1" deleted');
+    expect(await waiting.exited).toBe(0);
+    const gone = await kubectl('get', 'wd', 'w1');
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('widgets.example.com "w1" not found');
+  });
+
+  it('deletes a namespace with its content', async () => {
+    expect(
+      (
+        await kubectl(
+          'apply',
+          '-f',
+          file('ns.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } }),
+        )
+      ).code,
+    ).toBe(0);
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c1', namespace: 'doomed' },
+      data: { a: 'b' },
+    };
+    expect((await kubectl('create', '-f', file('cm.yaml', cm))).code).toBe(0);
+    const res = await kubectl('delete', 'namespace', 'doomed', '--timeout=60s');
+    expect(res.code).toBe(0);
+    expect((await kubectl('get', 'configmaps', '-n', 'doomed', '-o', 'name')).stdout.trim()).toBe('');
+    expect((await kubectl('get', 'ns', 'doomed')).stderr).toContain('namespaces "doomed" not found');
+  });
+});
