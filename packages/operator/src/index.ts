@@ -1,3 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-/** @packageDocumentation @chaosplane/operator */
-export const PACKAGE_NAME = '@chaosplane/operator';
+/**
+ * @chaosplane/operator: the `chaosplane-operator` binary and the `chaosplane` CLI, and the
+ * embedded control plane behind `chaosplane dev`, usable from code (end-to-end tests).
+ * @packageDocumentation
+ */
+export { startOperator, loadKubeConfig, type RunningOperator } from './operator/startOperator.js';
+export type { OperatorOptions, DaemonDiscovery } from './operator/OperatorOptions.js';
+export { installCrds } from './operator/installCrds.js';
+export { parseOperatorArgs, operatorCommand } from './config/operatorArgs.js';
+export {
+  resolvePluginList,
+  BUNDLED_PLUGINS,
+  PLUGINS_ENV,
+  type PluginListSources,
+} from './config/pluginList.js';
+export { generateCrdFiles, type GenerateCrdFilesOptions } from './commands/crds.js';
+export {
+  startDevControlPlane,
+  DEV_NAMESPACE,
+  type DevControlPlane,
+  type DevControlPlaneOptions,
+} from './dev/startDevControlPlane.js';
+export { startLocalKubelet, type LocalKubelet, type LocalKubeletOptions } from './dev/startLocalKubelet.js';
+export { runDemo, type DemoResult } from './dev/runDemo.js';
+export { applyManifests, applyManifestFile, parseManifests } from './dev/manifests.js';

@@ -46,6 +46,8 @@ export interface DevControlPlane {
   kube: KubeConfig;
   nodeName: string;
   emulator: KubeEmulator;
+  /** The private containerd the kubelet runs pods in. */
+  containerd: ContainerdEnvironment;
   daemon: RunningDaemon;
   operator: RunningOperator;
   kubelet: LocalKubelet;
@@ -143,7 +145,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       operatorStop.abort();
       await operator.done;
     });
-    return { kubeconfigPath, kube, nodeName, emulator, daemon, operator, kubelet, stop: cleanup };
+    return { kubeconfigPath, kube, nodeName, emulator, containerd, daemon, operator, kubelet, stop: cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// The seed's flow end to end, on real containerd: kubectl applies examples/helloworld.yaml to
+// the embedded control plane, the operator applies each record through the daemon over mTLS,
+// the daemon runs `ps aux` inside each target container, and kubectl deletes the experiment.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { createLogger, type ChaosObject } from '@chaosplane/core';
+import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
+import { applyManifestFile, startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
+
+const run = promisify(execFile);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const examples = path.join(repo, 'examples');
+const unavailable = containerdUnavailableReason();
+if (unavailable) console.warn(`skipping the HelloWorldChaos end-to-end test: ${unavailable}`);
+const describeWithContainerd = unavailable ? describe.skip : describe;
+
+type LogLine = Record<string, unknown> & { message: string };
+
+function capture(component: string) {
+  const stream = new PassThrough();
+  const lines: LogLine[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const text of chunk.toString('utf8').split('\n').filter(Boolean))
+      lines.push(JSON.parse(text) as LogLine);
+  });
+  return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+describeWithContainerd('HelloWorldChaos end to end (real containerd, kubectl, mTLS)', () => {
+  const operator = capture('operator');
+  const daemon = capture('daemon');
+  const stop = new AbortController();
+  let dir: string;
+  let plane: DevControlPlane;
+  let kubectl: (...args: string[]) => Promise<string>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-'));
+    plane = await startDevControlPlane({
+      dir,
+      plugins: ['@chaosplane/experiment-helloworld'],
+      pluginsFrom: repo,
+      operatorLog: operator.log,
+      daemonLog: daemon.log,
+      log: capture('dev').log,
+      signal: stop.signal,
+    });
+    kubectl = async (...args) =>
+      (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
+    await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
+    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    stop.abort();
+    await plane?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('applies each target once through the daemon, which runs ps aux in that very container; delete completes', async () => {
+    const pods = await Promise.all(
+      ['busybox-0', 'busybox-1'].map(
+        async name =>
+          JSON.parse(await kubectl('get', 'pod', name, '-n', 'busybox', '-o', 'json')) as {
+            status: { containerStatuses: Array<{ containerID: string }> };
+          },
+      ),
+    );
+    const containerIds = pods.map(p => p.status.containerStatuses[0]!.containerID);
+    expect(containerIds.every(id => id.startsWith('containerd://'))).toBe(true);
+
+    expect(await kubectl('apply', '-f', path.join(examples, 'helloworld.yaml'))).toContain(
+      'helloworldchaos.chaos-mesh.org/busybox-helloworld-chaos created',
+    );
+    const custom = plane.kube.makeApiClient(CustomObjectsApi);
+    const ref = {
+      group: 'chaos-mesh.org',
+      version: 'v1alpha1',
+      namespace: 'busybox',
+      plural: 'helloworldchaos',
+      name: 'busybox-helloworld-chaos',
+    };
+    const injected = await eventually(async () => {
+      const obj = (await custom.getNamespacedCustomObject(ref)) as ChaosObject;
+      const records = obj.status?.experiment?.containerRecords ?? [];
+      return records.length === 2 && records.every(r => r.phase === 'Injected') ? obj : undefined;
+    });
+    expect(injected.metadata.finalizers).toContain('chaos-mesh/records');
+    expect(injected.status!.experiment!.containerRecords!.map(r => r.id).sort()).toEqual([
+      'busybox/busybox-0/busybox',
+      'busybox/busybox-1/busybox',
+    ]);
+
+    // The operator says "Apply helloworld chaos" exactly once per target.
+    const applies = operator.lines.filter(l => l.message === 'Apply helloworld chaos');
+    expect(applies.map(l => l['record']).sort()).toEqual([
+      'busybox/busybox-0/busybox',
+      'busybox/busybox-1/busybox',
+    ]);
+
+    // The daemon shows, for each pod, the ps output of that container: its own sleep 3600, and
+    // the PID containerd reports for that container's task.
+    for (const containerId of containerIds) {
+      const line = daemon.lines.find(
+        l => l.message === 'ps aux in container' && l['containerId'] === containerId,
+      );
+      expect(line).toBeDefined();
+      expect(String(line!['output'])).toMatch(/^\s*1 root\s+\/bin\/sleep 3600$/m);
+      const task = await plane.containerd.taskStatus(containerId.replace('containerd://', ''));
+      expect(line!['pid']).toBe(task!.pid);
+      expect(line!['chaos']).toBe('busybox/busybox-helloworld-chaos');
+    }
+
+    expect(
+      await kubectl('delete', '-f', path.join(examples, 'helloworld.yaml'), '--wait=true', '--timeout=60s'),
+    ).toContain('deleted');
+    await expect(custom.getNamespacedCustomObject(ref)).rejects.toMatchObject({ code: 404 });
+    // One-shot: nothing to recover, and the target containers are untouched.
+    for (const containerId of containerIds) {
+      expect((await plane.containerd.taskStatus(containerId.replace('containerd://', '')))!.status).toBe(
+        'RUNNING',
+      );
+    }
+  }, 120_000);
+});
