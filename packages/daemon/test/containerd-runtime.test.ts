@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Real containerd + runc, started privately by @chaosplane/daemon/testing. The daemon's client
 // reads PIDs through containerd's gRPC API; the harness cross-checks them with `ctr task ls`.
+import { readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +91,19 @@ describeReal('against a real containerd', () => {
     const ls = await manager.run({ pid: running.pid, namespaces: ['mnt'], argv: ['ls', '/bin'] });
     expect(ls.stdout.split('\n')).toContain('busybox');
     expect(ls.stdout.split('\n')).not.toContain('bash');
+  });
+
+  it("enters every namespace of the target: mnt, pid, net, ipc and uts are the container's", async () => {
+    const namespaces = ['mnt', 'pid', 'net', 'ipc', 'uts'] as const;
+    for (const ns of namespaces) {
+      const inside = await manager.run({
+        pid: running.pid,
+        namespaces: [...namespaces],
+        argv: ['readlink', `/proc/self/ns/${ns}`],
+      });
+      expect(inside.stdout.trim()).toBe(readlinkSync(`/proc/${running.pid}/ns/${ns}`));
+      expect(inside.stdout.trim()).not.toBe(readlinkSync(`/proc/self/ns/${ns}`));
+    }
   });
 
   it('kills a container through the runtime', async () => {

@@ -7,13 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ChaosDaemonDefinition,
-  createDaemonClientPool,
-  daemonProto,
-  type DaemonClientPool,
-} from '@chaosplane/core';
-import { defineDaemonHandler, startDaemon, type RunningDaemon } from '@chaosplane/daemon';
+import { ChaosDaemonDefinition, createDaemonClientPool, type DaemonClientPool } from '@chaosplane/core';
+import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
 import {
   containerdUnavailableReason,
   mintCertificates,
@@ -22,51 +17,9 @@ import {
   type MintedCertificates,
   type TestContainer,
 } from '@chaosplane/daemon/testing';
-import { delay } from 'abort-controller-x';
 import { ChannelCredentials, ClientError, createChannel, createClient, Metadata, Status } from 'nice-grpc';
 
-// A plugin service of its own (fullName test.plugin.v1.Probe), registered without touching the
-// core proto. It reuses two core messages as its request and response types.
-const ProbeDefinition = {
-  name: 'Probe',
-  fullName: 'test.plugin.v1.Probe',
-  methods: {
-    whoCalls: {
-      name: 'WhoCalls',
-      requestType: daemonProto.VersionRequest,
-      requestStream: false,
-      responseType: daemonProto.VersionResponse,
-      responseStream: false,
-      options: {},
-    },
-    slow: {
-      name: 'Slow',
-      requestType: daemonProto.VersionRequest,
-      requestStream: false,
-      responseType: daemonProto.VersionResponse,
-      responseStream: false,
-      options: {},
-    },
-  },
-} as const;
-
-const probePlugin = defineDaemonHandler({
-  service: ProbeDefinition,
-  handler: deps => ({
-    whoCalls(_request, context) {
-      const chaos = deps.chaosOf(context);
-      return Promise.resolve({
-        callerIdentity: deps.callerIdentity(context),
-        version: chaos ? `${chaos.namespace}/${chaos.name}` : '',
-        services: deps.runtimes.runtimes,
-      });
-    },
-    async slow(_request, context) {
-      await delay(context.signal, 5000);
-      return {};
-    },
-  }),
-});
+import { ProbeDefinition, probePlugin } from './support/probePlugin.js';
 
 const unavailable = containerdUnavailableReason();
 if (unavailable) console.warn(`SKIPPED daemon server tests: ${unavailable}`);
@@ -200,7 +153,7 @@ describeReal('chaos daemon over mTLS', () => {
 
   it('enforces the per-call deadline of the pool', async () => {
     const probe = await pool.clientFor('node-a', ProbeDefinition);
-    const failure = (await probe.slow({}).catch((e: unknown) => e)) as ClientError;
+    const failure = (await probe.wait({ containerId: '5000' }).catch((e: unknown) => e)) as ClientError;
     expect(failure).toBeInstanceOf(ClientError);
     expect(failure.code).toBe(Status.DEADLINE_EXCEEDED);
   });

@@ -67,7 +67,10 @@ export interface Journal {
  * line, left by a crash in the middle of a write, is ignored: its action never happened, because
  * every action waits for its record's fsync.
  */
-export function createJournal(stateDir: string): Journal {
+export function createJournal(stateDir: string, options: { compactEvery?: number } = {}): Journal {
+  // Ended entries are dead weight; rewrite the file now and then so it stays small.
+  const compactEvery = options.compactEvery ?? 1000;
+  let appendsSinceCompact = 0;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = path.join(stateDir, 'journal.jsonl');
   const entries = new Map<string, JournalEntry>();
@@ -90,7 +93,7 @@ export function createJournal(stateDir: string): Journal {
     }
   }
 
-  return {
+  const journal: Journal = {
     file,
     active: () => [...entries.values()].map(e => ({ ...e })),
     append(record) {
@@ -98,8 +101,10 @@ export function createJournal(stateDir: string): Journal {
       writeSync(fd, `${JSON.stringify(record)}\n`);
       fsyncSync(fd);
       apply(record);
+      if (++appendsSinceCompact >= compactEvery) journal.compact();
     },
     compact() {
+      appendsSinceCompact = 0;
       const temporary = `${file}.tmp`;
       const tmpFd = openSync(temporary, 'w', 0o600);
       for (const entry of entries.values()) {
@@ -127,6 +132,7 @@ export function createJournal(stateDir: string): Journal {
       fd = -1;
     },
   };
+  return journal;
 
   function replayInto(journalFile: string, target: Map<string, JournalEntry>): void {
     let text: string;

@@ -22,6 +22,8 @@ const APPLETS = [
   'id',
   'env',
   'hostname',
+  'readlink',
+  'ip',
 ];
 
 /** Path of the static busybox on this machine, if installed (Debian package busybox-static). */
