@@ -84,7 +84,7 @@ describeWithContainerd('HelloWorldChaos end to end (real containerd, kubectl, mT
           },
       ),
     );
-    const containerIds = pods.map(p => p.status.containerStatuses[0]!.containerID);
+    const containerIds = pods.map(p => p.status.containerStatuses[0].containerID);
     expect(containerIds.every(id => id.startsWith('containerd://'))).toBe(true);
 
     expect(await kubectl('apply', '-f', path.join(examples, 'helloworld.yaml'))).toContain(
