@@ -27,3 +27,6 @@ npm run lint
 
 step "tests"
 npm test -- --ci
+
+step "the README's demo command, non-interactively"
+bash scripts/check-demo.sh
