@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the emulator and runs its benchmarks (list 10k pods, writes/s, watch fan-out).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+npx tsc -b packages/kube-emulator
+npx tsc -p bench/kube-emulator/tsconfig.json
+node bench/kube-emulator/dist/emulator.bench.js "$@"
