@@ -37,6 +37,7 @@ export { runCommand, type RunResult, type RunCommandOptions } from './process/ru
 export {
   createProcessManager,
   PROCESS_UID_ENV,
+  RUN_OWNER_ENV,
   type CommandTarget,
   type InjectChangeOptions,
   type JournalRecoveryReport,

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { ChaosplaneError } from '@chaosplane/core';
 import {
   createJournal,
@@ -54,6 +55,34 @@ describe('injection safety', () => {
     for (const canary of ['semicolon', 'dollar', 'backtick', 'newline', 'pipe', 'and']) {
       expect(existsSync(path.join(canaryDir, canary))).toBe(false);
     }
+  });
+
+  it('passes any arguments through unchanged (property test)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.string({ unit: 'binary' }).filter(a => !a.includes('\0')),
+          { maxLength: 6 },
+        ),
+        async args => {
+          const result = await manager.run({ argv: ['printf', '%s\\0', ...args] });
+          expect(result.stdout.split('\0').slice(0, -1)).toEqual(args.length === 0 ? [''] : args);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses any container id with a character outside [A-Za-z0-9_.-] (property test)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 1 }).filter(s => /[^A-Za-z0-9_.-]/.test(s)),
+        s => {
+          expect(() => parseContainerId(`containerd://${s}`)).toThrow(/containerId .* invalid id/);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('treats a program name with shell syntax as a file name', async () => {

@@ -3,7 +3,7 @@
 // fixtures/crashing-daemon.mjs) is SIGKILLed while it tracks processes in a real container; a
 // new daemon on the same state dir must kill, adopt or undo what it finds, by itself.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,21 @@ async function until(
     if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
     await new Promise(resolve => setTimeout(resolve, 50));
   }
+}
+
+/** Host PIDs whose command line is exactly `argv`. */
+function hostProcessesRunning(argv: string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  return readdirSync('/proc')
+    .filter(entry => /^\d+$/.test(entry))
+    .filter(entry => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describeReal('journal recovery', () => {
@@ -92,7 +107,8 @@ describeReal('journal recovery', () => {
     child.kill('SIGKILL');
     await new Promise(resolve => child.once('exit', resolve));
 
-    // The crash left everything behind: both processes run, the change is in place.
+    // The crash left everything behind: both processes and a short command run, the change is in place.
+    expect(hostProcessesRunning(['sleep', '3603']).length).toBeGreaterThan(0);
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.killed.uid).length).toBeGreaterThan(0);
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.adopted.uid).length).toBeGreaterThan(0);
     // Let the change's deadline pass while no daemon runs.
@@ -108,6 +124,9 @@ describeReal('journal recovery', () => {
     expect(daemon.recovery.killed).toEqual([started.killed.uid]);
     expect(daemon.recovery.adopted).toEqual([started.adopted.uid]);
     expect(daemon.recovery.recovered).toEqual([started.change.uid]);
+    expect(daemon.recovery.orphanedRuns.length).toBeGreaterThan(0);
+    expect(await inContainer(['ps', 'aux'])).not.toContain('sleep 3603');
+    expect(hostProcessesRunning(['sleep', '3603'])).toEqual([]);
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.killed.uid)).toEqual([]);
     expect(await inContainer(['ps', 'aux'])).not.toContain('sleep 3601');
     expect(await inContainer(['ls', '/tmp'])).not.toContain('cp-crash-marker');

@@ -71,7 +71,7 @@ describe('journal', () => {
       });
       const manager = createProcessManager({ journal, stateDir, killGraceMs: 100 });
       const report = await manager.recoverFromJournal();
-      expect(report).toEqual({ killed: [], adopted: [], recovered: [], gone: ['old'] });
+      expect(report).toEqual({ killed: [], adopted: [], recovered: [], gone: ['old'], orphanedRuns: [] });
       expect(isSameProcess(pid, processStartTime(pid)!)).toBe(true);
       expect(bystander.exitCode).toBeNull();
       expect(journal.active()).toEqual([]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,12 @@ import { runCommand, type RunResult } from './runCommand.js';
 
 /** Environment variable that marks every process the daemon starts with its uid. */
 export const PROCESS_UID_ENV = 'CHAOSPLANE_PROCESS_UID';
+/**
+ * Environment variable that marks short commands (`run`, undo commands) with the state
+ * directory they belong to, so a daemon restarted after a crash finds those its predecessor
+ * left running mid-call.
+ */
+export const RUN_OWNER_ENV = 'CHAOSPLANE_RUN_OWNER';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 // setTimeout's largest delay; longer deadlines are re-armed in steps.
@@ -99,6 +105,8 @@ export interface JournalRecoveryReport {
   recovered: string[];
   /** Entries whose process was already gone. */
   gone: string[];
+  /** PIDs of short commands a crashed predecessor left running mid-call, now killed. */
+  orphanedRuns: number[];
 }
 
 /** Runs commands in target namespaces and tracks what lasts beyond a call. */
@@ -115,7 +123,10 @@ export interface ProcessManager {
   cancel(uid: string): Promise<boolean>;
   /** Cancels everything, or only what one chaos object started; returns the uids. */
   recoverAll(filter?: Partial<JournalChaosRef>): Promise<string[]>;
-  /** Handles what a previous daemon left in the journal: kill, adopt or undo. Call once at start. */
+  /**
+   * Handles what a previous daemon left: journal entries are killed, adopted or undone, and short
+   * commands it left running mid-call are killed. Call once at start, before serving.
+   */
   recoverFromJournal(): Promise<JournalRecoveryReport>;
   /** Stops timers and polling. With `recover: true` (graceful shutdown) cancels everything first. */
   close(options?: { recover?: boolean }): Promise<void>;
@@ -158,6 +169,10 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const logDir = path.join(options.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  const runEnv = {
+    PATH: DEFAULT_PATH,
+    [RUN_OWNER_ENV]: createHash('sha256').update(path.resolve(options.stateDir)).digest('hex').slice(0, 16),
+  };
   const tracked = new Map<string, Tracked>();
   const identifiers = new Map<string, string>();
   let closed = false;
@@ -315,7 +330,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
       }
     }
     const result = await runCommand(nsenterArgv(nsenter, undo.targetPid, undo.namespaces, undo.argv), {
-      env: { PATH: DEFAULT_PATH },
+      env: runEnv,
     });
     if (result.exitCode !== 0) {
       throw new ChaosplaneError(
@@ -347,7 +362,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     async run(opts) {
       const argv = commandArgv(opts);
       return runCommand(argv, {
-        env: { PATH: DEFAULT_PATH },
+        env: runEnv,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
@@ -499,7 +514,22 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     },
 
     async recoverFromJournal() {
-      const report: JournalRecoveryReport = { killed: [], adopted: [], recovered: [], gone: [] };
+      const report: JournalRecoveryReport = {
+        killed: [],
+        adopted: [],
+        recovered: [],
+        gone: [],
+        orphanedRuns: [],
+      };
+      // Called before this daemon runs anything: every marked short command is a predecessor's.
+      for (const pid of findProcessesByEnv(RUN_OWNER_ENV, runEnv[RUN_OWNER_ENV])) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          report.orphanedRuns.push(pid);
+        } catch {
+          // Gone meanwhile.
+        }
+      }
       for (const entry of journal.active()) {
         if (tracked.has(entry.uid)) continue;
         const now = Date.now();
