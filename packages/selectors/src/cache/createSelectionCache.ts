@@ -45,6 +45,8 @@ export interface SelectionCache extends SelectionSource {
   readonly synced: boolean;
   /** Synchronous read access to the cached objects (tests, benchmarks, tools). */
   readonly store: SelectionStoreReader;
+  /** How many full LISTs each resource made (1 after the first sync; more after re-lists). */
+  readonly listCounts: Readonly<Record<string, number>>;
 }
 
 interface WithPagination {
@@ -81,6 +83,7 @@ export function createSelectionCache(
   const pageSize = options.pageSize ?? 500;
   const resources = options.watchNodes === false ? ['pods', 'namespaces'] : ['pods', 'namespaces', 'nodes'];
   const listed = new Set<string>();
+  const listCounts: Record<string, number> = {};
   let controller: AbortController | undefined;
   let loops: Promise<void> | undefined;
   let syncedPromise: Promise<void> | undefined;
@@ -110,6 +113,7 @@ export function createSelectionCache(
       options.onError?.(parts.resource, error);
     },
     onListed() {
+      listCounts[parts.resource] = (listCounts[parts.resource] ?? 0) + 1;
       listed.add(parts.resource);
       if (resources.every(resource => listed.has(resource))) resolveSynced();
     },
@@ -157,6 +161,7 @@ export function createSelectionCache(
 
   const cache: SelectionCache = {
     store,
+    listCounts,
     get synced() {
       return resources.every(resource => listed.has(resource));
     },
