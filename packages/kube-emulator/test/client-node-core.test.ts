@@ -397,6 +397,44 @@ describe('client-node CoreV1Api and friends', () => {
     ).toBe(404);
   });
 
+  it('supports dryRun=All on update, patch and delete', async () => {
+    const cm = await h.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'dry-target' }, data: { a: '1' } },
+    });
+    const rv = h.emulator.resourceVersion;
+    cm.data = { a: '2' };
+    const updated = await h.core.replaceNamespacedConfigMap({
+      namespace: 'default',
+      name: 'dry-target',
+      body: cm,
+      dryRun: 'All',
+    });
+    expect(updated.data).toEqual({ a: '2' });
+    const patched = await h.core.patchNamespacedConfigMap(
+      { namespace: 'default', name: 'dry-target', body: { data: { a: '3' } }, dryRun: 'All' },
+      merge,
+    );
+    expect(patched.data).toEqual({ a: '3' });
+    await h.core.deleteNamespacedConfigMap({ namespace: 'default', name: 'dry-target', dryRun: 'All' });
+    expect(h.emulator.resourceVersion).toBe(rv);
+    expect((await h.core.readNamespacedConfigMap({ namespace: 'default', name: 'dry-target' })).data).toEqual(
+      { a: '1' },
+    );
+  });
+
+  it('keeps the resourceVersion on a no-op update', async () => {
+    const cm = await h.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'noop' }, data: { a: '1' } },
+    });
+    const again = await h.core.patchNamespacedConfigMap(
+      { namespace: 'default', name: 'noop', body: { data: { a: '1' } } },
+      merge,
+    );
+    expect(again.metadata?.resourceVersion).toBe(cm.metadata?.resourceVersion);
+  });
+
   it('generates names from generateName', async () => {
     const cm = await h.core.createNamespacedConfigMap({
       namespace: 'default',

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { gadgetCrd, widgetCrd } from './fixtures.js';
-import { type Harness, bodyOf, raw, rejection, startHarness, statusOf } from './support.js';
+import { type Harness, bodyOf, eventually, raw, rejection, startHarness, statusOf } from './support.js';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -383,7 +383,16 @@ describe('CustomResourceDefinitions', () => {
 
   it('stops serving a deleted CRD and drops its objects', async () => {
     const ext = h.kc.makeApiClient(k8s.ApiextensionsV1Api);
+    let ended: unknown = 'not yet';
+    await new k8s.Watch(h.kc).watch(
+      '/apis/example.com/v1alpha1/gadgets',
+      {},
+      () => undefined,
+      err => (ended = err),
+    );
     await ext.deleteCustomResourceDefinition({ name: 'gadgets.example.com' });
+    // Open watches of the resource end with it.
+    await eventually(() => ended !== 'not yet');
     const res = await raw(h.emulator, 'GET', '/apis/example.com/v1alpha1/gadgets');
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ kind: 'Status', code: 404, reason: 'NotFound' });

@@ -167,7 +167,20 @@ interface Result {
       'jsonpath={.spec.containers[0].env[0].value} {.spec.containers[*].name}',
     );
     expect(env.stdout).toBe('2 main side');
+    const uid = (await kubectl('get', 'pod', 'p1', '-o', 'jsonpath={.metadata.uid}')).stdout;
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'p1.injected' },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'p1', namespace: 'default', uid },
+      reason: 'Injected',
+      message: 'chaos was here',
+      type: 'Warning',
+      count: 1,
+    };
+    expect((await kubectl('apply', '-f', file('event.yaml', event))).code).toBe(0);
     const described = await kubectl('describe', 'pod', 'p1');
+    expect(described.stdout).toMatch(/Warning\s+Injected\s+.*chaos was here/);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/^Name:\s+p1$/m);
     expect(described.stdout).toMatch(/^Status:\s+Pending$/m);

@@ -53,14 +53,12 @@ function probes(): fc.Arbitrary<Probe> {
       contentType: 'application/yaml',
       expected: 400,
     })),
-    fc
-      .tuple(alnum, alnum)
-      .map(([g, r]) => ({
-        category: 'unknown group',
-        method: 'GET',
-        path: `/apis/${g}.nope.io/v1/${r}`,
-        expected: 404,
-      })),
+    fc.tuple(alnum, alnum).map(([g, r]) => ({
+      category: 'unknown group',
+      method: 'GET',
+      path: `/apis/${g}.nope.io/v1/${r}`,
+      expected: 404,
+    })),
     alnum.map(r => ({
       category: 'unknown core resource',
       method: 'GET',
@@ -93,15 +91,13 @@ function probes(): fc.Arbitrary<Probe> {
         }),
         expected: 422,
       })),
-    fc
-      .constantFrom('Secret', 'Pod', 'Banana')
-      .map(kind => ({
-        category: 'kind mismatch',
-        method: 'POST',
-        path: cm,
-        body: JSON.stringify({ apiVersion: 'v1', kind, metadata: { name: 'x' } }),
-        expected: 400,
-      })),
+    fc.constantFrom('Secret', 'Pod', 'Banana').map(kind => ({
+      category: 'kind mismatch',
+      method: 'POST',
+      path: cm,
+      body: JSON.stringify({ apiVersion: 'v1', kind, metadata: { name: 'x' } }),
+      expected: 400,
+    })),
     fc.tuple(alnum, fc.constantFrom('in (', 'notin', 'in (a', '==!', '!=!', 'in ()')).map(([k, op]) => ({
       category: 'bad label selector',
       method: 'GET',

@@ -366,7 +366,10 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     const spec = obj.spec as JsonObject;
     const names = spec.names as JsonObject;
     registry.unregister(String(spec.group), String(names.plural));
-    await store.dropTable(`${String(names.plural)}.${String(spec.group)}`);
+    const key = `${String(names.plural)}.${String(spec.group)}`;
+    await store.dropTable(key);
+    // Watches of a resource that is no longer served end, as in the apiserver.
+    hub.endAll(key);
   }
 
   function checkCrdConflicts(obj: KubeObject, existing?: KubeObject): void {
@@ -835,7 +838,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
       lastSentRv = event.rv;
       if (outType) send({ type: outType, object: served(scope, event.obj) });
     };
-    const unsubscribe = hub.subscribe({ storageKey: key, deliver }, fromRv);
+    const unsubscribe = hub.subscribe({ storageKey: key, deliver, end: close }, fromRv);
     if (!unsubscribe) {
       send({
         type: 'ERROR',

@@ -20,6 +20,8 @@ export interface Subscriber {
   storageKey: string;
   /** Receives each event after the subscriber's start version. */
   deliver(event: ChangeEvent): void;
+  /** Ends the subscriber's stream (its resource stopped being served). */
+  end?(): void;
 }
 
 /** The hub. */
@@ -37,6 +39,8 @@ export interface WatchHub {
   readonly lastPublishedRv: number;
   /** Number of live subscribers. */
   readonly subscriberCount: number;
+  /** Ends every subscriber of a storage key (a deleted CRD's resource). */
+  endAll(storageKey: string): void;
   /** Sets the baseline after loading persisted state: no history before `rv`. */
   reset(rv: number): void;
 }
@@ -84,6 +88,12 @@ export function createWatchHub(capacity: number): WatchHub {
       last = event.rv;
       const subs = subscribers.get(event.storageKey);
       if (subs) for (const s of [...subs]) s.deliver(event);
+    },
+    endAll(storageKey: string) {
+      const subs = subscribers.get(storageKey);
+      if (!subs) return;
+      subscribers.delete(storageKey);
+      for (const s of [...subs]) s.end?.();
     },
     subscribe(sub: Subscriber, fromRv: number) {
       if (fromRv < oldest) return undefined;
