@@ -47,7 +47,7 @@ export { createStoreSource } from './cache/createStoreSource.js';
 export { createDirectListSource } from './direct/createDirectListSource.js';
 
 // Building blocks
-export { validateModeValue, parseGoInt, SELECTOR_MODES, type ModeValue } from './spec/validateModeValue.js';
+export { validateModeValue, SELECTOR_MODES, type ModeValue } from './spec/validateModeValue.js';
 export {
   countForMode,
   pickByMode,

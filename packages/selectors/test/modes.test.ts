@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from '@jest/globals';
 import { ChaosplaneError } from '@chaosplane/core';
-import {
-  countForMode,
-  parseGoInt,
-  pickRandom,
-  validateModeValue,
-  type RandomIndex,
-} from '@chaosplane/selectors';
+import { countForMode, pickRandom, validateModeValue, type RandomIndex } from '@chaosplane/selectors';
 
 const maxRandom: RandomIndex = n => n - 1;
 const minRandom: RandomIndex = () => 0;
@@ -52,16 +46,6 @@ describe('validateModeValue (Chaos Mesh webhook messages)', () => {
     });
     expect(validateModeValue('one', 'garbage')).toEqual({ mode: 'one', value: undefined });
     expect(validateModeValue('all', undefined)).toEqual({ mode: 'all', value: undefined });
-  });
-
-  it('parses like Go strconv.Atoi', () => {
-    expect(parseGoInt('007')).toEqual({ value: 7 });
-    expect(parseGoInt(' 7')).toHaveProperty('error');
-    expect(parseGoInt('1_000')).toHaveProperty('error');
-    expect(parseGoInt('9223372036854775807')).toHaveProperty('value');
-    expect(parseGoInt('9223372036854775808')).toEqual({
-      error: 'strconv.Atoi: parsing "9223372036854775808": value out of range',
-    });
   });
 });
 
