@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every manifest in deploy/ validates against the Kubernetes schemas (kubernetes-models), the
+// CRDs are the ones the bundled plugins generate, and the security posture is what the docs say.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { generateCrd, loadPlugins } from '@chaosplane/core';
+import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const deploy = path.join(repo, 'deploy');
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = await Promise.all(
+    entries.map(entry => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return yamlFiles(full);
+      return Promise.resolve(
+        entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml' ? [full] : [],
+      );
+    }),
+  );
+  return files.flat();
+}
+
+/** kubernetes-models' module for an apiVersion: `v1` → `kubernetes-models/v1`, `apps/v1` → `kubernetes-models/apps/v1`. */
+async function modelFor(obj: KubernetesObject): Promise<{ validate(): void }> {
+  const module = (await import(`kubernetes-models/${obj.apiVersion}`)) as Record<
+    string,
+    new (data: unknown) => { validate(): void }
+  >;
+  const Model = module[obj.kind!];
+  if (!Model) throw new Error(`kubernetes-models has no ${obj.apiVersion} ${obj.kind}`);
+  return new Model(obj);
+}
+
+async function allManifests(): Promise<Array<{ file: string; obj: KubernetesObject }>> {
+  const out: Array<{ file: string; obj: KubernetesObject }> = [];
+  for (const file of await yamlFiles(deploy)) {
+    for (const obj of parseManifests(await readFile(file, 'utf8')))
+      out.push({ file: path.relative(repo, file), obj });
+  }
+  return out;
+}
+
+describe('deploy/ manifests', () => {
+  it('each validates against the Kubernetes schema of its kind', async () => {
+    const manifests = await allManifests();
+    expect(manifests.length).toBeGreaterThanOrEqual(12);
+    for (const { file, obj } of manifests) {
+      const model = await modelFor(obj);
+      expect(() => model.validate()).not.toThrow();
+      expect({ file, kind: obj.kind, name: obj.metadata?.name }).toMatchObject({ name: expect.any(String) });
+    }
+  });
+
+  it('would catch a broken manifest (so the check above means something)', async () => {
+    const manifests = await allManifests();
+    const deployment = structuredClone(manifests.find(m => m.obj.kind === 'Deployment')!.obj) as unknown as {
+      spec: { replicas: unknown };
+    };
+    deployment.spec.replicas = 'two';
+    const model = await modelFor(deployment as unknown as KubernetesObject);
+    expect(() => model.validate()).toThrow(/replicas/);
+  });
+
+  it('holds the generated CRD of every bundled plugin, unchanged', async () => {
+    const manifests = await allManifests();
+    const crds = manifests.filter(m => m.obj.kind === 'CustomResourceDefinition').map(m => m.obj);
+    const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
+    for (const plugin of plugins) {
+      const expected = JSON.parse(JSON.stringify(generateCrd(plugin.kind))) as KubernetesObject;
+      expect(crds).toContainEqual(expected);
+    }
+  });
+
+  it('runs the daemon with hostPID and four capabilities, never privileged', async () => {
+    const manifests = await allManifests();
+    const daemonSet = manifests.find(m => m.obj.kind === 'DaemonSet')!.obj as unknown as {
+      spec: {
+        template: {
+          spec: { hostPID: boolean; containers: Array<{ securityContext: Record<string, unknown> }> };
+        };
+      };
+    };
+    const pod = daemonSet.spec.template.spec;
+    expect(pod.hostPID).toBe(true);
+    const security = pod.containers[0]!.securityContext as {
+      privileged?: boolean;
+      capabilities: { drop: string[]; add: string[] };
+    };
+    expect(security.privileged).toBeUndefined();
+    expect(security.capabilities.drop).toEqual(['ALL']);
+    expect([...security.capabilities.add].sort()).toEqual(['KILL', 'SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE']);
+  });
+
+  it('gives the operator no write access to pods and the daemon no API access at all', async () => {
+    const manifests = await allManifests();
+    const rules = manifests
+      .filter(m => m.obj.kind === 'ClusterRole' || m.obj.kind === 'Role')
+      .flatMap(
+        m =>
+          (
+            m.obj as unknown as {
+              rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+            }
+          ).rules ?? [],
+      );
+    const podRules = rules.filter(r => r.apiGroups.includes('') && r.resources.includes('pods'));
+    expect(podRules.flatMap(r => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
+    expect(rules.some(r => r.verbs.includes('*') || r.resources.includes('secrets'))).toBe(false);
+    const daemonAccount = manifests.find(
+      m => m.obj.kind === 'ServiceAccount' && m.obj.metadata?.name === 'chaosplane-daemon',
+    )!.obj as unknown as { automountServiceAccountToken: boolean };
+    expect(daemonAccount.automountServiceAccountToken).toBe(false);
+  });
+});
