@@ -86,6 +86,10 @@ describe('chaosplane-daemon binary', () => {
     expect(lines.some(l => l.includes('INSECURE MODE') && l.includes('"level":"warn"'))).toBe(true);
     const health = await fetch(`http://127.0.0.1:${listening.httpPort}/healthz`);
     expect(health.status).toBe(200);
+    // No containerd behind the configured socket: alive, but not ready, and it says why.
+    const ready = await fetch(`http://127.0.0.1:${listening.httpPort}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/^runtime containerd unreachable: containerd ping failed/);
     child.kill('SIGTERM');
     const code = await new Promise(resolve => child.once('exit', resolve));
     expect(code).toBe(0);

@@ -184,9 +184,21 @@ describeReal('chaos daemon over mTLS', () => {
     expect(await client.cancelProcess({ uid: started.uid })).toEqual({ found: false });
   });
 
+  it('reports the reachability of each runtime in Health', async () => {
+    const client = await pool.clientFor('node-a', ChaosDaemonDefinition);
+    expect(await client.health({})).toEqual({
+      status: 'SERVING',
+      runtimes: ['containerd'],
+      activeEntries: 0,
+      runtimeHealth: [{ runtime: 'containerd', reachable: true, error: '' }],
+    });
+  });
+
   it('serves health and Prometheus metrics over HTTP', async () => {
     const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/healthz`);
     expect(health.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${daemon.httpPort}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ok\n']);
     const metrics = await (await fetch(`http://127.0.0.1:${daemon.httpPort}/metrics`)).text();
     expect(metrics).toMatch(
       /chaosplane_daemon_grpc_requests_total\{method="\/chaosplane.daemon.v1.ChaosDaemon\/Version",code="OK"\} \d+/,

@@ -37,6 +37,8 @@ export interface ContainerRuntimeClient {
   kill(bareId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
   /** Every container the runtime knows (in its namespace, for containerd). */
   list(signal?: AbortSignal): Promise<RuntimeContainer[]>;
+  /** A cheap call that fails when the runtime cannot be reached. */
+  ping(signal?: AbortSignal): Promise<void>;
   /** Releases sockets and channels. */
   close(): void;
 }

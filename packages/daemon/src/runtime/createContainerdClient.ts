@@ -108,6 +108,14 @@ export function createContainerdClient(options: ContainerdClientOptions = {}): C
       }
     },
 
+    async ping(signal) {
+      try {
+        await containers.list({ filters: ['id==chaosplane-health-probe'] }, { signal });
+      } catch (error) {
+        throw runtimeError('ping', error);
+      }
+    },
+
     close() {
       channel.close();
     },

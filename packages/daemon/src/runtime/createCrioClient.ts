@@ -89,6 +89,16 @@ export function createCrioClient(options: CrioClientOptions = {}): ContainerRunt
       }
     },
 
+    async ping(signal) {
+      try {
+        await cri.listContainers({ filter: { id: 'chaosplane-health-probe' } }, { signal });
+      } catch (error) {
+        throw new ChaosplaneError('runtime', `CRI-O on ${socketPath} is unreachable: ${String(error)}`, {
+          cause: error,
+        });
+      }
+    },
+
     close() {
       channel.close();
     },

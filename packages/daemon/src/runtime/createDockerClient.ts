@@ -96,6 +96,16 @@ export function createDockerClient(options: DockerClientOptions = {}): Container
       }));
     },
 
+    async ping(signal) {
+      const response = await call('GET', '/_ping', signal);
+      if (response.status !== 200) {
+        throw new ChaosplaneError(
+          'runtime',
+          `Docker on ${socketPath} answered /_ping with ${response.status}`,
+        );
+      }
+    },
+
     close() {},
   };
 }

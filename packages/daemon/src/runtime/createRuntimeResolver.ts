@@ -18,6 +18,8 @@ export interface RuntimeResolver {
   pidOf(containerId: string, signal?: AbortSignal): Promise<{ pid: number; runtime: RuntimeName }>;
   /** Sends a signal to the container's init process. */
   kill(containerId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
+  /** Pings every runtime (2 s each at most). */
+  health(signal?: AbortSignal): Promise<{ runtime: RuntimeName; reachable: boolean; error: string }[]>;
   /** Closes every client. */
   close(): void;
 }
@@ -57,6 +59,19 @@ export function createRuntimeResolver(clients: ContainerRuntimeClient[]): Runtim
     async kill(containerId, signalName, signal) {
       const { client, bareId } = clientFor(containerId);
       await client.kill(bareId, signalName, signal);
+    },
+    health(signal) {
+      return Promise.all(
+        clients.map(async client => {
+          const limit = AbortSignal.any([AbortSignal.timeout(2000), ...(signal ? [signal] : [])]);
+          try {
+            await client.ping(limit);
+            return { runtime: client.name, reachable: true, error: '' };
+          } catch (error) {
+            return { runtime: client.name, reachable: false, error: (error as Error).message };
+          }
+        }),
+      );
     },
     close() {
       for (const client of clients) client.close();

@@ -47,12 +47,13 @@ export function createCoreService(deps: {
         callerIdentity: callerIdentity(context),
       });
     },
-    health() {
-      return Promise.resolve({
+    async health(_request, context) {
+      return {
         status: 'SERVING',
         runtimes: runtimes.runtimes,
         activeEntries: journal.active().length,
-      });
+        runtimeHealth: await runtimes.health(context.signal),
+      };
     },
     async containerPid(request, context) {
       const { pid, runtime } = await runtimes.pidOf(request.containerId, context.signal);

@@ -149,10 +149,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   if (options.httpPort !== undefined) {
     httpServer = http.createServer((request, response) => {
       const url = request.url ?? '/';
-      if (url === '/healthz' || url === '/readyz') {
+      if (url === '/healthz') {
+        // Liveness: the process serves. Readiness (below) also needs every runtime.
         response
           .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' })
           .end(serving ? 'ok\n' : 'shutting down\n');
+      } else if (url === '/readyz') {
+        runtimes.health().then(
+          results => {
+            const down = results.filter(r => !r.reachable);
+            const ready = serving && down.length === 0;
+            const text = !serving
+              ? 'shutting down\n'
+              : down.map(r => `runtime ${r.runtime} unreachable: ${r.error}\n`).join('') || 'ok\n';
+            response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
+          },
+          (error: unknown) => response.writeHead(500).end(String(error)),
+        );
       } else if (url === '/metrics') {
         metrics.registry.metrics().then(
           text => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),

@@ -44,6 +44,15 @@ export interface HealthResponse {
   runtimes: string[];
   /** Entries currently active in the journal (tracked processes and injected changes). */
   activeEntries: number;
+  /** Whether each configured runtime answered a cheap call just now. */
+  runtimeHealth: RuntimeHealth[];
+}
+
+export interface RuntimeHealth {
+  runtime: string;
+  reachable: boolean;
+  /** Why it is unreachable, empty when reachable. */
+  error: string;
 }
 
 export interface ContainerPidRequest {
@@ -328,7 +337,7 @@ export const HealthRequest: MessageFns<HealthRequest> = {
 };
 
 function createBaseHealthResponse(): HealthResponse {
-  return { status: "", runtimes: [], activeEntries: 0 };
+  return { status: "", runtimes: [], activeEntries: 0, runtimeHealth: [] };
 }
 
 export const HealthResponse: MessageFns<HealthResponse> = {
@@ -341,6 +350,9 @@ export const HealthResponse: MessageFns<HealthResponse> = {
     }
     if (message.activeEntries !== 0) {
       writer.uint32(24).uint32(message.activeEntries);
+    }
+    for (const v of message.runtimeHealth) {
+      RuntimeHealth.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -382,6 +394,14 @@ export const HealthResponse: MessageFns<HealthResponse> = {
             message.activeEntries = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.runtimeHealth.push(RuntimeHealth.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -403,6 +423,11 @@ export const HealthResponse: MessageFns<HealthResponse> = {
         : isSet(object.active_entries)
         ? globalThis.Number(object.active_entries)
         : 0,
+      runtimeHealth: globalThis.Array.isArray(object?.runtimeHealth)
+        ? object.runtimeHealth.map((e: any) => RuntimeHealth.fromJSON(e))
+        : globalThis.Array.isArray(object?.runtime_health)
+        ? object.runtime_health.map((e: any) => RuntimeHealth.fromJSON(e))
+        : [],
     };
   },
 
@@ -417,6 +442,9 @@ export const HealthResponse: MessageFns<HealthResponse> = {
     if (message.activeEntries !== 0) {
       obj.activeEntries = Math.round(message.activeEntries);
     }
+    if (message.runtimeHealth?.length) {
+      obj.runtimeHealth = message.runtimeHealth.map((e) => RuntimeHealth.toJSON(e));
+    }
     return obj;
   },
 
@@ -428,6 +456,108 @@ export const HealthResponse: MessageFns<HealthResponse> = {
     message.status = object.status ?? "";
     message.runtimes = object.runtimes?.map((e) => e) || [];
     message.activeEntries = object.activeEntries ?? 0;
+    message.runtimeHealth = object.runtimeHealth?.map((e) => RuntimeHealth.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRuntimeHealth(): RuntimeHealth {
+  return { runtime: "", reachable: false, error: "" };
+}
+
+export const RuntimeHealth: MessageFns<RuntimeHealth> = {
+  encode(message: RuntimeHealth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runtime !== "") {
+      writer.uint32(10).string(message.runtime);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(16).bool(message.reachable);
+    }
+    if (message.error !== "") {
+      writer.uint32(26).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuntimeHealth {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRuntimeHealth();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runtime = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RuntimeHealth {
+    return {
+      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: RuntimeHealth): unknown {
+    const obj: any = {};
+    if (message.runtime !== "") {
+      obj.runtime = message.runtime;
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RuntimeHealth>): RuntimeHealth {
+    return RuntimeHealth.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RuntimeHealth>): RuntimeHealth {
+    const message = createBaseRuntimeHealth();
+    message.runtime = object.runtime ?? "";
+    message.reachable = object.reachable ?? false;
+    message.error = object.error ?? "";
     return message;
   },
 };
