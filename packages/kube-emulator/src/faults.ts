@@ -25,6 +25,11 @@ export interface ErrorFault extends FaultMatch {
   /** Probability in [0, 1] per matching request. */
   rate: number;
   message?: string;
+  /**
+   * `before` (default): answer instead of serving, nothing is written. `after`: serve the
+   * request (the write happens) and then answer with the error, as when a reply is lost.
+   */
+  when?: 'before' | 'after';
 }
 
 /** Delay matching requests. */
@@ -79,8 +84,8 @@ export interface FaultInjector {
   /** Closes open watch streams now (all, or those of one resource). Returns how many. */
   disconnectWatches(resource?: string): number;
   readonly stats: FaultStats;
-  /** @internal Throws the configured error for a request, if one is drawn. */
-  maybeFail(req: FaultRequest): void;
+  /** @internal Draws the configured error for a request, if any. */
+  draw(req: FaultRequest): { error: KubeEmulatorError; after: boolean } | undefined;
   /** @internal Delay for a request in ms. */
   delayFor(req: FaultRequest): number;
   /** @internal Registers an open watch; returns its disconnect policy and an unregister function. */
@@ -124,6 +129,8 @@ export function validateFaultConfig(config: FaultConfig): void {
       fail(`errors[${i}].status`, `must be one of 409, 429, 500, 503, got ${String(e.status)}`);
     if (typeof e.rate !== 'number' || e.rate < 0 || e.rate > 1)
       fail(`errors[${i}].rate`, 'must be a number in [0, 1]');
+    if (e.when !== undefined && e.when !== 'before' && e.when !== 'after')
+      fail(`errors[${i}].when`, 'must be "before" or "after"');
   });
   (config.latency ?? []).forEach((l, i) => {
     if (typeof l.ms !== 'number' || l.ms < 0) fail(`latency[${i}].ms`, 'must be a non-negative number');
@@ -167,17 +174,19 @@ export function createFaultInjector(initial: FaultConfig = {}): FaultInjector {
       stats.watchDisconnects += n;
       return n;
     },
-    maybeFail(req) {
+    draw(req) {
       for (const rule of config.errors ?? []) {
         if (!matches(rule, req) || rule.rate <= 0 || random() >= rule.rate) continue;
         stats.errors++;
         const reason = REASONS[rule.status];
         const message = rule.message ?? `injected fault: ${reason} for ${req.verb} ${req.resource}`;
-        throw new KubeEmulatorError(reason, message, {
+        const error = new KubeEmulatorError(reason, message, {
           details: rule.status === 429 || rule.status === 503 ? { retryAfterSeconds: 1 } : {},
           headers: rule.status === 429 || rule.status === 503 ? { 'Retry-After': '1' } : {},
         });
+        return { error, after: rule.when === 'after' };
       }
+      return undefined;
     },
     delayFor(req) {
       let ms = 0;

@@ -435,6 +435,65 @@ describe('client-node CoreV1Api and friends', () => {
     expect(again.metadata?.resourceVersion).toBe(cm.metadata?.resourceVersion);
   });
 
+  it('refuses pod spec changes the apiserver refuses, and binds pods to nodes', async () => {
+    await h.core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'immut' }, spec: podSpec },
+    });
+    const refused = await rejection(
+      h.core.patchNamespacedPod(
+        { namespace: 'default', name: 'immut', body: { spec: { restartPolicy: 'Never' } } },
+        merge,
+      ),
+    );
+    expect(statusOf(refused)).toBe(422);
+    expect(bodyOf(refused).details.causes[0]).toMatchObject({ field: 'spec', reason: 'FieldValueForbidden' });
+    const image = await h.core.patchNamespacedPod(
+      {
+        namespace: 'default',
+        name: 'immut',
+        body: { spec: { containers: [{ name: 'main', image: 'busybox:1.37' }] } },
+      },
+      strategic,
+    );
+    expect(image.spec?.containers[0].image).toBe('busybox:1.37');
+    await h.core.createNamespacedPodBinding({
+      namespace: 'default',
+      name: 'immut',
+      body: { metadata: { name: 'immut' }, target: { kind: 'Node', name: 'node-9' } },
+    });
+    const bound = await h.core.readNamespacedPod({ namespace: 'default', name: 'immut' });
+    expect(bound.spec?.nodeName).toBe('node-9');
+    expect(bound.status?.conditions?.find(c => c.type === 'PodScheduled')?.status).toBe('True');
+    const again = await rejection(
+      h.core.createNamespacedPodBinding({
+        namespace: 'default',
+        name: 'immut',
+        body: { metadata: { name: 'immut' }, target: { kind: 'Node', name: 'node-8' } },
+      }),
+    );
+    expect(statusOf(again)).toBe(409);
+  });
+
+  it('keeps immutable ConfigMaps immutable', async () => {
+    await h.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true },
+    });
+    const err = await rejection(
+      h.core.patchNamespacedConfigMap(
+        { namespace: 'default', name: 'frozen', body: { data: { a: '2' } } },
+        merge,
+      ),
+    );
+    expect(statusOf(err)).toBe(422);
+    const labelled = await h.core.patchNamespacedConfigMap(
+      { namespace: 'default', name: 'frozen', body: { metadata: { labels: { ok: 'yes' } } } },
+      merge,
+    );
+    expect(labelled.metadata?.labels).toEqual({ ok: 'yes' });
+  });
+
   it('generates names from generateName', async () => {
     const cm = await h.core.createNamespacedConfigMap({
       namespace: 'default',

@@ -21,7 +21,6 @@ function kubectlVersion(): string | undefined {
 
 const haveKubectl = kubectlVersion() !== undefined;
 if (!haveKubectl) {
-  // eslint-disable-next-line no-console
   console.warn(
     'kubectl tests skipped: kubectl is not installed (scripts/install-system-deps.sh installs kubernetes-client)',
   );
@@ -156,17 +155,26 @@ interface Result {
       },
     };
     expect((await kubectl('apply', '-f', file('pod.yaml', pod))).stdout.trim()).toBe('pod/p1 created');
+    // Images are the mutable part of a pod spec; strategic merge keeps the other container.
     const changed = structuredClone(pod);
-    changed.spec.containers[0].env = [{ name: 'A', value: '2' }];
+    (changed.spec.containers[1] as { image: string }).image = 'busybox:1.37';
     expect((await kubectl('apply', '-f', file('pod.yaml', changed))).stdout.trim()).toBe('pod/p1 configured');
-    const env = await kubectl(
+    const images = await kubectl(
       'get',
       'pod',
       'p1',
       '-o',
-      'jsonpath={.spec.containers[0].env[0].value} {.spec.containers[*].name}',
+      'jsonpath={.spec.containers[*].image} {.spec.containers[0].env[0].value}',
     );
-    expect(env.stdout).toBe('2 main side');
+    expect(images.stdout).toBe('busybox:1.36 busybox:1.37 1');
+    // Like the apiserver, other pod spec changes are refused.
+    const envChange = structuredClone(changed);
+    envChange.spec.containers[0].env = [{ name: 'A', value: '2' }];
+    const refused = await kubectl('apply', '-f', file('pod.yaml', envChange));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'pod updates may not change fields other than `spec.containers[*].image`',
+    );
     const uid = (await kubectl('get', 'pod', 'p1', '-o', 'jsonpath={.metadata.uid}')).stdout;
     const event = {
       apiVersion: 'v1',

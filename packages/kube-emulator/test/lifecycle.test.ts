@@ -249,6 +249,23 @@ describe('fault injection', () => {
     h.emulator.faults.clear();
   });
 
+  it('can fail a write after it happened (a lost reply)', async () => {
+    h.emulator.faults.set({
+      errors: [{ status: 500, rate: 1, verbs: ['create'], resources: ['configmaps'], when: 'after' }],
+    });
+    const err = await rejection(
+      h.core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'written-anyway' } },
+      }),
+    );
+    expect(statusOf(err)).toBe(500);
+    h.emulator.faults.clear();
+    expect(
+      (await h.core.readNamespacedConfigMap({ namespace: 'default', name: 'written-anyway' })).metadata?.name,
+    ).toBe('written-anyway');
+  });
+
   it('adds latency', async () => {
     h.emulator.faults.set({ latency: [{ ms: 50, verbs: ['get'] }] });
     await h.core.readNamespace({ name: 'default' });

@@ -25,6 +25,7 @@ import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { applyBuiltinDefaults, createIpAllocator, prepareForCreate } from '../resources/defaults.js';
 import { INITIAL_NAMESPACES } from '../resources/builtin.js';
 import { type ResourceRegistry } from '../resources/registry.js';
+import { validateBuiltinUpdate } from '../resources/immutability.js';
 import { validateBuiltin, validateMetadata } from '../resources/validation.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from '../selectors/fields.js';
 import { type LabelSelector, matchLabels, parseLabelSelector } from '../selectors/labels.js';
@@ -130,6 +131,8 @@ export interface ApiCore {
    * Throws for bad options.
    */
   watch(scope: Scope, options: WatchOptions, send: (e: WatchEventOut) => void, close: () => void): () => void;
+  /** `POST pods/NAME/binding`: assigns a pod to a node, as the scheduler does. */
+  bind(scope: Scope, name: string, body: unknown, options: WriteOptions): Promise<void>;
   /** Writes a stored object back with changes made by a controller (no validation, no RV check). */
   systemUpdate(type: ResourceType, obj: KubeObject): Promise<void>;
   /** Removes an object for a controller, honouring finalizers. */
@@ -491,6 +494,15 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
         },
       ]);
     }
+    const uid = incoming.metadata.uid;
+    if (uid !== undefined && uid !== '' && uid !== existing.metadata.uid) {
+      throw conflict(
+        type.group,
+        type.plural,
+        name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`,
+      );
+    }
     let next: KubeObject;
     const converted = toStorage(type, scope.version, incoming);
     if (subresource === 'status') {
@@ -531,6 +543,10 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     normalizeMeta(md);
     defaultAll(next, type, scope.version);
     validateAll(next, type, scope.version, options);
+    if (subresource === undefined && !type.crd) {
+      const refused = validateBuiltinUpdate(next, existing, type);
+      if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
+    }
     if (storageKey(type) === CRD_KEY) checkCrdConflicts(next, existing);
     if (old.deletionTimestamp) {
       const before = new Set(old.finalizers ?? []);
@@ -900,6 +916,40 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     },
     patch: patchObject,
     delete: deleteObject,
+    async bind(scope, name, body, options) {
+      if (!(scope.type.group === '' && scope.type.plural === 'pods')) {
+        throw new KubeEmulatorError('NotFound', 'the server could not find the requested resource');
+      }
+      const target = isMap(body) && isMap(body.target) ? body.target : undefined;
+      if (!target || typeof target.name !== 'string' || target.name === '') {
+        throw invalid('Binding', '', name, [
+          { field: 'target.name', type: 'FieldValueRequired', detail: 'Required value' },
+        ]);
+      }
+      const existing = getStored(scope, name);
+      const spec = isMap(existing.spec) ? existing.spec : {};
+      if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+        throw conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      }
+      if (existing.metadata.deletionTimestamp) {
+        throw conflict('', 'pods', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      }
+      if (options.dryRun) return;
+      const next = clone(existing);
+      (next.spec as JsonObject).nodeName = target.name;
+      const status = isMap(next.status) ? next.status : {};
+      const conditions = Array.isArray(status.conditions)
+        ? status.conditions.filter(c => !(isMap(c) && c.type === 'PodScheduled'))
+        : [];
+      conditions.push({
+        type: 'PodScheduled',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: now(),
+      });
+      next.status = { ...status, conditions };
+      await write(scope.type, next);
+    },
     async deleteCollection(scope, listOptions, options) {
       const result = list(scope, { ...listOptions, limit: undefined, continue: undefined });
       const items = result.json ? result.json.map(j => JSON.parse(j) as KubeObject) : result.items;

@@ -461,7 +461,20 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
     if (route.subresource) faultReq.subresource = route.subresource;
     const delay = faults.delayFor(faultReq);
     if (delay > 0) await new Promise(r => setTimeout(r, delay));
-    faults.maybeFail(faultReq);
+    const injected = faults.draw(faultReq);
+    const isWrite = verb !== 'get' && verb !== 'list' && verb !== 'watch';
+    if (injected && !(injected.after && isWrite)) throw injected.error;
+    // Faults in `after` mode: the write happened, the reply is replaced by the error.
+    const reply = (code: number, body: unknown, n?: Negotiated): void => {
+      if (injected) throw injected.error;
+      send(res, code, body, n);
+    };
+    if (route.subresource === 'binding' && verb === 'create') {
+      const options = writeOptions(q);
+      const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
+      await api.bind(scope, route.name!, body, options);
+      return reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
     if (route.subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) {
       throw new KubeEmulatorError(
         'MethodNotAllowed',
@@ -508,13 +521,13 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
         const options = writeOptions(q);
         const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
         const obj = await api.create(scope, body, options);
-        return send(res, 201, obj, neg);
+        return reply(201, obj, neg);
       }
       case 'update': {
         const options = writeOptions(q);
         const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
         const obj = await api.update(scope, route.name!, body, options, route.subresource);
-        return send(res, 200, obj, neg);
+        return reply(200, obj, neg);
       }
       case 'patch': {
         const media = mediaType(req);
@@ -528,13 +541,13 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
         const options = writeOptions(q);
         const body = decodeBody(await readBody(req, maxBody), media, 'patch');
         const obj = await api.patch(scope, route.name!, patchType, body, options, route.subresource);
-        return send(res, 200, obj, neg);
+        return reply(200, obj, neg);
       }
       case 'delete': {
         const raw = await readBody(req, maxBody);
         const options = deleteOptions(q, decodeBody(raw, mediaType(req) || 'application/json', 'delete'));
         const { obj, gone } = await api.delete(scope, route.name!, options);
-        return send(res, gone || options.dryRun ? 200 : 202, obj, neg);
+        return reply(gone || options.dryRun ? 200 : 202, obj, neg);
       }
       case 'deletecollection': {
         const raw = await readBody(req, maxBody);
@@ -547,8 +560,7 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
           },
           options,
         );
-        return send(
-          res,
+        return reply(
           200,
           {
             kind: type.listKind,

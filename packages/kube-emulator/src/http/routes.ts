@@ -93,6 +93,7 @@ export function verbOf(method: string, route: ResourceRoute, watchParam: boolean
       if (route.legacyWatch || watchParam) return 'watch';
       return route.name === undefined ? 'list' : 'get';
     case 'POST':
+      if (route.name !== undefined && route.subresource === 'binding') return 'create';
       return route.name === undefined ? 'create' : undefined;
     case 'PUT':
       return route.name === undefined ? undefined : 'update';

@@ -120,6 +120,15 @@ export function createResourceRegistry(): ResourceRegistry {
             .toString('base64')
             .slice(0, 11),
         });
+        if (t.group === '' && t.plural === 'pods') {
+          resources.push({
+            name: 'pods/binding',
+            singularName: '',
+            namespaced: true,
+            kind: 'Binding',
+            verbs: ['create'],
+          });
+        }
         const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
         if (statusServed) {
           resources.push({
