@@ -13,6 +13,7 @@ export default tseslint.config(
       'coverage/**',
       '**/*.js',
       '**/*.mjs',
+      '**/.tutorial-*/**',
     ],
   },
   js.configs.recommended,
