@@ -3,7 +3,8 @@
 // daemon (mTLS, real containerd) and into the engine (inversify container, selection cache over
 // kube-emulator); the engine finds the daemon through its EndpointSlice, the daemon kills the
 // selected container's task, and the other container keeps running.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,7 @@ import {
   createDaemonClientPool,
   createEngineFromContainer,
   createSilentLogger,
+  crdToYaml,
   generateCrd,
   loadPlugins,
   registerPlugins,
@@ -38,13 +40,7 @@ import {
 } from '@chaosplane/daemon/testing';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { createSelectionCache, selectorsModule, type SelectionCache } from '@chaosplane/selectors';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Container } from 'inversify';
 import { ClientError, Status } from 'nice-grpc';
 
@@ -92,6 +88,20 @@ describeReal('SignalChaos end to end (containerd, daemon over mTLS, engine, kube
   const stop = new AbortController();
   let engineDone: Promise<void> | undefined;
 
+  /** Runs the real kubectl against the emulator (argv only), feeding `input` on stdin. */
+  const kubectl = (args: string[], input: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', ['--kubeconfig', emulator.kubeconfigPath, ...args]);
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', code =>
+        code === 0 ? resolve(output) : reject(new Error(`kubectl ${args.join(' ')}: ${output}`)),
+      );
+      child.stdin.end(input);
+    });
+
   beforeAll(async () => {
     certs = await mintCertificates();
     containerd = await startContainerd();
@@ -118,9 +128,9 @@ describeReal('SignalChaos end to end (containerd, daemon over mTLS, engine, kube
 
     // The controller half, as the operator wires it: plugins into the DI "impl" group.
     [plugin] = await loadPlugins([PLUGIN_PATH]);
-    await kube
-      .makeApiClient(ApiextensionsV1Api)
-      .createCustomResourceDefinition({ body: generateCrd(plugin.kind) });
+    // kubectl, not client-node's typed API: its models silently drop `enum` from a plain
+    // object, and the enum is what makes the API server refuse an unknown signal.
+    await kubectl(['create', '-f', '-'], crdToYaml(generateCrd(plugin.kind)));
     cache = createSelectionCache(kube, { signal: stop.signal });
     pool = createDaemonClientPool({
       source: { kubeConfig: kube, namespace: DAEMON_NAMESPACE, serviceName: 'chaosplane-daemon' },
@@ -159,6 +169,15 @@ describeReal('SignalChaos end to end (containerd, daemon over mTLS, engine, kube
     await emulator?.stop();
     for (const dir of [stateDir, certs?.dir]) if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('is refused by the API server when the signal is not one SignalChaos supports', async () => {
+    const manifest = (await readFile(new URL('../signalchaos.yaml', import.meta.url), 'utf8'))
+      .replace('namespace: busybox', `namespace: ${NAMESPACE}`)
+      .replace('signal: SIGKILL', 'signal: SIGSEGV');
+    await expect(kubectl(['apply', '-f', '-'], manifest)).rejects.toThrow(
+      /spec\.signal: Unsupported value: "SIGSEGV": supported values: "SIGTERM", "SIGKILL"/,
+    );
+  });
 
   it('kills the selected container only, records it Injected, and deletes cleanly', async () => {
     const objects = kube.makeApiClient(CustomObjectsApi);
