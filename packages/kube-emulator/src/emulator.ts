@@ -109,7 +109,7 @@ export async function startKubeEmulator(
 
     const hub = createWatchHub(options.watchHistory ?? 10_000);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
-    const store = createObjectStore(hub, persistence);
+    const store = createObjectStore(hub, persistence, options.log);
     if (persistence) {
       const loaded = persistence.load();
       for (const r of loaded.records) if (r.t === 'put') store.restore(r.s, r.o);

@@ -190,6 +190,13 @@ function probes(): fc.Arbitrary<Probe> {
       body: JSON.stringify({ metadata: { name: `ok-${unique++}-${n}` } }),
       expected: 201,
     })),
+    fc.integer({ min: 1001, max: 20_000 }).map(depth => ({
+      category: 'deep nesting',
+      method: 'POST',
+      path: cm,
+      body: `{"metadata":{"name":"deep"},"data":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+      expected: 400,
+    })),
     fc.constant({
       category: 'duplicate create',
       method: 'POST',

@@ -147,6 +147,28 @@ function mediaType(req: IncomingMessage): string {
 
 const JSON_MEDIA = new Set(['', 'application/json', 'text/plain', '*/*']);
 
+/** Deepest nesting the emulator accepts; deeper documents are refused before parsing. */
+const MAX_DEPTH = 1000;
+
+/** Nesting depth of a JSON text (brackets outside strings), without recursion. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
 function decodeBody(buffer: Buffer, media: string, what: 'object' | 'patch' | 'delete'): unknown {
   const isYaml = media === 'application/yaml' || media === 'application/apply-patch+yaml';
   if (what === 'object' && !isYaml && !JSON_MEDIA.has(media)) {
@@ -158,6 +180,8 @@ function decodeBody(buffer: Buffer, media: string, what: 'object' | 'patch' | 'd
     );
   }
   const text = buffer.toString('utf8');
+  if (jsonDepth(text) > MAX_DEPTH)
+    throw badRequest(`the request body exceeds the maximum nesting depth of ${MAX_DEPTH}`);
   if (text.trim() === '') {
     if (what === 'delete') return {};
     throw badRequest('the body of the request was empty');

@@ -53,7 +53,11 @@ interface Table {
 }
 
 /** Creates the store. */
-export function createObjectStore(hub: WatchHub, persistence?: Persistence): ObjectStore {
+export function createObjectStore(
+  hub: WatchHub,
+  persistence?: Persistence,
+  onError?: (message: string) => void,
+): ObjectStore {
   let rv = 0;
   const tables = new Map<string, Table>();
   const uidIndex = new Map<string, { storageKey: string; key: string }>();
@@ -82,6 +86,15 @@ export function createObjectStore(hub: WatchHub, persistence?: Persistence): Obj
     }
   }
 
+  function compact(): void {
+    try {
+      persistence?.compact(() => store.dump());
+    } catch (error) {
+      // The log still holds everything; compaction is retried after later writes.
+      onError?.(`compaction failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   function commit(record: PersistRecord, event: ChangeEvent): Promise<void> {
     if (!persistence) {
       hub.publish(event);
@@ -91,7 +104,7 @@ export function createObjectStore(hub: WatchHub, persistence?: Persistence): Obj
     // Watchers see a change only once it is durable, as with etcd.
     return durable.then(() => {
       hub.publish(event);
-      if (persistence.logRecords > 0) setImmediate(() => persistence.compact(() => store.dump()));
+      if (persistence.logRecords > 0) setImmediate(compact);
     });
   }
 

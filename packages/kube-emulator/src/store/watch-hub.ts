@@ -45,6 +45,15 @@ export interface WatchHub {
   reset(rv: number): void;
 }
 
+function dropSubscriber(set: Set<Subscriber>, s: Subscriber): void {
+  set.delete(s);
+  try {
+    s.end?.();
+  } catch {
+    // already ended
+  }
+}
+
 /** Creates a hub that keeps `capacity` events of history. */
 export function createWatchHub(capacity: number): WatchHub {
   const ring: ChangeEvent[] = new Array<ChangeEvent>(capacity);
@@ -87,7 +96,16 @@ export function createWatchHub(capacity: number): WatchHub {
       }
       last = event.rv;
       const subs = subscribers.get(event.storageKey);
-      if (subs) for (const s of [...subs]) s.deliver(event);
+      if (subs) {
+        for (const s of [...subs]) {
+          try {
+            s.deliver(event);
+          } catch {
+            // One broken subscriber must not stop the others (or fail the write that published).
+            dropSubscriber(subs, s);
+          }
+        }
+      }
     },
     endAll(storageKey: string) {
       const subs = subscribers.get(storageKey);
