@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
 import { type CliProcess, buildCli, startCli } from './cli-process.js';
 
 describe('durability with --data', () => {
@@ -90,5 +91,50 @@ describe('durability with --data', () => {
 
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+
+  it('restarts in process with the same objects, and locks the data dir while in use', async () => {
+    const data = path.join(dir, 'in-process');
+    const first = await startKubeEmulator({ dataDir: data });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(first.kubeConfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const cm = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'kept', finalizers: ['example.com/x'] }, data: { a: 'b' } },
+    });
+    await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'kept' });
+    const marked = await core.readNamespacedConfigMap({ namespace: 'default', name: 'kept' });
+
+    const second = await startKubeEmulator({ dataDir: data }).catch((error: unknown) => error);
+    expect(
+      KubeEmulatorError.is(second) && second.kind === 'Startup' && second.message.includes('in use'),
+    ).toBe(true);
+    await first.stop();
+
+    const again = await startKubeEmulator({ dataDir: data });
+    try {
+      // Same CA and token: the old kubeconfig still works.
+      expect(again.token).toBe(first.token);
+      expect(again.caCert).toBe(first.caCert);
+      const kc2 = new k8s.KubeConfig();
+      kc2.loadFromString(again.kubeConfig);
+      const core2 = kc2.makeApiClient(k8s.CoreV1Api);
+      const restored = await core2.readNamespacedConfigMap({ namespace: 'default', name: 'kept' });
+      expect(restored.metadata?.uid).toBe(cm.metadata?.uid);
+      expect(restored.metadata?.resourceVersion).toBe(marked.metadata?.resourceVersion);
+      expect(restored.metadata?.deletionTimestamp).toEqual(marked.metadata?.deletionTimestamp);
+      // Removing the finalizer after the restart completes the deletion.
+      await core2.patchNamespacedConfigMap({
+        namespace: 'default',
+        name: 'kept',
+        body: [{ op: 'remove', path: '/metadata/finalizers' }],
+      });
+      await expect(
+        core2.readNamespacedConfigMap({ namespace: 'default', name: 'kept' }),
+      ).rejects.toMatchObject({ code: 404 });
+    } finally {
+      await again.stop();
+    }
   });
 });

@@ -66,6 +66,37 @@ function fsyncDir(dir: string): void {
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `DIR/lock` (holding our pid) so two emulators never share a data directory. A lock
+ * left by a killed process (its pid is gone) is taken over.
+ */
+function acquireLock(dir: string): () => void {
+  const lockPath = path.join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && (holder === process.pid || processAlive(holder))) {
+        throw new KubeEmulatorError('Startup', `data directory ${dir} is in use by process ${holder}`);
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new KubeEmulatorError('Startup', `cannot lock data directory ${dir}`);
+}
+
 /**
  * Opens (creating if needed) a data directory.
  * @param dir the directory given as `--data`
@@ -73,6 +104,7 @@ function fsyncDir(dir: string): void {
  */
 export function createPersistence(dir: string, options: { compactAfter?: number } = {}): Persistence {
   fs.mkdirSync(dir, { recursive: true });
+  const releaseLock = acquireLock(dir);
   const logPath = path.join(dir, LOG);
   const snapshotPath = path.join(dir, SNAPSHOT);
   let fd = -1;
@@ -87,7 +119,10 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
   const compactAfter = options.compactAfter ?? 200_000;
 
   function openLog(): void {
+    const created = !fs.existsSync(logPath);
     fd = fs.openSync(logPath, 'a');
+    // A new file's directory entry must be durable too.
+    if (created) fsyncDir(dir);
   }
 
   function flush(): void {
@@ -213,6 +248,7 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
       closed = true;
       if (fd >= 0) fs.closeSync(fd);
       fd = -1;
+      releaseLock();
     },
   };
 }
