@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `--install-crds`: create each plugin's CRD, or update it in place when it already exists.
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { generateCrd, type ChaosKind, type Logger } from '@chaosplane/core';
+// The CRD goes out as raw JSON: client-node's typed ApiextensionsV1Api would pass it through
+// its models and silently drop `enum`, `x-kubernetes-validations` and
+// `x-kubernetes-preserve-unknown-fields`.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createKubeClient, generateCrd, isNotFound, type ChaosKind, type Logger } from '@chaosplane/core';
+
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 /** Creates or upgrades the CRD of every kind; returns the names written. */
 export async function installCrds(
@@ -14,22 +14,30 @@ export async function installCrds(
   kinds: readonly ChaosKind[],
   log: Logger,
 ): Promise<string[]> {
-  const api = kube.makeApiClient(ApiextensionsV1Api);
+  const client = createKubeClient(kube, { maxSockets: 2 });
   const names: string[] = [];
-  for (const kind of kinds) {
-    const body = generateCrd(kind) as unknown as V1CustomResourceDefinition;
-    const name = body.metadata!.name!;
-    try {
-      const existing = await api.readCustomResourceDefinition({ name });
-      body.metadata!.resourceVersion = existing.metadata?.resourceVersion;
-      await api.replaceCustomResourceDefinition({ name, body });
-      log.info('CRD upgraded', { crd: name });
-    } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
-      await api.createCustomResourceDefinition({ body });
-      log.info('CRD installed', { crd: name });
+  try {
+    for (const kind of kinds) {
+      const crd = generateCrd(kind);
+      const name = crd.metadata.name;
+      try {
+        const existing = await client.request<{ metadata: { resourceVersion: string } }>(
+          'GET',
+          `${CRDS}/${name}`,
+        );
+        await client.request('PUT', `${CRDS}/${name}`, {
+          body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } },
+        });
+        log.info('CRD upgraded', { crd: name });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        await client.request('POST', CRDS, { body: crd });
+        log.info('CRD installed', { crd: name });
+      }
+      names.push(name);
     }
-    names.push(name);
+  } finally {
+    client.close();
   }
   return names;
 }

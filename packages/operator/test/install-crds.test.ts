@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// --install-crds writes the generated CRD unchanged (no field lost on the way) and upgrades it
+// in place on a second start.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  createKubeClient,
+  createSilentLogger,
+  generateCrd,
+  loadPlugins,
+  type ChaosPlugin,
+} from '@chaosplane/core';
+import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { installCrds } from '@chaosplane/operator';
+
+describe('installCrds', () => {
+  let emulator: KubeEmulator;
+  let kube: KubeConfig;
+  let plugin: ChaosPlugin;
+
+  beforeAll(async () => {
+    emulator = await startKubeEmulator();
+    kube = new KubeConfig();
+    kube.loadFromString(emulator.kubeConfig);
+    [plugin] = (await loadPlugins(['@chaosplane/experiment-helloworld'])) as [ChaosPlugin];
+  });
+  afterAll(() => emulator.stop());
+
+  it('installs the CRD with its whole schema, then upgrades it in place', async () => {
+    const names = await installCrds(kube, [plugin.kind], createSilentLogger());
+    expect(names).toEqual(['helloworldchaos.chaos-mesh.org']);
+    const client = createKubeClient(kube);
+    try {
+      const read = () =>
+        client.request<{
+          metadata: { resourceVersion: string };
+          spec: { versions: Array<{ schema: unknown }> };
+        }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/helloworldchaos.chaos-mesh.org');
+      const first = await read();
+      const expected = generateCrd(plugin.kind).spec.versions[0]!.schema;
+      expect(first.spec.versions[0]!.schema).toEqual(JSON.parse(JSON.stringify(expected)));
+      const text = JSON.stringify(first.spec.versions[0]!.schema);
+      for (const kept of ['"enum"', 'x-kubernetes-validations', 'x-kubernetes-preserve-unknown-fields']) {
+        expect(text).toContain(kept);
+      }
+
+      await installCrds(kube, [plugin.kind], createSilentLogger());
+      const second = await read();
+      expect(second.spec.versions[0]!.schema).toEqual(first.spec.versions[0]!.schema);
+    } finally {
+      client.close();
+    }
+  });
+});
