@@ -144,6 +144,18 @@ describe('watch', () => {
     expect(w.events.filter(e => e.type === 'ADDED').length).toBeGreaterThan(60);
   });
 
+  it('watches a single object by name', async () => {
+    const list = await h.core.listNamespacedConfigMap({ namespace: 'w' });
+    const w = await collectWatch(h, '/api/v1/watch/namespaces/w/configmaps/single', {
+      resourceVersion: list.metadata?.resourceVersion,
+    });
+    await h.core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name: 'other' } } });
+    await h.core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name: 'single' } } });
+    await eventually(() => w.events.length >= 1);
+    w.abort();
+    expect(w.events.map(e => e.name)).toEqual(['single']);
+  });
+
   it('rejects a malformed resourceVersion', async () => {
     const res = await raw(
       h.emulator,

@@ -540,6 +540,13 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
         return send(res, 200, listBody(type, route.version, result));
       }
       case 'watch':
+        if (route.name !== undefined) {
+          // A watch of one object (`/watch/.../NAME` or `.../NAME?watch=true`) is a watch of
+          // the collection narrowed to that name.
+          const byName = `metadata.name=${route.name}`;
+          const existing = q.get('fieldSelector');
+          q.set('fieldSelector', existing ? `${existing},${byName}` : byName);
+        }
         return startWatch(req, res, scope, q, neg, faultReq);
       case 'create': {
         const options = writeOptions(q);
