@@ -77,3 +77,8 @@ export {
   type PodTarget,
   type ContainerTarget,
 } from './plugin/decodeRecord.js';
+export {
+  createActionMultiplexer,
+  type ActionMultiplexer,
+  type ActionMultiplexerOptions,
+} from './plugin/actionMultiplexer.js';
