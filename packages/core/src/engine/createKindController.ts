@@ -80,6 +80,8 @@ export function createKindController(deps: KindControllerDeps): KindController {
   });
   queueDepth = () => queue.depth();
   const pipelineRef: { forget(uid: string): void } = { forget() {} };
+  /** Keys being reconciled → versions the informer saw meanwhile. */
+  const processing = new Map<string, string[]>();
   const informer = createInformer<ChaosObject>({
     api: deps.api,
     watchdogMs: deps.options.watchdogMs,
@@ -89,6 +91,16 @@ export function createKindController(deps: KindControllerDeps): KindController {
       if (!obj) {
         objects.forget(key);
         if (previous?.metadata.uid) pipelineRef.forget(previous.metadata.uid);
+      } else if (processing.has(key)) {
+        // Decided when the pass ends: by then the pass knows every version it wrote itself,
+        // even when a watch event arrives before the answer to the write.
+        processing.get(key)!.push(obj.metadata.resourceVersion ?? '');
+        return;
+      } else if (objects.wroteVersion(key, obj.metadata.resourceVersion)) {
+        // Our own write coming back: the pass that wrote it already continued from it (and
+        // requeued itself if needed). Requeueing here would bypass back-offs (Chaos Mesh
+        // filters these with predicates for the same reason).
+        return;
       }
       queue.add(key);
     },
@@ -117,6 +129,7 @@ export function createKindController(deps: KindControllerDeps): KindController {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      processing.set(key, []);
       const end = deps.metrics?.reconcileSeconds.startTimer({ kind: kindName });
       try {
         const result = await pipeline.reconcile(key, deps.implSignal);
@@ -134,6 +147,9 @@ export function createKindController(deps: KindControllerDeps): KindController {
         }
       } finally {
         end?.();
+        const seen = processing.get(key) ?? [];
+        processing.delete(key);
+        if (seen.some(version => !objects.wroteVersion(key, version))) queue.add(key);
         queue.done(key);
       }
     }

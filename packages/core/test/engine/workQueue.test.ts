@@ -32,7 +32,7 @@ describe('rate limiters', () => {
   });
 
   it('the combined limiter takes the larger delay', () => {
-    let now = 0;
+    const now = 0;
     const limiter = createMaxOfRateLimiter<string>(
       createExponentialRateLimiter({ baseMs: 5, maxMs: 1_000 }),
       createTokenBucketRateLimiter({ qps: 1, burst: 1, now: () => now }),
@@ -94,34 +94,38 @@ describe('work queue', () => {
 
   it('property: with concurrent workers every added key is processed, never twice at once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 60 }), async adds => {
-        const queue = createWorkQueue<string>();
-        const active = new Set<string>();
-        const processed = new Set<string>();
-        let overlap = false;
-        const worker = async () => {
-          for (;;) {
-            const key = await queue.get();
-            if (key === undefined) return;
-            if (active.has(key)) overlap = true;
-            active.add(key);
-            await new Promise(resolve => setImmediate(resolve));
-            processed.add(key);
-            active.delete(key);
-            queue.done(key);
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 60 }),
+        async adds => {
+          const queue = createWorkQueue<string>();
+          const active = new Set<string>();
+          const processed = new Set<string>();
+          let overlap = false;
+          const worker = async () => {
+            for (;;) {
+              const key = await queue.get();
+              if (key === undefined) return;
+              if (active.has(key)) overlap = true;
+              active.add(key);
+              await new Promise(resolve => setImmediate(resolve));
+              processed.add(key);
+              active.delete(key);
+              queue.done(key);
+            }
+          };
+          const workers = [worker(), worker(), worker()];
+          for (const n of adds) {
+            queue.add(String(n));
+            if (n % 3 === 0) await new Promise(resolve => setImmediate(resolve));
           }
-        };
-        const workers = [worker(), worker(), worker()];
-        for (const n of adds) {
-          queue.add(String(n));
-          if (n % 3 === 0) await new Promise(resolve => setImmediate(resolve));
-        }
-        while (queue.depth() > 0 || queue.inFlight() > 0) await new Promise(resolve => setImmediate(resolve));
-        queue.shutDown();
-        await Promise.all(workers);
-        expect(overlap).toBe(false);
-        expect([...processed].sort()).toEqual([...new Set(adds.map(String))].sort());
-      }),
+          while (queue.depth() > 0 || queue.inFlight() > 0)
+            await new Promise(resolve => setImmediate(resolve));
+          queue.shutDown();
+          await Promise.all(workers);
+          expect(overlap).toBe(false);
+          expect([...processed].sort()).toEqual([...new Set(adds.map(String))].sort());
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -21,10 +21,16 @@ export type ChaosEventReason =
   | 'InvalidSpec'
   | 'SelectionFailed';
 
+/** An engine reason, or a plugin's own. */
+export type EventReason = ChaosEventReason | (string & {});
+
 /** Emits Events about chaos objects. */
 export interface EventRecorder {
-  /** Queues one event; drops it when the object's budget is spent. */
-  emit(obj: ChaosObject, type: 'Normal' | 'Warning', reason: ChaosEventReason, message: string): void;
+  /**
+   * Queues one event; drops it when the object's budget is spent. `reason` is one of the
+   * engine's {@link ChaosEventReason}s, or a plugin's own (through `ImplContext.events`).
+   */
+  emit(obj: ChaosObject, type: 'Normal' | 'Warning', reason: EventReason, message: string): void;
   /** Resolves when every queued event has been written (or failed). */
   flush(): Promise<void>;
 }
@@ -42,7 +48,7 @@ export interface EventRecorderOptions {
   /** Events per second an object regains; default 1. */
   perSecond?: number;
   /** Called per emitted or dropped event (metrics). */
-  onEmit?: (reason: ChaosEventReason, outcome: 'sent' | 'dropped' | 'failed') => void;
+  onEmit?: (reason: EventReason, outcome: 'sent' | 'dropped' | 'failed') => void;
   /** Logger. */
   log?: Logger;
   /** Cancels pending writes. */

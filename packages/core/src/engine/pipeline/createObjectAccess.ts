@@ -20,6 +20,8 @@ export interface ObjectAccess {
   latest(key: string): ChaosObject | undefined;
   /** Drops our copy of `key` (the object is gone). */
   forget(key: string): void;
+  /** True when `resourceVersion` of `key` was produced by one of our own writes. */
+  wroteVersion(key: string, resourceVersion: string | undefined): boolean;
   /**
    * Writes `mutate(current)` with `current`'s resourceVersion; on 409 re-reads and calls
    * `mutate` again on the fresh object (each step re-applies only its own field). `mutate`
@@ -62,6 +64,7 @@ const keyOfObject = (obj: ChaosObject) =>
 /** Creates an {@link ObjectAccess}. */
 export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
   const written = new Map<string, ChaosObject>();
+  const ownVersions = new Map<string, string[]>();
   const capacity = options.capacity ?? 2_000;
   const maxAttempts = options.maxAttempts ?? 8;
 
@@ -70,6 +73,15 @@ export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
     written.delete(key);
     written.set(key, obj);
     if (written.size > capacity) written.delete(written.keys().next().value as string);
+  };
+  const rememberOwn = (obj: ChaosObject) => {
+    const key = keyOfObject(obj);
+    const versions = ownVersions.get(key) ?? [];
+    versions.push(obj.metadata.resourceVersion ?? '');
+    if (versions.length > 32) versions.shift();
+    ownVersions.delete(key);
+    ownVersions.set(key, versions);
+    if (ownVersions.size > capacity) ownVersions.delete(ownVersions.keys().next().value as string);
   };
 
   const latest = (key: string) => {
@@ -93,6 +105,10 @@ export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
     latest,
     forget(key) {
       written.delete(key);
+      ownVersions.delete(key);
+    },
+    wroteVersion(key, resourceVersion) {
+      return resourceVersion !== undefined && (ownVersions.get(key)?.includes(resourceVersion) ?? false);
     },
     async write(current, target, mutate, signal) {
       let base = current;
@@ -106,6 +122,7 @@ export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
               : await options.api.update(next, signal);
           options.onWrite?.(target, 'ok');
           remember(result);
+          rememberOwn(result);
           return result;
         } catch (error) {
           if (isNotFound(error)) return undefined;

@@ -314,6 +314,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const records = await recordsStep(key, obj, desired.decision.phase, invalid, state, signal);
       if (!records.obj) return {};
       obj = records.obj;
+      // Conditions again, so the pass ends consistent (the records just changed, or a selection
+      // just failed): the engine does not requeue on its own writes (see createKindController).
+      obj = await conditions(obj, state.note, signal);
+      if (!obj) return {};
       if (isDeleted(obj)) await cleanFinalizer(obj, signal);
 
       const result: ReconcileResult = { ...records.result };

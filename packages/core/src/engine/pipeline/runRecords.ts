@@ -120,7 +120,7 @@ export async function runRecords(
   let dirty = false;
   let flushing: Promise<void> | undefined;
   let lastFlush = Date.now();
-  let flushError: unknown;
+  let flushError: Error | undefined;
   let gone = false;
   const flush = async () => {
     dirty = false;
@@ -130,7 +130,7 @@ export async function runRecords(
       if (!written) gone = true;
       else obj = written;
     } catch (error) {
-      flushError ??= error;
+      flushError ??= error instanceof Error ? error : new Error(String(error));
     }
   };
   const maybeFlush = () => {
@@ -232,6 +232,12 @@ export async function runRecords(
           signal: deps.implSignal,
           log: chaosLogger(deps.log, { record: record.id }),
           kube: deps.kube,
+          // What a plugin learns (a daemon's output, say) goes on the object as Events,
+          // through the same rate-limited recorder as the engine's own.
+          events: {
+            normal: (reason: string, message: string) => deps.events.emit(start, 'Normal', reason, message),
+            warning: (reason: string, message: string) => deps.events.emit(start, 'Warning', reason, message),
+          },
         };
         result = {
           phase: await (operation === 'apply' ? deps.impl.apply(context) : deps.impl.recover(context)),

@@ -3,12 +3,27 @@
 // resourceVersions, 409 on a stale write, status only through updateStatus, deletion held by
 // finalizers, and a watch stream. For unit tests only; the emulator-backed tests use HTTPS.
 import { randomUUID } from 'node:crypto';
-import { ChaosplaneError, kubeApiError, type ChaosApi, type ChaosObject, type WatchEvent } from '@chaosplane/core';
+import {
+  ChaosplaneError,
+  kubeApiError,
+  type ChaosApi,
+  type ChaosObject,
+  type WatchEvent,
+} from '@chaosplane/core';
 
 type Listener = (event: WatchEvent<ChaosObject>) => void;
 
 export interface FakeChaosApi extends ChaosApi {
-  create(obj: Omit<ChaosObject, 'metadata'> & { metadata: { name: string; namespace: string; annotations?: Record<string, string> } }): ChaosObject;
+  create(
+    obj: Omit<ChaosObject, 'metadata'> & {
+      metadata: {
+        name: string;
+        namespace: string;
+        annotations?: Record<string, string>;
+        finalizers?: string[];
+      };
+    },
+  ): ChaosObject;
   remove(namespace: string, name: string): void;
   read(namespace: string, name: string): ChaosObject | undefined;
   annotate(namespace: string, name: string, annotations: Record<string, string>): void;
@@ -25,8 +40,11 @@ export function createFakeChaosApi(): FakeChaosApi {
   let rv = 1;
   let conflicts = 0;
   const key = (ns: string | undefined, name: string | undefined) => `${ns}/${name}`;
+  const history: WatchEvent<ChaosObject>[] = [];
   const emit = (type: WatchEvent['type'], obj: ChaosObject) => {
-    for (const listener of listeners) listener({ type, object: clone(obj) } as WatchEvent<ChaosObject>);
+    const event = { type, object: clone(obj) } as WatchEvent<ChaosObject>;
+    history.push(event);
+    for (const listener of listeners) listener(clone(event));
   };
   const store = (obj: ChaosObject, type: 'ADDED' | 'MODIFIED') => {
     rv += 1;
@@ -51,11 +69,14 @@ export function createFakeChaosApi(): FakeChaosApi {
   };
   const api: FakeChaosApi = {
     writes: 0,
-    async list() {
-      return { items: [...objects.values()].map(clone), resourceVersion: String(rv) };
+    list() {
+      return Promise.resolve({ items: [...objects.values()].map(clone), resourceVersion: String(rv) });
     },
-    watch(_rv, onEvent, signal) {
+    watch(fromRv, onEvent, signal) {
       return new Promise<void>((_resolve, reject) => {
+        // Replay what happened after `fromRv`, as an API server does.
+        for (const event of history)
+          if (Number(event.object.metadata.resourceVersion) > Number(fromRv)) onEvent(clone(event));
         listeners.add(onEvent);
         signal.addEventListener('abort', () => {
           listeners.delete(onEvent);
@@ -63,16 +84,21 @@ export function createFakeChaosApi(): FakeChaosApi {
         });
       });
     },
-    async get(namespace, name) {
+    get(namespace, name) {
       const obj = objects.get(key(namespace, name));
-      return obj ? clone(obj) : undefined;
+      return Promise.resolve(obj ? clone(obj) : undefined);
     },
     async update(obj) {
+      await Promise.resolve();
       api.writes += 1;
       const existing = current(obj);
-      return store({ ...clone(existing), metadata: { ...clone(obj.metadata) }, spec: clone(obj.spec) }, 'MODIFIED');
+      return store(
+        { ...clone(existing), metadata: { ...clone(obj.metadata) }, spec: clone(obj.spec) },
+        'MODIFIED',
+      );
     },
     async updateStatus(obj) {
+      await Promise.resolve();
       api.writes += 1;
       const existing = current(obj);
       return store({ ...clone(existing), status: clone(obj.status) as never }, 'MODIFIED');

@@ -30,7 +30,9 @@ export const testKind = resolveKind({
   selectors: obj =>
     obj.spec.labelSelector
       ? { '.': { kind: 'pod-label', spec: obj.spec.labelSelector } }
-      : { '.': { kind: 'synthetic', spec: { count: obj.spec.count, fail: obj.spec.failSelection === true } } },
+      : {
+          '.': { kind: 'synthetic', spec: { count: obj.spec.count, fail: obj.spec.failSelection === true } },
+        },
 });
 
 /** Selects `count` synthetic ids, or (through `podLister`) pods by label. */
@@ -72,7 +74,8 @@ export function createRecordingImpl(
   } = {},
 ): ChaosImpl & { calls: Call[] } {
   const calls: Call[] = [];
-  const wait = () => (behaviour.delayMs ? new Promise(resolve => setTimeout(resolve, behaviour.delayMs)) : undefined);
+  const wait = () =>
+    behaviour.delayMs ? new Promise(resolve => setTimeout(resolve, behaviour.delayMs)) : undefined;
   return {
     calls,
     async apply(ctx) {
@@ -91,7 +94,11 @@ export function createRecordingImpl(
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or the time runs out. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -101,7 +108,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise(resolve => setTimeout(resolve, 20));
   }
 }

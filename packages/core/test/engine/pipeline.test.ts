@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine's pipeline over an in-memory API (fakeChaosApi): step semantics, back-off,
+// conflicts, invalid specs. The same behaviour against the kube-emulator over HTTPS is in
+// lifecycle.emulator.test.ts.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  CLEAN_FINALIZER_ANNOTATION,
+  ChaosplaneError,
+  PAUSE_ANNOTATION,
+  PHASE_INJECTED,
+  PHASE_NOT_INJECTED,
+  RECORDS_FINALIZER,
+  type ChaosObject,
+} from '@chaosplane/core';
+import { chaos, runFakeEngine, type FakeEngine } from './support/runFakeEngine.js';
+import { createRecordingImpl, createTestSelectors, waitFor } from './support/testKind.js';
+
+let running: FakeEngine | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+const records = (obj: ChaosObject | undefined) => obj?.status?.experiment?.containerRecords ?? [];
+const allIn = (obj: ChaosObject | undefined, phase: string) =>
+  records(obj).length > 0 && records(obj).every(r => r.phase === phase);
+const condition = (obj: ChaosObject | undefined, type: string) =>
+  obj?.status?.conditions?.find(c => c.type === type);
+
+describe('pipeline over an in-memory API', () => {
+  it('adds the finalizer, applies every record once, sets conditions; deletion recovers and removes only our finalizer', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create({
+      ...chaos('a', { count: 5 }),
+      metadata: { ...chaos('a', {}).metadata, finalizers: ['someone.else/keep'] },
+    });
+    const injected = await waitFor('all injected', () => {
+      const obj = api.read('default', 'a');
+      return allIn(obj, PHASE_INJECTED) && condition(obj, 'AllInjected')?.status === 'True' && obj;
+    });
+    expect(injected.metadata.finalizers).toEqual(['someone.else/keep', RECORDS_FINALIZER]);
+    expect(injected.status?.experiment?.desiredPhase).toBe('Run');
+    expect(records(injected).map(r => [r.id, r.injectedCount, r.recoveredCount])).toEqual(
+      [0, 1, 2, 3, 4].map(i => [`default/target-${i}`, 1, 0]),
+    );
+    expect(impl.calls.filter(c => c.op === 'apply')).toHaveLength(5);
+    // Plugins never see the engine's write-ahead marker.
+    expect(new Set(impl.calls.map(c => c.phaseSeen))).toEqual(new Set([PHASE_NOT_INJECTED]));
+
+    api.remove('default', 'a');
+    const cleaned = await waitFor('our finalizer removed', () => {
+      const obj = api.read('default', 'a');
+      return obj && !obj.metadata.finalizers?.includes(RECORDS_FINALIZER) && obj;
+    });
+    expect(cleaned.metadata.finalizers).toEqual(['someone.else/keep']);
+    expect(allIn(cleaned, PHASE_NOT_INJECTED)).toBe(true);
+    expect(impl.calls.filter(c => c.op === 'recover').map(c => c.phaseSeen)).toEqual(
+      Array(5).fill(PHASE_INJECTED),
+    );
+    const reasons = new Set(running.events.map(e => e.reason));
+    for (const reason of ['FinalizerInited', 'Applied', 'Deleted', 'Recovered', 'FinalizerRemoved'])
+      expect(reasons).toContain(reason);
+  });
+
+  it('pause recovers everything, resume applies again (a new cycle)', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('p', { count: 3 }));
+    await waitFor('injected', () => allIn(api.read('default', 'p'), PHASE_INJECTED));
+    api.annotate('default', 'p', { [PAUSE_ANNOTATION]: 'true' });
+    const paused = await waitFor('paused and recovered', () => {
+      const obj = api.read('default', 'p');
+      return allIn(obj, PHASE_NOT_INJECTED) && condition(obj, 'Paused')?.status === 'True' && obj;
+    });
+    expect(paused.status?.experiment?.desiredPhase).toBe('Stop');
+    api.annotate('default', 'p', { [PAUSE_ANNOTATION]: 'false' });
+    const resumed = await waitFor('re-injected', () => {
+      const obj = api.read('default', 'p');
+      return allIn(obj, PHASE_INJECTED) && obj;
+    });
+    expect(records(resumed).map(r => [r.injectedCount, r.recoveredCount])).toEqual(Array(3).fill([2, 1]));
+    expect(
+      impl.calls
+        .filter(c => c.op === 'apply')
+        .map(c => c.cycle)
+        .sort(),
+    ).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(running.events.map(e => e.reason)).toContain('Paused');
+  });
+
+  it('a one-shot kind applies once and is not recovered by pause', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('o', { count: 2, oneShot: true, duration: '1ms' }));
+    await waitFor('injected', () => allIn(api.read('default', 'o'), PHASE_INJECTED));
+    api.annotate('default', 'o', { [PAUSE_ANNOTATION]: 'true' });
+    await new Promise(resolve => setTimeout(resolve, 300));
+    const obj = api.read('default', 'o');
+    expect(obj?.status?.experiment?.desiredPhase).toBe('Run');
+    expect(impl.calls.map(c => c.op)).toEqual(['apply', 'apply']);
+  });
+
+  it('an invalid spec is never injected; the condition and an Event name the field', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('bad', { count: -1 }));
+    const obj = await waitFor('condition', () => {
+      const current = api.read('default', 'bad');
+      return condition(current, 'Selected')?.reason === 'InvalidSpec' && current;
+    });
+    expect(condition(obj, 'Selected')?.message).toContain('spec.count');
+    expect(running.events.some(e => e.reason === 'Failed' && e.message.includes('spec.count'))).toBe(true);
+    expect(impl.calls).toEqual([]);
+    api.remove('default', 'bad');
+    await waitFor('gone', () => api.read('default', 'bad') === undefined);
+  });
+
+  it('a failing selection is retried with back-off and reported, then succeeds', async () => {
+    let attempts = 0;
+    let healthy = false;
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl, {
+      selectors: createTestSelectors(undefined, {
+        synthetic: count => {
+          attempts += 1;
+          if (!healthy) throw new ChaosplaneError('selection', `API unavailable (attempt ${attempts})`);
+          return Array.from({ length: count }, (_, i) => ({ id: `default/t${i}` }));
+        },
+      }),
+    });
+    const { api } = running;
+    api.create(chaos('s', { count: 2 }));
+    await waitFor(
+      'reported',
+      () => condition(api.read('default', 's'), 'Selected')?.reason === 'SelectionFailed',
+    );
+    await waitFor('retried', () => attempts >= 3);
+    expect(impl.calls).toEqual([]);
+    healthy = true;
+    await waitFor('injected after retries', () => allIn(api.read('default', 's'), PHASE_INJECTED));
+    expect(running.events.some(e => e.reason === 'Failed' && e.message.includes('select targets'))).toBe(
+      true,
+    );
+    await waitFor(
+      'condition cleared',
+      () => condition(api.read('default', 's'), 'Selected')?.status === 'True',
+    );
+  });
+
+  it('nothing selected is reported as NoTargets; deletion before selection completes', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('none', { count: 0 }));
+    await waitFor(
+      'reported',
+      () => condition(api.read('default', 'none'), 'Selected')?.reason === 'NoTargets',
+    );
+    api.remove('default', 'none');
+    await waitFor('gone', () => api.read('default', 'none') === undefined);
+    expect(impl.calls).toEqual([]);
+  });
+
+  it('one failing record backs off alone; the others are injected meanwhile', async () => {
+    let failures = 0;
+    const impl = createRecordingImpl({
+      apply: ctx => {
+        if (ctx.records[ctx.index]!.id.endsWith('target-1') && failures < 4) {
+          failures += 1;
+          throw new Error('daemon unreachable');
+        }
+      },
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('f', { count: 4 }));
+    const partial = await waitFor('others injected', () => {
+      const obj = api.read('default', 'f');
+      return records(obj).filter(r => r.phase === PHASE_INJECTED).length === 3 && obj;
+    });
+    expect(records(partial).find(r => r.id.endsWith('target-1'))?.events?.[0]).toMatchObject({
+      type: 'Failed',
+      operation: 'Apply',
+      message: 'daemon unreachable',
+    });
+    await waitFor('all injected', () => allIn(api.read('default', 'f'), PHASE_INJECTED));
+    expect(failures).toBe(4);
+  });
+
+  it('a vanished target counts as recovered, so deletion completes', async () => {
+    const impl = createRecordingImpl({
+      recover: ctx => {
+        if (ctx.records[ctx.index]!.id.endsWith('target-0'))
+          throw new ChaosplaneError('not-found', 'pod is gone');
+      },
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('g', { count: 2 }));
+    await waitFor('injected', () => allIn(api.read('default', 'g'), PHASE_INJECTED));
+    api.remove('default', 'g');
+    await waitFor('gone', () => api.read('default', 'g') === undefined);
+    expect(running.events.some(e => e.reason === 'Recovered' && e.message.includes('target gone'))).toBe(
+      true,
+    );
+  });
+
+  it('forced clean removes only our finalizer while recovery keeps failing', async () => {
+    const impl = createRecordingImpl({ recover: () => Promise.reject(new Error('cannot recover')) });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create({
+      ...chaos('x', { count: 1 }),
+      metadata: { ...chaos('x', {}).metadata, finalizers: ['other/f'] },
+    });
+    await waitFor('injected', () => allIn(api.read('default', 'x'), PHASE_INJECTED));
+    api.remove('default', 'x');
+    await waitFor('recover attempted', () => impl.calls.some(c => c.op === 'recover'));
+    expect(api.read('default', 'x')?.metadata.finalizers).toContain(RECORDS_FINALIZER);
+    api.annotate('default', 'x', { [CLEAN_FINALIZER_ANNOTATION]: 'forced' });
+    const obj = await waitFor('finalizer removed', () => {
+      const current = api.read('default', 'x');
+      return current && !current.metadata.finalizers?.includes(RECORDS_FINALIZER) && current;
+    });
+    expect(obj.metadata.finalizers).toEqual(['other/f']);
+  });
+
+  it('converges through write conflicts (409 → re-read → retry)', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.failNextWrites(5);
+    api.create(chaos('c', { count: 3 }));
+    await waitFor('injected', () => allIn(api.read('default', 'c'), PHASE_INJECTED));
+    expect(
+      impl.calls
+        .filter(c => c.op === 'apply')
+        .map(c => c.id)
+        .sort(),
+    ).toEqual(['default/target-0', 'default/target-1', 'default/target-2']);
+  });
+
+  it('applies with bounded parallelism', async () => {
+    let active = 0;
+    let peak = 0;
+    const impl = createRecordingImpl({
+      apply: async () => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise(resolve => setTimeout(resolve, 5));
+        active -= 1;
+      },
+    });
+    running = runFakeEngine(impl, { recordParallelism: 3 });
+    running.api.create(chaos('par', { count: 20 }));
+    await waitFor('injected', () => allIn(running!.api.read('default', 'par'), PHASE_INJECTED));
+    expect(peak).toBe(3);
+  });
+});
