@@ -110,12 +110,15 @@ export async function startKubeEmulator(
     const hub = createWatchHub(options.watchHistory ?? 10_000);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
     const store = createObjectStore(hub, persistence, options.log);
+    hub.reset(0);
     if (persistence) {
       const loaded = persistence.load();
       for (const r of loaded.records) if (r.t === 'put') store.restore(r.s, r.o);
       store.restoreResourceVersion(loaded.resourceVersion);
+      hub.replay(loaded.snapshotResourceVersion, loaded.snapshotObjects, loaded.log);
+      // History reaches back to the snapshot; with no log it starts at the current version.
+      if (hub.lastPublishedRv < store.resourceVersion) hub.reset(store.resourceVersion);
     }
-    hub.reset(store.resourceVersion);
     const registry = createResourceRegistry();
     const api = createApiCore(registry, store, hub);
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
 import { type CliProcess, buildCli, startCli } from './cli-process.js';
+import { eventually } from './support.js';
 
 describe('durability with --data', () => {
   let dir: string;
@@ -105,6 +106,10 @@ describe('durability with --data', () => {
     });
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'kept' });
     const marked = await core.readNamespacedConfigMap({ namespace: 'default', name: 'kept' });
+    const later = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'later' } },
+    });
 
     const second = await startKubeEmulator({ dataDir: data }).catch((error: unknown) => error);
     expect(
@@ -124,6 +129,17 @@ describe('durability with --data', () => {
       expect(restored.metadata?.uid).toBe(cm.metadata?.uid);
       expect(restored.metadata?.resourceVersion).toBe(marked.metadata?.resourceVersion);
       expect(restored.metadata?.deletionTimestamp).toEqual(marked.metadata?.deletionTimestamp);
+      // A watch from a resourceVersion seen before the restart resumes from the rebuilt history.
+      const seen: string[] = [];
+      const controller = await new k8s.Watch(kc2).watch(
+        '/api/v1/namespaces/default/configmaps',
+        { resourceVersion: marked.metadata!.resourceVersion },
+        (type, obj) => seen.push(`${type}:${obj.metadata.name}:${obj.metadata.resourceVersion}`),
+        () => undefined,
+      );
+      await eventually(() => seen.length >= 1);
+      controller.abort();
+      expect(seen).toEqual([`ADDED:later:${later.metadata!.resourceVersion}`]);
       // Removing the finalizer after the restart completes the deletion.
       await core2.patchNamespacedConfigMap({
         namespace: 'default',

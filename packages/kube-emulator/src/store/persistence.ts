@@ -23,6 +23,12 @@ export interface LoadedState {
   resourceVersion: number;
   /** Objects in the order they should be applied (CRDs before custom resources). */
   records: PersistRecord[];
+  /** The resourceVersion of the snapshot; the log holds every change after it. */
+  snapshotResourceVersion: number;
+  /** Objects of the snapshot by `storageKey|key`, the base the log's changes apply to. */
+  snapshotObjects: Map<string, KubeObject>;
+  /** Log records after the snapshot, in commit order (for rebuilding watch history). */
+  log: PersistRecord[];
 }
 
 /** The durable log. */
@@ -182,9 +188,17 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
         byKey.set(key, r);
       };
       if (fs.existsSync(snapshotPath)) parseLines(fs.readFileSync(snapshotPath, 'utf8'), apply);
+      const snapshotResourceVersion = resourceVersion;
+      const snapshotObjects = new Map<string, KubeObject>();
+      for (const [key, r] of byKey) if (r.t === 'put') snapshotObjects.set(key, r.o);
+      const log: PersistRecord[] = [];
       if (fs.existsSync(logPath)) {
         const text = fs.readFileSync(logPath, 'utf8');
-        parseLines(text, apply);
+        parseLines(text, value => {
+          apply(value);
+          const r = value as PersistRecord;
+          if (r.rv > snapshotResourceVersion) log.push(r);
+        });
         logRecords = text.split('\n').length - 1;
         // Cut a torn tail so new records start on a fresh line.
         const lastNewline = text.lastIndexOf('\n');
@@ -198,7 +212,7 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
         return ac - bc || a.rv - b.rv;
       });
       openLog();
-      return { resourceVersion, records };
+      return { resourceVersion, records, snapshotResourceVersion, snapshotObjects, log };
     },
     append(record: PersistRecord): Promise<void> {
       if (closed) return Promise.reject(new KubeEmulatorError('Storage', 'persistence is closed'));

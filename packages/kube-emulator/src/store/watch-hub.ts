@@ -5,6 +5,7 @@
  * answered with 410 Gone, as an apiserver whose watch cache has moved on.
  */
 import { type KubeObject } from '../types.js';
+import { type PersistRecord } from './persistence.js';
 
 /** One committed change. `obj` is the storage form; `prev` the object before a modification. */
 export interface ChangeEvent {
@@ -43,6 +44,11 @@ export interface WatchHub {
   endAll(storageKey: string): void;
   /** Sets the baseline after loading persisted state: no history before `rv`. */
   reset(rv: number): void;
+  /**
+   * Rebuilds history after a restart from the snapshot state and the log records after it,
+   * so watches from a resourceVersion seen before the restart resume instead of relisting.
+   */
+  replay(baseRv: number, base: Map<string, KubeObject>, log: PersistRecord[]): void;
 }
 
 function dropSubscriber(set: Set<Subscriber>, s: Subscriber): void {
@@ -112,6 +118,30 @@ export function createWatchHub(capacity: number): WatchHub {
       if (!subs) return;
       subscribers.delete(storageKey);
       for (const s of [...subs]) s.end?.();
+    },
+    replay(baseRv, base, log) {
+      this.reset(baseRv);
+      const current = new Map(base);
+      for (const r of log) {
+        const key = `${r.s}|${r.k}`;
+        const prev = current.get(key);
+        if (r.t === 'put') {
+          this.publish(
+            prev
+              ? { type: 'MODIFIED', storageKey: r.s, rv: r.rv, obj: r.o, prev }
+              : { type: 'ADDED', storageKey: r.s, rv: r.rv, obj: r.o },
+          );
+          current.set(key, r.o);
+        } else if (prev) {
+          this.publish({
+            type: 'DELETED',
+            storageKey: r.s,
+            rv: r.rv,
+            obj: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(r.rv) } },
+          });
+          current.delete(key);
+        }
+      }
     },
     subscribe(sub: Subscriber, fromRv: number) {
       if (fromRv < oldest) return undefined;
