@@ -5,12 +5,21 @@
 // from there without a shell (see tutorials/tutorialShell.ts for how argv is formed). A command
 // the test cannot run as is gets equivalent code, said in a comment and accounted for with
 // `replacedByCode`; the last test of each tutorial checks that no command was left out.
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { Container } from 'inversify';
 import { parse } from 'yaml';
 import {
@@ -36,14 +45,17 @@ import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import {
   applyManifests,
+  operatorCommand,
   parseManifests,
   startDevControlPlane,
   type DevControlPlane,
 } from '@chaosplane/operator';
 import { createSelectionCache, selectorsModule, type SelectionCache } from '@chaosplane/selectors';
 import { parseTutorial, type Tutorial } from './tutorials/parseTutorial.js';
+import { flagsInHelp, flagsInTables, markdownSection } from './tutorials/referenceFlags.js';
 import { createTutorialShell, type TutorialShell } from './tutorials/tutorialShell.js';
 
+const execFileAsync = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
 const docs = path.join(repo, 'docs/tutorials');
@@ -321,25 +333,56 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
     }, 90_000);
 
     it('deleting it removes the annotations, counts a vanished pod as recovered, and the object goes away', async () => {
+      const custom = kube.makeApiClient(CustomObjectsApi);
+      const ref = {
+        group: 'chaos-mesh.org',
+        version: 'v1alpha1',
+        namespace: 'busybox',
+        plural: 'podannotationchaos',
+        name: 'mark-busybox',
+      };
+      const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      // A finalizer of the test's own keeps the object once the operator has removed
+      // chaos-mesh/records, so the records of the finished recovery can be read.
+      await custom.patchNamespacedCustomObject(
+        { ...ref, body: { metadata: { finalizers: ['chaos-mesh/records', 'tutorials.test/hold'] } } },
+        mergePatch,
+      );
       // busybox-1 disappears while annotated: its recover gets a 404, throws `not-found`, and the
       // engine counts it as recovered instead of holding the finalizer.
       await core.deleteNamespacedPod({ namespace: 'busybox', name: 'busybox-1' });
-      expect(
-        await shell.run(
-          'kubectl --kubeconfig .chaosplane/kubeconfig delete -f podannotation/podannotation.yaml',
-        ),
-      ).toContain('podannotationchaos.chaos-mesh.org "mark-busybox" deleted');
-      await expect(
-        kube.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-          group: 'chaos-mesh.org',
-          version: 'v1alpha1',
-          namespace: 'busybox',
-          plural: 'podannotationchaos',
-          name: 'mark-busybox',
-        }),
-      ).rejects.toMatchObject({ code: 404 });
+      const deletion = shell.run(
+        'kubectl --kubeconfig .chaosplane/kubeconfig delete -f podannotation/podannotation.yaml',
+      );
+      deletion.catch(() => undefined); // awaited below; a failed assertion must not leave it unhandled
+      const recovered = await eventually('the operator removed its finalizer', async () => {
+        const obj = (await custom.getNamespacedCustomObject(ref)) as ChaosObject;
+        return obj.metadata.finalizers?.includes('chaos-mesh/records') ? undefined : obj;
+      });
+      expect(recovered.metadata.finalizers).toEqual(['tutorials.test/hold']);
+      const records = Object.fromEntries(
+        recovered.status!.experiment!.containerRecords!.map(record => [record.id, record]),
+      );
+      expect(records['busybox/busybox-0']).toMatchObject({ phase: 'Not Injected', recoveredCount: 1 });
+      expect(records['busybox/busybox-0']!.events!.at(-1)).toMatchObject({
+        type: 'Succeeded',
+        operation: 'Recover',
+      });
+      expect(records['busybox/busybox-1']).toMatchObject({ phase: 'Not Injected', recoveredCount: 1 });
+      expect(records['busybox/busybox-1']!.events!.at(-1)).toMatchObject({
+        type: 'Succeeded',
+        operation: 'Recover',
+        message: 'target gone',
+      });
       const pod = await core.readNamespacedPod({ namespace: 'busybox', name: 'busybox-0' });
       expect(pod.metadata?.annotations?.['chaosplane.example/under-test']).toBeUndefined();
+
+      await custom.patchNamespacedCustomObject(
+        { ...ref, body: { metadata: { finalizers: [] } } },
+        mergePatch,
+      );
+      expect(await deletion).toContain('podannotationchaos.chaos-mesh.org "mark-busybox" deleted');
+      await expect(custom.getNamespacedCustomObject(ref)).rejects.toMatchObject({ code: 404 });
     }, 90_000);
   });
 
@@ -477,5 +520,44 @@ describe('tutorial: extend the chaos daemon interface (ProcStatusChaos)', () => 
     // are the commands only it runs.
     if (unavailable) expect(left.every(command => /kubectl|chaosplane\.js dev/.test(command))).toBe(true);
     else expect(left).toEqual([]);
+  });
+});
+
+// The reference pages promise "every flag": they must list exactly what the binaries accept.
+describe('reference pages match the binaries', () => {
+  const help = async (script: string, ...args: string[]) =>
+    (await execFileAsync(process.execPath, [path.join(repo, script), ...args, '--help'])).stdout;
+
+  it('docs/reference/operator.md lists every chaosplane-operator flag, with its environment variable', async () => {
+    const page = await readFile(path.join(repo, 'docs/reference/operator.md'), 'utf8');
+    const section = markdownSection(page, '## `chaosplane-operator`');
+    const options = operatorCommand().options.filter(option => option.long !== undefined);
+    expect(
+      flagsInTables(section)
+        .map(row => row.flag)
+        .sort(),
+    ).toEqual(options.map(o => o.long!).sort());
+    for (const option of options) {
+      const row = flagsInTables(section).find(r => r.flag === option.long)!;
+      if (option.envVar !== undefined) expect(row.text).toContain(`\`${option.envVar}\``);
+    }
+  });
+
+  it('docs/reference/operator.md lists every flag of chaosplane crds and chaosplane dev', async () => {
+    const page = await readFile(path.join(repo, 'docs/reference/operator.md'), 'utf8');
+    for (const command of ['crds', 'dev']) {
+      const documented = flagsInTables(markdownSection(page, `## \`chaosplane ${command}\``)).map(
+        r => r.flag,
+      );
+      const accepted = flagsInHelp(await help('packages/operator/dist/cli/chaosplane.js', command));
+      expect(documented.sort()).toEqual(accepted.filter(flag => flag !== '--help').sort());
+    }
+  });
+
+  it('docs/reference/daemon.md lists every chaosplane-daemon flag', async () => {
+    const page = await readFile(path.join(repo, 'docs/reference/daemon.md'), 'utf8');
+    const documented = flagsInTables(markdownSection(page, '## Flags')).map(r => r.flag);
+    const accepted = flagsInHelp(await help('packages/daemon/dist/cli/main.js'));
+    expect(documented.sort()).toEqual(accepted.filter(flag => flag !== '--help').sort());
   });
 });
