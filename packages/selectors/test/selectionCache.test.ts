@@ -125,6 +125,14 @@ describe('selection cache', () => {
     expect(cache.listCounts['pods']).toBeGreaterThanOrEqual(2);
   });
 
+  it('re-lists when a watch stays silent longer than staleAfterMs (stall watchdog)', async () => {
+    // Bookmarks every 10 minutes: an idle watch says nothing, as a stalled connection would.
+    const { cache } = await setup({ staleAfterMs: 150 }, { bookmarkIntervalMs: 600_000 });
+    await cache.start();
+    await eventually('the silent pod watch was replaced by a re-list', () => (cache.listCounts['pods'] ?? 0) >= 2);
+    expect(cache.store.pod('app', 'before')).toBeDefined();
+  });
+
   it('retries with back-off when the API server fails, and syncs once it recovers', async () => {
     const { cluster, cache, errors } = await setup();
     cluster.emulator.faults.set({ errors: [{ status: 503, rate: 1, verbs: ['list'], resources: ['pods'] }] });

@@ -81,6 +81,19 @@ async function listAll(
   return { items, resourceVersion };
 }
 
+/**
+ * Lists everything and replaces the store; returns the list's resourceVersion (undefined when
+ * stopped meanwhile). A function of its own so the listed objects are garbage as soon as it
+ * returns: a local of the loop below would stay alive through the whole watch that follows
+ * (a suspended async function keeps its scope), pinning every full object of the last LIST.
+ */
+async function listAndReplace(options: ReflectorOptions, signal: AbortSignal): Promise<string | undefined> {
+  const listed = await listAll(options);
+  if (signal.aborted) return undefined;
+  options.replace(listed.items);
+  return listed.resourceVersion;
+}
+
 /** Runs one watch until it ends; resolves how the loop should go on, rejects on errors. */
 function watchOnce(
   options: ReflectorOptions,
@@ -174,10 +187,9 @@ export async function runReflector(options: ReflectorOptions, signal: AbortSigna
     const startedAt = Date.now();
     try {
       if (needList) {
-        const listed = await listAll(options);
-        if (signal.aborted) return;
-        options.replace(listed.items);
-        resourceVersion = listed.resourceVersion;
+        const listedVersion = await listAndReplace(options, signal);
+        if (listedVersion === undefined) return;
+        resourceVersion = listedVersion;
         needList = false;
         options.onListed();
       }
