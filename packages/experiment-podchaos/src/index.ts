@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * PodChaos as a Chaosplane plugin: Chaos Mesh's pod-kill, pod-failure and container-kill,
+ * built only on the public API of @chaosplane/core (the daemon's core KillContainer RPC does
+ * the container kill, so the plugin has no daemon half of its own).
+ * @packageDocumentation
+ */
+import { definePlugin } from '@chaosplane/core';
+import { createPodChaosImpl } from './controller.js';
+import { podChaosKind } from './kind.js';
+
+export {
+  CONTAINER_NAME_REQUIRED,
+  POD_CHAOS_ACTIONS,
+  PodChaosSpecSchema,
+  isOneShotAction,
+  podChaosKind,
+  type PodChaosAction,
+  type PodChaosSpec,
+} from './kind.js';
+export { createPodChaosImpl, type PodChaosOptions } from './controller.js';
+export { createPodKillImpl } from './podKill.js';
+export { createContainerKillImpl } from './containerKill.js';
+export {
+  DEFAULT_PAUSE_IMAGE,
+  PAUSE_IMAGE_ENV,
+  createPodFailureImpl,
+  type PodFailureOptions,
+} from './podFailure.js';
+export {
+  ORIGINAL_IMAGES_ANNOTATION_PREFIX,
+  annotationKeyFor,
+  applyChange,
+  planFailure,
+  planRestore,
+  toStrategicMergePatch,
+  type ImageChange,
+  type OriginalImages,
+} from './imagePlan.js';
+
+export default definePlugin({
+  kind: podChaosKind,
+  controller: deps => createPodChaosImpl(deps),
+});

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// PodChaos with Chaos Mesh's spec (api/v1alpha1/podchaos_types.go): an action, a container
+// selector inline, a grace period for pod-kill and a duration. pod-kill and container-kill are
+// one-shot; pod-failure lasts until its duration ends or the object is deleted or paused.
+import { type Static, Type } from '@sinclair/typebox';
+import {
+  ContainerSelectorProperties,
+  DurationString,
+  StringEnum,
+  containerSelector,
+  podSelector,
+  type ChaosKindDefinition,
+  type SpecRule,
+} from '@chaosplane/core';
+
+/** The three PodChaos actions, as Chaos Mesh spells them. */
+export const POD_CHAOS_ACTIONS = ['pod-kill', 'pod-failure', 'container-kill'] as const;
+/** One PodChaos action. */
+export type PodChaosAction = (typeof POD_CHAOS_ACTIONS)[number];
+
+/** The PodChaos spec schema: one source for its type, its CRD schema and its validation. */
+export const PodChaosSpecSchema = Type.Object(
+  {
+    action: StringEnum(POD_CHAOS_ACTIONS, {
+      description:
+        'pod-kill deletes pods, pod-failure makes them unavailable, container-kill kills containers.',
+    }),
+    ...ContainerSelectorProperties,
+    gracePeriod: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        format: 'int64',
+        description: 'pod-kill: seconds the pod is given to terminate gracefully; 0 deletes it at once.',
+      }),
+    ),
+    duration: Type.Optional(
+      DurationString({ description: 'How long pod-failure lasts (Go duration); unset means until deleted.' }),
+    ),
+  },
+  { podSelectorValue: true, description: 'Which pods or containers fail, and how.' },
+);
+
+/** The PodChaos spec. */
+export type PodChaosSpec = Static<typeof PodChaosSpecSchema>;
+
+/** Chaos Mesh's message when container-kill names no container. */
+export const CONTAINER_NAME_REQUIRED = 'the name of container is required on container-kill action';
+
+/** container-kill must name the containers to kill (podchaos_webhook.go). */
+const containerKillNeedsNames: SpecRule<PodChaosSpec> = (spec, path) =>
+  spec.action === 'container-kill' && (spec.containerNames ?? []).length === 0
+    ? [{ field: `${path}.containerNames`, message: CONTAINER_NAME_REQUIRED }]
+    : [];
+
+/** True for the actions that happen once and are never recovered: pod-kill and container-kill. */
+export function isOneShotAction(action: string): boolean {
+  return action === 'pod-kill' || action === 'container-kill';
+}
+
+/** The PodChaos kind (chaos-mesh.org/v1alpha1, namespaced). */
+export const podChaosKind: ChaosKindDefinition<typeof PodChaosSpecSchema> = {
+  kind: 'PodChaos',
+  plural: 'podchaos',
+  singular: 'podchaos',
+  spec: PodChaosSpecSchema,
+  rules: [containerKillNeedsNames],
+  isOneShot: obj => isOneShotAction(obj.spec.action),
+  // Pods for pod-kill and pod-failure (record ids ns/pod), containers for container-kill.
+  selectors: obj =>
+    obj.spec.action === 'container-kill'
+      ? { '.': containerSelector(obj.spec) }
+      : { '.': podSelector(obj.spec) },
+};
