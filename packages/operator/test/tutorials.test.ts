@@ -332,6 +332,31 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
       ]);
     }, 90_000);
 
+    it('pausing recovers every record and resuming applies them again', async () => {
+      const marked = async () =>
+        (await core.listNamespacedPod({ namespace: 'busybox', labelSelector: 'app=busybox' })).items.map(
+          pod => pod.metadata?.annotations?.['chaosplane.example/under-test'],
+        );
+      const phases = () =>
+        shell.run(
+          "kubectl --kubeconfig .chaosplane/kubeconfig get podannotationchaos mark-busybox -n busybox -o jsonpath='{.status.experiment.containerRecords[*].phase}'",
+        );
+      await shell.run(
+        'kubectl --kubeconfig .chaosplane/kubeconfig annotate podannotationchaos mark-busybox -n busybox experiment.chaos-mesh.org/pause=true',
+      );
+      await eventually('both records are Not Injected', async () =>
+        (await phases()).trim() === 'Not Injected Not Injected' ? true : undefined,
+      );
+      expect(await marked()).toEqual([undefined, undefined]);
+      await shell.run(
+        'kubectl --kubeconfig .chaosplane/kubeconfig annotate podannotationchaos mark-busybox -n busybox experiment.chaos-mesh.org/pause-',
+      );
+      await eventually('both records are Injected again', async () =>
+        (await phases()).trim() === 'Injected Injected' ? true : undefined,
+      );
+      expect(await marked()).toEqual(['true', 'true']);
+    }, 90_000);
+
     it('deleting it removes the annotations, counts a vanished pod as recovered, and the object goes away', async () => {
       const custom = kube.makeApiClient(CustomObjectsApi);
       const ref = {
@@ -363,12 +388,12 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
       const records = Object.fromEntries(
         recovered.status!.experiment!.containerRecords!.map(record => [record.id, record]),
       );
-      expect(records['busybox/busybox-0']).toMatchObject({ phase: 'Not Injected', recoveredCount: 1 });
+      expect(records['busybox/busybox-0']).toMatchObject({ phase: 'Not Injected', recoveredCount: 2 });
       expect(records['busybox/busybox-0']!.events!.at(-1)).toMatchObject({
         type: 'Succeeded',
         operation: 'Recover',
       });
-      expect(records['busybox/busybox-1']).toMatchObject({ phase: 'Not Injected', recoveredCount: 1 });
+      expect(records['busybox/busybox-1']).toMatchObject({ phase: 'Not Injected', recoveredCount: 2 });
       expect(records['busybox/busybox-1']!.events!.at(-1)).toMatchObject({
         type: 'Succeeded',
         operation: 'Recover',
