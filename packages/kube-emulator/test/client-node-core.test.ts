@@ -2,7 +2,7 @@
 // Typed @kubernetes/client-node calls against a real emulator over HTTPS.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { type Harness, bodyOf, podSpec, rejection, startHarness, statusOf } from './support.js';
+import { type Harness, bodyOf, podSpec, raw, rejection, startHarness, statusOf } from './support.js';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
@@ -381,6 +381,24 @@ describe('client-node CoreV1Api and friends', () => {
       h.core.createNamespacedConfigMap({ namespace: 'nope', body: { metadata: { name: 'x' } } }),
     );
     expect(bodyOf(missingNs)).toMatchObject({ reason: 'NotFound', message: 'namespaces "nope" not found' });
+  });
+
+  it('drops unknown fields, or refuses them with fieldValidation=Strict', async () => {
+    const body = JSON.stringify({ metadata: { name: 'extra', bogus: 1 }, data: { a: 'b' }, dta: { x: 'y' } });
+    const dropped = await raw(h.emulator, 'POST', '/api/v1/namespaces/default/configmaps', body);
+    expect(dropped.status).toBe(201);
+    expect(dropped.json.dta).toBeUndefined();
+    expect(dropped.json.metadata.bogus).toBeUndefined();
+    const strict = await raw(
+      h.emulator,
+      'POST',
+      '/api/v1/namespaces/default/configmaps?fieldValidation=Strict',
+      body.replace('"extra"', '"extra2"'),
+    );
+    expect(strict.status).toBe(400);
+    expect(strict.json.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dta", unknown field "metadata.bogus"',
+    );
   });
 
   it('supports dryRun=All without storing anything', async () => {

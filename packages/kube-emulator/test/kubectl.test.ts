@@ -167,6 +167,15 @@ interface Result {
       'jsonpath={.spec.containers[*].image} {.spec.containers[0].env[0].value}',
     );
     expect(images.stdout).toBe('busybox:1.36 busybox:1.37 1');
+    // Unknown fields are refused (kubectl asks for fieldValidation=Strict).
+    const typo = {
+      ...pod,
+      metadata: { name: 'typo' },
+      spec: { containers: [{ name: 'main', imagee: 'busybox' }] },
+    };
+    const typoRes = await kubectl('apply', '-f', file('typo.yaml', typo));
+    expect(typoRes.code).not.toBe(0);
+    expect(typoRes.stderr).toContain('strict decoding error: unknown field "spec.containers[0].imagee"');
     // Like the apiserver, other pod spec changes are refused.
     const envChange = structuredClone(changed);
     envChange.spec.containers[0].env = [{ name: 'A', value: '2' }];

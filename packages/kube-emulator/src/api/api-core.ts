@@ -26,6 +26,7 @@ import { applyBuiltinDefaults, createIpAllocator, prepareForCreate } from '../re
 import { INITIAL_NAMESPACES } from '../resources/builtin.js';
 import { type ResourceRegistry } from '../resources/registry.js';
 import { validateBuiltinUpdate } from '../resources/immutability.js';
+import { dropUnknownBuiltinFields } from '../resources/known-fields.js';
 import { validateBuiltin, validateMetadata } from '../resources/validation.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from '../selectors/fields.js';
 import { type LabelSelector, matchLabels, parseLabelSelector } from '../selectors/labels.js';
@@ -249,7 +250,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     }
   }
 
-  function parseBody(scope: Scope, body: unknown): KubeObject {
+  function parseBody(scope: Scope, body: unknown, options?: WriteOptions): KubeObject {
     if (!isMap(body))
       throw badRequest(
         `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
@@ -284,6 +285,14 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
         );
       }
       if (v === null) delete obj.metadata[f];
+    }
+    if (options) {
+      const unknown = dropUnknownBuiltinFields(obj, type);
+      if (unknown.length > 0 && options.fieldValidation === 'Strict') {
+        throw badRequest(
+          `${type.kind} in version "${scope.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
+        );
+      }
     }
     return obj;
   }
@@ -405,7 +414,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
   async function create(scope: Scope, body: unknown, options: WriteOptions): Promise<KubeObject> {
     const type = scope.type;
     const namespace = requireNamespace(scope);
-    const parsed = parseBody(scope, body);
+    const parsed = parseBody(scope, body, options);
     const md = parsed.metadata;
     if (type.namespaced) {
       if (md.namespace !== undefined && md.namespace !== '' && md.namespace !== namespace) {
@@ -668,7 +677,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
         break;
     }
     if (!isMap(result)) throw badRequest('the patch produced a value that is not an object');
-    const incoming = parseBody(scope, result);
+    const incoming = parseBody(scope, result, options);
     checkName(scope, name, incoming);
     // A patch that does not name a resourceVersion is unconditional.
     const rvInPatch =
@@ -908,7 +917,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     create,
     async update(scope, name, body, options, subresource) {
       checkSubresource(scope, subresource);
-      const incoming = parseBody(scope, body);
+      const incoming = parseBody(scope, body, options);
       checkName(scope, name, incoming);
       const existing = store.get(storageKey(scope.type), objectKey(requireNamespace(scope), name));
       if (!existing) throw notFound(scope.type.group, scope.type.plural, name);
