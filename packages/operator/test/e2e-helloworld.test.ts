@@ -129,6 +129,22 @@ describeWithContainerd('HelloWorldChaos end to end (real containerd, kubectl, mT
       expect(line!['chaos']).toBe('busybox/busybox-helloworld-chaos');
     }
 
+    // The controller attached each container's ps output to the chaos object as an Event.
+    const events = await eventually(async () => {
+      const list = JSON.parse(await kubectl('get', 'events', '-n', 'busybox', '-o', 'json')) as {
+        items: Array<{ reason: string; message: string; involvedObject: { kind: string; name: string } }>;
+      };
+      const hello = list.items.filter(
+        e => e.reason === 'HelloWorld' && e.involvedObject.name === 'busybox-helloworld-chaos',
+      );
+      return hello.length === 2 ? hello : undefined;
+    });
+    for (const event of events) {
+      expect(event.involvedObject.kind).toBe('HelloWorldChaos');
+      expect(event.message).toMatch(/^ps aux in busybox\/busybox-[01]\/busybox \(pid \d+\):/);
+      expect(event.message).toContain('/bin/sleep 3600');
+    }
+
     expect(
       await kubectl('delete', '-f', path.join(examples, 'helloworld.yaml'), '--wait=true', '--timeout=60s'),
     ).toContain('deleted');
