@@ -129,7 +129,10 @@ describe('selection cache', () => {
     // Bookmarks every 10 minutes: an idle watch says nothing, as a stalled connection would.
     const { cache } = await setup({ staleAfterMs: 150 }, { bookmarkIntervalMs: 600_000 });
     await cache.start();
-    await eventually('the silent pod watch was replaced by a re-list', () => (cache.listCounts['pods'] ?? 0) >= 2);
+    await eventually(
+      'the silent pod watch was replaced by a re-list',
+      () => (cache.listCounts['pods'] ?? 0) >= 2,
+    );
     expect(cache.store.pod('app', 'before')).toBeDefined();
   });
 
