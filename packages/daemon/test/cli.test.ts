@@ -10,8 +10,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChaosDaemonDefinition } from '@chaosplane/core';
+import { createChannel, createClient } from 'nice-grpc';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli/main.js');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, '../dist/cli/main.js');
 
 function runToEnd(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise(resolve => {
@@ -53,12 +56,14 @@ describe('chaosplane-daemon binary', () => {
     expect(stderr).toContain('must be a port number');
   });
 
-  it('serves health with --insecure, warns loudly, and stops on SIGTERM', async () => {
+  it('serves plugins and health with --insecure, warns loudly, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
       [
         bin,
         '--insecure',
+        '--plugin',
+        path.join(here, 'fixtures/js-plugin.mjs'),
         '--state-dir',
         stateDir,
         '--grpc-host',
@@ -75,23 +80,35 @@ describe('chaosplane-daemon binary', () => {
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_FORMAT: 'json' } },
     );
     const lines: string[] = [];
-    const listening = await new Promise<{ httpPort: number }>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', line => {
-        lines.push(line);
-        const parsed = JSON.parse(line) as { message: string; httpPort?: number };
-        if (parsed.message === 'listening') resolve(parsed as { httpPort: number });
+    try {
+      const listening = await new Promise<{ httpPort: number; grpcPort: number }>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', line => {
+          lines.push(line);
+          const parsed = JSON.parse(line) as { message: string; httpPort: number; grpcPort: number };
+          if (parsed.message === 'listening') resolve(parsed);
+        });
+        child.once('exit', code => reject(new Error(`exited ${code}: ${lines.join('\n')}`)));
       });
-      child.once('exit', code => reject(new Error(`exited ${code}: ${lines.join('\n')}`)));
-    });
-    expect(lines.some(l => l.includes('INSECURE MODE') && l.includes('"level":"warn"'))).toBe(true);
-    const health = await fetch(`http://127.0.0.1:${listening.httpPort}/healthz`);
-    expect(health.status).toBe(200);
-    // No containerd behind the configured socket: alive, but not ready, and it says why.
-    const ready = await fetch(`http://127.0.0.1:${listening.httpPort}/readyz`);
-    expect(ready.status).toBe(503);
-    expect(await ready.text()).toMatch(/^runtime containerd unreachable: containerd ping failed/);
-    child.kill('SIGTERM');
-    const code = await new Promise(resolve => child.once('exit', resolve));
-    expect(code).toBe(0);
+      expect(lines.some(l => l.includes('INSECURE MODE') && l.includes('"level":"warn"'))).toBe(true);
+      const health = await fetch(`http://127.0.0.1:${listening.httpPort}/healthz`);
+      expect(health.status).toBe(200);
+      // No containerd behind the configured socket: alive, but not ready, and it says why.
+      const ready = await fetch(`http://127.0.0.1:${listening.httpPort}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toMatch(/^runtime containerd unreachable: containerd ping failed/);
+      // The plugin's service is served next to the core service.
+      const channel = createChannel(`127.0.0.1:${listening.grpcPort}`);
+      try {
+        const version = await createClient(ChaosDaemonDefinition, channel).version({});
+        expect(version.services).toEqual(['chaosplane.daemon.v1.ChaosDaemon', 'test.plugin.v1.Echo']);
+      } finally {
+        channel.close();
+      }
+      child.kill('SIGTERM');
+      const code = await new Promise(resolve => child.once('exit', resolve));
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
