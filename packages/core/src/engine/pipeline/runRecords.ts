@@ -91,26 +91,11 @@ export async function runRecords(
   });
   if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
 
-  // Write-ahead: persist the markers before any call, so a crash between a call and its
-  // result never loses track of a fault that may be in place.
+  // Write-ahead: before a record's call starts, its marker is persisted, so a crash between
+  // a call and its result never loses track of a fault that may be in place. Markers are
+  // written a chunk ahead of the workers (not all at once), so after a crash only records
+  // that were about to be touched are in doubt.
   let obj: ChaosObject | undefined = start;
-  let marked = false;
-  for (const { index, operation } of todo) {
-    const record = records[index]!;
-    const marker = markerFor(record.phase, operation);
-    if (marker) {
-      record.phase = marker;
-      marked = true;
-    }
-  }
-  if (marked) {
-    obj = await deps.writeRecords(
-      start,
-      records.map(record => ({ ...record })),
-    );
-    if (!obj) return { obj, interrupted: true };
-  }
-
   const inFlight = new Map<number, string>(); // index → phase to persist while the call runs
   const persisted = () =>
     records.map((record, index) => {
@@ -118,24 +103,57 @@ export async function runRecords(
       return stored === undefined ? { ...record } : { ...record, phase: stored };
     });
   let dirty = false;
-  let flushing: Promise<void> | undefined;
   let lastFlush = Date.now();
   let flushError: Error | undefined;
   let gone = false;
-  const flush = async () => {
-    dirty = false;
-    lastFlush = Date.now();
-    try {
-      const written: ChaosObject | undefined = await deps.writeRecords(obj!, persisted());
-      if (!written) gone = true;
-      else obj = written;
-    } catch (error) {
-      flushError ??= error instanceof Error ? error : new Error(String(error));
-    }
+  // Every write of the records goes through one chain and snapshots the records when its turn
+  // comes, so an older snapshot can never land after a newer one.
+  let chain: Promise<void> = Promise.resolve();
+  let flushQueued = false;
+  const persist = () => {
+    chain = chain.then(async () => {
+      if (flushError !== undefined || gone) return;
+      dirty = false;
+      lastFlush = Date.now();
+      try {
+        const written: ChaosObject | undefined = await deps.writeRecords(obj!, persisted());
+        if (!written) gone = true;
+        else obj = written;
+      } catch (error) {
+        flushError ??= error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    return chain;
   };
   const maybeFlush = () => {
-    if (!dirty || flushing || Date.now() - lastFlush < options.flushIntervalMs) return;
-    flushing = flush().finally(() => (flushing = undefined));
+    if (!dirty || flushQueued || Date.now() - lastFlush < options.flushIntervalMs) return;
+    flushQueued = true;
+    void persist().finally(() => (flushQueued = false));
+  };
+  const chunk = Math.max(1, options.parallelism * 4);
+  let markedUpTo = 0;
+  let marking: Promise<void> | undefined;
+  /** Resolves once todo[position] has its marker persisted; false when the pass must end. */
+  const ensureMarked = async (position: number): Promise<boolean> => {
+    while (position >= markedUpTo) {
+      marking ??= (async () => {
+        const end = Math.min(todo.length, markedUpTo + chunk);
+        let changed = false;
+        for (let k = markedUpTo; k < end; k += 1) {
+          const { index, operation } = todo[k]!;
+          const marker = markerFor(records[index]!.phase, operation);
+          if (marker) {
+            records[index]!.phase = marker;
+            changed = true;
+          }
+        }
+        if (changed) await persist();
+        markedUpTo = end;
+      })().finally(() => (marking = undefined));
+      await marking;
+      if (flushError !== undefined || gone) return false;
+    }
+    return true;
   };
 
   const settle = (
@@ -216,8 +234,13 @@ export async function runRecords(
         interrupted = true;
         return;
       }
-      const { index, operation } = todo[next]!;
+      const position = next;
       next += 1;
+      if (!(await ensureMarked(position))) {
+        interrupted = true;
+        return;
+      }
+      const { index, operation } = todo[position]!;
       const record = records[index]!;
       const stored = record.phase;
       inFlight.set(index, stored);
@@ -256,8 +279,8 @@ export async function runRecords(
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.parallelism, todo.length) }, worker));
-  if (flushing) await flushing;
-  if (dirty && !gone && flushError === undefined) await flush();
+  await chain;
+  if (dirty && !gone && flushError === undefined) await persist();
   if (flushError !== undefined) throw flushError;
   return { obj: gone ? undefined : obj, interrupted, ...(requeueAt ? { requeueAt } : {}) };
 }
