@@ -188,10 +188,20 @@ function createLookup(
   const discovery = source.kubeConfig.makeApiClient(DiscoveryV1Api);
   const serviceName = source.serviceName ?? 'chaosplane-daemon';
   return async nodeName => {
-    const slices = await discovery.listNamespacedEndpointSlice({
-      namespace: source.namespace,
-      labelSelector: `kubernetes.io/service-name=${serviceName}`,
-    });
+    let slices;
+    try {
+      slices = await discovery.listNamespacedEndpointSlice({
+        namespace: source.namespace,
+        labelSelector: `kubernetes.io/service-name=${serviceName}`,
+      });
+    } catch (error) {
+      throw new ChaosplaneError(
+        'daemon',
+        `could not list the EndpointSlices of Service ${source.namespace}/${serviceName} to find the daemon on ` +
+          `node ${nodeName}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     for (const slice of slices.items) {
       for (const endpoint of slice.endpoints ?? []) {
         if (endpoint.nodeName === nodeName && endpoint.conditions?.ready !== false && endpoint.addresses[0]) {
