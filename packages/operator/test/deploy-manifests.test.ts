@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every manifest in deploy/ validates against the Kubernetes schemas (kubernetes-models), the
 // CRDs are the ones the bundled plugins generate, and the security posture is what the docs say.
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { generateCrd, loadPlugins } from '@chaosplane/core';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
 
+const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const deploy = path.join(repo, 'deploy');
 
@@ -65,6 +68,22 @@ describe('deploy/ manifests', () => {
     deployment.spec.replicas = 'two';
     const model = await modelFor(deployment as unknown as KubernetesObject);
     expect(() => model.validate()).toThrow(/replicas/);
+  });
+
+  it('passes the daemon only flags chaosplane-daemon has', async () => {
+    const manifests = await allManifests();
+    const daemonSet = manifests.find(m => m.obj.kind === 'DaemonSet')!.obj as unknown as {
+      spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+    };
+    // The built binary's own help is the list of what it accepts (CI builds before testing).
+    const { stdout: help } = await run(process.execPath, [
+      path.join(repo, 'packages/daemon/dist/cli/main.js'),
+      '--help',
+    ]);
+    for (const arg of daemonSet.spec.template.spec.containers[0]!.args) {
+      const flag = arg.split('=')[0]!;
+      expect(help).toContain(`${flag} `);
+    }
   });
 
   it('holds the generated CRD of every bundled plugin, unchanged', async () => {

@@ -185,13 +185,39 @@ function daemonTls(flags: OperatorFlags): DaemonClientTls | 'insecure' {
   };
 }
 
+/** Boolean switches that also read `CHAOSPLANE_<NAME>`; a flag on the command line wins. */
+const BOOLEAN_ENV = {
+  installCrds: 'INSTALL_CRDS',
+  leaderElect: 'LEADER_ELECT',
+  filterNamespaces: 'FILTER_NAMESPACES',
+} as const;
+
+/** `true`/`false` (also 1/0, yes/no), anything else is an error naming the variable. */
+function booleanEnv(name: string, value: string): boolean {
+  const text = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no', ''].includes(text)) return false;
+  throw new ChaosplaneError('invalid', `${name}=${JSON.stringify(value)} must be true or false`, {
+    field: name,
+  });
+}
+
 /** Parses `chaosplane-operator` arguments (without `node` and the script) into OperatorOptions. */
-export async function parseOperatorArgs(args: readonly string[]): Promise<OperatorOptions> {
+export async function parseOperatorArgs(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<OperatorOptions> {
   const command = operatorCommand()
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   command.parse([...args], { from: 'user' });
   const flags = command.opts<OperatorFlags>();
+  for (const [key, suffix] of Object.entries(BOOLEAN_ENV) as Array<[keyof typeof BOOLEAN_ENV, string]>) {
+    const name = `CHAOSPLANE_${suffix}`;
+    const value = env[name];
+    if (command.getOptionValueSource(key) !== 'cli' && value !== undefined)
+      flags[key] = booleanEnv(name, value);
+  }
   const plugins = await resolvePluginList({
     flags: flags.plugin,
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
