@@ -151,6 +151,26 @@ describeReal('chaos daemon over mTLS', () => {
     expect(mismatch.details).toMatch(/expected containerd:\/\/ .* but found docker:\/\//);
   });
 
+  it('kills a container through KillContainer, and refuses an unknown signal name', async () => {
+    const client = await pool.clientFor('node-a', ChaosDaemonDefinition);
+    const victim = await containerd.createContainer();
+    const bad = (await client
+      .killContainer({ containerId: victim.id, signal: 'SIGNOPE' })
+      .catch((e: unknown) => e)) as ClientError;
+    expect(bad.code).toBe(Status.INVALID_ARGUMENT);
+    expect(bad.details).toBe('signal "SIGNOPE" is not a signal name such as SIGKILL');
+    await client.killContainer({ containerId: victim.id });
+    for (let i = 0; i < 100 && (await containerd.taskStatus(victim.bareId))?.status === 'RUNNING'; i++) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    expect((await containerd.taskStatus(victim.bareId))?.status).toBe('STOPPED');
+    const stopped = (await client
+      .containerPid({ containerId: victim.id })
+      .catch((e: unknown) => e)) as ClientError;
+    expect(stopped.code).toBe(Status.NOT_FOUND);
+    expect(stopped.details).toMatch(/is not running \(task status STOPPED/);
+  });
+
   it('enforces the per-call deadline of the pool', async () => {
     const probe = await pool.clientFor('node-a', ProbeDefinition);
     const failure = (await probe.wait({ containerId: '5000' }).catch((e: unknown) => e)) as ClientError;
