@@ -2,15 +2,12 @@
 // A minimal kubelet for the embedded control plane: pods bound to the local node (or not bound
 // at all, which it binds) run as real containerd containers from the busybox-static root
 // filesystem, and their status carries the real containerd:// ids. Images are not pulled:
-// every container runs busybox, which is what the examples need.
-import {
-  CoreV1Api,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Pod,
-} from '@kubernetes/client-node';
+// every container runs busybox, which is what the examples need. A pause image (any image
+// named `pause`, as pod-failure swaps in) runs busybox `sleep infinity` instead of the pod's
+// command. Like a kubelet, it restarts a container whose image changed in the pod spec, and a
+// container whose task died (restartPolicy Always), with a new id and restartCount + 1.
+import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
 import { ChaosplaneError, type Logger } from '@chaosplane/core';
 import type { ContainerdEnvironment } from '@chaosplane/daemon/testing';
 
@@ -33,6 +30,36 @@ export interface LocalKubelet {
 }
 
 const HOST_IP = '127.0.0.1';
+/** How often the kubelet looks for containers whose task died. */
+const LIVENESS_INTERVAL_MS = 250;
+
+/** One container the kubelet runs. */
+interface RunningContainer {
+  name: string;
+  image: string;
+  bareId: string;
+  /** Host PID of the task's init process. */
+  pid: number;
+  restartCount: number;
+  startedAt: Date;
+  /** How the previous instance ended, for `lastState`. */
+  lastTerminated?: { exitCode: number; reason: string; finishedAt: Date; containerID: string };
+}
+
+/** True for pause images (`registry.k8s.io/pause:3.10`, `gcr.io/google-containers/pause:latest`). */
+export function isPauseImage(image: string | undefined): boolean {
+  return image !== undefined && /(^|\/)pause([:@]|$)/.test(image);
+}
+
+/** True while the process exists and is not a zombie. */
+async function processAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 function podKey(pod: V1Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -42,7 +69,9 @@ function podKey(pod: V1Pod): string {
  * The container's argv: command + args, as the kubelet does; `sleep 3600` when neither is set.
  * A bare program name is looked up in the busybox root's /bin (there is no image PATH).
  */
-function argvOf(container: { command?: string[]; args?: string[] }): string[] {
+function argvOf(container: { command?: string[]; args?: string[]; image?: string }): string[] {
+  // A pause image has no shell or command of the pod's; it only sleeps.
+  if (isPauseImage(container.image)) return ['/bin/sleep', 'infinity'];
   const argv = [...(container.command ?? []), ...(container.args ?? [])];
   const [program, ...rest] = argv.length > 0 ? argv : ['sleep', '3600'];
   return [program.includes('/') ? program : `/bin/${program}`, ...rest];
@@ -53,51 +82,217 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
   const { kube, nodeName, containerd, log } = options;
   const core = kube.makeApiClient(CoreV1Api);
   await ensureNode(core, nodeName);
-  const running = new Map<string, string[]>(); // pod key -> bare container ids
+  const running = new Map<string, RunningContainer[]>(); // pod key -> its containers
   const starting = new Set<string>();
+  const queues = new Map<string, Promise<void>>(); // pod key -> its restarts, one at a time
   const stop = new AbortController();
   options.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  let started = 0;
+
+  /** Runs `work` after the pod's earlier restarts, so two never race on one container. */
+  function serially(key: string, work: () => Promise<void>): Promise<void> {
+    const next = (queues.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+      if (!stop.signal.aborted)
+        log.warn('cannot restart container', { pod: key, error: (error as Error).message });
+    });
+    queues.set(key, next);
+    void next.then(() => {
+      if (queues.get(key) === next) queues.delete(key);
+    });
+    return next;
+  }
+
+  async function startContainer(
+    namespace: string,
+    name: string,
+    container: { name: string; image?: string; command?: string[]; args?: string[] },
+  ): Promise<RunningContainer> {
+    const created = await containerd.createContainer({
+      id: `${namespace}-${name}-${container.name}-${Date.now().toString(36)}${(started++).toString(36)}`.replace(
+        /[^A-Za-z0-9_.-]/g,
+        '-',
+      ),
+      argv: argvOf(container),
+    });
+    return {
+      name: container.name,
+      image: container.image ?? 'busybox',
+      bareId: created.bareId,
+      pid: created.pid,
+      restartCount: 0,
+      startedAt: new Date(),
+    };
+  }
+
+  function statusOf(
+    c: RunningContainer,
+    terminated?: { exitCode: number; reason: string; finishedAt: Date },
+  ) {
+    return {
+      name: c.name,
+      image: c.image,
+      imageID: isPauseImage(c.image) ? 'busybox-static (pause)' : 'busybox-static',
+      containerID: `containerd://${c.bareId}`,
+      ready: terminated === undefined,
+      started: terminated === undefined,
+      restartCount: c.restartCount,
+      state: terminated
+        ? { terminated: { ...terminated, startedAt: c.startedAt, containerID: `containerd://${c.bareId}` } }
+        : { running: { startedAt: c.startedAt } },
+      ...(c.lastTerminated
+        ? { lastState: { terminated: { ...c.lastTerminated, startedAt: c.startedAt } } }
+        : {}),
+    };
+  }
+
+  /** Writes the containers' statuses (one of them possibly terminated), retrying on conflicts. */
+  async function writeStatuses(
+    key: string,
+    containers: RunningContainer[],
+    terminated?: { name: string; exitCode: number; reason: string; finishedAt: Date },
+  ): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    for (let attempt = 0; ; attempt++) {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      const statuses = containers.map(c => statusOf(c, terminated?.name === c.name ? terminated : undefined));
+      const ready = terminated === undefined ? 'True' : 'False';
+      const now = new Date();
+      const conditions = (pod.status?.conditions ?? []).map(condition =>
+        (condition.type === 'Ready' || condition.type === 'ContainersReady') && condition.status !== ready
+          ? { ...condition, status: ready, lastTransitionTime: now }
+          : condition,
+      );
+      try {
+        await core.replaceNamespacedPodStatus({
+          name,
+          namespace,
+          body: { ...pod, status: { ...pod.status, conditions, containerStatuses: statuses } },
+        });
+        return;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /** Replaces one container with a new instance: a new id, restartCount + 1. */
+  async function restart(
+    key: string,
+    old: RunningContainer,
+    spec: { name: string; image?: string; command?: string[]; args?: string[] },
+    lastTerminated: RunningContainer['lastTerminated'],
+  ): Promise<RunningContainer> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const next = await startContainer(namespace, name, spec);
+    return { ...next, restartCount: old.restartCount + 1, ...(lastTerminated ? { lastTerminated } : {}) };
+  }
+
+  /** A running pod whose spec changed: restart each container whose image changed. */
+  function reconcileImages(pod: V1Pod): Promise<void> {
+    const key = podKey(pod);
+    return serially(key, async () => {
+      const containers = running.get(key);
+      if (!containers || stop.signal.aborted) return;
+      let changed = false;
+      for (const [i, current] of containers.entries()) {
+        const spec = pod.spec?.containers.find(c => c.name === current.name);
+        if (!spec || (spec.image ?? 'busybox') === current.image) continue;
+        await containerd.stopContainer(current.bareId).catch(() => undefined);
+        const finishedAt = new Date();
+        const lastTerminated = {
+          exitCode: 137,
+          reason: 'Error',
+          finishedAt,
+          containerID: `containerd://${current.bareId}`,
+        };
+        containers[i] = await restart(key, current, spec, lastTerminated);
+        changed = true;
+        log.info('container restarted: image changed', {
+          pod: key,
+          container: current.name,
+          image: spec.image,
+          containerId: `containerd://${containers[i].bareId}`,
+        });
+      }
+      if (changed && running.get(key) === containers) await writeStatuses(key, containers);
+    });
+  }
+
+  /** Restarts containers whose task died (restartPolicy Always), reporting `terminated` first. */
+  async function checkLiveness(): Promise<void> {
+    for (const [key, containers] of running) {
+      for (const current of containers) {
+        if (await processAlive(current.pid)) continue;
+        await serially(key, async () => {
+          const index = running.get(key)?.indexOf(current) ?? -1;
+          if (index < 0 || stop.signal.aborted) return; // stopped or already restarted meanwhile
+          const finishedAt = new Date();
+          const terminated = { name: current.name, exitCode: 137, reason: 'Error', finishedAt };
+          log.info('container died', {
+            pod: key,
+            container: current.name,
+            containerId: `containerd://${current.bareId}`,
+          });
+          await writeStatuses(key, containers, terminated);
+          const [namespace, name] = key.split('/') as [string, string];
+          const pod = await core.readNamespacedPod({ name, namespace });
+          const spec = pod.spec?.containers.find(c => c.name === current.name) ?? {
+            name: current.name,
+            image: current.image,
+          };
+          const next = await restart(key, current, spec, {
+            exitCode: 137,
+            reason: 'Error',
+            finishedAt,
+            containerID: `containerd://${current.bareId}`,
+          });
+          if (running.get(key) !== containers) {
+            await containerd.stopContainer(next.bareId).catch(() => undefined);
+            return;
+          }
+          containers[index] = next;
+          await writeStatuses(key, containers);
+          log.info('container restarted: task died', {
+            pod: key,
+            container: current.name,
+            containerId: `containerd://${next.bareId}`,
+            restartCount: next.restartCount,
+          });
+        });
+      }
+    }
+  }
 
   async function runPod(pod: V1Pod): Promise<void> {
     const key = podKey(pod);
-    if (running.has(key) || starting.has(key) || pod.metadata?.deletionTimestamp) return;
+    if (pod.metadata?.deletionTimestamp) return;
+    if (running.has(key)) {
+      await reconcileImages(pod);
+      return;
+    }
+    if (starting.has(key)) return;
     starting.add(key);
     try {
       const namespace = pod.metadata!.namespace!;
       const name = pod.metadata!.name!;
       if (!pod.spec?.nodeName) {
-        // The scheduler's job, done here: bind the pod to the only node.
-        await core.patchNamespacedPod(
-          { name, namespace, body: { spec: { nodeName } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
+        // The scheduler's job, done here: bind the pod to the only node (pods/binding, as
+        // kube-scheduler does; spec.nodeName cannot be patched).
+        await core.createNamespacedPodBinding({
+          name,
+          namespace,
+          body: { metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+        });
         return; // the MODIFIED event of the binding runs it
       } else if (pod.spec.nodeName !== nodeName) {
         return;
       }
-      const ids: string[] = [];
-      const statuses = [];
+      const containers: RunningContainer[] = [];
       for (const container of pod.spec?.containers ?? []) {
-        const started = await containerd.createContainer({
-          id: `${namespace}-${name}-${container.name}-${Date.now().toString(36)}`.replace(
-            /[^A-Za-z0-9_.-]/g,
-            '-',
-          ),
-          argv: argvOf(container),
-        });
-        ids.push(started.bareId);
-        statuses.push({
-          name: container.name,
-          image: container.image ?? 'busybox',
-          imageID: 'busybox-static',
-          containerID: started.id,
-          ready: true,
-          started: true,
-          restartCount: 0,
-          state: { running: { startedAt: new Date() } },
-        });
+        containers.push(await startContainer(namespace, name, container));
       }
-      running.set(key, ids);
+      running.set(key, containers);
+      const statuses = containers.map(c => statusOf(c));
       const now = new Date();
       await core.replaceNamespacedPodStatus({
         name,
@@ -120,6 +315,14 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
         },
       });
       log.info('pod running on containerd', { pod: key, containers: statuses.map(s => s.containerID) });
+      // A spec change that arrived while the pod was starting.
+      const latest = await core.readNamespacedPod({ name, namespace });
+      if (
+        latest.spec?.containers.some(
+          c => containers.find(r => r.name === c.name)?.image !== (c.image ?? 'busybox'),
+        )
+      )
+        await reconcileImages(latest);
     } catch (error) {
       if (!stop.signal.aborted) log.warn('cannot run pod', { pod: key, error: (error as Error).message });
     } finally {
@@ -128,12 +331,25 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
   }
 
   async function stopPod(key: string): Promise<void> {
-    const ids = running.get(key);
-    if (!ids) return;
+    const containers = running.get(key);
+    if (!containers) return;
     running.delete(key);
-    for (const id of ids) await containerd.stopContainer(id).catch(() => undefined);
+    await serially(key, async () => {
+      for (const c of containers) await containerd.stopContainer(c.bareId).catch(() => undefined);
+    });
     log.info('pod stopped', { pod: key });
   }
+
+  let checking = false;
+  const liveness = setInterval(() => {
+    if (checking || stop.signal.aborted) return;
+    checking = true;
+    void checkLiveness().finally(() => {
+      checking = false;
+    });
+  }, LIVENESS_INTERVAL_MS);
+  liveness.unref();
+  stop.signal.addEventListener('abort', () => clearInterval(liveness), { once: true });
 
   // List, run what is there, then follow changes from the list's resourceVersion.
   const list = await core.listPodForAllNamespaces();

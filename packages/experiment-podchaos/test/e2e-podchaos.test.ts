@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: Apache-2.0
+// PodChaos end to end on the embedded control plane: kube-emulator, real containerd (pods run
+// by the dev kubelet), the daemon over mTLS and the operator with this plugin loaded. Chaos
+// Mesh's own example manifests are applied unchanged with kubectl.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, CustomObjectsApi, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { createLogger, type ChaosObject } from '@chaosplane/core';
+import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
+import { startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
+import { DEFAULT_PAUSE_IMAGE, ORIGINAL_IMAGES_ANNOTATION_PREFIX } from '@chaosplane/experiment-podchaos';
+
+const run = promisify(execFile);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chaos-mesh');
+const unavailable = containerdUnavailableReason();
+if (unavailable) console.warn(`skipping the PodChaos end-to-end test: ${unavailable}`);
+const describeWithContainerd = unavailable ? describe.skip : describe;
+
+type LogLine = Record<string, unknown> & { message: string };
+
+function capture(component: string) {
+  const stream = new PassThrough();
+  const lines: LogLine[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const text of chunk.toString('utf8').split('\n').filter(Boolean))
+      lines.push(JSON.parse(text) as LogLine);
+  });
+  return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+const bare = (containerId: string | undefined) => (containerId ?? '').replace('containerd://', '');
+
+describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', () => {
+  const operator = capture('operator');
+  const dev = capture('dev');
+  const stop = new AbortController();
+  let dir: string;
+  let plane: DevControlPlane;
+  let core: CoreV1Api;
+  let custom: CustomObjectsApi;
+  let kubectl: (...args: string[]) => Promise<string>;
+  let kubectlApply: (yaml: string) => Promise<string>;
+
+  async function createPods(
+    namespace: string,
+    pods: Array<{
+      name: string;
+      labels?: Record<string, string>;
+      containers: V1Container[];
+      init?: V1Container[];
+    }>,
+  ): Promise<void> {
+    await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
+    for (const pod of pods) {
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: pod.name, labels: pod.labels ?? {} },
+          spec: { containers: pod.containers, ...(pod.init ? { initContainers: pod.init } : {}) },
+        },
+      });
+    }
+    await plane.kubelet.waitRunning(
+      namespace,
+      pods.map(p => p.name),
+      30_000,
+    );
+  }
+
+  const podNames = async (namespace: string) =>
+    (await core.listNamespacedPod({ namespace })).items.map(p => p.metadata!.name!).sort();
+  const readPod = (namespace: string, name: string) => core.readNamespacedPod({ namespace, name });
+
+  function chaosRef(namespace: string, name: string) {
+    return { group: 'chaos-mesh.org', version: 'v1alpha1', plural: 'podchaos', namespace, name };
+  }
+  const readChaos = async (namespace: string, name: string) =>
+    (await custom.getNamespacedCustomObject(chaosRef(namespace, name))) as ChaosObject;
+
+  /** The records once every one is in `phase` (and there is at least one). */
+  const recordsIn = (namespace: string, name: string, phase: string, timeoutMs?: number) =>
+    eventually(async () => {
+      const records = (await readChaos(namespace, name)).status?.experiment?.containerRecords ?? [];
+      return records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
+    }, timeoutMs);
+
+  const deleteChaos = async (namespace: string, name: string) => {
+    await kubectl('delete', 'podchaos', name, '-n', namespace, '--wait=true', '--timeout=30s');
+    await expect(readChaos(namespace, name)).rejects.toMatchObject({ code: 404 });
+  };
+
+  /** A pod's images (spec), the images its containers run (status) and its restart counts. */
+  async function imagesOf(namespace: string, name: string) {
+    const pod: V1Pod = await readPod(namespace, name);
+    return {
+      spec: Object.fromEntries(pod.spec!.containers.map(c => [c.name, c.image])),
+      init: Object.fromEntries((pod.spec!.initContainers ?? []).map(c => [c.name, c.image])),
+      status: Object.fromEntries((pod.status?.containerStatuses ?? []).map(s => [s.name, s.image])),
+      restarts: Object.fromEntries((pod.status?.containerStatuses ?? []).map(s => [s.name, s.restartCount])),
+      annotations: Object.keys(pod.metadata?.annotations ?? {}).filter(k =>
+        k.startsWith(ORIGINAL_IMAGES_ANNOTATION_PREFIX),
+      ),
+    };
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cp-podchaos-'));
+    plane = await startDevControlPlane({
+      dir,
+      plugins: ['@chaosplane/experiment-podchaos'],
+      pluginsFrom: repo,
+      operatorLog: operator.log,
+      daemonLog: capture('daemon').log,
+      log: dev.log,
+      signal: stop.signal,
+    });
+    core = plane.kube.makeApiClient(CoreV1Api);
+    custom = plane.kube.makeApiClient(CustomObjectsApi);
+    kubectl = async (...args) =>
+      (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
+    kubectlApply = async yaml => {
+      const file = path.join(dir, `manifest-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
+      await writeFile(file, yaml);
+      return kubectl('apply', '-f', file);
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    stop.abort();
+    await plane?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('container-kill (Chaos Mesh’s manifest) kills exactly the prometheus container; grafana keeps running', async () => {
+    await createPods('chaos-mesh', [
+      {
+        name: 'monitor-0',
+        labels: { 'app.kubernetes.io/component': 'monitor' },
+        containers: [
+          { name: 'grafana', image: 'grafana/grafana:11.3.0', command: ['sleep', '3600'] },
+          { name: 'prometheus', image: 'prom/prometheus:v3.0.0', command: ['sleep', '3600'] },
+        ],
+      },
+    ]);
+    const before = await readPod('chaos-mesh', 'monitor-0');
+    const idOf = (pod: V1Pod, name: string) => pod.status!.containerStatuses!.find(s => s.name === name)!;
+    const prometheus = bare(idOf(before, 'prometheus').containerID);
+    const grafana = bare(idOf(before, 'grafana').containerID);
+
+    expect(await kubectl('apply', '-f', path.join(fixtures, 'container-kill.yaml'))).toContain(
+      'podchaos.chaos-mesh.org/container-kill-example created',
+    );
+    const records = await recordsIn('chaos-mesh', 'container-kill-example', 'Injected');
+    expect(records.map(r => r.id)).toEqual(['chaos-mesh/monitor-0/prometheus']);
+
+    // The killed task is stopped for good; the kubelet ran a new one (restartPolicy Always).
+    await eventually(async () =>
+      (await plane.containerd.taskStatus(prometheus))?.status === 'STOPPED' ? true : undefined,
+    );
+    const restarted = await eventually(async () => {
+      const status = idOf(await readPod('chaos-mesh', 'monitor-0'), 'prometheus');
+      return status.restartCount === 1 && status.state?.running ? status : undefined;
+    });
+    expect(bare(restarted.containerID)).not.toBe(prometheus);
+    expect(restarted.lastState?.terminated?.exitCode).toBe(137);
+    expect((await plane.containerd.taskStatus(bare(restarted.containerID)))?.status).toBe('RUNNING');
+    expect(
+      dev.lines.some(
+        l => l.message === 'container died' && l['containerId'] === `containerd://${prometheus}`,
+      ),
+    ).toBe(true);
+
+    // grafana: same container, same task, never restarted.
+    const after = await readPod('chaos-mesh', 'monitor-0');
+    expect(idOf(after, 'grafana')).toMatchObject({ containerID: `containerd://${grafana}`, restartCount: 0 });
+    expect((await plane.containerd.taskStatus(grafana))?.status).toBe('RUNNING');
+
+    // One-shot: deleting recovers nothing and completes.
+    await deleteChaos('chaos-mesh', 'container-kill-example');
+    expect((await plane.containerd.taskStatus(grafana))?.status).toBe('RUNNING');
+  }, 60_000);
+
+  it('pod-kill (Chaos Mesh’s manifest, mode one) deletes exactly one tikv pod of tidb-cluster-demo', async () => {
+    const tikv = { 'app.kubernetes.io/component': 'tikv' };
+    const busybox = [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }];
+    await createPods('tidb-cluster-demo', [
+      { name: 'tikv-0', labels: tikv, containers: busybox },
+      { name: 'tikv-1', labels: tikv, containers: busybox },
+      { name: 'pd-0', labels: { 'app.kubernetes.io/component': 'pd' }, containers: busybox },
+    ]);
+    await kubectl('apply', '-f', path.join(fixtures, 'pod-kill.yaml'));
+    const records = await recordsIn('chaos-mesh', 'pod-kill-example', 'Injected');
+    expect(records).toHaveLength(1);
+    const killed = records[0]!.id.split('/')[1]!;
+    expect(['tikv-0', 'tikv-1']).toContain(killed);
+    expect(await podNames('tidb-cluster-demo')).toEqual(
+      ['pd-0', 'tikv-0', 'tikv-1'].filter(n => n !== killed),
+    );
+    await deleteChaos('chaos-mesh', 'pod-kill-example');
+  }, 60_000);
+
+  it('pod-kill deletes exactly the selected pods with modes fixed and fixed-percent, and never a pod in kube-system', async () => {
+    const victim = { app: 'victim' };
+    const busybox = [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }];
+    const pods = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        name: `${prefix}-${i}`,
+        labels: victim,
+        containers: busybox,
+      }));
+    await createPods('kill-fixed', pods('f', 3));
+    await createPods('kill-percent', pods('p', 4));
+    await createPods('kill-all', pods('a', 2));
+    await createPods('kube-system', pods('sys', 1));
+    await core.createNamespace({ body: { metadata: { name: 'default' } } }).catch(() => undefined);
+
+    const podKill = (name: string, namespaces: string[], mode: string, value?: string) => `
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: { name: ${name}, namespace: default }
+spec:
+  action: pod-kill
+  mode: ${mode}
+  ${value !== undefined ? `value: '${value}'` : ''}
+  gracePeriod: 0
+  selector:
+    namespaces: [${namespaces.join(', ')}]
+    labelSelectors: { app: victim }
+`;
+    await kubectlApply(podKill('kill-fixed', ['kill-fixed'], 'fixed', '2'));
+    await kubectlApply(podKill('kill-percent', ['kill-percent'], 'fixed-percent', '50'));
+    await kubectlApply(podKill('kill-all', ['kill-all', 'kube-system'], 'all'));
+
+    const cases: Array<[string, string[], number]> = [
+      ['kill-fixed', ['f-0', 'f-1', 'f-2'], 2],
+      ['kill-percent', ['p-0', 'p-1', 'p-2', 'p-3'], 2],
+      ['kill-all', ['a-0', 'a-1'], 2],
+    ];
+    for (const [name, all, expected] of cases) {
+      const records = await recordsIn('default', name, 'Injected');
+      const killed = records.map(r => r.id).sort();
+      expect(killed).toHaveLength(expected);
+      expect(killed.every(id => id.startsWith(`${name}/`))).toBe(true);
+      // Exactly the recorded pods are gone; the rest are untouched.
+      expect(await podNames(name)).toEqual(all.filter(pod => !killed.includes(`${name}/${pod}`)));
+    }
+    expect(await podNames('kube-system')).toEqual(['sys-0']);
+    expect(
+      operator.lines
+        .filter(l => l.message === 'Apply pod-kill' && String(l['pod']).startsWith('kill-'))
+        .map(l => l['gracePeriodSeconds']),
+    ).toEqual([0, 0, 0, 0, 0, 0]);
+    for (const [name] of cases) await deleteChaos('default', name);
+  }, 90_000);
+
+  it('two overlapping pod-failures on one pod: the first images come back only when the last one is deleted, in either order', async () => {
+    await createPods('overlap', [
+      {
+        name: 'web',
+        containers: [
+          { name: 'app', image: 'nginx:1.27', command: ['sleep', '3600'] },
+          { name: 'sidecar', image: 'envoy:1.31', command: ['sleep', '3600'] },
+        ],
+        init: [{ name: 'init', image: 'busybox:init', command: ['true'] }],
+      },
+    ]);
+    const original = {
+      spec: { app: 'nginx:1.27', sidecar: 'envoy:1.31' },
+      init: { init: 'busybox:init' },
+      status: { app: 'nginx:1.27', sidecar: 'envoy:1.31' },
+    };
+    const paused = {
+      spec: { app: DEFAULT_PAUSE_IMAGE, sidecar: DEFAULT_PAUSE_IMAGE },
+      init: { init: DEFAULT_PAUSE_IMAGE },
+      status: { app: DEFAULT_PAUSE_IMAGE, sidecar: DEFAULT_PAUSE_IMAGE },
+    };
+    const failure = (name: string) => `
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: { name: ${name}, namespace: overlap }
+spec:
+  action: pod-failure
+  mode: all
+  selector:
+    pods: { overlap: [web] }
+`;
+    const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+    const settled = (want: typeof paused) =>
+      eventually(async () => {
+        const images = await imagesOf('overlap', 'web');
+        return same(images.spec, want.spec) &&
+          same(images.init, want.init) &&
+          same(images.status, want.status)
+          ? images
+          : undefined;
+      });
+
+    for (const [first, second] of [
+      ['failure-a', 'failure-b'],
+      ['failure-d', 'failure-c'],
+    ] as const) {
+      const [one, two] = first < second ? [first, second] : [second, first];
+      await kubectlApply(failure(one));
+      await recordsIn('overlap', one, 'Injected');
+      await kubectlApply(failure(two));
+      await recordsIn('overlap', two, 'Injected');
+      const both = await settled(paused);
+      expect(both.annotations).toHaveLength(2);
+
+      // The first one deleted (a, then in the second round d, the later one) leaves the pod paused.
+      await deleteChaos('overlap', first);
+      const stillPaused = await imagesOf('overlap', 'web');
+      expect(stillPaused).toMatchObject(paused);
+      expect(stillPaused.annotations).toHaveLength(1);
+
+      await deleteChaos('overlap', second);
+      const restored = await settled(original);
+      expect(restored.annotations).toEqual([]);
+    }
+    // Every image swap restarted the containers: twice paused, twice restored.
+    const final = await imagesOf('overlap', 'web');
+    expect(final.restarts).toEqual({ app: 4, sidecar: 4 });
+  }, 90_000);
+
+  it('pod-failure on a pod that is deleted meanwhile: deleting the experiment completes (target gone = recovered)', async () => {
+    await createPods('vanish', [
+      { name: 'gone', containers: [{ name: 'c', image: 'app:1', command: ['sleep', '3600'] }] },
+    ]);
+    await kubectlApply(`
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: { name: failure-gone, namespace: vanish }
+spec: { action: pod-failure, mode: all, selector: { pods: { vanish: [gone] } } }
+`);
+    await recordsIn('vanish', 'failure-gone', 'Injected');
+    await kubectl('delete', 'pod', 'gone', '-n', 'vanish', '--wait=true');
+    await deleteChaos('vanish', 'failure-gone');
+  }, 60_000);
+
+  it('pod-failure (Chaos Mesh’s manifest, duration 30s) pauses the tikv pod and restores it when the 30 s are over', async () => {
+    await createPods('chaos-mesh', [
+      {
+        name: 'tikv-0',
+        labels: { 'app.kubernetes.io/component': 'tikv' },
+        containers: [{ name: 'tikv', image: 'pingcap/tikv:v7.5.0', command: ['sleep', '3600'] }],
+      },
+    ]);
+    await kubectl('apply', '-f', path.join(fixtures, 'pod-failure.yaml'));
+    const records = await recordsIn('chaos-mesh', 'pod-failure-example', 'Injected');
+    expect(records.map(r => r.id)).toEqual(['chaos-mesh/tikv-0']);
+    const failed = await eventually(async () => {
+      const images = await imagesOf('chaos-mesh', 'tikv-0');
+      return images.status['tikv'] === DEFAULT_PAUSE_IMAGE ? images : undefined;
+    });
+    expect(failed).toMatchObject({ spec: { tikv: DEFAULT_PAUSE_IMAGE }, restarts: { tikv: 1 } });
+    expect(failed.annotations).toHaveLength(1);
+
+    await recordsIn('chaos-mesh', 'pod-failure-example', 'Not Injected', 60_000);
+    // Recovered because the duration ran out, counted from the object's creation (not earlier).
+    const created = Date.parse(
+      String((await readChaos('chaos-mesh', 'pod-failure-example')).metadata.creationTimestamp),
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(created + 30_000);
+    const restored = await eventually(async () => {
+      const images = await imagesOf('chaos-mesh', 'tikv-0');
+      return images.status['tikv'] === 'pingcap/tikv:v7.5.0' ? images : undefined;
+    });
+    expect(restored).toMatchObject({
+      spec: { tikv: 'pingcap/tikv:v7.5.0' },
+      restarts: { tikv: 2 },
+      annotations: [],
+    });
+    await deleteChaos('chaos-mesh', 'pod-failure-example');
+  }, 90_000);
+});
