@@ -176,6 +176,11 @@ describeReal('chaos daemon over mTLS', () => {
     const failure = (await probe.wait({ containerId: '5000' }).catch((e: unknown) => e)) as ClientError;
     expect(failure).toBeInstanceOf(ClientError);
     expect(failure.code).toBe(Status.DEADLINE_EXCEEDED);
+    // A client may ask for a longer deadline than the pool's.
+    const patient = await pool.clientFor('node-a', ProbeDefinition, { callTimeoutMs: 10_000 });
+    expect(await patient.wait({ containerId: '400' })).toEqual(
+      expect.objectContaining({ version: 'waited' }),
+    );
   });
 
   it('says when no daemon runs on a node', async () => {

@@ -62,6 +62,8 @@ export interface DaemonClientPoolOptions {
 export interface DaemonClientOptions {
   /** The chaos object the calls act for; sent as `chaos-namespace` / `chaos-name` metadata. */
   chaos?: { namespace: string; name: string };
+  /** Deadline of each call of this client; the pool's `callTimeoutMs` by default. */
+  callTimeoutMs?: number;
 }
 
 /** Typed clients for the daemons of a cluster's nodes, over pooled channels. */
@@ -116,7 +118,21 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
   const addressTtlMs = options.addressTtlMs ?? 30_000;
   const channels = new Map<string, Channel>();
   const addresses = new Map<string, { host: string; until: number }>();
-  const factory = createClientFactory().use(deadlineMiddleware(callTimeoutMs));
+  const factories = new Map<number, ReturnType<typeof createClientFactory>>();
+  const factoryFor = (timeoutMs: number): ReturnType<typeof createClientFactory> => {
+    let factory = factories.get(timeoutMs);
+    if (!factory) {
+      if (!(timeoutMs > 0)) {
+        throw new ChaosplaneError('invalid', 'callTimeoutMs must be a positive number', {
+          field: 'callTimeoutMs',
+        });
+      }
+      factory = createClientFactory().use(deadlineMiddleware(timeoutMs));
+      factories.set(timeoutMs, factory);
+    }
+    return factory;
+  };
+  factoryFor(callTimeoutMs);
   const lookup = createLookup(options.source);
 
   async function addressOf(target: DaemonTarget, signal?: AbortSignal): Promise<string> {
@@ -171,7 +187,9 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
         metadata.set('chaos-namespace', clientOptions.chaos.namespace);
         metadata.set('chaos-name', clientOptions.chaos.name);
       }
-      return factory.create(definition, channel, { '*': { metadata } });
+      return factoryFor(clientOptions.callTimeoutMs ?? callTimeoutMs).create(definition, channel, {
+        '*': { metadata },
+      });
     },
     channelCount: () => channels.size,
     close() {
