@@ -10,13 +10,17 @@ import {
   KUBE_CONFIG,
   LOGGER,
   PHASE_INJECTED,
+  TARGET_SELECTOR,
   createSilentLogger,
+  definePlugin,
   loadPlugins,
   registerPlugins,
   type ChaosImplRegistration,
   type ChaosObject,
   type Logger,
+  type TargetSelector,
 } from '@chaosplane/core';
+import { Type } from '@sinclair/typebox';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -101,6 +105,39 @@ describe('loadPlugins', () => {
     const failure = loadPlugins(['chaosplane-no-such-plugin'], { from: fixtures });
     await expect(failure).rejects.toThrow('cannot load plugin "chaosplane-no-such-plugin"');
     await expect(failure.catch((e: unknown) => ChaosplaneError.isKind(e, 'plugin'))).resolves.toBe(true);
+  });
+
+  it('binds the selector kinds a plugin adds into the selector group', async () => {
+    const plugin = definePlugin({
+      kind: {
+        kind: 'NodeChaos',
+        plural: 'nodechaos',
+        namespaced: false,
+        spec: Type.Object({ nodeNames: Type.Array(Type.String()) }),
+        selectors: obj => ({ '.': { kind: 'node', spec: obj.spec.nodeNames } }),
+      },
+      targetSelectors: [
+        ({ log }) => ({
+          kind: 'node',
+          select: (names: string[]) => {
+            log.debug('selecting nodes');
+            return Promise.resolve(names.map(id => ({ id })));
+          },
+        }),
+      ],
+    });
+    expect(plugin.controllerModule).toBeDefined();
+    const container = new Container();
+    container.bind(LOGGER).toConstantValue(createSilentLogger());
+    container.bind(KUBE_CONFIG).toConstantValue(new KubeConfig());
+    await registerPlugins(container, [plugin]);
+    const selectors = container.getAll<TargetSelector<string[]>>(TARGET_SELECTOR);
+    expect(selectors.map(s => s.kind)).toEqual(['node']);
+    await expect(
+      selectors[0]!.select(['n1', 'n2'], { namespace: '', signal: new AbortController().signal }),
+    ).resolves.toEqual([{ id: 'n1' }, { id: 'n2' }]);
+    // Selector-only plugins bind no implementation.
+    expect(container.getAll(CHAOS_IMPL)).toEqual([]);
   });
 
   it('refuses two plugins of the same kind', async () => {

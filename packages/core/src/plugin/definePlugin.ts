@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { TSchema } from '@sinclair/typebox';
-import { ContainerModule, type ServiceIdentifier } from 'inversify';
+import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import { DEFAULT_CHAOS_GROUP, DEFAULT_CHAOS_VERSION } from '../api/constants.js';
-import { CHAOS_IMPL, KUBE_CONFIG, LOGGER } from '../di/tokens.js';
+import { CHAOS_IMPL, KUBE_CONFIG, LOGGER, TARGET_SELECTOR } from '../di/tokens.js';
 import { ChaosplaneError } from '../errors/ChaosplaneError.js';
 import type { Logger } from '../logging/createLogger.js';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { TargetSelector } from './selection.js';
 import type { ChaosImpl, ChaosImplRegistration, ChaosKind, ChaosKindDefinition } from './types.js';
 import type { Static } from '@sinclair/typebox';
 
@@ -38,6 +39,11 @@ export interface PluginDefinition<S extends TSchema> {
   controller?: (deps: ControllerDeps) => ChaosImpl<Static<S>>;
   /** The daemon RPC handler, if the plugin needs one. */
   daemon?: DaemonPart;
+  /**
+   * Kinds of selectors the plugin adds (a node selector, say): each factory's result is bound
+   * into the `TARGET_SELECTOR` group, so `SelectorRef`s of its kind are dispatched to it.
+   */
+  targetSelectors?: Array<(deps: ControllerDeps) => TargetSelector>;
 }
 
 /** A plugin as loaded by the operator and the daemon: what `definePlugin` returns. */
@@ -46,7 +52,10 @@ export interface ChaosPlugin<S extends TSchema = TSchema> {
   readonly chaosplanePlugin: 1;
   /** The chaos kind with its defaults filled in. */
   readonly kind: ChaosKind<S>;
-  /** Binds the plugin's implementation into the DI "impl" group; absent for daemon-only plugins. */
+  /**
+   * Binds the plugin's implementation into the DI "impl" group and its selector kinds into the
+   * selector group; absent for daemon-only plugins.
+   */
   readonly controllerModule: ContainerModule | undefined;
   /** The daemon half, if any. */
   readonly daemon: DaemonPart | undefined;
@@ -101,21 +110,28 @@ export function resolveKind<S extends TSchema>(definition: ChaosKindDefinition<S
 export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>): ChaosPlugin<S> {
   const kind = resolveKind(definition.kind);
   const controller = definition.controller;
+  const selectorFactories = definition.targetSelectors ?? [];
+  const depsOf = (context: ResolutionContext): ControllerDeps => ({
+    kube: context.get<KubeConfig>(KUBE_CONFIG),
+    log: context.get<Logger>(LOGGER).child({ chaosKind: kind.kind }),
+    get: token => context.get(token),
+  });
   const controllerModule =
-    controller === undefined
+    controller === undefined && selectorFactories.length === 0
       ? undefined
       : new ContainerModule(({ bind }) => {
-          bind<ChaosImplRegistration>(CHAOS_IMPL)
-            .toDynamicValue(context => {
-              const log = context.get<Logger>(LOGGER).child({ chaosKind: kind.kind });
-              const impl = controller({
-                kube: context.get<KubeConfig>(KUBE_CONFIG),
-                log,
-                get: token => context.get(token),
-              });
-              return { kind, impl };
-            })
-            .inSingletonScope();
+          if (controller !== undefined) {
+            bind<ChaosImplRegistration>(CHAOS_IMPL)
+              .toDynamicValue(
+                context => ({ kind, impl: controller(depsOf(context)) }) as unknown as ChaosImplRegistration,
+              )
+              .inSingletonScope();
+          }
+          for (const factory of selectorFactories) {
+            bind<TargetSelector>(TARGET_SELECTOR)
+              .toDynamicValue(context => factory(depsOf(context)))
+              .inSingletonScope();
+          }
         });
   return { chaosplanePlugin: 1, kind, controllerModule, daemon: definition.daemon };
 }
