@@ -116,20 +116,29 @@ describe('deploy/ manifests', () => {
     expect([...security.capabilities.add].sort()).toEqual(['KILL', 'SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE']);
   });
 
-  it('gives the operator no write access to pods and the daemon no API access at all', async () => {
+  it('gives the operator pod delete and patch only through the PodChaos role, and the daemon no API access at all', async () => {
     const manifests = await allManifests();
-    const rules = manifests
-      .filter(m => m.obj.kind === 'ClusterRole' || m.obj.kind === 'Role')
-      .flatMap(
-        m =>
-          (
-            m.obj as unknown as {
-              rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
-            }
-          ).rules ?? [],
-      );
-    const podRules = rules.filter(r => r.apiGroups.includes('') && r.resources.includes('pods'));
-    expect(podRules.flatMap(r => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    const roles = manifests.filter(m => m.obj.kind === 'ClusterRole' || m.obj.kind === 'Role');
+    const rulesOf = (m: (typeof roles)[number]) => (m.obj as unknown as { rules?: Rule[] }).rules ?? [];
+    const rules = roles.flatMap(rulesOf);
+    const podVerbs = (list: Rule[]) =>
+      list
+        .filter(r => r.apiGroups.includes('') && r.resources.includes('pods'))
+        .flatMap(r => r.verbs)
+        .sort();
+    // Every role but PodChaos's only reads pods; PodChaos's adds exactly delete (pod-kill) and
+    // patch (pod-failure), and it aggregates into the operator's ClusterRole.
+    const podChaosRole = roles.find(m => m.obj.metadata?.name === 'chaosplane-operator-podchaos')!;
+    expect(podChaosRole.file).toBe(path.join('deploy', 'rbac', 'podchaos.yaml'));
+    expect(podChaosRole.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
+    expect(podVerbs(rulesOf(podChaosRole))).toEqual(['delete', 'patch']);
+    expect(podVerbs(roles.filter(m => m !== podChaosRole).flatMap(rulesOf))).toEqual([
+      'get',
+      'list',
+      'watch',
+    ]);
+    expect(podVerbs(rules)).toEqual(['delete', 'get', 'list', 'patch', 'watch']);
     expect(rules.some(r => r.verbs.includes('*') || r.resources.includes('secrets'))).toBe(false);
     const daemonAccount = manifests.find(
       m => m.obj.kind === 'ServiceAccount' && m.obj.metadata?.name === 'chaosplane-daemon',

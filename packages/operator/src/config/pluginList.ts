@@ -6,7 +6,10 @@ import { parse } from 'yaml';
 import { ChaosplaneError } from '@chaosplane/core';
 
 /** The plugins bundled with Chaosplane, loaded when nothing else is configured. */
-export const BUNDLED_PLUGINS: readonly string[] = ['@chaosplane/experiment-helloworld'];
+export const BUNDLED_PLUGINS: readonly string[] = [
+  '@chaosplane/experiment-helloworld',
+  '@chaosplane/experiment-podchaos',
+];
 
 /** The environment variable that lists plugins, comma-separated. */
 export const PLUGINS_ENV = 'CHAOSPLANE_PLUGINS';
