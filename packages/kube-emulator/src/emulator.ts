@@ -87,6 +87,15 @@ export async function startKubeEmulator(
   options: KubeEmulatorOptions = {},
 ): Promise<KubeEmulator & KubeEmulatorInternals> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-'));
+  // KUBE_EMULATOR_LOG=FILE appends the request log to FILE: a way to see what a test's
+  // clients sent without changing the test.
+  const logFile = process.env.KUBE_EMULATOR_LOG;
+  if (logFile && !options.log) {
+    options = {
+      ...options,
+      log: line => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
+    };
+  }
   let persistence: Persistence | undefined;
   let controllers: Controllers | undefined;
   try {
