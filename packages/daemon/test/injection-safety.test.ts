@@ -105,6 +105,21 @@ describe('injection safety', () => {
     }
   });
 
+  it('refuses a target without namespaces (it would run on the host) and a target that does not exist', async () => {
+    await expect(manager.run({ pid: process.pid, argv: ['true'] })).rejects.toThrow(
+      'namespaces must name at least one namespace when pid is given',
+    );
+    await expect(manager.run({ namespaces: ['mnt'], argv: ['true'] })).rejects.toThrow(
+      'pid is required when namespaces are given',
+    );
+    await expect(manager.run({ pid: 2 ** 22 + 7, namespaces: ['mnt'], argv: ['true'] })).rejects.toThrow(
+      /target process 4194311 does not exist/,
+    );
+    await expect(
+      manager.run({ pid: process.pid, namespaces: ['mnt', 'cgroup' as 'mnt'], argv: ['true'] }),
+    ).rejects.toThrow('namespaces[1] "cgroup" is not one of mnt, pid, net, ipc, uts');
+  });
+
   it('refuses NUL bytes and non-string arguments', async () => {
     await expect(manager.run({ argv: ['echo', 'a\0b'] })).rejects.toThrow(/argv\[1\] contains a NUL byte/);
     await expect(manager.run({ argv: ['echo', 3 as unknown as string] })).rejects.toThrow(

@@ -183,6 +183,32 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     if (namespaces.length > 0 && target.pid === undefined) {
       throw new ChaosplaneError('invalid', 'pid is required when namespaces are given', { field: 'pid' });
     }
+    if (target.pid !== undefined) {
+      // A pid without namespaces would silently run the command on the host.
+      if (namespaces.length === 0) {
+        throw new ChaosplaneError(
+          'invalid',
+          'namespaces must name at least one namespace when pid is given',
+          {
+            field: 'namespaces',
+          },
+        );
+      }
+      if (!Number.isInteger(target.pid) || target.pid <= 0) {
+        throw new ChaosplaneError('invalid', `pid ${target.pid} must be a positive integer`, {
+          field: 'pid',
+        });
+      }
+      if (processStartTime(target.pid) === undefined) {
+        throw new ChaosplaneError(
+          'not-found',
+          `target process ${target.pid} does not exist (has the container stopped?)`,
+          {
+            field: 'pid',
+          },
+        );
+      }
+    }
     return nsenterArgv(nsenter, target.pid, namespaces, argv);
   }
 
