@@ -59,9 +59,11 @@ describe('PodChaos kind', () => {
     expect(fields({ ...base, action: 'pod-kill', gracePeriod: -1 })).toEqual(['spec.gracePeriod']);
     expect(fields({ ...base, action: 'pod-kill', gracePeriod: 1.5 })).toEqual(['spec.gracePeriod']);
     expect(validateChaosObject(kind, obj({ ...base, action: 'pod-failure', duration: '30' }))).toEqual([
-      { field: 'spec.duration', message: expect.stringContaining('parse duration field error') as unknown },
+      { field: 'spec.duration', message: 'parse duration field error: time: missing unit in duration "30"' },
     ]);
-    expect(fields({ ...base, mode: 'fixed', value: '0', action: 'pod-kill' })).toEqual(['spec.value']);
+    expect(
+      validateChaosObject(kind, obj({ ...base, mode: 'fixed', value: '0', action: 'pod-kill' })),
+    ).toEqual([{ field: 'spec.value', message: 'value must be greater than 0 with mode:fixed' }]);
   });
 
   it('is one-shot for pod-kill and container-kill only', () => {
