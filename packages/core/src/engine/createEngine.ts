@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The engine: one kind controller per registered chaos implementation, optionally behind a
 // leader lease, with shared HTTPS access, Events and metrics. See docs/engine.md.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Container } from 'inversify';
@@ -101,6 +102,8 @@ export function createEngine(options: EngineOptions): Engine {
   /** Runs one term: every kind controller until `signal` aborts; then a graceful stop. */
   const runTerm = async (signal: AbortSignal) => {
     const hard = new AbortController();
+    // Every in-flight request listens on this signal; hundreds at once are expected.
+    setMaxListeners(0, hard.signal);
     let stopping = false;
     const events = createEventRecorder({
       api: options.apis?.events ?? createEventApi(http()),

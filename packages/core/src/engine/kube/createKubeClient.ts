@@ -194,14 +194,18 @@ export function createKubeClient(kubeConfig: KubeConfig, options: KubeClientOpti
           });
           return;
         }
-        let buffered = '';
+        // Big objects arrive in many chunks: keep the pieces of the current line and search
+        // only each new chunk for the newline (re-scanning a growing buffer is quadratic).
+        const pieces: string[] = [];
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
-          buffered += chunk;
-          let newline = buffered.indexOf('\n');
+          let rest = chunk;
+          let newline = rest.indexOf('\n');
           while (newline >= 0) {
-            const line = buffered.slice(0, newline).trim();
-            buffered = buffered.slice(newline + 1);
+            pieces.push(rest.slice(0, newline));
+            rest = rest.slice(newline + 1);
+            const line = pieces.join('').trim();
+            pieces.length = 0;
             if (line) {
               try {
                 onEvent(JSON.parse(line) as WatchEvent<T>);
@@ -210,8 +214,9 @@ export function createKubeClient(kubeConfig: KubeConfig, options: KubeClientOpti
                 return;
               }
             }
-            newline = buffered.indexOf('\n');
+            newline = rest.indexOf('\n');
           }
+          if (rest) pieces.push(rest);
         });
         response.on('error', error =>
           reject(

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ChaosObject } from '../../api/ChaosObject.js';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED } from '../../api/phase.js';
 import type { ContainerRecord, DesiredPhase, RecordEvent } from '../../api/status.js';
-import { ChaosplaneError } from '../../errors/ChaosplaneError.js';
+import { isTargetGone } from '../../errors/isTargetGone.js';
 import { chaosLogger, type Logger } from '../../logging/createLogger.js';
 import type { ChaosImpl } from '../../plugin/types.js';
 import type { EventRecorder } from '../events/createEventRecorder.js';
@@ -130,7 +130,9 @@ export async function runRecords(
     flushQueued = true;
     void persist().finally(() => (flushQueued = false));
   };
-  const chunk = Math.max(1, options.parallelism * 4);
+  // A few workers' worth ahead, and at most ~8 marker writes per pass for big objects (each
+  // write carries the whole records list).
+  const chunk = Math.max(1, options.parallelism * 4, Math.ceil(todo.length / 8));
   let markedUpTo = 0;
   let marking: Promise<void> | undefined;
   /** Resolves once todo[position] has its marker persisted; false when the pass must end. */
@@ -176,7 +178,7 @@ export async function runRecords(
       deps.events.emit(start, 'Warning', 'Failed', `${operation} ${record.id}: ${message}`);
     };
     let done = false;
-    if (result.error !== undefined && ChaosplaneError.isKind(result.error, 'not-found')) {
+    if (result.error !== undefined && isTargetGone(result.error)) {
       // The target is gone. Nothing of it can be injected any more, so it counts as recovered:
       // a deletion never hangs in Terminating on a vanished pod.
       record.phase = PHASE_NOT_INJECTED;
