@@ -356,6 +356,67 @@ describe('CustomResourceDefinitions', () => {
     ).toBe(404);
   });
 
+  it('enforces a self == oldSelf rule (immutable spec)', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'frozens.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'frozens', kind: 'Frozen' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    'x-kubernetes-validations': [
+                      { rule: 'self == oldSelf', message: 'Cannot update chaos spec' },
+                    ],
+                    properties: { a: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    expect(
+      (
+        await raw(
+          h.emulator,
+          'POST',
+          '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+          JSON.stringify(crd),
+        )
+      ).status,
+    ).toBe(201);
+    const ref = { group: 'example.com', version: 'v1', namespace: 'default', plural: 'frozens', name: 'f1' };
+    await custom.createNamespacedCustomObject({
+      ...ref,
+      body: { apiVersion: 'example.com/v1', kind: 'Frozen', metadata: { name: 'f1' }, spec: { a: 'x' } },
+    });
+    const refused = await rejection(
+      custom.patchNamespacedCustomObject({ ...ref, body: { spec: { a: 'y' } } }, merge),
+    );
+    expect(statusOf(refused)).toBe(422);
+    expect(bodyOf(refused).message).toBe(
+      'Frozen.example.com "f1" is invalid: spec: Invalid value: "object": Cannot update chaos spec',
+    );
+    const labelled: any = await custom.patchNamespacedCustomObject(
+      { ...ref, body: { metadata: { labels: { ok: 'yes' } } } },
+      merge,
+    );
+    expect(labelled.metadata.labels).toEqual({ ok: 'yes' });
+  });
+
   it('rejects invalid CRDs with field paths', async () => {
     const ext = h.kc.makeApiClient(k8s.ApiextensionsV1Api);
     const err = await rejection(

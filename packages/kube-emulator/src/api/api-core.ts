@@ -18,7 +18,13 @@ import {
   text,
 } from '../errors.js';
 import { crdAcceptedStatus, crdResourceType, defaultCrd, validateCrd } from '../crd/crd.js';
-import { applyDefaults, pruneUnknown, unknownFields, validateSchema } from '../crd/schema.js';
+import {
+  applyDefaults,
+  pruneUnknown,
+  unknownFields,
+  validateSchema,
+  validateTransitionRules,
+} from '../crd/schema.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
@@ -554,6 +560,15 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
     validateAll(next, type, scope.version, options);
     if (subresource === undefined && !type.crd) {
       const refused = validateBuiltinUpdate(next, existing, type);
+      if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
+    }
+    if (type.crd) {
+      const schema = type.crd.versions[scope.version]?.schema;
+      const refused = validateTransitionRules(
+        schemaWithoutMeta(schema),
+        toServed(type, scope.version, next),
+        toServed(type, scope.version, existing),
+      );
       if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
     }
     if (storageKey(type) === CRD_KEY) checkCrdConflicts(next, existing);

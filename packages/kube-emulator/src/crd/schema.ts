@@ -293,3 +293,62 @@ export function validateSchema(schema: Schema | undefined, value: unknown, path 
   }
   return errors;
 }
+
+const IMMUTABLE_RULE = /^\s*(self\s*==\s*oldSelf|oldSelf\s*==\s*self)\s*$/;
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isMap(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map(k => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Transition rules of `x-kubernetes-validations` on an update. Only the immutability rule
+ * `self == oldSelf` is evaluated (it is what CRDs use to freeze a spec); other CEL rules are
+ * not evaluated by the emulator.
+ */
+export function validateTransitionRules(
+  schema: Schema | undefined,
+  value: unknown,
+  old: unknown,
+  path = '',
+): FieldError[] {
+  if (!schema || value === undefined || old === undefined) return [];
+  const errors: FieldError[] = [];
+  const shown = path === '' ? '<root>' : path;
+  const rules = Array.isArray(schema['x-kubernetes-validations'])
+    ? (schema['x-kubernetes-validations'] as unknown[])
+    : [];
+  for (const r of rules) {
+    if (!isMap(r) || typeof r.rule !== 'string' || !IMMUTABLE_RULE.test(r.rule)) continue;
+    if (canonical(value) !== canonical(old)) {
+      const kind = Array.isArray(value)
+        ? 'array'
+        : value === null
+          ? 'null'
+          : typeof value === 'number'
+            ? Number.isInteger(value)
+              ? 'integer'
+              : 'number'
+            : typeof value;
+      const message =
+        typeof r.message === 'string' && r.message !== '' ? r.message : `failed rule: ${r.rule}`;
+      errors.push({
+        field: typeof r.fieldPath === 'string' && r.fieldPath !== '' ? `${path}${r.fieldPath}` : shown,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${JSON.stringify(kind)}: ${message}`,
+      });
+    }
+  }
+  const p = props(schema);
+  if (p && isMap(value) && isMap(old)) {
+    for (const [k, sub] of Object.entries(p))
+      errors.push(...validateTransitionRules(sub, value[k], old[k], join(path, k)));
+  }
+  return errors;
+}
