@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+// The informer's recovery paths (410 relist, silent watch, errors) and the leader elector, over
+// scripted in-memory APIs; the same parts run against kube-emulator in the *.emulator tests.
+import { describe, expect, it } from '@jest/globals';
+import {
+  ChaosplaneError,
+  createEventRecorder,
+  createInformer,
+  createLeaderElector,
+  kubeApiError,
+  type KubeEvent,
+  type Lease,
+  type LeaseApi,
+  type ListWatchApi,
+  type WatchEvent,
+} from '@chaosplane/core';
+import { waitFor } from './support/testKind.js';
+
+interface Item {
+  metadata: { name: string; namespace: string; resourceVersion: string };
+}
+const item = (name: string, rv: number): Item => ({
+  metadata: { name, namespace: 'ns', resourceVersion: String(rv) },
+});
+
+describe('informer', () => {
+  it('relists on 410 Gone, on a silent watch and after errors, and reports deletions found by a relist', async () => {
+    let lists = 0;
+    const script: ((onEvent: (e: WatchEvent<Item>) => void, signal: AbortSignal) => Promise<void>)[] = [
+      // 1: an event, then 410 as a watch ERROR event.
+      async onEvent => {
+        onEvent({ type: 'ADDED', object: item('b', 2) });
+        onEvent({ type: 'ERROR', object: { code: 410 } as never });
+        await new Promise(resolve => setTimeout(resolve, 5));
+      },
+      // 2: silent until the watchdog aborts it.
+      (_onEvent, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        ),
+      // 3: a transport error.
+      () => Promise.reject(new ChaosplaneError('internal', 'connection reset')),
+      // 4: an HTTP 410 answer.
+      () => Promise.reject(kubeApiError('GET', '/x', 410, {})),
+    ];
+    const api: ListWatchApi<Item> = {
+      list: () => {
+        lists += 1;
+        // The first list has a and c; later lists have only a (c was deleted meanwhile).
+        return Promise.resolve({
+          items: lists === 1 ? [item('a', 1), item('c', 1)] : [item('a', 5)],
+          resourceVersion: '5',
+        });
+      },
+      watch: (_rv, onEvent, signal) => {
+        const step = script.shift();
+        if (step) return step(onEvent, signal);
+        return new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
+      },
+    };
+    const changes: string[] = [];
+    const restarts: string[] = [];
+    const informer = createInformer<Item>({
+      api,
+      watchdogMs: 100,
+      backoffBaseMs: 10,
+      onChange: (key, obj) => changes.push(`${key}:${obj ? obj.metadata.resourceVersion : 'deleted'}`),
+      onRestart: why => restarts.push(why),
+    });
+    const controller = new AbortController();
+    const run = informer.run(controller.signal);
+    await informer.synced();
+    await waitFor('all script steps', () => script.length === 0 && lists >= 4);
+    controller.abort();
+    await run;
+    expect(restarts.slice(0, 4)).toEqual(['gone', 'silent', 'error', 'gone']);
+    expect(changes).toContain('ns/c:deleted');
+    expect(changes).toContain('ns/b:deleted');
+    expect(informer.keys()).toEqual(['ns/a']);
+    expect(informer.get('ns/a')?.metadata.resourceVersion).toBe('5');
+  });
+});
+
+function createLeaseStore(): LeaseApi & { lease?: Lease } {
+  let rv = 0;
+  const store: LeaseApi & { lease?: Lease } = {
+    get: () => Promise.resolve(store.lease ? structuredClone(store.lease) : undefined),
+    create: lease => {
+      if (store.lease) return Promise.reject(kubeApiError('POST', 'lease', 409, {}));
+      store.lease = {
+        ...structuredClone(lease),
+        metadata: { ...lease.metadata, resourceVersion: String(++rv) },
+      };
+      return Promise.resolve(structuredClone(store.lease));
+    },
+    update: lease => {
+      if (store.lease?.metadata.resourceVersion !== lease.metadata.resourceVersion)
+        return Promise.reject(kubeApiError('PUT', 'lease', 409, {}));
+      store.lease = {
+        ...structuredClone(lease),
+        metadata: { ...lease.metadata, resourceVersion: String(++rv) },
+      };
+      return Promise.resolve(structuredClone(store.lease));
+    },
+  };
+  return store;
+}
+
+describe('leader elector', () => {
+  it('one leader at a time; the other takes over after the lease expires; release hands over at once', async () => {
+    const api = createLeaseStore();
+    const timing = { namespace: 'ns', leaseDurationMs: 300, renewDeadlineMs: 200, retryPeriodMs: 50 };
+    const leading: string[] = [];
+    const make = (identity: string) =>
+      createLeaderElector(
+        { ...timing, identity },
+        {
+          api,
+          onStartedLeading: () => leading.push(`+${identity}`),
+          onStoppedLeading: () => leading.push(`-${identity}`),
+        },
+      );
+    const a = make('a');
+    const b = make('b');
+    const stopA = new AbortController();
+    const stopB = new AbortController();
+    const runA = a.run(stopA.signal);
+    await waitFor('a leads', () => a.isLeader());
+    const runB = b.run(stopB.signal);
+    await new Promise(resolve => setTimeout(resolve, 400));
+    expect(b.isLeader()).toBe(false);
+    // a stops: it releases the lease, so b takes over without waiting for expiry.
+    stopA.abort();
+    await runA;
+    await waitFor('b leads', () => b.isLeader(), 2_000);
+    expect(api.lease?.spec.holderIdentity).toBe('b');
+    expect(api.lease?.spec.leaseTransitions).toBe(0); // a released it: no transition from a holder
+    stopB.abort();
+    await runB;
+    expect(leading).toEqual(['+a', '-a', '+b', '-b']);
+  });
+
+  it('a leader that cannot renew steps down; a stale lease is taken over after its duration', async () => {
+    const api = createLeaseStore();
+    api.lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'chaosplane-controller', namespace: 'ns', resourceVersion: '1' },
+      spec: {
+        holderIdentity: 'dead',
+        leaseDurationSeconds: 1,
+        renewTime: new Date().toISOString(),
+        leaseTransitions: 3,
+      },
+    };
+    const elector = createLeaderElector(
+      { namespace: 'ns', identity: 'live', leaseDurationMs: 300, renewDeadlineMs: 200, retryPeriodMs: 50 },
+      { api, onStartedLeading: () => {}, onStoppedLeading: () => {} },
+    );
+    const stop = new AbortController();
+    const began = Date.now();
+    const run = elector.run(stop.signal);
+    await waitFor('takes over', () => elector.isLeader(), 2_000);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(300);
+    expect(api.lease?.spec.leaseTransitions).toBe(4);
+    // Someone else grabs the lease: the leader steps down at its next renewal.
+    api.lease = {
+      ...api.lease!,
+      spec: { ...api.lease!.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString() },
+    };
+    await waitFor('steps down', () => !elector.isLeader(), 2_000);
+    stop.abort();
+    await run;
+  });
+});
+
+describe('event recorder', () => {
+  it('rate-limits per object and counts what it drops', async () => {
+    const sent: KubeEvent[] = [];
+    const outcomes: string[] = [];
+    const recorder = createEventRecorder({
+      api: { create: event => Promise.resolve(void sent.push(event)) },
+      burst: 3,
+      perSecond: 0.001,
+      onEmit: (_reason, outcome) => outcomes.push(outcome),
+    });
+    const obj = (uid: string) =>
+      ({
+        apiVersion: 'chaos-mesh.org/v1alpha1',
+        kind: 'X',
+        metadata: { name: uid, namespace: 'ns', uid },
+        spec: {},
+      }) as never;
+    for (let i = 0; i < 5; i += 1) recorder.emit(obj('one'), 'Normal', 'Applied', `record ${i}`);
+    recorder.emit(obj('two'), 'Warning', 'Failed', 'other object');
+    await recorder.flush();
+    expect(sent.map(e => `${e.involvedObject.name}:${e.reason}:${e.message}`)).toEqual([
+      'one:Applied:record 0',
+      'one:Applied:record 1',
+      'one:Applied:record 2',
+      'two:Failed:other object',
+    ]);
+    expect(outcomes.filter(o => o === 'dropped')).toHaveLength(2);
+    expect(sent[3]).toMatchObject({
+      type: 'Warning',
+      involvedObject: { uid: 'two' },
+      source: { component: 'chaosplane-controller' },
+    });
+  });
+});
