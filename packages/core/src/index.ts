@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { ChaosplaneError, type ChaosplaneErrorKind } from './errors/ChaosplaneError.js';
+export { isTargetGone } from './errors/isTargetGone.js';
 export {
   createLogger,
   createSilentLogger,
