@@ -3,6 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ChaosplaneError,
+  KUBE_CONFIG,
+  LOGGER,
+  SELECTOR_REGISTRY,
+  createEngineFromContainer,
+  createSilentLogger,
+  definePlugin,
   PAUSE_ANNOTATION,
   PHASE_INJECTED,
   PHASE_NOT_INJECTED,
@@ -11,7 +17,7 @@ import {
 } from '@chaosplane/core';
 import { startTestCluster, type TestCluster } from './support/emulator.js';
 import { runEngine } from './support/runEngine.js';
-import { createRecordingImpl, waitFor } from './support/testKind.js';
+import { createRecordingImpl, createTestSelectors, testKind, waitFor } from './support/testKind.js';
 
 let cluster: TestCluster;
 let running: { stop(): Promise<void> } | undefined;
@@ -45,6 +51,101 @@ describe('engine lifecycle against kube-emulator', () => {
     await cluster.remove('life');
     await waitFor('gone', async () => (await cluster.get('life')) === undefined);
     expect(impl.calls.filter(c => c.op === 'recover')).toHaveLength(8);
+    const reasons = await waitFor('events', async () => {
+      const events = await cluster.client.request<{
+        items: { reason: string; involvedObject: { name: string } }[];
+      }>('GET', '/api/v1/namespaces/default/events', {
+        query: { fieldSelector: 'involvedObject.name=life' },
+      });
+      const seen = new Set(events.items.map(e => e.reason));
+      return (
+        ['FinalizerInited', 'Started', 'Applied', 'Deleted', 'Recovered', 'FinalizerRemoved'].every(r =>
+          seen.has(r),
+        ) && seen
+      );
+    });
+    expect(reasons.size).toBeGreaterThanOrEqual(6);
+  });
+
+  it('an object whose spec fails validation is never injected; condition and Event name the field', async () => {
+    const impl = createRecordingImpl();
+    running = runEngine(cluster, impl);
+    await cluster.create('invalid', { count: 200_000 });
+    const obj = await waitFor('reported', async () => {
+      const current = await cluster.get('invalid');
+      return (
+        current?.status?.conditions?.find(c => c.type === 'Selected')?.reason === 'InvalidSpec' && current
+      );
+    });
+    expect(obj.status?.conditions?.find(c => c.type === 'Selected')?.message).toContain('spec.count');
+    const events = await cluster.client.request<{ items: { reason: string; message: string }[] }>(
+      'GET',
+      '/api/v1/namespaces/default/events',
+      { query: { fieldSelector: 'involvedObject.name=invalid' } },
+    );
+    expect(events.items.some(e => e.reason === 'Failed' && e.message.includes('spec.count'))).toBe(true);
+    expect(obj.status?.experiment?.containerRecords ?? []).toEqual([]);
+    expect(impl.calls).toEqual([]);
+    await cluster.remove('invalid');
+    await waitFor('gone', async () => (await cluster.get('invalid')) === undefined);
+  });
+
+  it('a graceful stop lets in-flight records finish and persists them; nothing new starts', async () => {
+    let started = 0;
+    let aborted = 0;
+    const impl = createRecordingImpl({
+      apply: async ctx => {
+        started += 1;
+        await new Promise(resolve => setTimeout(resolve, 400));
+        if (ctx.signal.aborted) aborted += 1;
+      },
+    });
+    const run = runEngine(cluster, impl, { recordParallelism: 2 });
+    await cluster.create('graceful', { count: 6 });
+    await waitFor('two in flight', () => started === 2);
+    await run.stop();
+    expect(started).toBe(2);
+    expect(aborted).toBe(0);
+    const phases = records(await cluster.get('graceful')).map(r => r.phase);
+    expect(phases.filter(p => p === PHASE_INJECTED)).toHaveLength(2);
+    // The next engine picks up where this one stopped.
+    const impl2 = createRecordingImpl();
+    running = runEngine(cluster, impl2);
+    await waitFor('all injected', async () => allIn(await cluster.get('graceful'), PHASE_INJECTED));
+    expect(impl2.calls.filter(c => c.op === 'apply')).toHaveLength(4);
+    await cluster.remove('graceful');
+    await waitFor('gone', async () => (await cluster.get('graceful')) === undefined);
+  });
+
+  it('is wired from an inversify container: the CHAOS_IMPL group of a definePlugin module', async () => {
+    const { Container } = await import('inversify');
+    const plugin = definePlugin({
+      kind: {
+        kind: testKind.kind,
+        plural: testKind.plural,
+        spec: testKind.spec,
+        selectors: testKind.selectors,
+      },
+      controller: () => createRecordingImpl(),
+    });
+    const container = new Container();
+    container.bind(KUBE_CONFIG).toConstantValue(cluster.kubeConfig);
+    container.bind(LOGGER).toConstantValue(createSilentLogger());
+    container.bind(SELECTOR_REGISTRY).toConstantValue(createTestSelectors());
+    await container.load(plugin.controllerModule!);
+    const engine = createEngineFromContainer(container, { statusFlushIntervalMs: 30 });
+    const controller = new AbortController();
+    const done = engine.run(controller.signal);
+    running = {
+      stop: async () => {
+        controller.abort();
+        await done;
+      },
+    };
+    await cluster.create('di', { count: 2 });
+    await waitFor('injected', async () => allIn(await cluster.get('di'), PHASE_INJECTED));
+    await cluster.remove('di');
+    await waitFor('gone', async () => (await cluster.get('di')) === undefined);
   });
 
   it('duration expiry recovers everything at the right moment (within 1 s)', async () => {

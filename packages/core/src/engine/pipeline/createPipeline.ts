@@ -11,7 +11,7 @@ import { formatViolations, validateChaosObject } from '../../api/validation.js';
 import { chaosLogger, type Logger } from '../../logging/createLogger.js';
 import type { SelectorRegistry } from '../../plugin/selection.js';
 import type { ChaosImpl, ChaosKind } from '../../plugin/types.js';
-import type { EventRecorder } from '../events/createEventRecorder.js';
+import type { ChaosEventReason, EventRecorder } from '../events/createEventRecorder.js';
 import type { EngineMetrics } from '../metrics/createEngineMetrics.js';
 import { computeConditions, sameConditions, type SelectionNote } from '../steps/conditions.js';
 import {
@@ -66,7 +66,7 @@ export interface Pipeline {
   forget(uid: string): void;
 }
 
-const DESIRED_EVENTS: Record<DesiredPhaseDecision['reason'], ['Normal' | 'Warning', string] | undefined> = {
+const DESIRED_EVENTS: Record<DesiredPhaseDecision['reason'], ['Normal' | 'Warning', ChaosEventReason]> = {
   Deleted: ['Normal', 'Deleted'],
   TimeUp: ['Normal', 'TimeUp'],
   Paused: ['Normal', 'Paused'],

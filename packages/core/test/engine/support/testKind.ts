@@ -27,6 +27,13 @@ export const testKind = resolveKind({
   plural: 'enginetestchaos',
   spec: TestSpec,
   isOneShot: obj => obj.spec.oneShot === true,
+  // A rule the CRD schema cannot express, so the API server accepts what the engine refuses.
+  rules: [
+    (spec, path) =>
+      spec.count > 100_000
+        ? [{ field: `${path}.count`, message: 'at most 100000 targets per experiment' }]
+        : [],
+  ],
   selectors: obj =>
     obj.spec.labelSelector
       ? { '.': { kind: 'pod-label', spec: obj.spec.labelSelector } }
