@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Runs the compiled CLI as a child process (built on demand with tsc -b, argv only). */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,13 +12,50 @@ const packageDir = path.resolve(here, '..');
 const repoRoot = path.resolve(packageDir, '../..');
 export const cliPath = path.join(packageDir, 'dist', 'cli.js');
 
-/** Compiles the package (incremental: a no-op when dist is current). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function isFresh(): boolean {
+  return fs.existsSync(cliPath) && fs.statSync(cliPath).mtimeMs >= newestMtime(path.join(packageDir, 'src'));
+}
+
+/**
+ * Compiles the package when dist is older than src (CI builds first, so this is usually a
+ * no-op). A lock directory keeps two test files from running tsc on the package at once.
+ */
 export async function buildCli(): Promise<void> {
-  await promisify(execFile)(
-    process.execPath,
-    [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', packageDir],
-    { cwd: repoRoot, timeout: 120_000 },
-  );
+  if (isFresh()) return;
+  const lock = path.join(os.tmpdir(), 'kube-emulator-build.lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than a build can take was left by a killed run.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise(r => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (!isFresh()) {
+      await promisify(execFile)(
+        process.execPath,
+        [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', packageDir],
+        { cwd: repoRoot, timeout: 120_000 },
+      );
+    }
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface CliProcess {
