@@ -197,6 +197,33 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
     expect((await plane.containerd.taskStatus(grafana))?.status).toBe('RUNNING');
   }, 60_000);
 
+  it('dev kubelet: a task that ends under restartPolicy Never stays terminated, not ready', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'kubelet' } } });
+    await core.createNamespacedPod({
+      namespace: 'kubelet',
+      body: {
+        metadata: { name: 'once' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'c', image: 'busybox:1.36', command: ['true'] }],
+        },
+      },
+    });
+    const terminated = await eventually(async () => {
+      const status = (await readPod('kubelet', 'once')).status?.containerStatuses?.[0];
+      return status?.state?.terminated ? status : undefined;
+    });
+    expect(terminated).toMatchObject({ ready: false, restartCount: 0 });
+    // Several liveness rounds later, still not restarted.
+    await new Promise(resolve => setTimeout(resolve, 1_000));
+    const later = (await readPod('kubelet', 'once')).status!;
+    expect(later.containerStatuses![0]).toMatchObject({
+      restartCount: 0,
+      containerID: terminated.containerID,
+    });
+    expect(later.conditions!.find(c => c.type === 'Ready')!.status).toBe('False');
+  }, 30_000);
+
   it('pod-kill (Chaos Mesh’s manifest, mode one) deletes exactly one tikv pod of tidb-cluster-demo', async () => {
     const tikv = { 'app.kubernetes.io/component': 'tikv' };
     const busybox = [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }];

@@ -44,6 +44,21 @@ interface RunningContainer {
   startedAt: Date;
   /** How the previous instance ended, for `lastState`. */
   lastTerminated?: { exitCode: number; reason: string; finishedAt: Date; containerID: string };
+  /** Task deaths in a row (CrashLoopBackOff); an image change starts again from 0. */
+  crashes: number;
+  /** When its task was found dead; set until the container is restarted. */
+  deadSince?: Date;
+}
+
+/**
+ * The exit code reported for a dead task. containerd's task list does not show exit statuses,
+ * so this kubelet reports what a SIGKILL (container-kill) gives: 128 + 9.
+ */
+const DEAD_TASK_EXIT_CODE = 137;
+
+/** CrashLoopBackOff: the first restart at once, then 10 s, 20 s, … up to 5 minutes. */
+function crashBackoffMs(crashes: number): number {
+  return crashes === 0 ? 0 : Math.min(10_000 * 2 ** (crashes - 1), 300_000);
 }
 
 /** True for pause images (`registry.k8s.io/pause:3.10`, `gcr.io/google-containers/pause:latest`). */
@@ -85,6 +100,7 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
   const running = new Map<string, RunningContainer[]>(); // pod key -> its containers
   const starting = new Set<string>();
   const queues = new Map<string, Promise<void>>(); // pod key -> its restarts, one at a time
+  const restartPolicies = new Map<string, string>(); // pod key -> spec.restartPolicy
   const stop = new AbortController();
   options.signal.addEventListener('abort', () => stop.abort(), { once: true });
   let started = 0;
@@ -121,13 +137,14 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
       pid: created.pid,
       restartCount: 0,
       startedAt: new Date(),
+      crashes: 0,
     };
   }
 
-  function statusOf(
-    c: RunningContainer,
-    terminated?: { exitCode: number; reason: string; finishedAt: Date },
-  ) {
+  function statusOf(c: RunningContainer) {
+    const terminated = c.deadSince
+      ? { exitCode: DEAD_TASK_EXIT_CODE, reason: 'Error', finishedAt: c.deadSince }
+      : undefined;
     return {
       name: c.name,
       image: c.image,
@@ -145,17 +162,13 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
     };
   }
 
-  /** Writes the containers' statuses (one of them possibly terminated), retrying on conflicts. */
-  async function writeStatuses(
-    key: string,
-    containers: RunningContainer[],
-    terminated?: { name: string; exitCode: number; reason: string; finishedAt: Date },
-  ): Promise<void> {
+  /** Writes the containers' statuses (dead ones as terminated), retrying on conflicts. */
+  async function writeStatuses(key: string, containers: RunningContainer[]): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     for (let attempt = 0; ; attempt++) {
       const pod = await core.readNamespacedPod({ name, namespace });
-      const statuses = containers.map(c => statusOf(c, terminated?.name === c.name ? terminated : undefined));
-      const ready = terminated === undefined ? 'True' : 'False';
+      const statuses = containers.map(c => statusOf(c));
+      const ready = containers.every(c => c.deadSince === undefined) ? 'True' : 'False';
       const now = new Date();
       const conditions = (pod.status?.conditions ?? []).map(condition =>
         (condition.type === 'Ready' || condition.type === 'ContainersReady') && condition.status !== ready
@@ -200,7 +213,7 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
         await containerd.stopContainer(current.bareId).catch(() => undefined);
         const finishedAt = new Date();
         const lastTerminated = {
-          exitCode: 137,
+          exitCode: DEAD_TASK_EXIT_CODE,
           reason: 'Error',
           finishedAt,
           containerID: `containerd://${current.bareId}`,
@@ -218,22 +231,33 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
     });
   }
 
-  /** Restarts containers whose task died (restartPolicy Always), reporting `terminated` first. */
+  /**
+   * Finds containers whose task died: reports them `terminated`, then restarts them as
+   * restartPolicy Always (and OnFailure: the exit status is unknown here) would, with
+   * CrashLoopBackOff between repeated deaths. restartPolicy Never leaves them terminated.
+   */
   async function checkLiveness(): Promise<void> {
     for (const [key, containers] of running) {
       for (const current of containers) {
-        if (await processAlive(current.pid)) continue;
+        if (current.deadSince === undefined && (await processAlive(current.pid))) continue;
+        if (current.deadSince !== undefined) {
+          if (restartPolicies.get(key) === 'Never') continue;
+          if (Date.now() - current.deadSince.getTime() < crashBackoffMs(current.crashes)) continue;
+        }
         await serially(key, async () => {
           const index = running.get(key)?.indexOf(current) ?? -1;
           if (index < 0 || stop.signal.aborted) return; // stopped or already restarted meanwhile
-          const finishedAt = new Date();
-          const terminated = { name: current.name, exitCode: 137, reason: 'Error', finishedAt };
-          log.info('container died', {
-            pod: key,
-            container: current.name,
-            containerId: `containerd://${current.bareId}`,
-          });
-          await writeStatuses(key, containers, terminated);
+          if (current.deadSince === undefined) {
+            current.deadSince = new Date();
+            log.info('container died', {
+              pod: key,
+              container: current.name,
+              containerId: `containerd://${current.bareId}`,
+            });
+            await writeStatuses(key, containers);
+          }
+          if (restartPolicies.get(key) === 'Never') return;
+          if (Date.now() - current.deadSince.getTime() < crashBackoffMs(current.crashes)) return;
           const [namespace, name] = key.split('/') as [string, string];
           const pod = await core.readNamespacedPod({ name, namespace });
           const spec = pod.spec?.containers.find(c => c.name === current.name) ?? {
@@ -241,11 +265,12 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
             image: current.image,
           };
           const next = await restart(key, current, spec, {
-            exitCode: 137,
+            exitCode: DEAD_TASK_EXIT_CODE,
             reason: 'Error',
-            finishedAt,
+            finishedAt: current.deadSince,
             containerID: `containerd://${current.bareId}`,
           });
+          next.crashes = current.crashes + 1;
           if (running.get(key) !== containers) {
             await containerd.stopContainer(next.bareId).catch(() => undefined);
             return;
@@ -292,6 +317,7 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
         containers.push(await startContainer(namespace, name, container));
       }
       running.set(key, containers);
+      restartPolicies.set(key, pod.spec.restartPolicy ?? 'Always');
       const statuses = containers.map(c => statusOf(c));
       const now = new Date();
       await core.replaceNamespacedPodStatus({
@@ -334,6 +360,7 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
     const containers = running.get(key);
     if (!containers) return;
     running.delete(key);
+    restartPolicies.delete(key);
     await serially(key, async () => {
       for (const c of containers) await containerd.stopContainer(c.bareId).catch(() => undefined);
     });
