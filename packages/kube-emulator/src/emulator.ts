@@ -145,6 +145,25 @@ export async function startKubeEmulator(
       socket.on('close', () => sockets.delete(socket));
     });
     server.on('tlsClientError', () => undefined);
+    // Requests Node's HTTP parser refuses still get an apiserver-shaped Status.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `malformed HTTP request: ${error.message}`,
+        reason: 'BadRequest',
+        code: 400,
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
 import { widgetCrd } from './fixtures.js';
 
@@ -34,6 +35,14 @@ function notJson(s: string): boolean {
 }
 
 let unique = 0;
+
+function isStatusBody(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { kind?: string }).kind === 'Status';
+  } catch {
+    return false;
+  }
+}
 
 function probes(): fc.Arbitrary<Probe> {
   const cm = '/api/v1/namespaces/default/configmaps';
@@ -229,14 +238,23 @@ describe('robustness', () => {
   function send(p: Probe): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Authorization: `Bearer ${p.token ?? emulator.token}` };
-      if (p.body !== undefined) headers['Content-Type'] = p.contentType ?? 'application/json';
-      const req = https.request(new URL(p.path, emulator.url), { method: p.method, agent, headers }, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      });
+      if (p.body !== undefined) {
+        headers['Content-Type'] = p.contentType ?? 'application/json';
+        // Node's client sends no length for a GET/DELETE body; real clients do.
+        headers['Content-Length'] = String(Buffer.byteLength(p.body));
+      }
+      const base = new URL(emulator.url);
+      // Raw path (not resolved as a URL), so `//x` and `%zz` reach the server as sent.
+      const req = https.request(
+        { host: base.hostname, port: base.port, path: p.path, method: p.method, agent, headers },
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
       req.on('error', reject);
       if (p.body !== undefined) req.write(p.body);
       req.end();
@@ -319,6 +337,108 @@ describe('robustness', () => {
       expected: 413,
     });
     expect(huge.status).toBe(413);
+
+    // Unstructured noise: random methods, paths built from API words and junk, random bodies.
+    // Nothing may answer 5xx, and every error is a Status.
+    const word = fc.constantFrom(
+      'api',
+      'apis',
+      'v1',
+      'namespaces',
+      'default',
+      'pods',
+      'configmaps',
+      'status',
+      'watch',
+      'example.com',
+      'widgets',
+      'binding',
+      'finalize',
+      '%',
+      '%zz',
+      '..',
+      '',
+      'openapi',
+      'v3',
+      'v2',
+      'version',
+    );
+    const noise = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'),
+      segments: fc.array(fc.oneof(word, alnum), { maxLength: 7 }),
+      query: fc.constantFrom(
+        '',
+        '?watch=1&timeoutSeconds=1',
+        '?limit=-1',
+        '?labelSelector=%ZZ',
+        '?continue=abc',
+        '?resourceVersion=999999999',
+        '?dryRun=All',
+        '?fieldSelector=metadata.name%3D',
+      ),
+      body: fc.option(
+        fc.oneof(
+          junk,
+          fc.jsonValue().map(v => JSON.stringify(v)),
+        ),
+        { nil: undefined },
+      ),
+      contentType: fc.constantFrom(
+        'application/json',
+        'application/yaml',
+        'application/merge-patch+json',
+        'application/json-patch+json',
+        'application/strategic-merge-patch+json',
+        'application/apply-patch+yaml',
+        'text/plain',
+      ),
+    });
+    const noisy = fc.sample(noise, { numRuns: 3000, seed: 7 });
+    const serverErrors: string[] = [];
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (n < noisy.length) {
+          const r = noisy[n++];
+          const path = `/${r.segments.join('/')}${r.query}`;
+          let res: { status: number; body: string };
+          try {
+            res = await send({
+              category: 'noise',
+              method: r.method,
+              path,
+              body: r.body,
+              contentType: r.contentType,
+              expected: 0,
+            });
+          } catch (error) {
+            serverErrors.push(`${r.method} ${path} (${r.contentType}) -> ${(error as Error).message}`);
+            continue;
+          }
+          const isStatus = res.status < 400 || r.method === 'HEAD' || isStatusBody(res.body);
+          if (res.status >= 500 || !isStatus)
+            serverErrors.push(
+              `${r.method} ${path} [${r.contentType} ${JSON.stringify(r.body)}] -> ${res.status}: ${res.body.slice(0, 160)}`,
+            );
+        }
+      }),
+    );
+    expect(serverErrors.slice(0, 10)).toEqual([]);
+    expect(internalErrors).toEqual([]);
+
+    // Bytes that are not HTTP at all get a Status too, from the server's parser-error path.
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const base = new URL(emulator.url);
+      const socket = tls.connect({ host: base.hostname, port: Number(base.port), ca: emulator.caCert }, () =>
+        socket.write('NOT HTTP AT ALL\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(garbage).toContain('"kind":"Status"');
 
     const health = await send({ category: 'health', method: 'GET', path: '/readyz', expected: 200 });
     expect(health.status).toBe(200);

@@ -380,7 +380,6 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
   }
 
   function startWatch(
-    req: IncomingMessage,
     res: ServerResponse,
     scope: Scope,
     q: URLSearchParams,
@@ -458,7 +457,6 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
       t.unref();
       res.on('close', () => clearTimeout(t));
     }
-    req.on('close', close);
     res.on('close', close);
     res.on('error', close);
   }
@@ -468,6 +466,7 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
     res: ServerResponse,
     route: ResourceRoute,
     url: URL,
+    body: Promise<Buffer>,
   ): Promise<void> {
     const q = url.searchParams;
     const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
@@ -489,14 +488,14 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
     const isWrite = verb !== 'get' && verb !== 'list' && verb !== 'watch';
     if (injected && !(injected.after && isWrite)) throw injected.error;
     // Faults in `after` mode: the write happened, the reply is replaced by the error.
-    const reply = (code: number, body: unknown, n?: Negotiated): void => {
+    const reply = (code: number, payload: unknown, n?: Negotiated): void => {
       if (injected) throw injected.error;
-      send(res, code, body, n);
+      send(res, code, payload, n);
     };
     if (route.subresource === 'binding' && verb === 'create') {
       const options = writeOptions(q);
-      const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
-      await api.bind(scope, route.name!, body, options);
+      const decoded = decodeBody(await body, mediaType(req), 'object');
+      await api.bind(scope, route.name!, decoded, options);
       return reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
     if (route.subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) {
@@ -547,17 +546,17 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
           const existing = q.get('fieldSelector');
           q.set('fieldSelector', existing ? `${existing},${byName}` : byName);
         }
-        return startWatch(req, res, scope, q, neg, faultReq);
+        return startWatch(res, scope, q, neg, faultReq);
       case 'create': {
         const options = writeOptions(q);
-        const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
-        const obj = await api.create(scope, body, options);
+        const decoded = decodeBody(await body, mediaType(req), 'object');
+        const obj = await api.create(scope, decoded, options);
         return reply(201, obj, neg);
       }
       case 'update': {
         const options = writeOptions(q);
-        const body = decodeBody(await readBody(req, maxBody), mediaType(req), 'object');
-        const obj = await api.update(scope, route.name!, body, options, route.subresource);
+        const decoded = decodeBody(await body, mediaType(req), 'object');
+        const obj = await api.update(scope, route.name!, decoded, options, route.subresource);
         return reply(200, obj, neg);
       }
       case 'patch': {
@@ -570,18 +569,18 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
           );
         }
         const options = writeOptions(q);
-        const body = decodeBody(await readBody(req, maxBody), media, 'patch');
-        const obj = await api.patch(scope, route.name!, patchType, body, options, route.subresource);
+        const decoded = decodeBody(await body, media, 'patch');
+        const obj = await api.patch(scope, route.name!, patchType, decoded, options, route.subresource);
         return reply(200, obj, neg);
       }
       case 'delete': {
-        const raw = await readBody(req, maxBody);
+        const raw = await body;
         const options = deleteOptions(q, decodeBody(raw, mediaType(req) || 'application/json', 'delete'));
         const { obj, gone } = await api.delete(scope, route.name!, options);
         return reply(gone || options.dryRun ? 200 : 202, obj, neg);
       }
       case 'deletecollection': {
-        const raw = await readBody(req, maxBody);
+        const raw = await body;
         const options = deleteOptions(q, decodeBody(raw, mediaType(req) || 'application/json', 'delete'));
         const items = await api.deleteCollection(
           scope,
@@ -605,7 +604,7 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
     }
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, body: Promise<Buffer>): Promise<void> {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'https://kube-emulator');
@@ -642,7 +641,7 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
         return send(res, 200, doc);
       }
       case 'resource':
-        return handleResource(req, res, route, url);
+        return handleResource(req, res, route, url, body);
     }
   }
 
@@ -653,11 +652,11 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
     handle(req, res) {
       const started = Date.now();
       res.on('finish', () => log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-      dispatch(req, res).catch((error: unknown) => {
-        // Drain what the client still sends so the connection stays usable.
-        req.resume();
-        sendError(res, error, log);
-      });
+      // The body is read from the start, whether or not the route needs it: unread bytes would
+      // otherwise keep the connection from being reused for the next request.
+      const body = readBody(req, maxBody);
+      body.catch(() => undefined);
+      dispatch(req, res, body).catch((error: unknown) => sendError(res, error, log));
     },
     closeWatches() {
       for (const close of [...watches]) close();
