@@ -16,7 +16,11 @@ import { createEventRecorder } from './events/createEventRecorder.js';
 import { createChaosApi, type ChaosApi } from './kube/ChaosApi.js';
 import { createEventApi, createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
 import { createKubeClient, type KubeClient } from './kube/createKubeClient.js';
-import { createLeaderElector, type LeaderElectionOptions } from './leader/createLeaderElector.js';
+import {
+  LEADERSHIP_LOST,
+  createLeaderElector,
+  type LeaderElectionOptions,
+} from './leader/createLeaderElector.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics/createEngineMetrics.js';
 import type { DefaultRateLimiterOptions } from './queue/rateLimiters.js';
 
@@ -149,8 +153,11 @@ export function createEngine(options: EngineOptions): Engine {
     const onStop = () => {
       stopping = true;
       graceful.abort();
-      // In-flight calls get the grace period; then their signal aborts.
-      setTimeout(() => hard.abort(), options.shutdownGraceMs ?? 30_000).unref();
+      // A lost lease means another replica may be reconciling already: stop at once (the
+      // write-ahead markers keep interrupted calls safe). Otherwise in-flight calls get the
+      // grace period, then their signal aborts.
+      if (signal.reason === LEADERSHIP_LOST) hard.abort();
+      else setTimeout(() => hard.abort(), options.shutdownGraceMs ?? 30_000).unref();
     };
     if (signal.aborted) onStop();
     else signal.addEventListener('abort', onStop, { once: true });

@@ -108,6 +108,8 @@ export {
 } from './events/createEventRecorder.js';
 export { createEngineMetrics, type EngineMetrics } from './metrics/createEngineMetrics.js';
 export {
+  LEADERSHIP_LOST,
+  LEADERSHIP_RELEASED,
   createLeaderElector,
   type LeaderElector,
   type LeaderElectionOptions,

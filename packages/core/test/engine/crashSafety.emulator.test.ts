@@ -105,21 +105,31 @@ async function deleteWhileApplying(name: string, logs: { effect: string; calls: 
     PARALLELISM: '2',
   };
   let kills = 0;
+  let deleted = false;
+  let killsAfterDelete = 0;
+  const pause = (min: number, spread: number) =>
+    new Promise(resolve => setTimeout(resolve, min + Math.random() * spread));
   await cluster.create(name, { count: RECORDS });
-  for (let i = 0; (await cluster.get(name)) !== undefined; i += 1) {
-    if (i === 40) throw new Error('the object was not deleted after 40 restarts');
+  for (let i = 0; ; i += 1) {
+    if (i === 60) throw new Error('the object was not deleted after 60 restarts');
     const child = spawnChild({ ...env, IDENTITY: `${name}-${i}` });
     children.push(child);
-    if (i === 4) await cluster.remove(name);
-    if (i >= 20) {
+    if (deleted && killsAfterDelete >= 6) {
       await waitFor('object gone', async () => (await cluster.get(name)) === undefined, 60_000);
       child.process.kill('SIGTERM');
       await child.exited;
       break;
     }
-    await new Promise(resolve => setTimeout(resolve, 300 + Math.random() * 1_000));
+    if (!deleted && readLog(logs.effect).length >= 5) {
+      // Delete while this child is (likely) applying, then kill it at a random moment.
+      await pause(100, 600);
+      await cluster.remove(name);
+      deleted = true;
+    }
+    await pause(300, 1_000);
     await killChild(child);
     kills += 1;
+    if (deleted) killsAfterDelete += 1;
   }
   return kills;
 }
@@ -164,6 +174,9 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
       ],
       watchDisconnects: [{ ratePerEvent: 0.1 }, { afterMs: 400 }],
     });
+    // Besides the random drops, close every open watch every 300 ms (as a server timeout
+    // would); these count in the emulator's stats too.
+    const dropper = setInterval(() => cluster.emulator.faults.disconnectWatches(), 300);
     try {
       const logs = {
         effect: path.join(dir, 'faulty-effects.log'),
@@ -181,6 +194,7 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
       expect(errors).toBeGreaterThan(0);
       expect(drops).toBeGreaterThan(0);
     } finally {
+      clearInterval(dropper);
       cluster.emulator.faults.clear();
     }
   }, 300_000);

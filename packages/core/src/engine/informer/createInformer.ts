@@ -138,6 +138,7 @@ export function createInformer<T extends InformedObject>(options: InformerOption
 
   const run = async (signal: AbortSignal) => {
     let failures = 0;
+    let quickCloses = 0;
     let rv: string | undefined;
     while (!signal.aborted) {
       try {
@@ -146,11 +147,25 @@ export function createInformer<T extends InformedObject>(options: InformerOption
           replaceAll(listed.items);
           rv = listed.resourceVersion;
           markSynced();
+          failures = 0;
         }
+        const began = Date.now();
         rv = await watchOnce(rv, signal);
-        // A clean close (server timeout) resumes from the last version without a relist.
-        failures = 0;
-        if (!signal.aborted) options.onRestart?.('closed');
+        // A clean close (server timeout) resumes from the last version without a relist. A
+        // server that keeps closing watches at once gets the back-off, not a hot loop.
+        if (signal.aborted) break;
+        options.onRestart?.('closed');
+        if (Date.now() - began > 1_000) {
+          quickCloses = 0;
+          continue;
+        }
+        quickCloses += 1;
+        const delay = Math.min(maxMs, baseMs * 2 ** Math.min(quickCloses - 1, 16));
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          break;
+        }
         continue;
       } catch (error) {
         if (signal.aborted) break;

@@ -76,6 +76,7 @@ export function createKubeClient(kubeConfig: KubeConfig, options: KubeClientOpti
   }
   const basePath = server.pathname.replace(/\/$/, '');
   let agent: https.Agent | undefined;
+  let watchAgent: https.Agent | undefined;
   const defaultTimeout = options.timeoutMs ?? 30_000;
 
   // Credentials can rotate (exec plugins, token files), so they are applied per request; TLS
@@ -169,8 +170,11 @@ export function createKubeClient(kubeConfig: KubeConfig, options: KubeClientOpti
         reject(new ChaosplaneError('aborted', `watch ${path} aborted`));
         return;
       }
-      // Watches get their own connection: a long-lived stream must not hold a pooled socket.
-      const call = https.request({ ...httpOptions, agent: false, ...tlsOf(httpOptions.agent), signal });
+      // Watches get their own agent: a long-lived stream must not hold a socket of the request
+      // pool. (Not `agent: false`: that sends `Connection: close`, and some servers end a
+      // streaming answer early on a closing connection.)
+      watchAgent ??= new https.Agent({ ...tlsOf(httpOptions.agent), keepAlive: true });
+      const call = https.request({ ...httpOptions, agent: watchAgent, signal });
       call.on('error', error =>
         reject(
           signal.aborted
@@ -239,11 +243,12 @@ export function createKubeClient(kubeConfig: KubeConfig, options: KubeClientOpti
     watch,
     close() {
       agent?.destroy();
+      watchAgent?.destroy();
     },
   };
 }
 
-function tlsOf(agent: https.Agent | undefined): https.RequestOptions {
+function tlsOf(agent: https.Agent | undefined): https.AgentOptions {
   const tls = (agent?.options ?? {}) as https.AgentOptions;
   return {
     ca: tls.ca,

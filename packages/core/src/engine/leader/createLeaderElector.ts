@@ -9,6 +9,11 @@ import type { Logger } from '../../logging/createLogger.js';
 import type { Lease, LeaseApi } from '../kube/CoreApi.js';
 import { isConflict } from '../kube/kubeErrors.js';
 
+/** The abort reason of a term's signal when the lease was lost (stop at once). */
+export const LEADERSHIP_LOST = 'leadership-lost';
+/** The abort reason of a term's signal when this instance is stopping (stop gracefully). */
+export const LEADERSHIP_RELEASED = 'leadership-released';
+
 /** Settings of the lease. */
 export interface LeaderElectionOptions {
   /** Namespace of the Lease. */
@@ -29,7 +34,10 @@ export interface LeaderElectionOptions {
 export interface LeaderElectorDeps {
   api: LeaseApi;
   log?: Logger;
-  /** Called on winning the lease, with a signal aborted when leadership ends. */
+  /**
+   * Called on winning the lease, with a signal aborted when leadership ends; its reason is
+   * {@link LEADERSHIP_LOST} or {@link LEADERSHIP_RELEASED}.
+   */
   onStartedLeading: (signal: AbortSignal) => void;
   /** Called when leadership ends (lost, or released on stop). */
   onStoppedLeading: () => void;
@@ -187,7 +195,9 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
           else if (Date.now() - lastRenew > renewDeadlineMs) break;
         }
         leading = false;
-        term.abort();
+        // The reason tells the engine whether to wind down gracefully (we are stopping and
+        // still hold the lease) or at once (another replica may already be leading).
+        term.abort(signal.aborted ? LEADERSHIP_RELEASED : LEADERSHIP_LOST);
         deps.onStoppedLeading();
         if (signal.aborted) {
           await release();

@@ -122,8 +122,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       signal,
     );
     const event = DESIRED_EVENTS[decision.reason];
-    if (written && event)
-      deps.events.emit(written, event[0], event[1] as 'Started', `desired phase: ${decision.phase}`);
+    if (written && event) deps.events.emit(written, event[0], event[1], `desired phase: ${decision.phase}`);
     return { obj: written, decision };
   };
 
