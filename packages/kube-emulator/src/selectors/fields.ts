@@ -11,7 +11,7 @@ export interface FieldRequirement {
 }
 
 /** Parses a field selector; throws 400 for bad syntax or a field the kind does not support. */
-export function parseFieldSelector(selector: string, allowed: string[], kind: string): FieldRequirement[] {
+export function parseFieldSelector(selector: string, allowed: string[]): FieldRequirement[] {
   const out: FieldRequirement[] = [];
   if (selector.trim() === '') return out;
   for (const raw of selector.split(',')) {
@@ -24,7 +24,6 @@ export function parseFieldSelector(selector: string, allowed: string[], kind: st
     }
     out.push({ field, negate: m[2] === '!=', value: unescape(m[3].trim()) });
   }
-  void kind;
   return out;
 }
 
