@@ -30,7 +30,8 @@ export const PodChaosSpecSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         format: 'int64',
-        description: 'pod-kill: seconds the pod is given to terminate gracefully; 0 deletes it at once.',
+        description:
+          'pod-kill: seconds the pod is given to terminate gracefully; 0 (the default) deletes it at once.',
       }),
     ),
     duration: Type.Optional(

@@ -35,12 +35,16 @@ function capture(component: string) {
   return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  describe: () => Promise<string> = () => Promise.resolve(''),
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
+    if (Date.now() > until) throw new Error(`condition not met in time ${await describe()}`);
     await new Promise(resolve => setTimeout(resolve, 100));
   }
 }
@@ -96,10 +100,15 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
 
   /** The records once every one is in `phase` (and there is at least one). */
   const recordsIn = (namespace: string, name: string, phase: string, timeoutMs?: number) =>
-    eventually(async () => {
-      const records = (await readChaos(namespace, name)).status?.experiment?.containerRecords ?? [];
-      return records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
-    }, timeoutMs);
+    eventually(
+      async () => {
+        const records = (await readChaos(namespace, name)).status?.experiment?.containerRecords ?? [];
+        return records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
+      },
+      timeoutMs,
+      async () =>
+        `(${namespace}/${name} status: ${JSON.stringify((await readChaos(namespace, name)).status)})`,
+    );
 
   const deleteChaos = async (namespace: string, name: string) => {
     await kubectl('delete', 'podchaos', name, '-n', namespace, '--wait=true', '--timeout=30s');
@@ -258,7 +267,7 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
     await createPods('kube-system', pods('sys', 1));
     await core.createNamespace({ body: { metadata: { name: 'default' } } }).catch(() => undefined);
 
-    const podKill = (name: string, namespaces: string[], mode: string, value?: string) => `
+    const podKill = (name: string, namespaces: string[], mode: string, value?: string, grace = 0) => `
 apiVersion: chaos-mesh.org/v1alpha1
 kind: PodChaos
 metadata: { name: ${name}, namespace: default }
@@ -266,12 +275,12 @@ spec:
   action: pod-kill
   mode: ${mode}
   ${value !== undefined ? `value: '${value}'` : ''}
-  gracePeriod: 0
+  gracePeriod: ${grace}
   selector:
     namespaces: [${namespaces.join(', ')}]
     labelSelectors: { app: victim }
 `;
-    await kubectlApply(podKill('kill-fixed', ['kill-fixed'], 'fixed', '2'));
+    await kubectlApply(podKill('kill-fixed', ['kill-fixed'], 'fixed', '2', 5));
     await kubectlApply(podKill('kill-percent', ['kill-percent'], 'fixed-percent', '50'));
     await kubectlApply(podKill('kill-all', ['kill-all', 'kube-system'], 'all'));
 
@@ -289,11 +298,19 @@ spec:
       expect(await podNames(name)).toEqual(all.filter(pod => !killed.includes(`${name}/${pod}`)));
     }
     expect(await podNames('kube-system')).toEqual(['sys-0']);
-    expect(
-      operator.lines
-        .filter(l => l.message === 'Apply pod-kill' && String(l['pod']).startsWith('kill-'))
-        .map(l => l['gracePeriodSeconds']),
-    ).toEqual([0, 0, 0, 0, 0, 0]);
+    // The grace period reaches the delete call: 5 where the spec says so, else 0 (the default).
+    const graces = operator.lines
+      .filter(l => l.message === 'Apply pod-kill')
+      .map(l => [String(l['pod']).split('/')[0]!, l['gracePeriodSeconds']] as const);
+    expect(graces.filter(([ns]) => ns.startsWith('kill-')).sort()).toEqual([
+      ['kill-all', 0],
+      ['kill-all', 0],
+      ['kill-fixed', 5],
+      ['kill-fixed', 5],
+      ['kill-percent', 0],
+      ['kill-percent', 0],
+    ]);
+    expect(graces.filter(([ns]) => ns === 'tidb-cluster-demo')).toEqual([['tidb-cluster-demo', 0]]);
     for (const [name] of cases) await deleteChaos('default', name);
   }, 90_000);
 
