@@ -167,11 +167,20 @@ async function main() {
   ].filter(shape => !only || only === `${shape.objects}x${shape.per}`)) {
     const names = Array.from({ length: shape.objects }, (_, i) => `bulk-${shape.per}-${i}`);
     const callsBefore = calls;
+    const writesAt = async () =>
+      (
+        (await engine.metrics.registry.getMetricsAsJSON()).find(m => m.name === 'chaosplane_writes_total')
+          ?.values ?? []
+      )
+        .filter(v => v.labels['target'] === 'status')
+        .reduce((sum, v) => sum + v.value, 0);
+    const writes0 = await writesAt();
     const began = performance.now();
     await Promise.all(names.map(name => create(name, shape.per)));
     await waitUntil(() => all(names, shape.per, PHASE_INJECTED));
     const applied = performance.now() - began;
     const memoryInjected = process.memoryUsage();
+    const writes1 = await writesAt();
     const pausedAt = performance.now();
     await Promise.all(
       names.map(name =>
@@ -183,6 +192,7 @@ async function main() {
     );
     await waitUntil(() => all(names, shape.per, PHASE_NOT_INJECTED));
     const recovered = performance.now() - pausedAt;
+    const writes2 = await writesAt();
     let wrongCounts = 0;
     for (const name of names)
       for (const record of await recordsOf(name))
@@ -204,7 +214,8 @@ async function main() {
         `apply ${(applied / 1000).toFixed(2)} s (${Math.round(total / (applied / 1000))}/s), ` +
         `recover ${(recovered / 1000).toFixed(2)} s (${Math.round(total / (recovered / 1000))}/s), ` +
         `calls ${calls - callsBefore}, failed calls ${failedCalls}, reconcile errors ${reconcileErrors}, ` +
-        `records with wrong counts ${wrongCounts}; engine process rss ${mb(memoryInjected.rss)}, ` +
+        `records with wrong counts ${wrongCounts}; status writes ${writes1 - writes0} to inject, ` +
+        `${writes2 - writes1} to recover; engine process rss ${mb(memoryInjected.rss)}, ` +
         `heap ${mb(memoryInjected.heapUsed)} when all injected`,
     );
   }

@@ -274,6 +274,8 @@ describe('engine lifecycle against kube-emulator', () => {
     );
     expect(text).toMatch(/chaosplane_experiments\{kind="EngineTestChaos",phase="Running"\} 1/);
     expect(text).toContain('chaosplane_workqueue_depth');
+    // The watch stays open: no reconnects (a watch that the server ended at once would show here).
+    expect(text).not.toMatch(/chaosplane_watch_restarts_total\{[^}]*\} [1-9]/);
     await cluster.remove('metrics');
     await waitFor('gone', async () => (await cluster.get('metrics')) === undefined);
   });
