@@ -164,8 +164,8 @@ async function main(): Promise<void> {
   console.log(`list with label+field selector over 10,000:   median ${median(selTimes).toFixed(1)} ms`);
 
   // 3. Watch fan-out to 10 watchers.
-  const rv = (JSON.parse((await request(mem, 'GET', '/api/v1/namespaces/bench/pods?limit=1')).text))
-    .metadata.resourceVersion as string;
+  const rv = JSON.parse((await request(mem, 'GET', '/api/v1/namespaces/bench/pods?limit=1')).text).metadata
+    .resourceVersion as string;
   const latencies: number[] = [];
   const sentAt = new Map<string, number>();
   let received = 0;
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
             new URL(`/api/v1/namespaces/fan/configmaps?watch=true&resourceVersion=${rv}`, mem.url),
             {
               agent: false,
-              ca: (mem.agent.options).ca,
+              ca: mem.agent.options.ca,
               headers: { Authorization: `Bearer ${mem.token}` },
             },
             res => {
