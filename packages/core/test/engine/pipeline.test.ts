@@ -245,6 +245,22 @@ describe('pipeline over an in-memory API', () => {
     ).toEqual(['default/target-0', 'default/target-1', 'default/target-2']);
   });
 
+  it("keeps a plugin's custom status fields (Chaos Mesh's custom status)", async () => {
+    const impl = createRecordingImpl({
+      apply: ctx => {
+        const status = ctx.obj.status as Record<string, unknown>;
+        status['instances'] = { ...(status['instances'] as object), [ctx.records[ctx.index]!.id]: 7 };
+      },
+    });
+    running = runFakeEngine(impl);
+    running.api.create(chaos('custom', { count: 2 }));
+    const obj = await waitFor('injected', () => {
+      const current = running!.api.read('default', 'custom');
+      return allIn(current, PHASE_INJECTED) && current;
+    });
+    expect(obj.status?.['instances']).toEqual({ 'default/target-0': 7, 'default/target-1': 7 });
+  });
+
   it('applies with bounded parallelism', async () => {
     let active = 0;
     let peak = 0;

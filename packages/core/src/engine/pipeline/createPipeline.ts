@@ -144,7 +144,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /** Writes the records field (and the plugin's custom status fields) with conflict retries. */
   const writeRecords =
-    (signal: AbortSignal, custom: ChaosStatus | undefined) =>
+    (signal: AbortSignal, custom: () => ChaosStatus | undefined) =>
     (obj: ChaosObject, records: ContainerRecord[]) =>
       objects.write(
         obj,
@@ -153,7 +153,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           const status: ChaosStatus = { ...fresh.status };
           // A plugin may keep its own status fields beside conditions/experiment (Chaos Mesh's
           // custom status, e.g. instances): carry them over from the object it was handed.
-          for (const [field, value] of Object.entries(custom ?? {}))
+          for (const [field, value] of Object.entries(custom() ?? {}))
             if (field !== 'conditions' && field !== 'experiment') status[field] = value;
           status.experiment = { ...status.experiment, containerRecords: records };
           return withStatus(fresh, status);
@@ -218,10 +218,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (effective === 'Stop') return { obj, result: {} };
       const selected = await select(obj, state, signal);
       if (!selected) return { obj, result: { retry: true } };
-      current = await writeRecords(signal, obj.status)(obj, selected);
+      current = await writeRecords(signal, () => obj.status)(obj, selected);
       if (!current) return { obj: undefined, result: {} };
     }
-    const write = writeRecords(signal, obj.status);
+    // Plugins get `handed` as ctx.obj (a copy: the informer's object stays untouched); custom
+    // status fields they set on it are written back with the records.
+    const handed: ChaosObject = { ...current, status: { ...current.status } };
+    const write = writeRecords(signal, () => handed.status);
     let lastSeen: ChaosObject | undefined;
     let lastStop = false;
     const outcome = await runRecords(
@@ -250,7 +253,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           return lastStop;
         },
       },
-      current,
+      handed,
       effective,
     );
     const result: ReconcileResult = {};
