@@ -398,6 +398,27 @@ spec: { action: pod-failure, mode: all, selector: { pods: { vanish: [gone] } } }
     await deleteChaos('vanish', 'failure-gone');
   }, 60_000);
 
+  it('examples/podchaos-container-kill.yaml and podchaos-pod-kill.yaml run on examples/busybox.yaml', async () => {
+    const examples = path.join(repo, 'examples');
+    await kubectl('apply', '-f', path.join(examples, 'busybox.yaml'));
+    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 30_000);
+
+    await kubectl('apply', '-f', path.join(examples, 'podchaos-container-kill.yaml'));
+    const [killed] = await recordsIn('busybox', 'busybox-container-kill', 'Injected');
+    const [, pod] = killed!.id.split('/');
+    await eventually(async () =>
+      (await readPod('busybox', pod!)).status?.containerStatuses?.[0]?.restartCount === 1 ? true : undefined,
+    );
+    await deleteChaos('busybox', 'busybox-container-kill');
+
+    await kubectl('apply', '-f', path.join(examples, 'podchaos-pod-kill.yaml'));
+    const [deleted] = await recordsIn('busybox', 'busybox-pod-kill', 'Injected');
+    expect(await podNames('busybox')).toEqual(
+      ['busybox-0', 'busybox-1'].filter(name => `busybox/${name}` !== deleted!.id),
+    );
+    await deleteChaos('busybox', 'busybox-pod-kill');
+  }, 60_000);
+
   it('pod-failure (Chaos Mesh’s manifest, duration 30s) pauses the tikv pod and restores it when the 30 s are over', async () => {
     await createPods('chaos-mesh', [
       {
