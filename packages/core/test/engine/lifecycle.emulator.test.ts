@@ -6,6 +6,7 @@ import {
   KUBE_CONFIG,
   LOGGER,
   SELECTOR_REGISTRY,
+  createChaosApi,
   createEngineFromContainer,
   createSilentLogger,
   definePlugin,
@@ -14,6 +15,7 @@ import {
   PHASE_NOT_INJECTED,
   RECORDS_FINALIZER,
   type ChaosObject,
+  type KubeClient,
 } from '@chaosplane/core';
 import { startTestCluster, type TestCluster } from './support/emulator.js';
 import { runEngine } from './support/runEngine.js';
@@ -260,6 +262,26 @@ describe('engine lifecycle against kube-emulator', () => {
         .map(c => c.id)
         .sort(),
     ).toEqual(['default/web-0', 'default/web-1', 'default/web-2']);
+  });
+
+  it('lists a kind in pages (more objects than one page)', async () => {
+    const names = Array.from({ length: 260 }, (_, i) => `page-${i}`);
+    for (let i = 0; i < names.length; i += 20)
+      await Promise.all(names.slice(i, i + 20).map(name => cluster.create(name, { count: 1 })));
+    let pages = 0;
+    const counting: KubeClient = {
+      ...cluster.client,
+      request: (method, path, options) => {
+        pages += 1;
+        return cluster.client.request(method, path, options);
+      },
+    };
+    const listed = await createChaosApi(counting, testKind).list(new AbortController().signal);
+    expect(pages).toBe(Math.ceil(listed.items.length / 250));
+    expect(listed.items.filter(obj => obj.metadata.name?.startsWith('page-'))).toHaveLength(260);
+    expect(Number(listed.resourceVersion)).toBeGreaterThan(0);
+    for (let i = 0; i < names.length; i += 20)
+      await Promise.all(names.slice(i, i + 20).map(name => cluster.remove(name)));
   });
 
   it('serves metrics: operations, queue depth, experiments by phase', async () => {

@@ -53,17 +53,29 @@ export function objectPath(
   return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
 }
 
+/** Objects per page when listing. */
+const LIST_PAGE_SIZE = 250;
+
 /** A {@link ChaosApi} over HTTPS. */
 export function createChaosApi(client: KubeClient, kind: ChaosKind): ChaosApi {
   const pathOf = (obj: ChaosObject) => objectPath(kind, obj.metadata.namespace, obj.metadata.name ?? '');
   return {
     async list(signal) {
-      const answer = await client.request<{ items?: ChaosObject[]; metadata?: { resourceVersion?: string } }>(
-        'GET',
-        collectionPath(kind),
-        { signal },
-      );
-      return { items: answer.items ?? [], resourceVersion: answer.metadata?.resourceVersion ?? '' };
+      // Paginated, so a large collection never arrives as one huge answer; an expired
+      // continue token (410) rejects and the informer relists from the start.
+      const items: ChaosObject[] = [];
+      let next: string | undefined;
+      let resourceVersion = '';
+      do {
+        const answer = await client.request<{
+          items?: ChaosObject[];
+          metadata?: { resourceVersion?: string; continue?: string };
+        }>('GET', collectionPath(kind), { signal, query: { limit: LIST_PAGE_SIZE, continue: next } });
+        items.push(...(answer.items ?? []));
+        resourceVersion = answer.metadata?.resourceVersion ?? resourceVersion;
+        next = answer.metadata?.continue || undefined;
+      } while (next);
+      return { items, resourceVersion };
     },
     watch(resourceVersion, onEvent, signal) {
       return client.watch<ChaosObject>(
