@@ -320,7 +320,9 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
       if (accept.includes('protobuf')) {
         const body = openApiV2Protobuf();
         res.writeHead(200, {
-          'Content-Type': 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+          // The '@' of the requested media type is not valid in a Content-Type (older kubectl
+          // refuses it), so the document goes out as plain bytes.
+          'Content-Type': 'application/octet-stream',
           'Content-Length': body.length,
         });
         res.end(body);
