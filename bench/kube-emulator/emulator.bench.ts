@@ -24,6 +24,7 @@ interface Server {
   url: string;
   agent: https.Agent;
   token: string;
+  dir: string;
 }
 
 async function startServer(dataDir?: string): Promise<Server> {
@@ -51,6 +52,7 @@ async function startServer(dataDir?: string): Promise<Server> {
   const ca = Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
   return {
     child,
+    dir,
     url,
     token: config.users[0].user.token,
     agent: new https.Agent({ ca, keepAlive: true, maxSockets: 64 }),
@@ -126,6 +128,7 @@ async function stop(s: Server): Promise<void> {
   s.agent.destroy();
   s.child.kill('SIGTERM');
   await new Promise(r => s.child.once('exit', r));
+  fs.rmSync(s.dir, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {

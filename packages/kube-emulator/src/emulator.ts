@@ -86,7 +86,13 @@ export interface KubeEmulatorInternals {
 export async function startKubeEmulator(
   options: KubeEmulatorOptions = {},
 ): Promise<KubeEmulator & KubeEmulatorInternals> {
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-'));
+  // A temporary directory only when something has no place of its own (no data dir for the
+  // PKI, no kubeconfig path), so a killed emulator with both leaves nothing behind.
+  let tempDirPath: string | undefined;
+  const tempDir = (): string => (tempDirPath ??= fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-')));
+  const removeTempDir = (): void => {
+    if (tempDirPath) fs.rmSync(tempDirPath, { recursive: true, force: true });
+  };
   // KUBE_EMULATOR_LOG=FILE appends the request log to FILE: a way to see what a test's
   // clients sent without changing the test.
   const logFile = process.env.KUBE_EMULATOR_LOG;
@@ -100,7 +106,7 @@ export async function startKubeEmulator(
   let controllers: Controllers | undefined;
   try {
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
-    const pkiDir = dataDir ? path.join(dataDir, 'pki') : path.join(tempDir, 'pki');
+    const pkiDir = dataDir ? path.join(dataDir, 'pki') : path.join(tempDir(), 'pki');
     const tls = await ensureTls(
       pkiDir,
       options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [],
@@ -183,7 +189,7 @@ export async function startKubeEmulator(
     const kubeConfig = renderKubeconfig({ url, caCert: tls.caCert, token });
     const kubeconfigPath = options.kubeconfigPath
       ? path.resolve(options.kubeconfigPath)
-      : path.join(tempDir, 'kubeconfig');
+      : path.join(tempDir(), 'kubeconfig');
     fs.mkdirSync(path.dirname(kubeconfigPath), { recursive: true });
     fs.writeFileSync(kubeconfigPath, kubeConfig, { mode: 0o600 });
 
@@ -211,7 +217,7 @@ export async function startKubeEmulator(
           await ctl.idle();
           ctl.stop();
           await pers?.close();
-          fs.rmSync(tempDir, { recursive: true, force: true });
+          removeTempDir();
         })();
         return stopped;
       },
@@ -219,7 +225,7 @@ export async function startKubeEmulator(
   } catch (error) {
     controllers?.stop();
     await persistence?.close().catch(() => undefined);
-    fs.rmSync(tempDir, { recursive: true, force: true });
+    removeTempDir();
     if (KubeEmulatorError.is(error)) throw error;
     throw new KubeEmulatorError('Startup', `kube-emulator failed to start: ${(error as Error).message}`, {
       cause: error,
