@@ -157,14 +157,19 @@ export function createEngine(options: EngineOptions): Engine {
       // write-ahead markers keep interrupted calls safe). Otherwise in-flight calls get the
       // grace period, then their signal aborts.
       if (signal.reason === LEADERSHIP_LOST) hard.abort();
-      else setTimeout(() => hard.abort(), options.shutdownGraceMs ?? 30_000).unref();
+      else graceTimer = setTimeout(() => hard.abort(), options.shutdownGraceMs ?? 30_000);
     };
+    let graceTimer: NodeJS.Timeout | undefined;
     if (signal.aborted) onStop();
     else signal.addEventListener('abort', onStop, { once: true });
     try {
       await Promise.all([...controllers.values()].map(controller => controller.run(graceful.signal)));
-      await Promise.race([events.flush(), new Promise(resolve => setTimeout(resolve, 2_000).unref())]);
+      let flushTimer: NodeJS.Timeout | undefined;
+      await Promise.race([events.flush(), new Promise(resolve => (flushTimer = setTimeout(resolve, 2_000)))]);
+      clearTimeout(flushTimer);
     } finally {
+      clearTimeout(graceTimer);
+      signal.removeEventListener('abort', onStop);
       hard.abort();
       if (current === controllers) current = new Map();
     }

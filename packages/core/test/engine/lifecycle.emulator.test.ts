@@ -43,12 +43,16 @@ describe('engine lifecycle against kube-emulator', () => {
     const impl = createRecordingImpl();
     running = runEngine(cluster, impl);
     await cluster.create('life', { count: 8 });
+    // The records are written first, the conditions right after them.
     const obj = await waitFor('all injected', async () => {
       const current = await cluster.get('life');
-      return allIn(current, PHASE_INJECTED) && current;
+      return (
+        allIn(current, PHASE_INJECTED) &&
+        current?.status?.conditions?.find(c => c.type === 'AllInjected')?.status === 'True' &&
+        current
+      );
     });
     expect(obj.metadata.finalizers).toEqual([RECORDS_FINALIZER]);
-    expect(obj.status?.conditions?.find(c => c.type === 'AllInjected')?.status).toBe('True');
     expect(impl.calls.filter(c => c.op === 'apply')).toHaveLength(8);
     await cluster.remove('life');
     await waitFor('gone', async () => (await cluster.get('life')) === undefined);
