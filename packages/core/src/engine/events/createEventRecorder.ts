@@ -17,9 +17,7 @@ export type ChaosEventReason =
   | 'TimeUp'
   | 'Deleted'
   | 'FinalizerInited'
-  | 'FinalizerRemoved'
-  | 'InvalidSpec'
-  | 'SelectionFailed';
+  | 'FinalizerRemoved';
 
 /** An engine reason, or a plugin's own. */
 export type EventReason = ChaosEventReason | (string & {});
