@@ -6,7 +6,11 @@ import {
   KUBE_CONFIG,
   LOGGER,
   SELECTOR_REGISTRY,
+  collectionPath,
   createChaosApi,
+  generateCrd,
+  objectPath,
+  resolveKind,
   createEngineFromContainer,
   createSilentLogger,
   definePlugin,
@@ -286,6 +290,37 @@ describe('engine lifecycle against kube-emulator', () => {
     expect(Number(listed.resourceVersion)).toBeGreaterThan(0);
     for (let i = 0; i < names.length; i += 20)
       await Promise.all(names.slice(i, i + 20).map(name => cluster.remove(name)));
+  });
+
+  it('runs one pipeline per registered kind', async () => {
+    const otherKind = resolveKind({
+      kind: 'OtherTestChaos',
+      plural: 'othertestchaos',
+      spec: testKind.spec,
+      selectors: testKind.selectors,
+    });
+    await cluster.client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: generateCrd(otherKind),
+    });
+    const first = createRecordingImpl();
+    const second = createRecordingImpl();
+    running = runEngine(cluster, first, {
+      registrations: [{ kind: testKind, impl: first } as never, { kind: otherKind, impl: second } as never],
+    });
+    await cluster.create('kind-a', { count: 2 });
+    await cluster.client.request('POST', collectionPath(otherKind, 'default'), {
+      body: {
+        apiVersion: otherKind.apiVersion,
+        kind: otherKind.kind,
+        metadata: { name: 'kind-b', namespace: 'default' },
+        spec: { count: 3 },
+      },
+    });
+    await waitFor('both injected', () => first.calls.length === 2 && second.calls.length === 3);
+    expect(new Set(first.calls.map(c => c.op))).toEqual(new Set(['apply']));
+    await cluster.remove('kind-a');
+    await cluster.client.request('DELETE', objectPath(otherKind, 'default', 'kind-b'));
+    await waitFor('both recovered', () => first.calls.length === 4 && second.calls.length === 6);
   });
 
   it('serves metrics: operations, queue depth, experiments by phase', async () => {

@@ -245,6 +245,33 @@ describe('pipeline over an in-memory API', () => {
     ).toEqual(['default/target-0', 'default/target-1', 'default/target-2']);
   });
 
+  it('drives plugin sub-phases: Not Injected/Wait is polled until Injected; deletion finishes the apply, then recovers', async () => {
+    const waits = new Map<string, number>();
+    const impl = createRecordingImpl({
+      apply: ctx => {
+        const id = ctx.records[ctx.index]!.id;
+        const seen = waits.get(id) ?? 0;
+        waits.set(id, seen + 1);
+        // First call starts the injection; the second finds it done.
+        return seen === 0 ? 'Not Injected/Wait' : PHASE_INJECTED;
+      },
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('sub', { count: 2 }));
+    await waitFor('injected', () => allIn(api.read('default', 'sub'), PHASE_INJECTED));
+    const applies = impl.calls.filter(c => c.op === 'apply');
+    expect(applies.map(c => c.phaseSeen).sort()).toEqual([
+      PHASE_NOT_INJECTED,
+      PHASE_NOT_INJECTED,
+      'Not Injected/Wait',
+      'Not Injected/Wait',
+    ]);
+    expect(records(api.read('default', 'sub')).map(r => r.injectedCount)).toEqual([1, 1]);
+    api.remove('default', 'sub');
+    await waitFor('gone', () => api.read('default', 'sub') === undefined);
+  });
+
   it("keeps a plugin's custom status fields (Chaos Mesh's custom status)", async () => {
     const impl = createRecordingImpl({
       apply: ctx => {
