@@ -2,13 +2,15 @@
 // Every manifest in deploy/ validates against the Kubernetes schemas (kubernetes-models), the
 // CRDs are the ones the bundled plugins generate, and the security posture is what the docs say.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { generateCrd, loadPlugins } from '@chaosplane/core';
+import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
 
 const run = promisify(execFile);
@@ -145,4 +147,46 @@ describe('deploy/ manifests', () => {
     )!.obj as unknown as { automountServiceAccountToken: boolean };
     expect(daemonAccount.automountServiceAccountToken).toBe(false);
   });
+
+  it('applies to kube-emulator with kubectl, certificates included', async () => {
+    const emulator = await startKubeEmulator();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-deploy-'));
+    const kubectl = (...args: string[]) =>
+      run(
+        'kubectl',
+        ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
+        {
+          timeout: 60_000,
+        },
+      ).then(r => r.stdout);
+    try {
+      await kubectl('apply', '-f', path.join(deploy, 'namespace.yaml'));
+      const { stdout: secrets } = await run('bash', [
+        path.join(deploy, 'certs/generate.sh'),
+        path.join(dir, 'certs'),
+      ]);
+      await writeFile(path.join(dir, 'secrets.yaml'), secrets);
+      expect(await kubectl('apply', '-f', path.join(dir, 'secrets.yaml'))).toContain(
+        'secret/chaosplane-daemon-tls created',
+      );
+      const applied = await kubectl('apply', '-k', deploy);
+      for (const line of [
+        'customresourcedefinition.apiextensions.k8s.io/helloworldchaos.chaos-mesh.org created',
+        'clusterrole.rbac.authorization.k8s.io/chaosplane-operator created',
+        'deployment.apps/chaosplane-operator created',
+        'daemonset.apps/chaosplane-daemon created',
+        'service/chaosplane-daemon created',
+      ]) {
+        expect(applied).toContain(line);
+      }
+      // The CRDs are served at once: a HelloWorldChaos from the examples applies.
+      await kubectl('apply', '-f', path.join(repo, 'examples/busybox.yaml'));
+      expect(await kubectl('apply', '-f', path.join(repo, 'examples/helloworld.yaml'))).toContain('created');
+      // Applying again creates nothing new.
+      expect(await kubectl('apply', '-k', deploy)).not.toMatch(/ created$/m);
+    } finally {
+      await emulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

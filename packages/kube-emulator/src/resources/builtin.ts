@@ -189,6 +189,47 @@ export function builtinResourceTypes(): ResourceType[] {
       selectableFields: [],
     }),
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
+    // Workloads and RBAC are stored and served (so `kubectl apply -k deploy/` works) but not
+    // acted on: there is no controller that creates pods or an authorizer that reads roles.
+    builtin({
+      group: 'apps',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'apps',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      namespaced: true,
+      shortNames: ['ds'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRoleBinding',
+      plural: 'clusterrolebindings',
+      namespaced: false,
+    }),
+    builtin({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+    }),
     builtin({
       group: 'apiextensions.k8s.io',
       kind: 'CustomResourceDefinition',

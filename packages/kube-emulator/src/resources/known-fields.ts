@@ -70,6 +70,12 @@ const TOP_LEVEL: Record<string, string[]> = {
   ],
   'discovery.k8s.io/endpointslices': ['addressType', 'endpoints', 'ports'],
   'coordination.k8s.io/leases': ['spec'],
+  'apps/deployments': ['spec', 'status'],
+  'apps/daemonsets': ['spec', 'status'],
+  'rbac.authorization.k8s.io/clusterroles': ['rules', 'aggregationRule'],
+  'rbac.authorization.k8s.io/clusterrolebindings': ['roleRef', 'subjects'],
+  'rbac.authorization.k8s.io/roles': ['rules'],
+  'rbac.authorization.k8s.io/rolebindings': ['roleRef', 'subjects'],
   'apiextensions.k8s.io/customresourcedefinitions': ['spec', 'status'],
 };
 
