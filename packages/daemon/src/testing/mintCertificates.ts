@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
  */
 export async function mintCertificates(options: MintCertificatesOptions = {}): Promise<MintedCertificates> {
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'chaosplane-certs-')));
+  await mkdir(dir, { recursive: true });
   const caName = options.caName ?? 'chaosplane-ca';
   const dnsNames = options.serverDnsNames ?? ['localhost'];
   const clientName = options.clientName ?? 'chaosplane-controller';

@@ -83,7 +83,6 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => containerd.stop());
     options.log.info('containerd started', { socket: containerd.socketPath });
 
-    await mkdir(path.join(dir, 'certs'), { recursive: true });
     const certs = await mintCertificates({
       dir: path.join(dir, 'certs'),
       serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
