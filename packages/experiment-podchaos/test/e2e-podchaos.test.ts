@@ -6,12 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { createLogger, type ChaosObject } from '@chaosplane/core';
+import type { ChaosObject } from '@chaosplane/core';
+import { captureLogger, eventually } from '@chaosplane/core/testing';
 import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
 import { startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
 import { DEFAULT_PAUSE_IMAGE, ORIGINAL_IMAGES_ANNOTATION_PREFIX } from '@chaosplane/experiment-podchaos';
@@ -23,37 +23,11 @@ const unavailable = containerdUnavailableReason();
 if (unavailable) console.warn(`skipping the PodChaos end-to-end test: ${unavailable}`);
 const describeWithContainerd = unavailable ? describe.skip : describe;
 
-type LogLine = Record<string, unknown> & { message: string };
-
-function capture(component: string) {
-  const stream = new PassThrough();
-  const lines: LogLine[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString('utf8').split('\n').filter(Boolean))
-      lines.push(JSON.parse(text) as LogLine);
-  });
-  return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
-}
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  describe: () => Promise<string> = () => Promise.resolve(''),
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`condition not met in time ${await describe()}`);
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
-
 const bare = (containerId: string | undefined) => (containerId ?? '').replace('containerd://', '');
 
 describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', () => {
-  const operator = capture('operator');
-  const dev = capture('dev');
+  const operator = captureLogger('operator');
+  const dev = captureLogger('dev');
   const stop = new AbortController();
   let dir: string;
   let plane: DevControlPlane;
@@ -105,9 +79,12 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
         const records = (await readChaos(namespace, name)).status?.experiment?.containerRecords ?? [];
         return records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
       },
-      timeoutMs,
-      async () =>
-        `(${namespace}/${name} status: ${JSON.stringify((await readChaos(namespace, name)).status)})`,
+      {
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        what: `every record of ${namespace}/${name} is ${phase}`,
+        describe: async () =>
+          `(${namespace}/${name} status: ${JSON.stringify((await readChaos(namespace, name)).status)})`,
+      },
     );
 
   const deleteChaos = async (namespace: string, name: string) => {
@@ -136,7 +113,7 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
       plugins: ['@chaosplane/experiment-podchaos'],
       pluginsFrom: repo,
       operatorLog: operator.log,
-      daemonLog: capture('daemon').log,
+      daemonLog: captureLogger('daemon').log,
       log: dev.log,
       signal: stop.signal,
     });

@@ -6,12 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { createLogger, type ChaosObject } from '@chaosplane/core';
+import type { ChaosObject } from '@chaosplane/core';
+import { captureLogger, eventually } from '@chaosplane/core/testing';
 import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
 import { applyManifestFile, startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
 
@@ -22,31 +22,9 @@ const unavailable = containerdUnavailableReason();
 if (unavailable) console.warn(`skipping the HelloWorldChaos end-to-end test: ${unavailable}`);
 const describeWithContainerd = unavailable ? describe.skip : describe;
 
-type LogLine = Record<string, unknown> & { message: string };
-
-function capture(component: string) {
-  const stream = new PassThrough();
-  const lines: LogLine[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString('utf8').split('\n').filter(Boolean))
-      lines.push(JSON.parse(text) as LogLine);
-  });
-  return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
-
 describeWithContainerd('HelloWorldChaos end to end (real containerd, kubectl, mTLS)', () => {
-  const operator = capture('operator');
-  const daemon = capture('daemon');
+  const operator = captureLogger('operator');
+  const daemon = captureLogger('daemon');
   const stop = new AbortController();
   let dir: string;
   let plane: DevControlPlane;
@@ -60,7 +38,7 @@ describeWithContainerd('HelloWorldChaos end to end (real containerd, kubectl, mT
       pluginsFrom: repo,
       operatorLog: operator.log,
       daemonLog: daemon.log,
-      log: capture('dev').log,
+      log: captureLogger('dev').log,
       signal: stop.signal,
     });
     kubectl = async (...args) =>

@@ -8,7 +8,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -27,7 +26,6 @@ import {
   KUBE_CONFIG,
   LOGGER,
   SELECTOR_REGISTRY,
-  createLogger,
   createSilentLogger,
   generateCrd,
   loadPlugins,
@@ -41,6 +39,7 @@ import {
   type JsonSchema,
   type SelectorRegistry,
 } from '@chaosplane/core';
+import { captureLogger, eventually as waitFor } from '@chaosplane/core/testing';
 import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import {
@@ -60,32 +59,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
 const docs = path.join(repo, 'docs/tutorials');
 
-type LogLine = Record<string, unknown> & { message: string };
-
-/** A JSON logger whose lines the test can read back. */
-function capture(component: string) {
-  const stream = new PassThrough();
-  const lines: LogLine[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString('utf8').split('\n').filter(Boolean))
-      lines.push(JSON.parse(text) as LogLine);
-  });
-  return { log: createLogger({ component, format: 'json', stream, level: 'debug' }), lines };
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting until ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
+/** Waits until `probe` returns a value; the timeout names what was awaited. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  waitFor(probe, { what, timeoutMs });
 
 async function readTutorial(name: string): Promise<Tutorial> {
   return parseTutorial(await readFile(path.join(docs, name), 'utf8'));
@@ -270,7 +246,7 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
         'node packages/operator/dist/cli/chaosplane.js dev --plugin ./podannotation/dist/index.js',
         'the engine below is wired as startOperator wires it; dev needs containerd, which this plugin does not',
       );
-      const log = capture('operator');
+      const log = captureLogger('operator');
       cache = createSelectionCache(kube, { signal: stop.signal, logger: createSilentLogger() });
       const container = new Container();
       container.bind(LOGGER).toConstantValue(log.log);
@@ -475,9 +451,9 @@ describe('tutorial: extend the chaos daemon interface (ProcStatusChaos)', () => 
         'node packages/operator/dist/cli/chaosplane.js dev --plugin ./procstatus/dist/index.js',
         'startDevControlPlane below is what the dev command runs',
       );
-      const operator = capture('operator');
-      const daemon = capture('daemon');
-      const dev = capture('dev');
+      const operator = captureLogger('operator');
+      const daemon = captureLogger('daemon');
+      const dev = captureLogger('dev');
       plane = await startDevControlPlane({
         dir: path.join(root, '.chaosplane'),
         plugins: [path.join(root, 'procstatus/src/index.ts')],
