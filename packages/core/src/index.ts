@@ -35,7 +35,12 @@ export {
   type ControllerDeps,
   type DaemonPart,
 } from './plugin/definePlugin.js';
-export { loadPlugins, registerPlugins, type LoadPluginsOptions } from './plugin/loadPlugins.js';
+export {
+  loadPlugins,
+  registerPlugins,
+  importPluginModule,
+  type LoadPluginsOptions,
+} from './plugin/loadPlugins.js';
 
 // Durations, validation and CRDs
 export { parseDuration, parseDurationNanos } from './api/duration.js';

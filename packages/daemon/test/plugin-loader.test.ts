@@ -73,7 +73,7 @@ describe('loadDaemonPlugins', () => {
       /has no default export object/,
     );
     await expect(loadDaemonPlugins(['@chaosplane/no-such-plugin'])).rejects.toThrow(
-      /plugin @chaosplane\/no-such-plugin could not be imported/,
+      /cannot load plugin "@chaosplane\/no-such-plugin"/,
     );
   });
 });

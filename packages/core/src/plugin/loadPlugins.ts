@@ -27,11 +27,34 @@ async function importSpecifier(specifier: string, from: string): Promise<unknown
   try {
     resolved = createRequire(path.join(from, 'package.json')).resolve(specifier);
   } catch (error) {
-    // ESM-only packages without a require/default export condition: let Node's ESM resolver try.
-    if ((error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return import(specifier);
+    // ESM-only packages without a require/default export condition, or a package installed
+    // beside Chaosplane rather than under `from`: let Node's ESM resolver try from here.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'MODULE_NOT_FOUND') return import(specifier);
     throw error;
   }
   return import(pathToFileURL(resolved).href);
+}
+
+/**
+ * Imports one plugin module, a package name resolved from `options.from` (the current
+ * directory by default) or a file path, and returns its default export unchecked. The
+ * operator's and the daemon's loaders share it, so a name resolves the same way in both.
+ * @throws ChaosplaneError of kind `plugin` when it cannot be imported
+ */
+export async function importPluginModule(
+  specifier: string,
+  options: LoadPluginsOptions = {},
+): Promise<unknown> {
+  try {
+    const module = (await importSpecifier(specifier, options.from ?? process.cwd())) as { default?: unknown };
+    return module.default;
+  } catch (error) {
+    throw new ChaosplaneError('plugin', `cannot load plugin "${specifier}": ${(error as Error).message}`, {
+      cause: error,
+      field: 'plugins',
+    });
+  }
 }
 
 /**
@@ -47,15 +70,7 @@ export async function loadPlugins(
   const plugins: ChaosPlugin[] = [];
   const seen = new Map<string, string>();
   for (const specifier of specifiers) {
-    let module: unknown;
-    try {
-      module = await importSpecifier(specifier, from);
-    } catch (error) {
-      throw new ChaosplaneError('plugin', `cannot load plugin "${specifier}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    const candidate = (module as { default?: unknown }).default;
+    const candidate = await importPluginModule(specifier, { from });
     if (!isChaosPlugin(candidate)) {
       throw new ChaosplaneError(
         'plugin',

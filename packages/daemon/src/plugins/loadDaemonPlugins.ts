@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError, importPluginModule } from '@chaosplane/core';
 
 import type { DaemonHandlerRegistration } from './DaemonPlugin.js';
 
@@ -14,8 +11,8 @@ export interface LoadedDaemonPlugin {
 }
 
 /**
- * Imports plugin modules (package names, or paths to .js files) and returns their daemon
- * halves. A module's default export must be an object; one without a `daemon` field is a
+ * Imports plugin modules (package names resolved from `baseDir`, the current directory by
+ * default, or paths to .js files; core's `importPluginModule`) and returns their daemon halves. A module's default export must be an object; one without a `daemon` field is a
  * controller-only plugin and is skipped. A `daemon` field must hold `{service, handler}`.
  */
 export async function loadDaemonPlugins(
@@ -24,24 +21,10 @@ export async function loadDaemonPlugins(
 ): Promise<LoadedDaemonPlugin[]> {
   const loaded: LoadedDaemonPlugin[] = [];
   for (const specifier of specifiers) {
-    const isPath = specifier.startsWith('/') || specifier.startsWith('.');
-    const target = isPath
-      ? pathToFileURL(path.resolve(options.baseDir ?? process.cwd(), specifier)).href
-      : specifier;
-    let module: { default?: unknown };
-    try {
-      module = (await import(target)) as { default?: unknown };
-    } catch (error) {
-      throw new ChaosplaneError(
-        'plugin',
-        `plugin ${specifier} could not be imported: ${(error as Error).message}`,
-        {
-          cause: error,
-          field: 'plugins',
-        },
-      );
-    }
-    const plugin = module.default;
+    const plugin = await importPluginModule(
+      specifier,
+      options.baseDir !== undefined ? { from: options.baseDir } : {},
+    );
     if (typeof plugin !== 'object' || plugin === null) {
       throw new ChaosplaneError(
         'plugin',
