@@ -2,16 +2,15 @@
 // The selection-time check of `mode` and `value`. The rules and messages are core's (Chaos
 // Mesh's admission-webhook messages, api/v1alpha1/common_webhook.go), so a manifest that
 // bypassed admission fails here with the same words.
-import { ChaosplaneError, selectorValueViolations, type SelectorMode } from '@chaosplane/core';
+import {
+  ChaosplaneError,
+  SELECTOR_MODES,
+  selectorValueViolations,
+  type SelectorMode,
+} from '@chaosplane/core';
 
-/** The modes Chaos Mesh accepts. */
-export const SELECTOR_MODES: readonly SelectorMode[] = [
-  'one',
-  'all',
-  'fixed',
-  'fixed-percent',
-  'random-max-percent',
-];
+/** The modes Chaos Mesh accepts (core's list). */
+export { SELECTOR_MODES };
 
 /** A validated mode with its parsed value (`undefined` for `one` and `all`, which ignore it). */
 export interface ModeValue {
@@ -20,7 +19,7 @@ export interface ModeValue {
 }
 
 function isMode(mode: unknown): mode is SelectorMode {
-  return SELECTOR_MODES.includes(mode as SelectorMode);
+  return (SELECTOR_MODES as readonly string[]).includes(mode as string);
 }
 
 /**
