@@ -44,7 +44,7 @@ describe('chaosplane-operator binary', () => {
     const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
     try {
       await eventually(
-        async () => (lines.some(l => l['message'] === 'operator started') ? true : undefined),
+        () => Promise.resolve(lines.some(l => l['message'] === 'operator started') ? true : undefined),
         {
           what: 'the operator has started',
         },
