@@ -272,6 +272,47 @@ describe('pipeline over an in-memory API', () => {
     await waitFor('gone', () => api.read('default', 'sub') === undefined);
   });
 
+  it('deleted while a record waits in Not Injected/Wait: finishes the apply, then recovers at once', async () => {
+    const impl = createRecordingImpl({
+      // Every first apply only starts the injection; the next one finds it done.
+      apply: ctx =>
+        ctx.records[ctx.index]!.phase === 'Not Injected/Wait' ? PHASE_INJECTED : 'Not Injected/Wait',
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('wait-del', { count: 2 }));
+    await waitFor('both records waiting', () => allIn(api.read('default', 'wait-del'), 'Not Injected/Wait'));
+    api.remove('default', 'wait-del');
+    // No resync, no other event: the engine must go on by itself after the finishing apply.
+    await waitFor('gone', () => api.read('default', 'wait-del') === undefined);
+    const byRecord = (id: string) => impl.calls.filter(c => c.id === id).map(c => c.op);
+    for (const id of ['default/target-0', 'default/target-1']) {
+      const ops = byRecord(id);
+      expect(ops.slice(-2)).toEqual(['apply', 'recover']);
+      expect(ops.slice(0, -2).every(op => op === 'apply')).toBe(true);
+    }
+  });
+
+  it('refuses a phase without the Injected / Not Injected prefix as a failed attempt', async () => {
+    let calls = 0;
+    const impl = createRecordingImpl({
+      apply: () => {
+        calls += 1;
+        return calls === 1 ? 'Running' : PHASE_INJECTED;
+      },
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('bad-phase', { count: 1 }));
+    const obj = await waitFor('injected after the bad answer', () => {
+      const current = api.read('default', 'bad-phase');
+      return allIn(current, PHASE_INJECTED) && current;
+    });
+    const [record] = records(obj);
+    expect(record!.events?.[0]).toMatchObject({ type: 'Failed', operation: 'Apply' });
+    expect(record!.events?.[0]?.message).toContain('"Running"');
+  });
+
   it("keeps a plugin's custom status fields (Chaos Mesh's custom status)", async () => {
     const impl = createRecordingImpl({
       apply: ctx => {

@@ -3,7 +3,7 @@
 // write-ahead markers, per-record back-off and coalesced status writes.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ChaosObject } from '../../api/ChaosObject.js';
-import { PHASE_INJECTED, PHASE_NOT_INJECTED } from '../../api/phase.js';
+import { PHASE_INJECTED, PHASE_NOT_INJECTED, isInjectedPhase, isNotInjectedPhase } from '../../api/phase.js';
 import type { ContainerRecord, DesiredPhase, RecordEvent } from '../../api/status.js';
 import { isTargetGone } from '../../errors/isTargetGone.js';
 import { chaosLogger, type Logger } from '../../logging/createLogger.js';
@@ -66,6 +66,10 @@ function phaseCarriedBy(error: unknown): string | undefined {
   const phase = (error as { phase?: unknown } | null)?.phase;
   return typeof phase === 'string' ? phase : undefined;
 }
+
+/** True for `Injected`, `Not Injected` and their sub-phases: what apply and recover may return. */
+const isPhase = (phase: unknown): phase is string =>
+  typeof phase === 'string' && (isInjectedPhase(phase) || isNotInjectedPhase(phase));
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -191,6 +195,13 @@ export async function runRecords(
         failed(`target not found: ${messageOf(result.error)}`);
       }
       deps.metrics?.recordOperations.inc({ kind: deps.kindName, operation, result: 'gone' });
+    } else if (result.error === undefined && !isPhase(result.phase)) {
+      // A plugin bug: nothing else could tell apply from recover for this record next time.
+      record.phase = stored;
+      failed(
+        `${operation} returned ${JSON.stringify(result.phase)}, not a phase (Injected or Not Injected, or a sub-phase of one)`,
+      );
+      deps.metrics?.recordOperations.inc({ kind: deps.kindName, operation, result: 'error' });
     } else if (result.error !== undefined) {
       record.phase = phaseCarriedBy(result.error) ?? stored;
       failed(messageOf(result.error));
@@ -217,6 +228,10 @@ export async function runRecords(
       record.events = [...(record.events ?? []), ...events].slice(-options.maxRecordEvents);
     if (done) {
       backoff.delete(record.id);
+      // Done with this call, but not with the record: an apply that finished under Stop (a
+      // sub-phase caught by a deletion) still needs its recover, and a recover under Run its
+      // apply. Go on at once; nothing else would requeue the object.
+      if (nextOperation(record.phase, desired) !== undefined) later(Date.now());
     } else {
       // A failure, or a plugin sub-phase still on its way (`Not Injected/Wait`): poll this
       // record alone with back-off, and let the others go on.
