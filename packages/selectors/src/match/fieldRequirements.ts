@@ -45,7 +45,7 @@ export function compileFieldSelectors(
   fieldPath = 'selector.fieldSelectors',
 ): FieldRequirement[] {
   return Object.entries(fieldSelectors ?? {}).map(([field, raw]) => {
-    const read = POD_SELECTABLE_FIELDS[field];
+    const read = Object.hasOwn(POD_SELECTABLE_FIELDS, field) ? POD_SELECTABLE_FIELDS[field] : undefined;
     if (read === undefined) {
       throw new ChaosplaneError(
         'invalid',

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Label-style requirements: equality maps (labelSelectors, annotationSelectors, nodeSelectors)
 // and set-based expressions (expressionSelectors), with the API server's meaning and syntax.
+
+/**
+ * A label or annotation value, from the object's own keys only: `constructor` or `toString`
+ * must not match through the prototype of a plain object.
+ */
+const own = (m: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(m, key) ? m[key] : undefined;
 import { ChaosplaneError, type LabelSelectorRequirement } from '@chaosplane/core';
 
 /** One compiled requirement on a string map (labels or annotations). */
@@ -56,7 +63,7 @@ export function compileEqualityMap(
       const problem = labelKeyProblem(key) ?? labelValueProblem(value);
       if (problem !== undefined) throw invalid(`${field}.${key}`, problem);
     }
-    return { text: `${key}=${value}`, matches: m => m[key] === value };
+    return { text: `${key}=${value}`, matches: m => own(m, key) === value };
   });
 }
 
@@ -84,8 +91,20 @@ export function compileExpressions(
         const set = new Set(values);
         const list = [...set].sort().join(',');
         return operator === 'In'
-          ? { text: `${key} in (${list})`, matches: m => m[key] !== undefined && set.has(m[key]) }
-          : { text: `${key} notin (${list})`, matches: m => m[key] === undefined || !set.has(m[key]) };
+          ? {
+              text: `${key} in (${list})`,
+              matches: m => {
+                const value = own(m, key);
+                return value !== undefined && set.has(value);
+              },
+            }
+          : {
+              text: `${key} notin (${list})`,
+              matches: m => {
+                const value = own(m, key);
+                return value === undefined || !set.has(value);
+              },
+            };
       }
       case 'Exists':
       case 'DoesNotExist': {
@@ -93,8 +112,8 @@ export function compileExpressions(
           throw invalid(`${at}.values`, `values set must be empty with operator ${operator}`);
         }
         return operator === 'Exists'
-          ? { text: key, matches: m => m[key] !== undefined }
-          : { text: `!${key}`, matches: m => m[key] === undefined };
+          ? { text: key, matches: m => own(m, key) !== undefined }
+          : { text: `!${key}`, matches: m => own(m, key) === undefined };
       }
       default:
         throw invalid(`${at}.operator`, `${JSON.stringify(operator)} is not a valid label selector operator`);
