@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // container-kill: the daemon on the pod's node kills the container's task through the
 // container runtime (core KillContainer RPC, SIGKILL). One-shot: the kubelet restarts it.
+// A repeated apply (the engine never saw the first one's result) must not kill the restarted
+// container: a container running since after the experiment was created counts as killed.
 import {
   ChaosDaemonDefinition,
   DAEMON_CLIENT_POOL,
@@ -12,6 +14,7 @@ import {
   type DaemonClientPool,
 } from '@chaosplane/core';
 import type { PodChaosSpec } from './kind.js';
+import { isLaterSecond } from './podKill.js';
 
 /** Builds the container-kill implementation; it calls daemons through the operator's pool. */
 export function createContainerKillImpl(deps: Pick<ControllerDeps, 'get'>): ChaosImpl<PodChaosSpec> {
@@ -19,6 +22,11 @@ export function createContainerKillImpl(deps: Pick<ControllerDeps, 'get'>): Chao
   return {
     async apply({ index, records, obj, kube, log, signal, events }) {
       const target = await decodeContainerRecord(kube, records[index]!.id);
+      const status = target.pod.status?.containerStatuses?.find(s => s.name === target.containerName);
+      if (isLaterSecond(status?.state?.running?.startedAt, obj.metadata.creationTimestamp)) {
+        log.info('container-kill already done', { containerId: target.containerId });
+        return PHASE_INJECTED;
+      }
       log.info('Apply container-kill', { containerId: target.containerId, node: target.pod.spec?.nodeName });
       const chaos = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
       const daemon = await pool.clientFor(target.pod, ChaosDaemonDefinition, { chaos });
