@@ -313,6 +313,27 @@ describe('pipeline over an in-memory API', () => {
     expect(record!.events?.[0]?.message).toContain('"Running"');
   });
 
+  it('caps failure messages stored in the records', async () => {
+    let calls = 0;
+    const impl = createRecordingImpl({
+      apply: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('x'.repeat(10_000));
+        return PHASE_INJECTED;
+      },
+    });
+    running = runFakeEngine(impl);
+    const { api } = running;
+    api.create(chaos('long-error', { count: 1 }));
+    const obj = await waitFor('injected', () => {
+      const current = api.read('default', 'long-error');
+      return allIn(current, PHASE_INJECTED) && current;
+    });
+    const message = records(obj)[0]!.events![0]!.message!;
+    expect(message.length).toBeLessThanOrEqual(512);
+    expect(message.endsWith('…')).toBe(true);
+  });
+
   it("keeps a plugin's custom status fields (Chaos Mesh's custom status)", async () => {
     const impl = createRecordingImpl({
       apply: ctx => {

@@ -71,7 +71,15 @@ function phaseCarriedBy(error: unknown): string | undefined {
 const isPhase = (phase: unknown): phase is string =>
   typeof phase === 'string' && (isInjectedPhase(phase) || isNotInjectedPhase(phase));
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/**
+ * Failure messages are capped: they are stored in every record's events, and the whole records
+ * list must stay well under the API server's object size limit (etcd's 1.5 MiB by default).
+ */
+const MAX_MESSAGE = 512;
+const messageOf = (error: unknown) => {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+};
 
 /** Drives the records of `obj` one pass toward `desired`. */
 export async function runRecords(
