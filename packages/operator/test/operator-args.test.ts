@@ -40,6 +40,7 @@ describe('chaosplane-operator arguments', () => {
       '--daemon-ca /nonexistent/ca.crt: ENOENT',
     ],
     [['--no-such-flag'], "unknown option '--no-such-flag'"],
+    [['--daemon-insecure', '--daemon-ca', '/x'], '--daemon-insecure cannot be combined with --daemon-ca'],
   ])('refuses %j naming the flag', async (args, message) => {
     const insecure = args.includes('--daemon-ca') ? [] : ['--daemon-insecure'];
     await expect(parseOperatorArgs([...insecure, ...args], {})).rejects.toThrow(message);

@@ -47,8 +47,9 @@ export function operatorCommand(): Command {
   return new Command('chaosplane-operator')
     .description('Reconciles chaos objects of the loaded plugins through the Apply/Recover lifecycle')
     .addOption(
-      new Option('--kubeconfig <path>', 'kubeconfig (default: KUBECONFIG, in-cluster, ~/.kube/config)').env(
-        'KUBECONFIG',
+      new Option(
+        '--kubeconfig <path>',
+        'kubeconfig file (default: the KUBECONFIG list, in-cluster config, ~/.kube/config)',
       ),
     )
     .addOption(
@@ -166,7 +167,17 @@ function readPem(file: string, flag: string): Buffer {
 }
 
 function daemonTls(flags: OperatorFlags): DaemonClientTls | 'insecure' {
-  if (flags.daemonInsecure) return 'insecure';
+  if (flags.daemonInsecure) {
+    const given = (['daemonCa', 'daemonCert', 'daemonKey'] as const).filter(k => flags[k] !== undefined);
+    if (given.length > 0) {
+      throw new ChaosplaneError(
+        'invalid',
+        '--daemon-insecure cannot be combined with --daemon-ca, --daemon-cert or --daemon-key: choose mTLS or plaintext',
+        { field: 'daemon-insecure' },
+      );
+    }
+    return 'insecure';
+  }
   const missing = (['daemonCa', 'daemonCert', 'daemonKey'] as const).filter(k => flags[k] === undefined);
   if (missing.length > 0) {
     throw new ChaosplaneError(
