@@ -27,9 +27,15 @@ export interface RunCommandOptions {
   stdin?: string;
 }
 
+// After a kill, how long to wait for output still buffered in the pipes before settling.
+const DRAIN_AFTER_KILL_MS = 100;
+
 /**
  * Runs a program (argv[0], looked up in PATH) with literal arguments, never through a shell, and
- * collects its output. Abort or timeout kills it with SIGKILL and rejects with kind `aborted`.
+ * collects its output. Abort or timeout kills its whole process group with SIGKILL (nsenter forks
+ * the real command when it enters a pid namespace, so killing nsenter alone is not enough) and
+ * rejects with kind `aborted` as soon as the program has exited, without waiting for every holder
+ * of its output pipes.
  */
 export function runCommand(argv: readonly string[], options: RunCommandOptions): Promise<RunResult> {
   const maxBytes = options.maxOutputBytes ?? 1024 * 1024;
@@ -41,6 +47,8 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
     }
     const child = spawn(argv[0], argv.slice(1), {
       shell: false,
+      // Its own process group: a timeout or cancel kills everything it forked.
+      detached: true,
       env: options.env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
@@ -61,9 +69,21 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       errBytes += chunk.length;
     });
     if (options.stdin !== undefined && child.stdin) child.stdin.end(options.stdin);
+    let settled = false;
     const stop = (reason: string): void => {
+      if (stopReason !== undefined || settled) return;
       stopReason = reason;
+      try {
+        // setns() does not change the process group: a command in a pid namespace is still in it.
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
       child.kill('SIGKILL');
+      // Exited already, its output pipes held by something that left the group: do not wait for them.
+      if (child.exitCode !== null || child.signalCode !== null) {
+        setTimeout(() => finish(child.exitCode, child.signalCode), DRAIN_AFTER_KILL_MS).unref();
+      }
     };
     const onAbort = (): void => stop('the call was cancelled');
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -73,6 +93,8 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       options.signal?.removeEventListener('abort', onAbort);
     };
     child.on('error', error => {
+      if (settled) return;
+      settled = true;
       cleanup();
       const code = (error as NodeJS.ErrnoException).code;
       reject(
@@ -85,9 +107,15 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
         ),
       );
     });
-    child.on('close', (exitCode, exitSignal) => {
+    const finish = (exitCode: number | null, exitSignal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
       cleanup();
       if (stopReason !== undefined) {
+        // Whatever still holds the pipes must not keep this call, or the event loop, alive.
+        child.stdin?.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         reject(new ChaosplaneError('aborted', `${argv[0]} was killed: ${stopReason}`));
         return;
       }
@@ -98,6 +126,12 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
         signal: exitSignal,
         truncated,
       });
+    };
+    // 'close' waits for every holder of the pipes; after a kill, 'exit' plus a short drain is enough.
+    child.on('close', finish);
+    child.on('exit', (exitCode, exitSignal) => {
+      if (stopReason === undefined) return;
+      setTimeout(() => finish(exitCode, exitSignal), DRAIN_AFTER_KILL_MS).unref();
     });
   });
 }
