@@ -56,6 +56,11 @@ export interface EngineOptions {
   events?: { burst?: number; perSecond?: number };
   /** Connections to the API server; default 32. */
   maxSockets?: number;
+  /**
+   * Reconcile chaos objects of this namespace only (namespace-scoped mode); every namespace
+   * when undefined.
+   */
+  namespace?: string;
   /** Leader election; off when undefined. */
   leaderElection?: LeaderElectionOptions;
   /** How long a graceful stop lets in-flight apply/recover calls finish (ms); default 30 s. */
@@ -99,7 +104,7 @@ export function createEngine(options: EngineOptions): Engine {
   const http = () =>
     (client ??= createKubeClient(options.kubeConfig, { maxSockets: options.maxSockets ?? 32 }));
   const chaosApi = (registration: ChaosImplRegistration) =>
-    options.apis?.chaos?.(registration) ?? createChaosApi(http(), registration.kind);
+    options.apis?.chaos?.(registration) ?? createChaosApi(http(), registration.kind, options.namespace);
   let current = new Map<string, KindController>();
   let leading = options.leaderElection === undefined;
 

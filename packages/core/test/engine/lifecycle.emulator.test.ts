@@ -77,6 +77,36 @@ describe('engine lifecycle against kube-emulator', () => {
     expect(reasons.size).toBeGreaterThanOrEqual(6);
   });
 
+  it('with a namespace, reconciles only the chaos objects of that namespace', async () => {
+    await cluster.client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'elsewhere' } } });
+    const elsewhere = await cluster.client.request<ChaosObject>(
+      'POST',
+      collectionPath(testKind, 'elsewhere'),
+      {
+        body: {
+          apiVersion: testKind.apiVersion,
+          kind: testKind.kind,
+          metadata: { name: 'outside', namespace: 'elsewhere' },
+          spec: { count: 1 },
+        },
+      },
+    );
+    const impl = createRecordingImpl();
+    running = runEngine(cluster, impl, { namespace: 'default' });
+    await cluster.create('inside', { count: 1 });
+    await waitFor('inside injected', async () => allIn(await cluster.get('inside'), PHASE_INJECTED));
+    const outside = await cluster.client.request<ChaosObject>(
+      'GET',
+      objectPath(testKind, 'elsewhere', 'outside'),
+    );
+    // Never touched: no finalizer, no status, no call.
+    expect(outside.metadata.resourceVersion).toBe(elsewhere.metadata.resourceVersion);
+    expect(impl.calls.map(c => c.id)).toEqual(['default/target-0']);
+    await cluster.remove('inside');
+    await waitFor('inside gone', async () => (await cluster.get('inside')) === undefined);
+    await cluster.client.request('DELETE', objectPath(testKind, 'elsewhere', 'outside'));
+  });
+
   it('an object whose spec fails validation is never injected; condition and Event name the field', async () => {
     const impl = createRecordingImpl();
     running = runEngine(cluster, impl);

@@ -120,6 +120,10 @@ export async function startOperator(
     workersPerKind: options.engine.workersPerKind,
     recordParallelism: options.engine.recordParallelism,
     shutdownGraceMs: options.engine.shutdownGraceMs,
+    // Namespace-scoped mode: chaos objects are watched in the target namespace only, as its RBAC allows.
+    ...(options.selection.targetNamespace !== undefined
+      ? { namespace: options.selection.targetNamespace }
+      : {}),
     ...(options.leaderElection
       ? {
           leaderElection: {

@@ -56,8 +56,11 @@ export function objectPath(
 /** Objects per page when listing. */
 const LIST_PAGE_SIZE = 250;
 
-/** A {@link ChaosApi} over HTTPS. */
-export function createChaosApi(client: KubeClient, kind: ChaosKind): ChaosApi {
+/**
+ * A {@link ChaosApi} over HTTPS. With `namespace`, the kind is listed and watched in that
+ * namespace only (the operator's namespace-scoped mode, where RBAC allows nothing wider).
+ */
+export function createChaosApi(client: KubeClient, kind: ChaosKind, namespace?: string): ChaosApi {
   const pathOf = (obj: ChaosObject) => objectPath(kind, obj.metadata.namespace, obj.metadata.name ?? '');
   return {
     async list(signal) {
@@ -70,7 +73,10 @@ export function createChaosApi(client: KubeClient, kind: ChaosKind): ChaosApi {
         const answer = await client.request<{
           items?: ChaosObject[];
           metadata?: { resourceVersion?: string; continue?: string };
-        }>('GET', collectionPath(kind), { signal, query: { limit: LIST_PAGE_SIZE, continue: next } });
+        }>('GET', collectionPath(kind, namespace), {
+          signal,
+          query: { limit: LIST_PAGE_SIZE, continue: next },
+        });
         items.push(...(answer.items ?? []));
         resourceVersion = answer.metadata?.resourceVersion ?? resourceVersion;
         next = answer.metadata?.continue || undefined;
@@ -79,7 +85,7 @@ export function createChaosApi(client: KubeClient, kind: ChaosKind): ChaosApi {
     },
     watch(resourceVersion, onEvent, signal) {
       return client.watch<ChaosObject>(
-        collectionPath(kind),
+        collectionPath(kind, namespace),
         { resourceVersion, allowWatchBookmarks: true },
         onEvent,
         signal,
