@@ -92,6 +92,19 @@ function assertExactlyOnce(effectLog: string, callLog: string) {
     expect({ id, ops: mine.map(e => `${e.op}#${e.cycle}`) }).toEqual({ id, ops: ['apply#0', 'recover#0'] });
   }
   const calls = readLog(callLog);
+  // The effect log absorbs repeats of the same (op, record, cycle), so check the calls too: once
+  // a record's recover has been called, the object is being deleted and no apply may follow
+  // (a real plugin, checking the target's state, would inject the fault again).
+  for (const id of ids) {
+    const ops = calls.filter(c => c.id === id).map(c => c.op);
+    const firstRecover = ops.indexOf('recover');
+    expect({ id, applyAfterRecover: firstRecover >= 0 && ops.slice(firstRecover).includes('apply') }).toEqual(
+      {
+        id,
+        applyAfterRecover: false,
+      },
+    );
+  }
   return { effective: effects.length, calls: calls.length };
 }
 
