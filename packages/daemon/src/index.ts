@@ -28,9 +28,12 @@ export {
 export {
   NAMESPACE_NAMES,
   nsenterArgv,
+  requirePidWithMount,
   validateArgv,
   validateNamespaces,
+  validateRunAs,
   type NamespaceName,
+  type RunAs,
 } from './process/namespaces.js';
 export { processStartTime, isSameProcess, findProcessesByEnv } from './process/procStat.js';
 export { runCommand, type RunResult, type RunCommandOptions } from './process/runCommand.js';

@@ -14,6 +14,7 @@ import {
   createProcessManager,
   createRuntimeResolver,
   type ContainerRuntimeClient,
+  type Journal,
   type ProcessManager,
 } from '@chaosplane/daemon';
 import {
@@ -34,6 +35,7 @@ describeReal('against a real containerd', () => {
   let stopped: TestContainer;
   let stateDir: string;
   let manager: ProcessManager;
+  let journal: Journal;
 
   beforeAll(async () => {
     containerd = await startContainerd();
@@ -42,7 +44,8 @@ describeReal('against a real containerd', () => {
     stopped = await containerd.createContainer();
     await containerd.stopContainer(stopped.bareId);
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-pm-'));
-    manager = createProcessManager({ journal: createJournal(stateDir), stateDir });
+    journal = createJournal(stateDir);
+    manager = createProcessManager({ journal, stateDir });
   }, 60_000);
 
   afterAll(async () => {
@@ -84,11 +87,11 @@ describeReal('against a real containerd', () => {
   });
 
   it("runs ps in the container's mount namespace and sees the container's own processes", async () => {
-    const result = await manager.run({ pid: running.pid, namespaces: ['mnt'], argv: ['ps', 'aux'] });
+    const result = await manager.run({ pid: running.pid, namespaces: ['mnt', 'pid'], argv: ['ps', 'aux'] });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('sleep 3600');
     // The container's ps is busybox: its root is the container's, not the host's.
-    const ls = await manager.run({ pid: running.pid, namespaces: ['mnt'], argv: ['ls', '/bin'] });
+    const ls = await manager.run({ pid: running.pid, namespaces: ['mnt', 'pid'], argv: ['ls', '/bin'] });
     expect(ls.stdout.split('\n')).toContain('busybox');
     expect(ls.stdout.split('\n')).not.toContain('bash');
   });
@@ -104,6 +107,77 @@ describeReal('against a real containerd', () => {
       expect(inside.stdout.trim()).toBe(readlinkSync(`/proc/${running.pid}/ns/${ns}`));
       expect(inside.stdout.trim()).not.toBe(readlinkSync(`/proc/self/ns/${ns}`));
     }
+  });
+
+  it('runs as a non-root runAs user with no capabilities, and as root only without it', async () => {
+    const status = async (runAs?: { uid: number; gid: number }): Promise<Record<string, string>> => {
+      const result = await manager.run({
+        pid: running.pid,
+        namespaces: ['mnt', 'pid'],
+        ...(runAs ? { runAs } : {}),
+        argv: ['cat', '/proc/self/status'],
+      });
+      expect(result.exitCode).toBe(0);
+      return Object.fromEntries(
+        result.stdout
+          .split('\n')
+          .filter(line => line.includes(':'))
+          .map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+    };
+    const asNobody = await status({ uid: 65534, gid: 65534 });
+    expect(asNobody.CapEff).toBe('0000000000000000');
+    expect(asNobody.CapPrm).toBe('0000000000000000');
+    expect(asNobody.Uid?.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
+    expect(asNobody.Gid?.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
+    const asRoot = await status();
+    expect(asRoot.CapEff).not.toBe('0000000000000000');
+    await expect(
+      manager.run({ pid: running.pid, namespaces: ['mnt', 'pid'], runAs: { uid: -1, gid: 0 }, argv: ['id'] }),
+    ).rejects.toThrow('runAs.uid must be an integer');
+    await expect(manager.run({ runAs: { uid: 65534, gid: 65534 }, argv: ['id'] })).rejects.toThrow(
+      'pid is required with it',
+    );
+  });
+
+  it("refuses the container's mount namespace without its pid namespace, naming the field", async () => {
+    const refused = await manager
+      .run({ pid: running.pid, namespaces: ['mnt'], argv: ['ps', 'aux'] })
+      .catch((e: unknown) => e);
+    expect(ChaosplaneError.isKind(refused, 'invalid')).toBe(true);
+    expect((refused as ChaosplaneError).field).toBe('namespaces');
+    expect(String(refused)).toMatch(/enters mnt without pid/);
+    await expect(
+      manager.injectChange({
+        identifier: 'mnt-only',
+        pid: running.pid,
+        namespaces: ['mnt'],
+        apply: { argv: ['true'] },
+        undo: { argv: ['true'] },
+      }),
+    ).rejects.toThrow(/enters mnt without pid/);
+    // With both, ps as nobody lists only the container's processes, its sleep as PID 1.
+    const ps = await manager.run({
+      pid: running.pid,
+      namespaces: ['mnt', 'pid'],
+      runAs: { uid: 65534, gid: 65534 },
+      argv: ['ps', 'aux'],
+    });
+    expect(ps.stdout).toMatch(/^\s*1 root\s+\/bin\/sleep 3600$/m);
+    expect(ps.stdout).not.toMatch(/containerd/);
+  });
+
+  it('journals the runAs of a change so its undo runs as the same user', async () => {
+    const change = await manager.injectChange({
+      identifier: 'run-as-change',
+      pid: running.pid,
+      namespaces: ['mnt', 'pid'],
+      runAs: { uid: 65534, gid: 65534 },
+      apply: { argv: ['true'] },
+      undo: { argv: ['true'] },
+    });
+    expect(journal.active().find(e => e.uid === change.uid)?.undo?.runAs).toEqual({ uid: 65534, gid: 65534 });
+    expect(await manager.cancel(change.uid)).toBe(true);
   });
 
   it('kills a container through the runtime', async () => {

@@ -112,9 +112,9 @@ describe('injection safety', () => {
     await expect(manager.run({ namespaces: ['mnt'], argv: ['true'] })).rejects.toThrow(
       'pid is required when namespaces are given',
     );
-    await expect(manager.run({ pid: 2 ** 22 + 7, namespaces: ['mnt'], argv: ['true'] })).rejects.toThrow(
-      /target process 4194311 does not exist/,
-    );
+    await expect(
+      manager.run({ pid: 2 ** 22 + 7, namespaces: ['mnt', 'pid'], argv: ['true'] }),
+    ).rejects.toThrow(/target process 4194311 does not exist/);
     await expect(
       manager.run({ pid: process.pid, namespaces: ['mnt', 'cgroup' as 'mnt'], argv: ['true'] }),
     ).rejects.toThrow('namespaces[1] "cgroup" is not one of mnt, pid, net, ipc, uts');
@@ -148,7 +148,11 @@ describe('injection safety', () => {
         argv: ['echo', ...args],
       });
       expect(result.stdout).toBe(`${args.join(' ')}\n`);
-      const listing = await manager.run({ pid: container.pid, namespaces: ['mnt'], argv: ['ls', '/tmp'] });
+      const listing = await manager.run({
+        pid: container.pid,
+        namespaces: ['mnt', 'pid'],
+        argv: ['ls', '/tmp'],
+      });
       expect(listing.stdout).toBe('');
     });
   });

@@ -147,7 +147,7 @@ describeReal('journal recovery', () => {
     await pm.injectChange({
       identifier: 'deadline/change',
       pid: container.pid,
-      namespaces: ['mnt'],
+      namespaces: ['mnt', 'pid'],
       apply: { argv: ['touch', '/tmp/cp-deadline-marker'] },
       undo: { argv: ['rm', '/tmp/cp-deadline-marker'] },
       durationMs: 300,

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The daemon half of HelloWorldChaos: container id → PID through the runtime client, then
-// `ps aux` inside the container's mount namespace through the process manager (argv, no shell).
+// `ps aux` inside the container's mount and pid namespaces through the process manager (argv, no
+// shell). The `ps` that runs is the container's own binary, which its tenant controls: it runs as
+// nobody (no capabilities), never as host root.
 import { defineDaemonHandler } from '@chaosplane/daemon';
 import { HelloWorldDaemonDefinition } from './gen/chaosplane/helloworld/v1/helloworld.js';
+
+// The overflow uid/gid: owns nothing, holds no capabilities.
+const NOBODY = { uid: 65534, gid: 65534 };
 
 /** HelloWorldChaos's daemon handler registration. */
 export const helloWorldDaemon = defineDaemonHandler({
@@ -13,7 +18,8 @@ export const helloWorldDaemon = defineDaemonHandler({
       const { pid } = await deps.runtimes.pidOf(request.containerId, context.signal);
       const result = await deps.processManager.run({
         pid,
-        namespaces: ['mnt'],
+        namespaces: ['mnt', 'pid'],
+        runAs: NOBODY,
         argv: ['ps', 'aux'],
         signal: context.signal,
       });

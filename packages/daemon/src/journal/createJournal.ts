@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { ChaosplaneError } from '@chaosplane/core';
 
-import type { NamespaceName } from '../process/namespaces.js';
+import type { NamespaceName, RunAs } from '../process/namespaces.js';
 
 /** Who an entry was started for: the chaos object the controller named in metadata. */
 export interface JournalChaosRef {
@@ -19,6 +19,8 @@ export interface JournalUndo {
   /** Start time of the target, so the undo never enters a process that reused its PID. */
   targetStartTime?: string;
   namespaces: NamespaceName[];
+  /** The user the undo runs as (the one the change was applied as). */
+  runAs?: RunAs;
 }
 
 /** A tracked long-running process or injected change, as the journal knows it. */
@@ -30,6 +32,8 @@ export interface JournalEntry {
   argv: string[];
   targetPid?: number;
   namespaces: NamespaceName[];
+  /** The user the command runs as in the target's namespaces; root when absent. */
+  runAs?: RunAs;
   /** Process entries, once spawned: the PID and its /proc start time. */
   pid?: number;
   startTime?: string;

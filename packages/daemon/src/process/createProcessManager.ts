@@ -8,7 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChaosplaneError, createSilentLogger, type Logger } from '@chaosplane/core';
 
 import type { Journal, JournalChaosRef, JournalEntry } from '../journal/createJournal.js';
-import { type NamespaceName, nsenterArgv, validateArgv, validateNamespaces } from './namespaces.js';
+import {
+  type NamespaceName,
+  nsenterArgv,
+  requirePidWithMount,
+  type RunAs,
+  validateArgv,
+  validateNamespaces,
+  validateRunAs,
+} from './namespaces.js';
 import { findProcessesByEnv, isSameProcess, processStartTime } from './procStat.js';
 import { runCommand, type RunResult } from './runCommand.js';
 
@@ -29,8 +37,16 @@ const MAX_TIMER_MS = 2_147_483_647;
 export interface CommandTarget {
   /** PID whose namespaces the command enters; the host when omitted. */
   pid?: number;
-  /** Namespaces of `pid` to enter (mnt, pid, net, ipc, uts). */
+  /**
+   * Namespaces of `pid` to enter (mnt, pid, net, ipc, uts). `mnt` requires `pid` too: a command
+   * running the container's binaries must not see or signal host processes.
+   */
   namespaces?: NamespaceName[];
+  /**
+   * Run as this uid/gid inside the target (nsenter --setuid/--setgid); a non-zero uid has no
+   * capabilities. Use it for the container's own binaries, which the tenant controls. Needs `pid`.
+   */
+  runAs?: RunAs;
   /** The program and its arguments, passed literally (never through a shell). */
   argv: string[];
 }
@@ -67,6 +83,8 @@ export interface InjectChangeOptions extends TrackingOptions {
   /** PID whose namespaces `apply` and `undo` run in. */
   pid?: number;
   namespaces?: NamespaceName[];
+  /** The uid/gid `apply` and `undo` run as in the target (see {@link CommandTarget.runAs}). */
+  runAs?: RunAs;
   /** The command that makes the change (must exit 0). */
   apply: { argv: string[] };
   /** The command that reverts it (must exit 0); journaled before `apply` runs. */
@@ -180,9 +198,16 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
   function commandArgv(target: CommandTarget): string[] {
     const argv = validateArgv(target.argv);
     const namespaces = validateNamespaces(target.namespaces ?? []);
+    const runAs = validateRunAs(target.runAs);
     if (namespaces.length > 0 && target.pid === undefined) {
       throw new ChaosplaneError('invalid', 'pid is required when namespaces are given', { field: 'pid' });
     }
+    if (runAs !== undefined && target.pid === undefined) {
+      throw new ChaosplaneError('invalid', 'runAs applies inside a target: pid is required with it', {
+        field: 'runAs',
+      });
+    }
+    requirePidWithMount(namespaces);
     if (target.pid !== undefined) {
       // A pid without namespaces would silently run the command on the host.
       if (namespaces.length === 0) {
@@ -209,7 +234,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         );
       }
     }
-    return nsenterArgv(nsenter, target.pid, namespaces, argv);
+    return nsenterArgv(nsenter, target.pid, namespaces, argv, runAs);
   }
 
   function reserve(identifier: string): void {
@@ -355,9 +380,12 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         return;
       }
     }
-    const result = await runCommand(nsenterArgv(nsenter, undo.targetPid, undo.namespaces, undo.argv), {
-      env: runEnv,
-    });
+    const result = await runCommand(
+      nsenterArgv(nsenter, undo.targetPid, undo.namespaces, undo.argv, undo.runAs),
+      {
+        env: runEnv,
+      },
+    );
     if (result.exitCode !== 0) {
       throw new ChaosplaneError(
         'runtime',
@@ -407,6 +435,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         argv: [...opts.argv],
         ...(opts.pid !== undefined ? { targetPid: opts.pid } : {}),
         namespaces: validateNamespaces(opts.namespaces ?? []),
+        ...(opts.runAs ? { runAs: { uid: opts.runAs.uid, gid: opts.runAs.gid } } : {}),
         startedAtMs: Date.now(),
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
         ...(opts.chaos ? { chaos: { ...opts.chaos } } : {}),
@@ -460,7 +489,12 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
       const applyArgv = validateArgv(opts.apply?.argv, 'apply.argv');
       const undoArgv = validateArgv(opts.undo?.argv, 'undo.argv');
       const namespaces = validateNamespaces(opts.namespaces ?? []);
-      const target = { ...(opts.pid !== undefined ? { pid: opts.pid } : {}), namespaces };
+      const runAs = validateRunAs(opts.runAs);
+      const target = {
+        ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+        namespaces,
+        ...(runAs ? { runAs } : {}),
+      };
       commandArgv({ ...target, argv: applyArgv });
       const deadlineMs = deadlineOf(opts);
       let targetStartTime: string | undefined;
@@ -486,6 +520,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
           ...(opts.pid !== undefined ? { targetPid: opts.pid } : {}),
           ...(targetStartTime !== undefined ? { targetStartTime } : {}),
           namespaces,
+          ...(runAs ? { runAs } : {}),
         },
         startedAtMs: Date.now(),
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),

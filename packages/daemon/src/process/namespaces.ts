@@ -15,6 +15,49 @@ const NSENTER_FLAG: Record<NamespaceName, string> = {
   uts: '--uts',
 };
 
+/** The user and group a command runs as inside the target's namespaces. */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+const MAX_ID = 4_294_967_294; // (uid_t)-1 means "unchanged" to the kernel.
+
+/** Checks a `runAs` from a request: non-negative integer uid and gid. */
+export function validateRunAs(runAs: unknown, field = 'runAs'): RunAs | undefined {
+  if (runAs === undefined) return undefined;
+  if (typeof runAs !== 'object' || runAs === null) {
+    throw new ChaosplaneError('invalid', `${field} must be an object { uid, gid }`, { field });
+  }
+  const result: Partial<RunAs> = {};
+  for (const key of ['uid', 'gid'] as const) {
+    const value = (runAs as Record<string, unknown>)[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_ID) {
+      throw new ChaosplaneError('invalid', `${field}.${key} must be an integer from 0 to ${MAX_ID}`, {
+        field: `${field}.${key}`,
+      });
+    }
+    result[key] = value;
+  }
+  return result as RunAs;
+}
+
+/**
+ * Refuses entering a target's mount namespace without its pid namespace: the command would run
+ * the container's own binaries while seeing, and able to signal, every host process (with
+ * /proc of the host one mount away).
+ */
+export function requirePidWithMount(namespaces: readonly NamespaceName[], field = 'namespaces'): void {
+  if (namespaces.includes('mnt') && !namespaces.includes('pid')) {
+    throw new ChaosplaneError(
+      'invalid',
+      `${field} enters mnt without pid: a command in the container's filesystem must also enter its pid ` +
+        `namespace, so it can neither see nor signal host processes (use ['mnt', 'pid'])`,
+      { field },
+    );
+  }
+}
+
 /** Checks a namespace list from a request; unknown names fail with kind `invalid`. */
 export function validateNamespaces(namespaces: readonly unknown[], field = 'namespaces'): NamespaceName[] {
   const result: NamespaceName[] = [];
@@ -62,13 +105,15 @@ export function validateArgv(argv: unknown, field = 'argv'): string[] {
 /**
  * The argv that runs `argv` inside the namespaces of `targetPid` with util-linux nsenter
  * (`nsenter --target PID --mount … -- argv…`). Without a target, the command runs on the host.
- * The result is given to spawn() as an array: no shell ever sees it.
+ * With `runAs`, nsenter switches to that uid/gid after entering (a non-zero uid drops every
+ * capability). The result is given to spawn() as an array: no shell ever sees it.
  */
 export function nsenterArgv(
   nsenterPath: string,
   targetPid: number | undefined,
   namespaces: readonly NamespaceName[],
   argv: readonly string[],
+  runAs?: RunAs,
 ): string[] {
   if (targetPid === undefined || namespaces.length === 0) return [...argv];
   if (!Number.isInteger(targetPid) || targetPid <= 0) {
@@ -78,6 +123,7 @@ export function nsenterArgv(
     nsenterPath,
     `--target=${targetPid}`,
     ...NAMESPACE_NAMES.filter(n => namespaces.includes(n)).map(n => NSENTER_FLAG[n]),
+    ...(runAs ? [`--setgid=${runAs.gid}`, `--setuid=${runAs.uid}`] : []),
     '--',
     ...argv,
   ];
