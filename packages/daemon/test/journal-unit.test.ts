@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Journal replay without containers: durability of records, torn lines, and PID reuse.
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +71,14 @@ describe('journal', () => {
       });
       const manager = createProcessManager({ journal, stateDir, killGraceMs: 100 });
       const report = await manager.recoverFromJournal();
-      expect(report).toEqual({ killed: [], adopted: [], recovered: [], gone: ['old'], orphanedRuns: [] });
+      expect(report).toEqual({
+        killed: [],
+        adopted: [],
+        recovered: [],
+        gone: ['old'],
+        orphanedRuns: [],
+        failed: [],
+      });
       expect(isSameProcess(pid, processStartTime(pid)!)).toBe(true);
       expect(bystander.exitCode).toBeNull();
       expect(journal.active()).toEqual([]);
@@ -81,4 +88,64 @@ describe('journal', () => {
       bystander.kill('SIGKILL');
     }
   });
+
+  it('handles every entry when one undo fails at start, keeps retrying it, and compacts', async () => {
+    const marker = path.join(stateDir, 'marker');
+    const change = (uid: string, undo: string[]) =>
+      ({
+        op: 'begin',
+        entry: {
+          uid,
+          identifier: uid,
+          type: 'change',
+          argv: [],
+          namespaces: [],
+          undo: { argv: undo, namespaces: [] },
+          startedAtMs: 1,
+          deadlineMs: 2,
+          onRestart: 'adopt',
+        },
+      }) as const;
+    const journal = createJournal(stateDir);
+    // The first undo fails until the marker exists; the entries after it must still be handled.
+    journal.append(change('failing', ['rm', marker]));
+    journal.append({
+      op: 'begin',
+      entry: {
+        uid: 'gone',
+        identifier: 'gone',
+        type: 'process',
+        argv: ['sleep', '1'],
+        namespaces: [],
+        startedAtMs: 1,
+        onRestart: 'kill',
+      },
+    });
+    journal.append(change('working', ['true']));
+    const manager = createProcessManager({ journal, stateDir });
+    try {
+      const report = await manager.recoverFromJournal();
+      expect(report.failed).toEqual([
+        { uid: 'failing', error: expect.stringMatching(/undo .*rm.* exited with 1/) },
+      ]);
+      expect(report.gone).toEqual(['gone']);
+      expect(report.recovered).toEqual(['working']);
+      expect(manager.list().map(e => e.uid)).toEqual(['failing']);
+      // Compacted: only the failed entry is left on disk.
+      const onDisk = readFileSync(journal.file, 'utf8').trim().split('\n');
+      expect(onDisk.map(line => (JSON.parse(line) as { entry: { uid: string } }).entry.uid)).toEqual([
+        'failing',
+      ]);
+      // Once the undo can succeed, the retry timer finishes it by itself.
+      writeFileSync(marker, '');
+      const end = Date.now() + 20_000;
+      while (manager.list().length > 0 && Date.now() < end) await new Promise(r => setTimeout(r, 50));
+      expect(manager.list()).toEqual([]);
+      expect(existsSync(marker)).toBe(false);
+      expect(journal.active()).toEqual([]);
+    } finally {
+      await manager.close();
+      journal.close();
+    }
+  }, 30_000);
 });

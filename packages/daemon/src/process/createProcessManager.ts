@@ -125,6 +125,11 @@ export interface JournalRecoveryReport {
   gone: string[];
   /** PIDs of short commands a crashed predecessor left running mid-call, now killed. */
   orphanedRuns: number[];
+  /**
+   * Entries that could not be handled (an undo that failed, …): they stay in the journal, and a
+   * change stays tracked and is retried every 5 s.
+   */
+  failed: { uid: string; error: string }[];
 }
 
 /** Runs commands in target namespaces and tracks what lasts beyond a call. */
@@ -412,6 +417,36 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     }, pollIntervalMs);
   }
 
+  async function recoverEntry(entry: JournalEntry, report: JournalRecoveryReport): Promise<void> {
+    const now = Date.now();
+    const expired = entry.deadlineMs !== undefined && entry.deadlineMs <= now;
+    if (entry.type === 'process') {
+      const alive =
+        (entry.pid !== undefined &&
+          entry.startTime !== undefined &&
+          isSameProcess(entry.pid, entry.startTime)) ||
+        findProcessesByEnv(PROCESS_UID_ENV, entry.uid).length > 0;
+      if (alive && entry.onRestart === 'adopt' && !expired) {
+        pollAdopted(track(entry, 'adopted'));
+        report.adopted.push(entry.uid);
+      } else if (alive) {
+        await killProcessEntry(entry);
+        journal.append({ op: 'end', uid: entry.uid, reason: 'killed-on-restart' });
+        report.killed.push(entry.uid);
+      } else {
+        journal.append({ op: 'end', uid: entry.uid, reason: 'gone-on-restart' });
+        report.gone.push(entry.uid);
+      }
+    } else if (expired) {
+      await undoChange(entry);
+      journal.append({ op: 'end', uid: entry.uid, reason: 'recovered-on-restart' });
+      report.recovered.push(entry.uid);
+    } else {
+      track(entry, 'adopted');
+      report.adopted.push(entry.uid);
+    }
+  }
+
   return {
     async run(opts) {
       const argv = commandArgv(opts);
@@ -581,6 +616,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         recovered: [],
         gone: [],
         orphanedRuns: [],
+        failed: [],
       };
       // Called before this daemon runs anything: every marked short command is a predecessor's.
       for (const pid of findProcessesByEnv(RUN_OWNER_ENV, runEnv[RUN_OWNER_ENV])) {
@@ -591,37 +627,26 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
           // Gone meanwhile.
         }
       }
-      for (const entry of journal.active()) {
-        if (tracked.has(entry.uid)) continue;
-        const now = Date.now();
-        const expired = entry.deadlineMs !== undefined && entry.deadlineMs <= now;
-        if (entry.type === 'process') {
-          const alive =
-            (entry.pid !== undefined &&
-              entry.startTime !== undefined &&
-              isSameProcess(entry.pid, entry.startTime)) ||
-            findProcessesByEnv(PROCESS_UID_ENV, entry.uid).length > 0;
-          if (alive && entry.onRestart === 'adopt' && !expired) {
-            pollAdopted(track(entry, 'adopted'));
-            report.adopted.push(entry.uid);
-          } else if (alive) {
-            await killProcessEntry(entry);
-            journal.append({ op: 'end', uid: entry.uid, reason: 'killed-on-restart' });
-            report.killed.push(entry.uid);
-          } else {
-            journal.append({ op: 'end', uid: entry.uid, reason: 'gone-on-restart' });
-            report.gone.push(entry.uid);
+      try {
+        for (const entry of journal.active()) {
+          if (tracked.has(entry.uid)) continue;
+          try {
+            await recoverEntry(entry, report);
+          } catch (error) {
+            // One bad entry must neither stop the daemon from starting nor skip the others.
+            report.failed.push({ uid: entry.uid, error: String(error) });
+            logger.error('could not recover a journal entry at start; it stays in the journal', {
+              uid: entry.uid,
+              identifier: entry.identifier,
+              error: String(error),
+            });
+            // A change stays tracked: its (passed) deadline retries the undo every 5 s.
+            if (entry.type === 'change' && !tracked.has(entry.uid)) track(entry, 'adopted');
           }
-        } else if (expired) {
-          await undoChange(entry);
-          journal.append({ op: 'end', uid: entry.uid, reason: 'recovered-on-restart' });
-          report.recovered.push(entry.uid);
-        } else {
-          track(entry, 'adopted');
-          report.adopted.push(entry.uid);
         }
+      } finally {
+        journal.compact();
       }
-      journal.compact();
       logger.info('journal replayed', { ...report });
       return report;
     },
