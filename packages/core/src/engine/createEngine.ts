@@ -198,7 +198,15 @@ export function createEngine(options: EngineOptions): Engine {
           onStartedLeading: termSignal => {
             leading = true;
             metrics.leader.set(1);
-            terms.push(runTerm(termSignal));
+            // A term starts only once the previous one has wound down: two terms never run
+            // at once in one process.
+            const previous = terms.at(-1) ?? Promise.resolve();
+            terms.push(
+              previous.then(
+                () => runTerm(termSignal),
+                () => runTerm(termSignal),
+              ),
+            );
           },
           onStoppedLeading: () => {
             leading = false;

@@ -174,6 +174,35 @@ describe('leader elector', () => {
     stop.abort();
     await run;
   });
+
+  it('a leader whose renewals hang steps down by the renew deadline, before the lease could expire', async () => {
+    const api = createLeaseStore();
+    let hang = false;
+    const update = api.update.bind(api);
+    // Once `hang` is set, renewals never answer (an API server that accepts and stalls) until aborted.
+    api.update = (lease, signal) =>
+      hang
+        ? new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+          )
+        : update(lease, signal);
+    const timing = { leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 100 };
+    let steppedDownAt = 0;
+    const elector = createLeaderElector(
+      { namespace: 'ns', identity: 'stuck', ...timing },
+      { api, onStartedLeading: () => {}, onStoppedLeading: () => (steppedDownAt = Date.now()) },
+    );
+    const stop = new AbortController();
+    const run = elector.run(stop.signal);
+    await waitFor('leads', () => elector.isLeader(), 2_000);
+    const renewedAt = Date.parse(api.lease!.spec.renewTime!);
+    hang = true;
+    await waitFor('steps down', () => !elector.isLeader(), 3_000);
+    // Before another replica could see the lease expire (the renew deadline is 500 ms earlier).
+    expect(steppedDownAt - renewedAt).toBeLessThan(timing.leaseDurationMs);
+    stop.abort();
+    await run;
+  });
 });
 
 describe('event recorder', () => {

@@ -168,7 +168,8 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
     isLeader: () => leading,
     async run(signal) {
       while (!signal.aborted) {
-        // Campaign.
+        // Campaign. A renewal counts from when its request was sent, not from the answer.
+        const campaignSentAt = Date.now();
         if (!(await attempt(signal))) {
           try {
             await sleep(retryMs * (1 + Math.random() * 0.2), undefined, { signal });
@@ -181,18 +182,25 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
         deps.log?.info('became leader', { lease: `${options.namespace}/${name}`, identity });
         const term = new AbortController();
         deps.onStartedLeading(term.signal);
-        // Lead: renew every retry period; step down when renewals fail for renewDeadline.
-        let lastRenew = Date.now();
+        // Lead: renew every retry period; step down once renewals have failed until the renew
+        // deadline. Every request is cut off at that deadline, so a hanging API server cannot
+        // keep us leading past it (renewDeadline < leaseDuration: another replica can take
+        // over only after we stopped).
+        let lastRenew = campaignSentAt;
         while (!signal.aborted) {
+          const deadline = lastRenew + renewDeadlineMs;
           try {
-            await sleep(retryMs, undefined, { signal });
+            await sleep(Math.max(0, Math.min(retryMs, deadline - Date.now())), undefined, { signal });
           } catch {
             break;
           }
-          if (await attempt(signal)) lastRenew = Date.now();
+          if (Date.now() >= deadline) break;
+          const sentAt = Date.now();
+          const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - sentAt))]);
+          if (await attempt(bounded)) lastRenew = sentAt;
           // Someone else holds the lease (we were too slow): step down at once.
           else if (lastHolder && lastHolder !== identity) break;
-          else if (Date.now() - lastRenew > renewDeadlineMs) break;
+          else if (Date.now() >= deadline) break;
         }
         leading = false;
         // The reason tells the engine whether to wind down gracefully (we are stopping and
