@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { ChaosplaneError } from '@chaosplane/core';
 import { createJournal, createProcessManager, isSameProcess, processStartTime } from '@chaosplane/daemon';
 
 describe('journal', () => {
@@ -148,4 +149,60 @@ describe('journal', () => {
       journal.close();
     }
   }, 30_000);
+
+  it('cuts a torn last line on open, so the next record is not swallowed by it', () => {
+    const base = { type: 'process' as const, argv: ['sleep', '1'], namespaces: [], startedAtMs: 1 };
+    const journal = createJournal(stateDir);
+    journal.append({ op: 'begin', entry: { ...base, uid: 'a', identifier: 'a', onRestart: 'kill' } });
+    journal.close();
+    appendFileSync(journal.file, '{"op":"begin","entry":{"uid":"torn"'); // a crash mid-write
+    const reopened = createJournal(stateDir);
+    reopened.append({ op: 'begin', entry: { ...base, uid: 'next', identifier: 'next', onRestart: 'kill' } });
+    reopened.close();
+    expect(
+      createJournal(stateDir)
+        .active()
+        .map(e => e.uid),
+    ).toEqual(['a', 'next']);
+  });
+
+  it('locks the state directory: a second journal on it fails while the first is open', () => {
+    const first = createJournal(stateDir);
+    const second = (() => {
+      try {
+        return createJournal(stateDir);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(ChaosplaneError.isKind(second, 'conflict')).toBe(true);
+    expect((second as ChaosplaneError).field).toBe('stateDir');
+    expect(String(second)).toMatch(new RegExp(`in use by another chaos daemon \\(pid ${process.pid}`));
+    first.close();
+    expect(existsSync(path.join(stateDir, 'daemon.lock'))).toBe(false);
+    createJournal(stateDir).close();
+  });
+
+  it('refuses a lock held by a live process, and takes over one whose process is gone or reused', async () => {
+    const lockFile = path.join(stateDir, 'daemon.lock');
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await new Promise(resolve => holder.once('spawn', resolve));
+    const pid = holder.pid!;
+    const startTime = processStartTime(pid)!;
+    try {
+      writeFileSync(lockFile, `${pid} ${startTime}\n`);
+      expect(() => createJournal(stateDir)).toThrow(`in use by another chaos daemon (pid ${pid}`);
+      // The same PID with another start time is another process: the lock is stale.
+      writeFileSync(lockFile, `${pid} ${Number(startTime) - 100}\n`);
+      const taken = createJournal(stateDir);
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${processStartTime(process.pid)}\n`);
+      taken.close();
+      writeFileSync(lockFile, `${pid} ${startTime}\n`);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise(resolve => holder.once('exit', resolve));
+    }
+    // Its holder died: taken over.
+    createJournal(stateDir).close();
+  });
 });

@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 import { ChaosplaneError } from '@chaosplane/core';
 
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
+import { isSameProcess, processStartTime } from '../process/procStat.js';
 
 /** Who an entry was started for: the chaos object the controller named in metadata. */
 export interface JournalChaosRef {
@@ -62,24 +73,99 @@ export interface Journal {
   append(record: JournalRecord): void;
   /** Rewrites the file with only the active entries (atomic rename), so it never grows forever. */
   compact(): void;
-  /** Closes the file. */
+  /** Closes the file and releases the state directory's lock. */
   close(): void;
 }
 
 /**
+ * Takes `<stateDir>/daemon.lock` (created exclusively, holding `pid starttime`), so two daemons
+ * never share a journal. A lock whose process is gone (or whose PID was reused) is taken over.
+ * Returns the release function.
+ */
+function lockStateDir(stateDir: string): () => void {
+  const lockFile = path.join(stateDir, 'daemon.lock');
+  const mine = `${process.pid} ${processStartTime(process.pid) ?? '0'}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx', 0o600);
+      writeSync(fd, mine);
+      fsyncSync(fd);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = '';
+      try {
+        holder = readFileSync(lockFile, 'utf8');
+      } catch {
+        // Released meanwhile: try again.
+      }
+      const [pid, startTime] = holder.trim().split(' ');
+      if (pid && startTime && isSameProcess(Number(pid), startTime)) {
+        throw new ChaosplaneError(
+          'conflict',
+          `state directory ${stateDir} is in use by another chaos daemon (pid ${pid}, see ${lockFile}); ` +
+            'two daemons must never share a journal',
+          { field: 'stateDir' },
+        );
+      }
+      if (attempt >= 2) {
+        throw new ChaosplaneError('conflict', `could not take the lock ${lockFile}: it keeps changing`, {
+          field: 'stateDir',
+        });
+      }
+      // Its holder is gone: remove the stale lock; the exclusive create decides who wins a race.
+      try {
+        unlinkSync(lockFile);
+      } catch {
+        // Someone else removed it first.
+      }
+    }
+  }
+  return () => {
+    try {
+      if (readFileSync(lockFile, 'utf8') === mine) unlinkSync(lockFile);
+    } catch {
+      // Already gone.
+    }
+  };
+}
+
+/** Cuts a torn last line (a crash mid-write) so the next record starts on a line of its own. */
+function truncateTornTail(file: string): void {
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch {
+    return;
+  }
+  if (content.length === 0 || content[content.length - 1] === 0x0a) return;
+  truncateSync(file, content.lastIndexOf(0x0a) + 1);
+}
+
+/**
  * Opens (creating if needed) the journal in `stateDir` and replays it into memory. A torn last
- * line, left by a crash in the middle of a write, is ignored: its action never happened, because
- * every action waits for its record's fsync.
+ * line, left by a crash in the middle of a write, is ignored and cut off: its action never
+ * happened, because every action waits for its record's fsync. The state directory is locked
+ * (`daemon.lock`) until close(): a second daemon on it fails with kind `conflict`.
  */
 export function createJournal(stateDir: string, options: { compactEvery?: number } = {}): Journal {
   // Ended entries are dead weight; rewrite the file now and then so it stays small.
   const compactEvery = options.compactEvery ?? 1000;
   let appendsSinceCompact = 0;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const release = lockStateDir(stateDir);
   const file = path.join(stateDir, 'journal.jsonl');
   const entries = new Map<string, JournalEntry>();
-  replayInto(file, entries);
-  let fd = openSync(file, 'a', 0o600);
+  let fd: number;
+  try {
+    replayInto(file, entries);
+    truncateTornTail(file);
+    fd = openSync(file, 'a', 0o600);
+  } catch (error) {
+    release();
+    throw error;
+  }
 
   function apply(record: JournalRecord): void {
     switch (record.op) {
@@ -132,7 +218,10 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
       fd = openSync(file, 'a', 0o600);
     },
     close() {
-      if (fd >= 0) closeSync(fd);
+      if (fd >= 0) {
+        closeSync(fd);
+        release();
+      }
       fd = -1;
     },
   };

@@ -89,131 +89,138 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   if (options.runtimes.crio) clients.push(createCrioClient(options.runtimes.crio));
   const runtimes = createRuntimeResolver(clients);
   const journal = createJournal(options.stateDir);
-  const processManager = createProcessManager({
-    journal,
-    stateDir: options.stateDir,
-    logger,
-    ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
-  });
-  const recovery = await processManager.recoverFromJournal();
+  // Until the daemon serves, a failure must release the journal (and its lock on the state dir).
+  let started = false;
+  try {
+    const processManager = createProcessManager({
+      journal,
+      stateDir: options.stateDir,
+      logger,
+      ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
+    });
+    const recovery = await processManager.recoverFromJournal();
 
-  const metrics = createDaemonMetrics(() => {
-    const list = processManager.list();
-    return {
-      process: list.filter(e => e.type === 'process').length,
-      change: list.filter(e => e.type === 'change').length,
-    };
-  });
-  const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
-    createDaemonMiddleware({ logger, metrics, maxCallMs: options.maxCallMs ?? 300_000 }),
-  );
-  const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
-  server.add(
-    ChaosDaemonDefinition,
-    createCoreService({ runtimes, processManager, journal, services: () => [...serviceNames] }),
-  );
-  for (const plugin of options.plugins ?? []) {
-    const fullName = (plugin.service as { fullName?: string }).fullName ?? 'unknown';
-    if (serviceNames.includes(fullName)) {
-      throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
+    const metrics = createDaemonMetrics(() => {
+      const list = processManager.list();
+      return {
+        process: list.filter(e => e.type === 'process').length,
+        change: list.filter(e => e.type === 'change').length,
+      };
+    });
+    const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
+      createDaemonMiddleware({ logger, metrics, maxCallMs: options.maxCallMs ?? 300_000 }),
+    );
+    const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
+    server.add(
+      ChaosDaemonDefinition,
+      createCoreService({ runtimes, processManager, journal, services: () => [...serviceNames] }),
+    );
+    for (const plugin of options.plugins ?? []) {
+      const fullName = (plugin.service as { fullName?: string }).fullName ?? 'unknown';
+      if (serviceNames.includes(fullName)) {
+        throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
+      }
+      const pluginLogger = logger.child({ plugin: fullName });
+      const deps: DaemonHandlerDeps = {
+        logger: pluginLogger,
+        runtimes,
+        processManager,
+        journal,
+        callerIdentity,
+        chaosOf,
+        loggerFor: context => chaosLogger(pluginLogger, chaosOf(context) ?? {}),
+      };
+      server.add(plugin.service, plugin.handler(deps));
+      serviceNames.push(fullName);
     }
-    const pluginLogger = logger.child({ plugin: fullName });
-    const deps: DaemonHandlerDeps = {
-      logger: pluginLogger,
+
+    if (options.tls === 'insecure') {
+      logger.warn(
+        '!!! INSECURE MODE: the chaos daemon accepts gRPC calls WITHOUT TLS or client authentication. ' +
+          'Anyone who can reach this port can run commands in containers on this node. Local development only. !!!',
+      );
+    }
+    const credentials =
+      options.tls === 'insecure'
+        ? ServerCredentials.createInsecure()
+        : createMtlsServerCredentials(options.tls);
+    const grpcHost = options.grpcHost ?? '0.0.0.0';
+    const grpcPort = await server.listen(`${grpcHost}:${options.grpcPort ?? 31767}`, credentials);
+
+    let httpServer: http.Server | undefined;
+    let serving = true;
+    if (options.httpPort !== undefined) {
+      httpServer = http.createServer((request, response) => {
+        const url = request.url ?? '/';
+        if (url === '/healthz') {
+          // Liveness: the process serves. Readiness (below) also needs every runtime.
+          response
+            .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' })
+            .end(serving ? 'ok\n' : 'shutting down\n');
+        } else if (url === '/readyz') {
+          runtimes.health().then(
+            results => {
+              const down = results.filter(r => !r.reachable);
+              const ready = serving && down.length === 0;
+              const text = !serving
+                ? 'shutting down\n'
+                : down.map(r => `runtime ${r.runtime} unreachable: ${r.error}\n`).join('') || 'ok\n';
+              response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
+            },
+            (error: unknown) => response.writeHead(500).end(String(error)),
+          );
+        } else if (url === '/metrics') {
+          metrics.registry.metrics().then(
+            text => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+            (error: unknown) => response.writeHead(500).end(String(error)),
+          );
+        } else {
+          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        }
+      });
+      const server_ = httpServer;
+      await new Promise<void>((resolve, reject) => {
+        server_.once('error', reject);
+        server_.listen(options.httpPort, options.httpHost ?? '0.0.0.0', resolve);
+      });
+    }
+    const httpPort = httpServer ? (httpServer.address() as AddressInfo).port : undefined;
+    logger.info('chaos daemon serving', {
+      grpc: `${grpcHost}:${grpcPort}`,
+      http: httpPort,
+      runtimes: runtimes.runtimes,
+      services: serviceNames,
+      tls: options.tls === 'insecure' ? 'insecure' : 'mTLS (TLS 1.3)',
+    });
+
+    let closing: Promise<void> | undefined;
+    started = true;
+    return {
+      grpcPort,
+      httpPort,
       runtimes,
       processManager,
       journal,
-      callerIdentity,
-      chaosOf,
-      loggerFor: context => chaosLogger(pluginLogger, chaosOf(context) ?? {}),
+      recovery,
+      close() {
+        closing ??= (async () => {
+          serving = false;
+          const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
+          await server.shutdown();
+          clearTimeout(grace);
+          await processManager.close({ recover: options.recoverOnClose ?? true });
+          journal.close();
+          runtimes.close();
+          if (httpServer) {
+            httpServer.closeAllConnections();
+            await new Promise<void>(resolve => httpServer.close(() => resolve()));
+          }
+          logger.info('chaos daemon stopped');
+        })();
+        return closing;
+      },
     };
-    server.add(plugin.service, plugin.handler(deps));
-    serviceNames.push(fullName);
+  } finally {
+    if (!started) journal.close();
   }
-
-  if (options.tls === 'insecure') {
-    logger.warn(
-      '!!! INSECURE MODE: the chaos daemon accepts gRPC calls WITHOUT TLS or client authentication. ' +
-        'Anyone who can reach this port can run commands in containers on this node. Local development only. !!!',
-    );
-  }
-  const credentials =
-    options.tls === 'insecure'
-      ? ServerCredentials.createInsecure()
-      : createMtlsServerCredentials(options.tls);
-  const grpcHost = options.grpcHost ?? '0.0.0.0';
-  const grpcPort = await server.listen(`${grpcHost}:${options.grpcPort ?? 31767}`, credentials);
-
-  let httpServer: http.Server | undefined;
-  let serving = true;
-  if (options.httpPort !== undefined) {
-    httpServer = http.createServer((request, response) => {
-      const url = request.url ?? '/';
-      if (url === '/healthz') {
-        // Liveness: the process serves. Readiness (below) also needs every runtime.
-        response
-          .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(serving ? 'ok\n' : 'shutting down\n');
-      } else if (url === '/readyz') {
-        runtimes.health().then(
-          results => {
-            const down = results.filter(r => !r.reachable);
-            const ready = serving && down.length === 0;
-            const text = !serving
-              ? 'shutting down\n'
-              : down.map(r => `runtime ${r.runtime} unreachable: ${r.error}\n`).join('') || 'ok\n';
-            response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
-          },
-          (error: unknown) => response.writeHead(500).end(String(error)),
-        );
-      } else if (url === '/metrics') {
-        metrics.registry.metrics().then(
-          text => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-          (error: unknown) => response.writeHead(500).end(String(error)),
-        );
-      } else {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    });
-    const server_ = httpServer;
-    await new Promise<void>((resolve, reject) => {
-      server_.once('error', reject);
-      server_.listen(options.httpPort, options.httpHost ?? '0.0.0.0', resolve);
-    });
-  }
-  const httpPort = httpServer ? (httpServer.address() as AddressInfo).port : undefined;
-  logger.info('chaos daemon serving', {
-    grpc: `${grpcHost}:${grpcPort}`,
-    http: httpPort,
-    runtimes: runtimes.runtimes,
-    services: serviceNames,
-    tls: options.tls === 'insecure' ? 'insecure' : 'mTLS (TLS 1.3)',
-  });
-
-  let closing: Promise<void> | undefined;
-  return {
-    grpcPort,
-    httpPort,
-    runtimes,
-    processManager,
-    journal,
-    recovery,
-    close() {
-      closing ??= (async () => {
-        serving = false;
-        const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
-        await server.shutdown();
-        clearTimeout(grace);
-        await processManager.close({ recover: options.recoverOnClose ?? true });
-        journal.close();
-        runtimes.close();
-        if (httpServer) {
-          httpServer.closeAllConnections();
-          await new Promise<void>(resolve => httpServer.close(() => resolve()));
-        }
-        logger.info('chaos daemon stopped');
-      })();
-      return closing;
-    },
-  };
 }
