@@ -313,6 +313,26 @@ describe('pipeline over an in-memory API', () => {
     expect(record!.events?.[0]?.message).toContain('"Running"');
   });
 
+  it('a back-off earned by failing applies does not delay the recover of a deletion', async () => {
+    const impl = createRecordingImpl({
+      // The apply fails half-way: part of the fault is in place.
+      apply: () => {
+        throw Object.assign(new Error('half applied'), { phase: 'Injected/Partial' });
+      },
+    });
+    // A long back-off: the next apply waits 30 s.
+    running = runFakeEngine(impl, { recordBackoff: { baseMs: 30_000, maxMs: 60_000 } });
+    const { api } = running;
+    api.create(chaos('partial', { count: 1 }));
+    await waitFor('a failed apply left the record partly injected', () =>
+      records(api.read('default', 'partial'))[0]?.events?.some(e => e.message === 'half applied'),
+    );
+    api.remove('default', 'partial');
+    // The deletion's recover is another operation: it runs now, not after the apply's back-off.
+    await waitFor('gone', () => api.read('default', 'partial') === undefined, 10_000);
+    expect(impl.calls.at(-1)!.op).toBe('recover');
+  });
+
   it('caps failure messages stored in the records', async () => {
     let calls = 0;
     const impl = createRecordingImpl({

@@ -16,6 +16,8 @@ import { markerFor, nextOperation, presentedPhase, type RecordOperation } from '
 export interface RecordBackoff {
   failures: number;
   notBefore: number;
+  /** The desired phase it was earned under: a change (a deletion, a pause) is not held back. */
+  desired: DesiredPhase;
 }
 
 /** Tunables of the records runner. */
@@ -98,7 +100,8 @@ export async function runRecords(
     const operation = nextOperation(record.phase, desired);
     if (!operation) return;
     const state = backoff.get(record.id);
-    if (state && state.notBefore > now) later(state.notBefore);
+    // A back-off earned while running must not delay the recover a deletion asks for.
+    if (state && state.desired === desired && state.notBefore > now) later(state.notBefore);
     else todo.push({ index, operation });
   });
   if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
@@ -235,18 +238,20 @@ export async function runRecords(
     if (events.length > 0)
       record.events = [...(record.events ?? []), ...events].slice(-options.maxRecordEvents);
     if (done) {
-      backoff.delete(record.id);
-      // Done with this call, but not with the record: an apply that finished under Stop (a
-      // sub-phase caught by a deletion) still needs its recover, and a recover under Run its
-      // apply. Go on at once; nothing else would requeue the object.
-      if (nextOperation(record.phase, desired) !== undefined) later(Date.now());
+      // Done with this call, but maybe not with the record: an apply that finished under Stop
+      // (a sub-phase caught by a deletion) still needs its recover, and a recover under Run its
+      // apply. Go on at once (nothing else would requeue the object), but keep the failure
+      // count until the record is where it should be, so apply/recover flapping still backs off.
+      if (nextOperation(record.phase, desired) === undefined) backoff.delete(record.id);
+      else later(Date.now());
     } else {
       // A failure, or a plugin sub-phase still on its way (`Not Injected/Wait`): poll this
       // record alone with back-off, and let the others go on.
-      const failures = (backoff.get(record.id)?.failures ?? 0) + 1;
+      const previous = backoff.get(record.id);
+      const failures = (previous?.desired === desired ? previous.failures : 0) + 1;
       const notBefore =
         Date.now() + Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1));
-      backoff.set(record.id, { failures, notBefore });
+      backoff.set(record.id, { failures, notBefore, desired });
       later(notBefore);
     }
   };
