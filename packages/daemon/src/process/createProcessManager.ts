@@ -605,7 +605,18 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
           (!filter.namespace || t.entry.chaos?.namespace === filter.namespace) &&
           (!filter.name || t.entry.chaos?.name === filter.name),
       );
-      await Promise.all(selected.map(t => end(t, 'recovered')));
+      // Every entry gets its chance: one failure must not cut the others short.
+      const results = await Promise.allSettled(selected.map(t => end(t, 'recovered')));
+      const failures = results.flatMap((result, index) =>
+        result.status === 'rejected' ? [`${selected[index]!.entry.uid}: ${String(result.reason)}`] : [],
+      );
+      if (failures.length > 0) {
+        throw new ChaosplaneError(
+          'runtime',
+          `${failures.length} of ${selected.length} entries could not be recovered (they stay in the journal): ` +
+            failures.join('; '),
+        );
+      }
       return selected.map(t => t.entry.uid);
     },
 
@@ -652,11 +663,20 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     },
 
     async close(closeOptions = {}) {
-      if (closeOptions.recover) await this.recoverAll();
-      closed = true;
-      for (const t of tracked.values()) {
-        clearTimeout(t.timer);
-        clearInterval(t.poller);
+      try {
+        if (closeOptions.recover) await this.recoverAll();
+      } catch (error) {
+        logger.error('recovery on close failed; the journal keeps what is left for the next daemon', {
+          error: String(error),
+        });
+        throw error;
+      } finally {
+        // Stopped either way: no timer may retry into a journal that is about to close.
+        closed = true;
+        for (const t of tracked.values()) {
+          clearTimeout(t.timer);
+          clearInterval(t.poller);
+        }
       }
     },
   };

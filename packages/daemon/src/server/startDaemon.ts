@@ -208,13 +208,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
           await server.shutdown();
           clearTimeout(grace);
-          await processManager.close({ recover: options.recoverOnClose ?? true });
+          // A failed recovery is reported after everything else is released, never instead of it.
+          let recoveryError: Error | undefined;
+          await processManager.close({ recover: options.recoverOnClose ?? true }).catch((error: unknown) => {
+            recoveryError = error instanceof Error ? error : new Error(String(error));
+          });
           journal.close();
           runtimes.close();
           if (httpServer) {
             httpServer.closeAllConnections();
             await new Promise<void>(resolve => httpServer.close(() => resolve()));
           }
+          if (recoveryError !== undefined) throw recoveryError;
           logger.info('chaos daemon stopped');
         })();
         return closing;
