@@ -335,11 +335,15 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
 
   async function killProcessEntry(entry: JournalEntry): Promise<boolean> {
     let killedSomething = false;
-    const leaderAlive =
-      entry.pid !== undefined && entry.startTime !== undefined && isSameProcess(entry.pid, entry.startTime);
     const signalAll = (sig: NodeJS.Signals): void => {
       // Our processes lead their own group (detached), so the group holds what they forked.
-      if (leaderAlive && entry.pid !== undefined) {
+      // Checked before every signal: once the leader is gone its PID can be reused by another
+      // group's leader, which must never receive ours (its members are found by env below).
+      if (
+        entry.pid !== undefined &&
+        entry.startTime !== undefined &&
+        isSameProcess(entry.pid, entry.startTime)
+      ) {
         try {
           process.kill(-entry.pid, sig);
           killedSomething = true;
