@@ -392,6 +392,11 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
             '/api/v1/pods',
             { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
             (type: string, pod: V1Pod) => {
+              if (type === 'ERROR') {
+                // 410 Gone (the history moved past us) or another error: list again below.
+                resourceVersion = undefined;
+                return;
+              }
               resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
               if (type === 'DELETED' || pod.metadata?.deletionTimestamp) void stopPod(podKey(pod));
               else if (type === 'ADDED' || type === 'MODIFIED') void runPod(pod);
@@ -407,6 +412,18 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
           );
       });
       if (!stop.signal.aborted) await new Promise(resolve => setTimeout(resolve, 200));
+      if (resourceVersion === undefined && !stop.signal.aborted) {
+        // Relist: run what appeared meanwhile, stop what went away, then watch from there.
+        try {
+          const fresh = await core.listPodForAllNamespaces();
+          const present = new Set(fresh.items.map(podKey));
+          for (const key of [...running.keys()]) if (!present.has(key)) await stopPod(key);
+          for (const pod of fresh.items) await runPod(pod);
+          resourceVersion = fresh.metadata?.resourceVersion;
+        } catch (error) {
+          if (!stop.signal.aborted) log.warn('cannot list pods', { error: (error as Error).message });
+        }
+      }
     }
   };
   const following = follow();
