@@ -205,4 +205,17 @@ describe('journal', () => {
     // Its holder died: taken over.
     createJournal(stateDir).close();
   });
+
+  it('frees the identifier of a change whose journal record could not be written', async () => {
+    const journal = createJournal(stateDir);
+    const manager = createProcessManager({ journal, stateDir });
+    journal.close(); // every append now fails
+    const inject = () =>
+      manager.injectChange({ identifier: 'unwritten', apply: { argv: ['true'] }, undo: { argv: ['true'] } });
+    await expect(inject()).rejects.toThrow(/journal .* is closed/);
+    // Not "already in use": the failed call reserved nothing.
+    await expect(inject()).rejects.toThrow(/journal .* is closed/);
+    expect(manager.list()).toEqual([]);
+    await manager.close();
+  });
 });

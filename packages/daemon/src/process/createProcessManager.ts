@@ -566,8 +566,13 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         ...(opts.chaos ? { chaos: { ...opts.chaos } } : {}),
         onRestart: 'adopt',
       };
-      // The undo is on disk before the change exists.
-      journal.append({ op: 'begin', entry });
+      // The undo is on disk before the change exists; if it cannot be written, nothing happened.
+      try {
+        journal.append({ op: 'begin', entry });
+      } catch (error) {
+        identifiers.delete(opts.identifier);
+        throw error;
+      }
       try {
         const result = await this.run({
           ...target,
