@@ -19,7 +19,7 @@ interface Spec {
   kind2?: string;
 }
 
-function contextFor(spec: Spec): ImplContext<Spec> {
+function contextFor(spec: Spec, phase: string = PHASE_NOT_INJECTED): ImplContext<Spec> {
   const obj: ChaosObject<Spec> = {
     apiVersion: 'chaos-mesh.org/v1alpha1',
     kind: 'PodChaos',
@@ -28,9 +28,7 @@ function contextFor(spec: Spec): ImplContext<Spec> {
   };
   return {
     index: 0,
-    records: [
-      { id: 'default/p', selectorKey: '.', phase: PHASE_NOT_INJECTED, injectedCount: 0, recoveredCount: 0 },
-    ],
+    records: [{ id: 'default/p', selectorKey: '.', phase, injectedCount: 0, recoveredCount: 0 }],
     obj,
     signal: new AbortController().signal,
     log: createSilentLogger(),
@@ -82,7 +80,7 @@ describe('createActionMultiplexer', () => {
     expect(mux.implFor('netem')).toBe(mux.implFor('delay'));
   });
 
-  it('fails an unknown action with Chaos Mesh’s message, keeping Not Injected on apply and Injected on recover', async () => {
+  it('fails an unknown action with Chaos Mesh’s message, keeping the record’s phase', async () => {
     const calls: string[] = [];
     const mux = createActionMultiplexer({ 'pod-kill': named('kill', calls) });
     const message =
@@ -90,8 +88,15 @@ describe('createActionMultiplexer', () => {
     const applied = await mux.apply(contextFor({ action: 'pod-explode' })).catch((e: unknown) => e);
     expect(ChaosplaneError.isKind(applied, 'invalid')).toBe(true);
     expect(applied).toMatchObject({ message, phase: PHASE_NOT_INJECTED });
-    const recovered = await mux.recover(contextFor({ action: 'pod-explode' })).catch((e: unknown) => e);
+    const recovered = await mux
+      .recover(contextFor({ action: 'pod-explode' }, PHASE_INJECTED))
+      .catch((e: unknown) => e);
     expect(recovered).toMatchObject({ message, phase: PHASE_INJECTED });
+    // A sub-phase is kept as it is, never flipped.
+    const waiting = await mux
+      .recover(contextFor({ action: 'pod-explode' }, 'Injected/Wait'))
+      .catch((e: unknown) => e);
+    expect(waiting).toMatchObject({ message, phase: 'Injected/Wait' });
     const missing = await mux.apply(contextFor({})).catch((e: unknown) => e);
     expect(missing).toMatchObject({
       message: 'unknown action: Action: , GroupVersionKind: chaos-mesh.org/v1alpha1, Kind=PodChaos',

@@ -7,6 +7,7 @@
 // their annotation. Chaos Mesh keys one annotation per container and can restore the pause
 // image when two pod-failures overlap; this scheme cannot.
 import type { V1Pod } from '@kubernetes/client-node';
+import { ChaosplaneError } from '@chaosplane/core';
 
 /** Prefix of the annotations pod-failure writes on the pods it pauses. */
 export const ORIGINAL_IMAGES_ANNOTATION_PREFIX = 'podfailure.chaosplane.io/';
@@ -113,8 +114,16 @@ export function planRestore(pod: V1Pod, key: string): ImageChange | undefined {
   const raw = pod.metadata?.annotations?.[key];
   if (raw === undefined) return undefined;
   const mine = parse(raw);
+  if (mine === undefined) {
+    // Dropping it would report the pod recovered while it still runs the pause image.
+    throw new ChaosplaneError(
+      'invalid',
+      `annotation ${key} of pod ${pod.metadata?.namespace}/${pod.metadata?.name} cannot be read: its original images are unknown, so they are not restored`,
+      { field: `metadata.annotations["${key}"]` },
+    );
+  }
   const change: ImageChange = { annotations: { [key]: null }, containers: {}, initContainers: {} };
-  if (mine !== undefined && otherAnnotations(pod, key).length === 0) {
+  if (otherAnnotations(pod, key).length === 0) {
     const restore = (
       list: ReadonlyArray<{ name: string; image?: string }> | undefined,
       originals: Record<string, string>,

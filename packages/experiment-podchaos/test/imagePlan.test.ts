@@ -105,6 +105,16 @@ describe('pod-failure image plan', () => {
     });
   });
 
+  it('refuses to recover from an annotation it cannot read, instead of leaving the pod paused', () => {
+    const paused = apply(pod(), 'a');
+    const key = annotationKeyFor('a');
+    const damaged: V1Pod = {
+      ...paused,
+      metadata: { ...paused.metadata, annotations: { ...paused.metadata!.annotations, [key]: '{not json' } },
+    };
+    expect(() => planRestore(damaged, key)).toThrow(/cannot be read: its original images are unknown/);
+  });
+
   it('annotation keys are valid: one DNS label per chaos uid', () => {
     const key = annotationKeyFor('5f3c1a0e-2b7d-4c8e-9f10-aa11bb22cc33');
     expect(key).toBe('podfailure.chaosplane.io/5f3c1a0e-2b7d-4c8e-9f10-aa11bb22cc33');

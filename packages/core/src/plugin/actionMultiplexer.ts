@@ -3,7 +3,6 @@
 // for it, as Chaos Mesh's action multiplexer does for PodChaos, NetworkChaos, AWSChaos…: one
 // kind, several sub-implementations, one of which serves each object.
 import type { ChaosObject } from '../api/ChaosObject.js';
-import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Phase } from '../api/phase.js';
 import { ChaosplaneError } from '../errors/ChaosplaneError.js';
 import type { ChaosImpl, ImplContext } from './types.js';
 
@@ -65,7 +64,7 @@ export function createActionMultiplexer<Spec>(
   }
   const actionOf = options.actionOf ?? (defaultActionOf as (obj: ChaosObject<Spec>) => string | undefined);
 
-  function route(context: ImplContext<Spec>, keep: Phase): ChaosImpl<Spec> {
+  function route(context: ImplContext<Spec>): ChaosImpl<Spec> {
     const action = actionOf(context.obj);
     const impl = action === undefined ? undefined : byAction.get(action);
     if (impl !== undefined) return impl;
@@ -74,8 +73,9 @@ export function createActionMultiplexer<Spec>(
       `unknown action: Action: ${action ?? ''}, GroupVersionKind: ${groupVersionKind(context.obj)}`,
       { field: 'spec.action' },
     );
-    // The engine keeps the phase a thrown error carries (`Object.assign(error, { phase })`).
-    throw Object.assign(error, { phase: keep });
+    // The engine keeps the phase a thrown error carries (`Object.assign(error, { phase })`):
+    // the record stays where it is.
+    throw Object.assign(error, { phase: context.records[context.index]!.phase });
   }
 
   return {
@@ -83,14 +83,14 @@ export function createActionMultiplexer<Spec>(
     implFor: action => byAction.get(action),
     apply: context => {
       try {
-        return route(context, PHASE_NOT_INJECTED).apply(context);
+        return route(context).apply(context);
       } catch (error) {
         return Promise.reject(error as Error);
       }
     },
     recover: context => {
       try {
-        return route(context, PHASE_INJECTED).recover(context);
+        return route(context).recover(context);
       } catch (error) {
         return Promise.reject(error as Error);
       }
