@@ -50,6 +50,24 @@ describe('chaosplane-daemon binary', () => {
     );
   });
 
+  it('refuses --insecure together with TLS files instead of silently dropping them', async () => {
+    const { code, stderr } = await runToEnd([
+      '--insecure',
+      '--ca',
+      '/nonexistent/ca.pem',
+      '--cert',
+      '/nonexistent/cert.pem',
+      '--state-dir',
+      stateDir,
+      '--grpc-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--insecure cannot be combined with --ca, --cert: choose mTLS or --insecure');
+  });
+
   it('rejects a bad port', async () => {
     const { code, stderr } = await runToEnd(['--grpc-port', 'seventy']);
     expect(code).not.toBe(0);

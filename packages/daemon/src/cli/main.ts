@@ -90,6 +90,15 @@ async function main(): Promise<void> {
   }
   let tls: Parameters<typeof startDaemon>[0]['tls'];
   if (options.insecure) {
+    // Given TLS files, the operator meant mTLS: silently serving without it would be worse.
+    const given = (['ca', 'cert', 'key'] as const).filter(name => options[name]);
+    if (given.length > 0) {
+      throw new ChaosplaneError(
+        'invalid',
+        `--insecure cannot be combined with ${given.map(g => `--${g}`).join(', ')}: choose mTLS or --insecure`,
+        { field: 'insecure' },
+      );
+    }
     tls = 'insecure';
   } else {
     const missing = (['ca', 'cert', 'key'] as const).filter(name => !options[name]);
