@@ -91,4 +91,39 @@ describe('daemon client pool with EndpointSlice discovery', () => {
     const client = await pool.clientFor(pod, ChaosDaemonDefinition);
     expect((await client.health({})).runtimes).toEqual([]);
   });
+
+  it('brackets an IPv6 address and reaches a daemon listening on it', async () => {
+    const v6StateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-pool-v6-'));
+    const v6 = await startDaemon({
+      grpcHost: '::1',
+      grpcPort: 0,
+      tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
+      stateDir: v6StateDir,
+      runtimes: {},
+    });
+    try {
+      const v6Pool = createDaemonClientPool({
+        source: { resolve: nodeName => Promise.resolve(nodeName === 'node-v6' ? '::1' : undefined) },
+        port: v6.grpcPort,
+        tls: {
+          caPem: certs.caPem,
+          certPem: certs.clientCertPem,
+          keyPem: certs.clientKeyPem,
+          serverName: 'localhost',
+        },
+        callTimeoutMs: 5000,
+      });
+      try {
+        expect(await v6Pool.addressOf({ status: { hostIP: '::1' } })).toBe(`[::1]:${v6.grpcPort}`);
+        expect(await v6Pool.addressOf('node-v6')).toBe(`[::1]:${v6.grpcPort}`);
+        const client = await v6Pool.clientFor('node-v6', ChaosDaemonDefinition);
+        expect((await client.health({})).status).toBe('SERVING');
+      } finally {
+        v6Pool.close();
+      }
+    } finally {
+      await v6.close();
+      await rm(v6StateDir, { recursive: true, force: true });
+    }
+  });
 });

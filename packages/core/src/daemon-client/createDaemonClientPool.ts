@@ -16,6 +16,11 @@ import {
 
 import { ChaosplaneError } from '../errors/ChaosplaneError.js';
 
+/** `host:port`, with an IPv6 address in brackets (`[::1]:31767`), as gRPC target syntax needs. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** The daemon's default gRPC port (Chaos Mesh's too). */
 export const DEFAULT_DAEMON_PORT = 31767;
 
@@ -139,13 +144,13 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
     const nodeName = typeof target === 'string' ? target : target.spec?.nodeName;
     const hostIp = typeof target === 'string' ? undefined : target.status?.hostIP;
     if (!nodeName) {
-      if (hostIp) return `${hostIp}:${port}`;
+      if (hostIp) return hostPort(hostIp, port);
       throw new ChaosplaneError('invalid', 'the target pod has no spec.nodeName (not scheduled yet)', {
         field: 'spec.nodeName',
       });
     }
     const cached = addresses.get(nodeName);
-    if (cached && cached.until > Date.now()) return `${cached.host}:${port}`;
+    if (cached && cached.until > Date.now()) return hostPort(cached.host, port);
     const host = (await lookup(nodeName, signal)) ?? hostIp;
     if (!host) {
       throw new ChaosplaneError(
@@ -155,7 +160,7 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
       );
     }
     addresses.set(nodeName, { host, until: Date.now() + addressTtlMs });
-    return `${host}:${port}`;
+    return hostPort(host, port);
   }
 
   function channelFor(address: string): Channel {

@@ -145,7 +145,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ? ServerCredentials.createInsecure()
         : createMtlsServerCredentials(options.tls);
     const grpcHost = options.grpcHost ?? '0.0.0.0';
-    const grpcPort = await server.listen(`${grpcHost}:${options.grpcPort ?? 31767}`, credentials);
+    // An IPv6 address needs brackets in a gRPC address ([::1]:31767).
+    const listenHost = grpcHost.includes(':') && !grpcHost.startsWith('[') ? `[${grpcHost}]` : grpcHost;
+    const grpcPort = await server.listen(`${listenHost}:${options.grpcPort ?? 31767}`, credentials);
 
     let httpServer: http.Server | undefined;
     let serving = true;
@@ -186,7 +188,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
     const httpPort = httpServer ? (httpServer.address() as AddressInfo).port : undefined;
     logger.info('chaos daemon serving', {
-      grpc: `${grpcHost}:${grpcPort}`,
+      grpc: `${listenHost}:${grpcPort}`,
       http: httpPort,
       runtimes: runtimes.runtimes,
       services: serviceNames,
