@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createJournal, startDaemon } from '@chaosplane/daemon';
 
+import { probePlugin } from './support/probePlugin.js';
+
 describe('graceful shutdown', () => {
   let stateDir: string;
   beforeEach(async () => {
@@ -47,4 +49,14 @@ describe('graceful shutdown', () => {
     expect(journal.active().map(e => e.uid)).toEqual([failing.uid]);
     journal.close();
   }, 20_000);
+
+  it('releases the state directory when the start fails, so the next start can take it', async () => {
+    const options = { grpcHost: '127.0.0.1', grpcPort: 0, tls: 'insecure' as const, stateDir, runtimes: {} };
+    await expect(startDaemon({ ...options, plugins: [probePlugin, probePlugin] })).rejects.toThrow(
+      /two plugins serve/,
+    );
+    expect(existsSync(path.join(stateDir, 'daemon.lock'))).toBe(false);
+    const daemon = await startDaemon(options);
+    await daemon.close();
+  });
 });

@@ -91,6 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const journal = createJournal(options.stateDir);
   // Until the daemon serves, a failure must release the journal (and its lock on the state dir).
   let started = false;
+  let stopProcessManager: (() => Promise<void>) | undefined;
   try {
     const processManager = createProcessManager({
       journal,
@@ -98,6 +99,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       logger,
       ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
     });
+    stopProcessManager = () => processManager.close();
     const recovery = await processManager.recoverFromJournal();
 
     const metrics = createDaemonMetrics(() => {
@@ -228,6 +230,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
     };
   } finally {
-    if (!started) journal.close();
+    if (!started) {
+      // Its timers must not outlive a failed start, nor write to the closed journal.
+      await stopProcessManager?.();
+      journal.close();
+    }
   }
 }
