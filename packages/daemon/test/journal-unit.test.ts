@@ -8,7 +8,13 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChaosplaneError } from '@chaosplane/core';
-import { createJournal, createProcessManager, isSameProcess, processStartTime } from '@chaosplane/daemon';
+import {
+  createJournal,
+  createProcessManager,
+  isSameProcess,
+  processStartTime,
+  type JournalRecord,
+} from '@chaosplane/daemon';
 
 describe('journal', () => {
   let stateDir: string;
@@ -92,21 +98,20 @@ describe('journal', () => {
 
   it('handles every entry when one undo fails at start, keeps retrying it, and compacts', async () => {
     const marker = path.join(stateDir, 'marker');
-    const change = (uid: string, undo: string[]) =>
-      ({
-        op: 'begin',
-        entry: {
-          uid,
-          identifier: uid,
-          type: 'change',
-          argv: [],
-          namespaces: [],
-          undo: { argv: undo, namespaces: [] },
-          startedAtMs: 1,
-          deadlineMs: 2,
-          onRestart: 'adopt',
-        },
-      }) as const;
+    const change = (uid: string, undo: string[]): JournalRecord => ({
+      op: 'begin',
+      entry: {
+        uid,
+        identifier: uid,
+        type: 'change',
+        argv: [],
+        namespaces: [],
+        undo: { argv: undo, namespaces: [] },
+        startedAtMs: 1,
+        deadlineMs: 2,
+        onRestart: 'adopt',
+      },
+    });
     const journal = createJournal(stateDir);
     // The first undo fails until the marker exists; the entries after it must still be handled.
     journal.append(change('failing', ['rm', marker]));
