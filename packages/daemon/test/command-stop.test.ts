@@ -2,7 +2,6 @@
 // A timeout or cancel stops the whole command, not only its first process: nsenter forks the real
 // command when it enters a pid namespace, and a shell forks its children. The call settles once
 // the command is dead, without waiting for the (killed) holders of its output pipes.
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,29 +15,7 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/daemon/testing';
-
-/** Host PIDs whose command line is exactly `argv`. */
-function hostProcessesRunning(argv: string[]): number[] {
-  const wanted = `${argv.join('\0')}\0`;
-  return readdirSync('/proc')
-    .filter(entry => /^\d+$/.test(entry))
-    .filter(entry => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 25));
-  }
-}
+import { hostProcessesRunning, until } from './support/processes.js';
 
 const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 

@@ -3,7 +3,7 @@
 // fixtures/crashing-daemon.mjs) is SIGKILLed while it tracks processes in a real container; a
 // new daemon on the same state dir must kill, adopt or undo what it finds, by itself.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,39 +24,13 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/daemon/testing';
+import { hostProcessesRunning, until } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distEntry = path.resolve(here, '../dist/index.js');
 const unavailable = containerdUnavailableReason();
 if (unavailable) console.warn(`SKIPPED journal recovery tests: ${unavailable}`);
 const describeReal = unavailable ? describe.skip : describe;
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  limitMs = 15_000,
-): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
-
-/** Host PIDs whose command line is exactly `argv`. */
-function hostProcessesRunning(argv: string[]): number[] {
-  const wanted = `${argv.join('\0')}\0`;
-  return readdirSync('/proc')
-    .filter(entry => /^\d+$/.test(entry))
-    .filter(entry => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describeReal('journal recovery', () => {
   let containerd: ContainerdEnvironment;

@@ -3,37 +3,16 @@
 // ours: when the leader dies during the grace period and its PID is reused (forced here through
 // /proc/sys/kernel/ns_last_pid) by another group's leader, that group must survive the SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createJournal, createProcessManager, processStartTime, type Journal } from '@chaosplane/daemon';
+import { hostProcessesRunning, until } from './support/processes.js';
 
 const NS_LAST_PID = '/proc/sys/kernel/ns_last_pid';
-
-function hostProcessesRunning(argv: string[]): number[] {
-  const wanted = `${argv.join('\0')}\0`;
-  return readdirSync('/proc')
-    .filter(entry => /^\d+$/.test(entry))
-    .filter(entry => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}
 
 function canForcePids(): string | undefined {
   try {
