@@ -51,4 +51,32 @@ describe('installCrds', () => {
       client.close();
     }
   });
+
+  it('makes the spec immutable with Chaos Mesh’s message, as the API server enforces it', async () => {
+    await installCrds(kube, [plugin.kind], createSilentLogger());
+    const client = createKubeClient(kube);
+    const path = '/apis/chaos-mesh.org/v1alpha1/namespaces/default/helloworldchaos';
+    try {
+      const created = await client.request<{
+        metadata: Record<string, unknown>;
+        spec: Record<string, unknown>;
+      }>('POST', path, {
+        body: {
+          apiVersion: 'chaos-mesh.org/v1alpha1',
+          kind: 'HelloWorldChaos',
+          metadata: { name: 'frozen' },
+          spec: { mode: 'all', selector: { namespaces: ['default'] } },
+        },
+      });
+      const changed = { ...created, spec: { ...created.spec, mode: 'one' } };
+      await expect(client.request('PUT', `${path}/frozen`, { body: changed })).rejects.toThrow(
+        'Cannot update chaos spec',
+      );
+      // Metadata changes (labels, the engine's finalizer) are still allowed.
+      const labelled = { ...created, metadata: { ...created.metadata, labels: { team: 'sre' } } };
+      await expect(client.request('PUT', `${path}/frozen`, { body: labelled })).resolves.toBeDefined();
+    } finally {
+      client.close();
+    }
+  });
 });
