@@ -16,6 +16,12 @@ export {
 } from './config/pluginList.js';
 export { generateCrdFiles, type GenerateCrdFilesOptions } from './commands/crds.js';
 export {
+  explainManifest,
+  formatExplanations,
+  type ExplainOptions,
+  type ObjectExplanation,
+} from './commands/explain.js';
+export {
   startDevControlPlane,
   DEV_NAMESPACE,
   type DevControlPlane,
