@@ -78,6 +78,8 @@ export {
 } from './pipeline/createPipeline.js';
 export {
   runRecords,
+  fitRecordEvents,
+  MAX_RECORDS_BYTES,
   type RecordRunnerOptions,
   type RecordRunResult,
   type RecordBackoff,

@@ -83,6 +83,32 @@ const messageOf = (error: unknown) => {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 };
 
+/**
+ * The most the records list may weigh as JSON. etcd refuses objects over 1.5 MiB by default;
+ * the rest of the object (spec, metadata, conditions) needs room too.
+ */
+export const MAX_RECORDS_BYTES = 1024 * 1024;
+
+/**
+ * Keeps a records list under {@link MAX_RECORDS_BYTES} by keeping fewer of each record's newest
+ * events (halving until it fits, down to none). Phases and counts are never cut: losing them
+ * would lose track of injected faults; the events are history.
+ */
+export function fitRecordEvents(records: ContainerRecord[], maxBytes = MAX_RECORDS_BYTES): ContainerRecord[] {
+  let size = JSON.stringify(records).length;
+  if (size <= maxBytes) return records;
+  let keep = Math.max(0, ...records.map(r => r.events?.length ?? 0));
+  let fitted = records;
+  while (size > maxBytes && keep > 0) {
+    keep = Math.floor(keep / 2);
+    fitted = records.map(r =>
+      r.events && r.events.length > keep ? { ...r, events: r.events.slice(r.events.length - keep) } : r,
+    );
+    size = JSON.stringify(fitted).length;
+  }
+  return fitted;
+}
+
 /** Drives the records of `obj` one pass toward `desired`. */
 export async function runRecords(
   deps: RecordRunnerDeps,
@@ -113,10 +139,12 @@ export async function runRecords(
   let obj: ChaosObject | undefined = start;
   const inFlight = new Map<number, string>(); // index → phase to persist while the call runs
   const persisted = () =>
-    records.map((record, index) => {
-      const stored = inFlight.get(index);
-      return stored === undefined ? { ...record } : { ...record, phase: stored };
-    });
+    fitRecordEvents(
+      records.map((record, index) => {
+        const stored = inFlight.get(index);
+        return stored === undefined ? { ...record } : { ...record, phase: stored };
+      }),
+    );
   let dirty = false;
   let lastFlush = Date.now();
   let flushError: Error | undefined;
