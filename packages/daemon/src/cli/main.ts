@@ -36,6 +36,7 @@ interface CliOptions {
   insecure: boolean;
   stateDir: string;
   plugin: string[];
+  allowedClient: string[];
   nsenter: string;
   logLevel?: string;
 }
@@ -63,6 +64,12 @@ const program = new Command('chaosplane-daemon')
   .option(
     '--plugin <name-or-path>',
     'plugin package or .js file with a daemon handler (repeatable)',
+    collect,
+    [],
+  )
+  .option(
+    '--allowed-client <common-name>',
+    'client certificate CN allowed to call (repeatable; default: any certificate of the CA)',
     collect,
     [],
   )
@@ -126,6 +133,7 @@ async function main(): Promise<void> {
     plugins: plugins.map(p => p.registration),
     logger,
     nsenterPath: options.nsenter,
+    ...(options.allowedClient.length > 0 ? { allowedClients: options.allowedClient } : {}),
   });
   // One machine-readable line for supervisors and tests that ask for port 0.
   logger.info('listening', {

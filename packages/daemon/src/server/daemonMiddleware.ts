@@ -35,10 +35,26 @@ export function createDaemonMiddleware(options: {
   logger: Logger;
   metrics: DaemonMetrics;
   maxCallMs: number;
+  /**
+   * Certificate common names allowed to call (mTLS); any certificate of the CA when undefined.
+   * The CA may sign more than the operator's certificate; this narrows who can inject faults.
+   */
+  allowedClients?: readonly string[];
 }): ServerMiddleware {
   const { logger, metrics, maxCallMs } = options;
+  const allowed = options.allowedClients === undefined ? undefined : new Set(options.allowedClients);
   return async function* daemonMiddleware(call, context: CallContext) {
     const method = call.method.path;
+    if (allowed !== undefined && !allowed.has(callerIdentity(context))) {
+      logger.warn('call refused: caller not allowed', {
+        method,
+        caller: callerIdentity(context) || undefined,
+      });
+      throw new ServerError(
+        Status.PERMISSION_DENIED,
+        `caller ${JSON.stringify(callerIdentity(context))} is not an allowed client of this daemon`,
+      );
+    }
     const chaos = chaosOf(context);
     const log = chaosLogger(logger, chaos ?? {}).child({
       method,

@@ -59,6 +59,11 @@ export interface DaemonOptions {
   maxCallMs?: number;
   /** Recover everything tracked on close(); true by default (a crash leaves it to the journal). */
   recoverOnClose?: boolean;
+  /**
+   * Client certificate common names allowed to call; any certificate signed by the CA when
+   * undefined. Ignored with `tls: 'insecure'` (there is no identity to check).
+   */
+  allowedClients?: string[];
   /** Grace for in-flight calls on close() before they are cut; 10 s by default. */
   shutdownGraceMs?: number;
 }
@@ -110,7 +115,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       };
     });
     const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
-      createDaemonMiddleware({ logger, metrics, maxCallMs: options.maxCallMs ?? 300_000 }),
+      createDaemonMiddleware({
+        logger,
+        metrics,
+        maxCallMs: options.maxCallMs ?? 300_000,
+        ...(options.allowedClients !== undefined && options.tls !== 'insecure'
+          ? { allowedClients: options.allowedClients }
+          : {}),
+      }),
     );
     const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
     server.add(
