@@ -100,6 +100,8 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
       plugins: daemonPlugins.map(p => p.registration),
       logger: options.daemonLog,
+      // As in deploy/daemon.yaml: only the operator's certificate may call.
+      allowedClients: ['chaosplane-operator'],
     });
     cleanups.push(() => daemon.close());
 
