@@ -6,6 +6,7 @@ import { ChaosplaneError } from '@chaosplane/core';
 import { generateCrdFiles } from '../commands/crds.js';
 import { runDevCommand } from '../commands/dev.js';
 import { explainManifest, formatExplanations } from '../commands/explain.js';
+import { commaList } from '../config/commaList.js';
 import { resolvePluginList } from '../config/pluginList.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -83,10 +84,7 @@ program
           filterNamespaces: options.filterNamespaces,
           ...(options.protectedNamespaces !== undefined
             ? {
-                protectedNamespaces: options.protectedNamespaces
-                  .split(',')
-                  .map(s => s.trim())
-                  .filter(Boolean),
+                protectedNamespaces: commaList(options.protectedNamespaces),
               }
             : {}),
         },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ChaosplaneError, parseDuration, type DaemonClientTls } from '@chaosplane/core';
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
+import { commaList } from './commaList.js';
 import { resolvePluginList } from './pluginList.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -273,10 +274,7 @@ export async function parseOperatorArgs(
     selection: {
       ...(flags.protectedNamespaces !== undefined
         ? {
-            protectedNamespaces: flags.protectedNamespaces
-              .split(',')
-              .map(s => s.trim())
-              .filter(Boolean),
+            protectedNamespaces: commaList(flags.protectedNamespaces),
           }
         : {}),
       filterNamespaces: flags.filterNamespaces,

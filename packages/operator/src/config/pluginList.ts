@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { ChaosplaneError } from '@chaosplane/core';
+import { commaList } from './commaList.js';
 
 /** The plugins bundled with Chaosplane, loaded when nothing else is configured. */
 export const BUNDLED_PLUGINS: readonly string[] = [
@@ -36,10 +37,7 @@ export async function resolvePluginList(sources: PluginListSources): Promise<str
   }
   const env = (sources.env ?? process.env)[PLUGINS_ENV];
   if (env !== undefined && env.trim() !== '') {
-    return env
-      .split(',')
-      .map(s => s.trim())
-      .filter(Boolean);
+    return commaList(env);
   }
   return [...BUNDLED_PLUGINS];
 }
