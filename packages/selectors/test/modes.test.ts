@@ -91,8 +91,8 @@ describe('countForMode at its boundaries', () => {
     // Counts 1..4 each cover about 25 of the 101 equally likely percentages, so each shows up in
     // 300 crypto-random draws (p(miss) < 1e-35). Count 0 needs p = 0 (1 in 101, missed by 300
     // draws about 5% of the time), so it is checked through the injected random source above.
-    expect([...seen].filter((n) => n > 0).sort()).toEqual([1, 2, 3, 4]);
-    expect([...seen].every((n) => n >= 0 && n <= 4)).toBe(true);
+    expect([...seen].filter(n => n > 0).sort()).toEqual([1, 2, 3, 4]);
+    expect([...seen].every(n => n >= 0 && n <= 4)).toBe(true);
   });
 });
 
