@@ -4,42 +4,22 @@
 // is nothing to recover; a pod that is already gone has been killed.
 //
 // The engine may repeat an apply whose result it never saw (a crash, a lost reply): the repeat
-// must not kill a pod that a controller created since. So a pod that is already terminating,
-// or was created after the experiment, counts as killed, and the delete carries the UID of the
-// pod that was read.
-import {
-  PHASE_INJECTED,
-  PHASE_NOT_INJECTED,
-  parseRecordId,
-  type ChaosImpl,
-  type ChaosObject,
-} from '@chaosplane/core';
+// must not kill a pod that a controller created since under the same name. The record carries
+// the UID of the pod that was selected (`instanceId`), so a pod with another UID is a
+// replacement and the selected one is gone, and the delete carries that UID as a precondition.
+// No clocks are compared: a pod created after the experiment (selection waits for targets to
+// appear) is the selected pod, and it is killed.
+import { PHASE_INJECTED, PHASE_NOT_INJECTED, parseRecordId, type ChaosImpl } from '@chaosplane/core';
 import type { V1Pod } from '@kubernetes/client-node';
 import { coreApiFor, statusCodeOf } from './coreApi.js';
 import type { PodChaosSpec } from './kind.js';
-
-/**
- * True when `time` is in a later second than `reference`. Kubernetes timestamps have second
- * precision, so anything within the same second is not "after" (which errs towards acting).
- */
-export function isLaterSecond(
-  time: Date | string | undefined,
-  reference: Date | string | undefined,
-): boolean {
-  if (time === undefined || reference === undefined) return false;
-  return Math.floor(new Date(time).getTime() / 1000) > Math.floor(new Date(reference).getTime() / 1000);
-}
-
-/** True when `pod` is not the one the experiment selected: a replacement created after it. */
-export function isReplacement(pod: V1Pod, obj: ChaosObject): boolean {
-  return isLaterSecond(pod.metadata?.creationTimestamp, obj.metadata.creationTimestamp);
-}
 
 /** Builds the pod-kill implementation. */
 export function createPodKillImpl(): ChaosImpl<PodChaosSpec> {
   return {
     async apply({ index, records, obj, kube, log, events }) {
-      const { namespace, podName } = parseRecordId(records[index]!.id);
+      const record = records[index]!;
+      const { namespace, podName } = parseRecordId(record.id);
       const gracePeriodSeconds = obj.spec.gracePeriod ?? 0;
       const api = coreApiFor(kube);
       let pod: V1Pod;
@@ -50,8 +30,17 @@ export function createPodKillImpl(): ChaosImpl<PodChaosSpec> {
         if (statusCodeOf(error) === 404) return PHASE_INJECTED;
         throw error;
       }
-      if (pod.metadata?.deletionTimestamp !== undefined || isReplacement(pod, obj)) {
-        log.info('pod-kill already done', { pod: `${namespace}/${podName}` });
+      const uid = pod.metadata?.uid;
+      if (record.instanceId !== undefined && uid !== record.instanceId) {
+        log.info('pod-kill already done: the selected pod is gone and another has its name', {
+          pod: `${namespace}/${podName}`,
+          selectedUid: record.instanceId,
+          currentUid: uid,
+        });
+        return PHASE_INJECTED;
+      }
+      if (pod.metadata?.deletionTimestamp !== undefined) {
+        log.info('pod-kill already done: the pod is terminating', { pod: `${namespace}/${podName}` });
         return PHASE_INJECTED;
       }
       log.info('Apply pod-kill', { pod: `${namespace}/${podName}`, gracePeriodSeconds });
@@ -60,7 +49,7 @@ export function createPodKillImpl(): ChaosImpl<PodChaosSpec> {
           name: podName,
           namespace,
           gracePeriodSeconds,
-          body: { gracePeriodSeconds, preconditions: { uid: pod.metadata!.uid! } },
+          body: { gracePeriodSeconds, ...(uid !== undefined ? { preconditions: { uid } } : {}) },
         });
       } catch (error) {
         // 404: gone meanwhile. 409: the UID precondition failed, a replacement took the name.

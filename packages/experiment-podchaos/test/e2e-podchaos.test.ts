@@ -10,11 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import type { ChaosObject } from '@chaosplane/core';
+import { createSilentLogger, type ChaosObject } from '@chaosplane/core';
 import { captureLogger, eventually } from '@chaosplane/core/testing';
 import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
 import { startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
-import { DEFAULT_PAUSE_IMAGE, ORIGINAL_IMAGES_ANNOTATION_PREFIX } from '@chaosplane/experiment-podchaos';
+import {
+  DEFAULT_PAUSE_IMAGE,
+  ORIGINAL_IMAGES_ANNOTATION_PREFIX,
+  createContainerKillImpl,
+} from '@chaosplane/experiment-podchaos';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -155,6 +159,8 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
     );
     const records = await recordsIn('chaos-mesh', 'container-kill-example', 'Injected');
     expect(records.map(r => r.id)).toEqual(['chaos-mesh/monitor-0/prometheus']);
+    // The record names the container instance that was selected.
+    expect(records[0]!.instanceId).toBe(`containerd://${prometheus}`);
 
     // The killed task is stopped for good; the kubelet ran a new one (restartPolicy Always).
     await eventually(async () =>
@@ -172,6 +178,29 @@ describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', (
         l => l.message === 'container died' && l['containerId'] === `containerd://${prometheus}`,
       ),
     ).toBe(true);
+
+    // The engine repeating that apply (its result lost) must not kill the restarted container:
+    // the record's instance is gone, so the apply succeeds without calling any daemon.
+    const chaos = await readChaos('chaos-mesh', 'container-kill-example');
+    const repeat = createContainerKillImpl({
+      get: (() => ({
+        clientFor: () => Promise.reject(new Error('a repeated container-kill must not call the daemon')),
+      })) as never,
+    });
+    await expect(
+      repeat.apply({
+        index: 0,
+        records: [{ ...records[0]!, phase: 'Not Injected' }],
+        obj: chaos as ChaosObject<never>,
+        signal: stop.signal,
+        log: createSilentLogger(),
+        kube: plane.kube,
+      }),
+    ).resolves.toBe('Injected');
+    expect(idOf(await readPod('chaos-mesh', 'monitor-0'), 'prometheus')).toMatchObject({
+      containerID: restarted.containerID,
+      restartCount: 1,
+    });
 
     // grafana: same container, same task, never restarted.
     const after = await readPod('chaos-mesh', 'monitor-0');

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The engine may repeat an apply whose result it never saw. pod-kill must then not kill the
-// replacement a controller created under the same name.
+// replacement a controller created under the same name: the record's instanceId (the selected
+// pod's UID) tells them apart.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createSilentLogger, type ChaosObject, type ImplContext } from '@chaosplane/core';
@@ -21,50 +22,65 @@ describe('pod-kill repeated', () => {
   });
   afterAll(() => emulator.stop());
 
-  const context = (created: Date, id: string): ImplContext<PodChaosSpec> => ({
+  const context = (id: string, instanceId?: string): ImplContext<PodChaosSpec> => ({
     index: 0,
-    records: [{ id, selectorKey: '.', phase: 'Not Injected', injectedCount: 0, recoveredCount: 0 }],
+    records: [
+      {
+        id,
+        selectorKey: '.',
+        phase: 'Not Injected',
+        injectedCount: 0,
+        recoveredCount: 0,
+        ...(instanceId !== undefined ? { instanceId } : {}),
+      },
+    ],
     obj: {
       apiVersion: 'chaos-mesh.org/v1alpha1',
       kind: 'PodChaos',
-      metadata: { name: 'kill', namespace: 'default', creationTimestamp: created },
+      // Long before the pods: creation times play no part in deciding what to kill.
+      metadata: { name: 'kill', namespace: 'default', creationTimestamp: new Date(Date.now() - 3_600_000) },
       spec: { action: 'pod-kill', mode: 'one', selector: {} },
     } as ChaosObject<PodChaosSpec>,
     signal: new AbortController().signal,
     log: createSilentLogger(),
     kube,
   });
-  const makePod = (name: string) =>
-    core.createNamespacedPod({
-      namespace: 'default',
-      body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
-    });
+  const makePod = async (name: string) =>
+    (
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      })
+    ).metadata!.uid!;
   const exists = (name: string) =>
     core.readNamespacedPod({ name, namespace: 'default' }).then(
       () => true,
       () => false,
     );
 
-  it('kills the pod the experiment selected', async () => {
-    await makePod('web-0');
-    const experimentCreated = new Date(Date.now() + 60_000); // the pod is older than the experiment
-    await expect(createPodKillImpl().apply(context(experimentCreated, 'default/web-0'))).resolves.toBe(
-      'Injected',
-    );
+  it('kills the pod the experiment selected, even one created after the experiment', async () => {
+    const uid = await makePod('web-0');
+    await expect(createPodKillImpl().apply(context('default/web-0', uid))).resolves.toBe('Injected');
     expect(await exists('web-0')).toBe(false);
   });
 
-  it('leaves alone a replacement created after the experiment, and counts the record as killed', async () => {
-    await makePod('web-1');
-    const experimentCreated = new Date(Date.now() - 60_000); // the pod was recreated since
-    await expect(createPodKillImpl().apply(context(experimentCreated, 'default/web-1'))).resolves.toBe(
-      'Injected',
-    );
+  it('leaves alone a replacement with the same name, and counts the record as killed', async () => {
+    const selected = await makePod('web-1');
+    await core.deleteNamespacedPod({ name: 'web-1', namespace: 'default', gracePeriodSeconds: 0 });
+    const replacement = await makePod('web-1');
+    expect(replacement).not.toBe(selected);
+    await expect(createPodKillImpl().apply(context('default/web-1', selected))).resolves.toBe('Injected');
     expect(await exists('web-1')).toBe(true);
   });
 
+  it('kills whatever pod has the name when the record predates instance ids', async () => {
+    await makePod('web-2');
+    await expect(createPodKillImpl().apply(context('default/web-2'))).resolves.toBe('Injected');
+    expect(await exists('web-2')).toBe(false);
+  });
+
   it('counts a pod that is already gone as killed', async () => {
-    await expect(createPodKillImpl().apply(context(new Date(), 'default/never-there'))).resolves.toBe(
+    await expect(createPodKillImpl().apply(context('default/never-there', 'some-uid'))).resolves.toBe(
       'Injected',
     );
   });

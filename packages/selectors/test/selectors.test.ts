@@ -16,6 +16,12 @@ import {
   selectorsModule,
   type ExplainingSelectorRegistry,
 } from '@chaosplane/selectors';
+import {
+  createSelectionStore,
+  createStoreSource,
+  toNamespaceRecord,
+  toPodRecord,
+} from '@chaosplane/selectors';
 import { Container, ContainerModule } from 'inversify';
 import { fixtureSource } from './support/memorySource.js';
 
@@ -320,5 +326,43 @@ describe('selector registry', () => {
       ),
     ).toEqual(['app/api-1', 'app/api-2']);
     expect(container.get(SELECTOR_REGISTRY)).toBe(registry);
+  });
+});
+
+describe('instance ids: which pod and which container were selected', () => {
+  const store = createSelectionStore();
+  store.replaceNamespaces([toNamespaceRecord({ metadata: { name: 'app' } })]);
+  store.replacePods([
+    toPodRecord({
+      metadata: { name: 'db-0', namespace: 'app', uid: 'uid-db-0', labels: { app: 'db' } },
+      spec: { nodeName: 'n', containers: [{ name: 'constructor' }, { name: 'db' }, { name: '__proto__' }] },
+      status: {
+        phase: 'Running',
+        // `constructor` has not started (no id); `__proto__` must not reach the prototype.
+        containerStatuses: [
+          { name: 'constructor' },
+          { name: 'db', containerID: 'containerd://aaa' },
+          { name: '__proto__', containerID: 'containerd://bbb' },
+        ],
+      },
+    }),
+  ]);
+  const source = createStoreSource(store);
+  const spec = { selector: { labelSelectors: { app: 'db' } }, mode: 'all' as const };
+
+  it('a pod target carries the pod UID', async () => {
+    const [target] = await createPodSelector(source).select(spec, context());
+    expect(target).toMatchObject({ id: 'app/db-0', instanceId: 'uid-db-0' });
+  });
+  it('a container target carries its runtime id, and none when it has not started', async () => {
+    const targets = await createContainerSelector(source).select(
+      { ...spec, containerNames: ['constructor', 'db', '__proto__'] },
+      context(),
+    );
+    expect(targets.map(t => [t.id, t.instanceId])).toEqual([
+      ['app/db-0/constructor', undefined],
+      ['app/db-0/db', 'containerd://aaa'],
+      ['app/db-0/__proto__', 'containerd://bbb'],
+    ]);
   });
 });

@@ -46,6 +46,12 @@ export const ContainerRecordSchema = Type.Object({
   injectedCount: Type.Integer(),
   recoveredCount: Type.Integer(),
   events: Type.Optional(Type.Array(RecordEventSchema)),
+  instanceId: Type.Optional(
+    Type.String({
+      description:
+        'Chaosplane extension: the instance selected (pod UID, container id), to tell it from a replacement with the same name.',
+    }),
+  ),
 });
 /** One selected target (`ns/pod` or `ns/pod/container`) and its phase. */
 export type ContainerRecord = Omit<Static<typeof ContainerRecordSchema>, 'events'> & {

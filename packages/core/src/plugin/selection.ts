@@ -16,6 +16,13 @@ export interface SelectorRef<Spec = unknown> {
 export interface Target {
   /** Stable id: `ns/pod`, `ns/pod/container`, or the selector kind's own form. */
   id: string;
+  /**
+   * The exact instance that was selected, when the target has one: the pod's UID, the
+   * container's runtime id. Stored on the record as `instanceId`, so an implementation can tell
+   * the selected instance from a replacement that took the same name since (a one-shot kill
+   * repeated by the engine must not kill the pod a controller created in its place).
+   */
+  instanceId?: string;
 }
 
 /** What a selector needs to know about the request. */

@@ -152,6 +152,29 @@ describe('pipeline over an in-memory API', () => {
     );
   });
 
+  it('records keep the instance a target names; plugins see it on apply', async () => {
+    const seen: (string | undefined)[] = [];
+    const impl = createRecordingImpl({ apply: ctx => void seen.push(ctx.records[ctx.index]!.instanceId) });
+    running = runFakeEngine(impl, {
+      selectors: createTestSelectors(undefined, {
+        synthetic: () => [{ id: 'default/a', instanceId: 'uid-a' }, { id: 'default/b' }],
+      }),
+    });
+    const { api } = running;
+    api.create(chaos('inst', { count: 2 }));
+    const obj = await waitFor('injected', () => {
+      const current = api.read('default', 'inst');
+      return allIn(current, PHASE_INJECTED) && current;
+    });
+    const records = obj.status!.experiment!.containerRecords!;
+    expect(records.map(r => [r.id, r.instanceId])).toEqual([
+      ['default/a', 'uid-a'],
+      ['default/b', undefined],
+    ]);
+    expect('instanceId' in records[1]!).toBe(false);
+    expect(seen.sort()).toEqual(['uid-a', undefined]);
+  });
+
   it('nothing selected is reported as NoTargets; deletion before selection completes', async () => {
     const impl = createRecordingImpl();
     running = runFakeEngine(impl);

@@ -7,6 +7,8 @@
 export interface PodRecord {
   readonly namespace: string;
   readonly name: string;
+  /** `metadata.uid`: which pod of that name was selected. */
+  readonly uid: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   /** `spec.nodeName` */
@@ -27,6 +29,8 @@ export interface PodRecord {
   readonly terminating: boolean;
   /** `spec.containers[].name`, in order. */
   readonly containers: readonly string[];
+  /** `status.containerStatuses[].containerID` by container name, for containers that have one. */
+  readonly containerIds: Readonly<Record<string, string>>;
 }
 
 /** The namespace fields selection reads. */
@@ -49,12 +53,14 @@ export interface KubeObjectLike {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     deletionTimestamp?: unknown;
+    uid?: string;
   };
   spec?: unknown;
   status?: unknown;
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+const NO_IDS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -72,6 +78,7 @@ export function toPodRecord(pod: KubeObjectLike): PodRecord {
   return {
     namespace: str(pod.metadata?.namespace),
     name: str(pod.metadata?.name),
+    uid: str(pod.metadata?.uid),
     labels: stringMap(pod.metadata?.labels),
     annotations: stringMap(pod.metadata?.annotations),
     nodeName: str(spec.nodeName),
@@ -83,7 +90,21 @@ export function toPodRecord(pod: KubeObjectLike): PodRecord {
     nominatedNodeName: str(status.nominatedNodeName),
     terminating: pod.metadata?.deletionTimestamp != null,
     containers: containers.map(container => str(container.name)),
+    containerIds: containerIdsOf(status.containerStatuses),
   };
+}
+
+function containerIdsOf(statuses: unknown): Readonly<Record<string, string>> {
+  if (!Array.isArray(statuses)) return NO_IDS;
+  // A null-prototype map: a container named `constructor` must not read Object's method, and
+  // one named `__proto__` must not replace the prototype.
+  const ids = Object.create(null) as Record<string, string>;
+  for (const entry of statuses as { name?: unknown; containerID?: unknown }[]) {
+    const name = str(entry?.name);
+    const id = str(entry?.containerID);
+    if (name !== '' && id !== '') ids[name] = id;
+  }
+  return Object.keys(ids).length > 0 ? ids : NO_IDS;
 }
 
 /** Projects a namespace to a {@link NamespaceRecord}. */

@@ -60,8 +60,10 @@ function expand(
       skipped.push({ id: podId(pod), reasons: [reason] });
     }
     for (const container of containers) {
+      const instanceId = Object.hasOwn(pod.containerIds, container) ? pod.containerIds[container] : undefined;
       targets.push({
         id: `${pod.namespace}/${pod.name}/${container}`,
+        ...(instanceId !== undefined ? { instanceId } : {}),
         namespace: pod.namespace,
         pod: pod.name,
         container,

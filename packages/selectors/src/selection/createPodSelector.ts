@@ -106,7 +106,13 @@ export function sortExclusions(exclusions: Exclusion[]): Exclusion[] {
 }
 
 function toPodTarget(pod: PodRecord): PodTarget {
-  return { id: podId(pod), namespace: pod.namespace, name: pod.name, nodeName: pod.nodeName };
+  return {
+    id: podId(pod),
+    ...(pod.uid !== '' ? { instanceId: pod.uid } : {}),
+    namespace: pod.namespace,
+    name: pod.name,
+    nodeName: pod.nodeName,
+  };
 }
 
 /**

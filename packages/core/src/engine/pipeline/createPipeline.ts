@@ -192,6 +192,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           phase: PHASE_NOT_INJECTED,
           injectedCount: 0,
           recoveredCount: 0,
+          ...(target.instanceId ? { instanceId: target.instanceId } : {}),
         });
     }
     delete state.note;
