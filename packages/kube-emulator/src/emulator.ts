@@ -139,6 +139,8 @@ export async function startKubeEmulator(
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
     controllers = startControllers(api, options.log);
     await api.bootstrap();
+    // Finish what a crash interrupted: terminating namespaces, dependents of removed owners.
+    controllers.resync();
     const faults = createFaultInjector(options.faults);
     const handler = createApiHandler({ api, faults, token, ...(options.log ? { log: options.log } : {}) });
 

@@ -13,6 +13,12 @@ import { type ApiCore } from './api-core.js';
 export interface Controllers {
   /** Resolves when the queue is empty (for tests and shutdown). */
   idle(): Promise<void>;
+  /**
+   * Queues the work a restart would otherwise lose: controllers react to changes, and changes
+   * made just before a crash (a namespace marked for deletion, an owner removed) were never
+   * played out. Call once storage is loaded and custom resources are served.
+   */
+  resync(): void;
   stop(): void;
 }
 
@@ -190,7 +196,40 @@ export function startControllers(
     },
   });
 
+  /** Every stored object of every served resource (not subresource views). */
+  function* everyObject(): Generator<{ type: ResourceType; storageKey: string; obj: KubeObject }> {
+    for (const type of api.registry.all()) {
+      if (type.storageOf) continue;
+      const storageKey = api.registry.storageKey(type);
+      for (const e of api.store.list(storageKey)) yield { type, storageKey, obj: e.obj };
+    }
+  }
+
+  function resync(): void {
+    for (const { type, storageKey, obj } of everyObject()) {
+      const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
+      if (type.group === '' && type.plural === 'namespaces') {
+        const name = obj.metadata.name!;
+        if (obj.metadata.deletionTimestamp) enqueue(`ns/${name}`, () => syncNamespace(name));
+        continue;
+      }
+      const finalizers = obj.metadata.finalizers ?? [];
+      if (
+        obj.metadata.deletionTimestamp &&
+        (finalizers.includes('orphan') || finalizers.includes('foregroundDeletion'))
+      ) {
+        enqueue(`deleting/${storageKey}|${key}`, () => syncDeleting(storageKey, key));
+      }
+      for (const ref of obj.metadata.ownerReferences ?? []) {
+        const uid = ref?.uid;
+        if (typeof uid === 'string' && !api.store.byUid(uid))
+          enqueue(`gc/${uid}`, () => collectDependents(uid));
+      }
+    }
+  }
+
   return {
+    resync,
     idle() {
       if (!running && queue.size === 0) return Promise.resolve();
       return new Promise(resolve => idleWaiters.push(resolve));
