@@ -26,7 +26,14 @@ export {
   DEV_NAMESPACE,
   type DevControlPlane,
   type DevControlPlaneOptions,
+  type DevDaemon,
 } from './dev/startDevControlPlane.js';
+export {
+  capabilityBoundingPrefix,
+  spawnDaemonProcess,
+  type DaemonProcess,
+  type DaemonProcessOptions,
+} from './dev/spawnDaemonProcess.js';
 export { startLocalKubelet, type LocalKubelet, type LocalKubeletOptions } from './dev/startLocalKubelet.js';
 export { runDemo, type DemoResult } from './dev/runDemo.js';
 export { applyManifests, applyManifestFile, parseManifests } from './dev/manifests.js';

@@ -98,7 +98,7 @@ describe('deploy/ manifests', () => {
     }
   });
 
-  it('runs the daemon with hostPID and four capabilities, never privileged', async () => {
+  it('runs the daemon with hostPID and six capabilities, never privileged', async () => {
     const manifests = await allManifests();
     const daemonSet = manifests.find(m => m.obj.kind === 'DaemonSet')!.obj as unknown as {
       spec: {
@@ -115,7 +115,14 @@ describe('deploy/ manifests', () => {
     };
     expect(security.privileged).toBeUndefined();
     expect(security.capabilities.drop).toEqual(['ALL']);
-    expect([...security.capabilities.add].sort()).toEqual(['KILL', 'SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE']);
+    expect([...security.capabilities.add].sort()).toEqual([
+      'KILL',
+      'SETGID',
+      'SETUID',
+      'SYS_ADMIN',
+      'SYS_CHROOT',
+      'SYS_PTRACE',
+    ]);
   });
 
   it('gives the operator pod delete and patch only through the PodChaos role, and the daemon no API access at all', async () => {

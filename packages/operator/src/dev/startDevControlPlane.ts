@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ChaosplaneError, type Logger } from '@chaosplane/core';
-import { loadDaemonPlugins, startDaemon, type RunningDaemon } from '@chaosplane/daemon';
+import { loadDaemonPlugins, startDaemon } from '@chaosplane/daemon';
 import {
   containerdUnavailableReason,
   mintCertificates,
@@ -16,6 +16,7 @@ import {
 } from '@chaosplane/daemon/testing';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { startOperator, type RunningOperator } from '../operator/startOperator.js';
+import { spawnDaemonProcess } from './spawnDaemonProcess.js';
 import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
 
 /** The namespace the operator and the daemon's Service live in. */
@@ -38,6 +39,21 @@ export interface DevControlPlaneOptions {
   log: Logger;
   /** Stops everything when aborted. */
   signal: AbortSignal;
+  /**
+   * Run the daemon as its own process (the built `chaosplane-daemon`) confined by `setpriv` to
+   * exactly these capabilities (Kubernetes names, as in deploy/daemon.yaml's securityContext)
+   * instead of in this process with all of the caller's. Needs root and util-linux setpriv.
+   */
+  daemonCapabilities?: readonly string[];
+}
+
+/** The daemon of a dev control plane, in this process or a child process. */
+export interface DevDaemon {
+  /** Process id of the daemon: this process's when it runs in-process. */
+  pid: number;
+  grpcPort: number;
+  /** Graceful shutdown. */
+  close(): Promise<void>;
 }
 
 /** A running embedded control plane. */
@@ -48,7 +64,7 @@ export interface DevControlPlane {
   emulator: KubeEmulator;
   /** The private containerd the kubelet runs pods in. */
   containerd: ContainerdEnvironment;
-  daemon: RunningDaemon;
+  daemon: DevDaemon;
   operator: RunningOperator;
   kubelet: LocalKubelet;
   /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
@@ -88,21 +104,20 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
       clientName: 'chaosplane-operator',
     });
-    const daemonPlugins = await loadDaemonPlugins(
-      options.plugins,
-      options.pluginsFrom !== undefined ? { baseDir: options.pluginsFrom } : {},
-    );
-    const daemon = await startDaemon({
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
-      tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
-      stateDir: path.join(dir, 'daemon'),
-      runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
-      plugins: daemonPlugins.map(p => p.registration),
-      logger: options.daemonLog,
-      // As in deploy/daemon.yaml: only the operator's certificate may call.
-      allowedClients: ['chaosplane-operator'],
-    });
+    const daemon: DevDaemon =
+      options.daemonCapabilities !== undefined
+        ? await spawnDaemonProcess({
+            capabilities: options.daemonCapabilities,
+            containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
+            certsDir: certs.dir,
+            stateDir: path.join(dir, 'daemon'),
+            plugins: options.plugins,
+            pluginsFrom: options.pluginsFrom ?? process.cwd(),
+            allowedClients: ['chaosplane-operator'],
+            log: options.daemonLog,
+            signal: options.signal,
+          })
+        : await startDaemonInProcess(options, dir, certs, containerd);
     cleanups.push(() => daemon.close());
 
     const nodeName = hostname();
@@ -151,6 +166,30 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     await cleanup();
     throw error;
   }
+}
+
+async function startDaemonInProcess(
+  options: DevControlPlaneOptions,
+  dir: string,
+  certs: { caPem: Buffer; serverCertPem: Buffer; serverKeyPem: Buffer },
+  containerd: ContainerdEnvironment,
+): Promise<DevDaemon> {
+  const daemonPlugins = await loadDaemonPlugins(
+    options.plugins,
+    options.pluginsFrom !== undefined ? { baseDir: options.pluginsFrom } : {},
+  );
+  const daemon = await startDaemon({
+    grpcHost: '127.0.0.1',
+    grpcPort: 0,
+    tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
+    stateDir: path.join(dir, 'daemon'),
+    runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
+    plugins: daemonPlugins.map(p => p.registration),
+    logger: options.daemonLog,
+    // As in deploy/daemon.yaml: only the operator's certificate may call.
+    allowedClients: ['chaosplane-operator'],
+  });
+  return { pid: process.pid, grpcPort: daemon.grpcPort, close: () => daemon.close() };
 }
 
 /** The daemon's headless Service and an EndpointSlice on the local node, as a DaemonSet would have. */

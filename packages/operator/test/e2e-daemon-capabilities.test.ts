@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon with exactly the capabilities deploy/daemon.yaml gives it, on real containerd: the
+// built chaosplane-daemon runs as its own process under `setpriv --bounding-set`, and
+// HelloWorldChaos (ps as nobody inside each target, through nsenter --setgid --setuid) still
+// works. A capability the bundled plugins need but the DaemonSet drops fails here, not in a
+// cluster. Runs the build's dist (CI builds before testing).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { ChaosObject } from '@chaosplane/core';
+import { captureLogger, eventually } from '@chaosplane/core/testing';
+import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
+import {
+  applyManifestFile,
+  capabilityBoundingPrefix,
+  parseManifests,
+  startDevControlPlane,
+  type DevControlPlane,
+} from '@chaosplane/operator';
+
+const run = promisify(execFile);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const examples = path.join(repo, 'examples');
+const daemonBinary = path.join(repo, 'packages/daemon/dist/cli/main.js');
+
+// Linux capability numbers (include/uapi/linux/capability.h).
+const CAPABILITY_BITS: Record<string, number> = {
+  CHOWN: 0,
+  DAC_OVERRIDE: 1,
+  DAC_READ_SEARCH: 2,
+  FOWNER: 3,
+  FSETID: 4,
+  KILL: 5,
+  SETGID: 6,
+  SETUID: 7,
+  SETPCAP: 8,
+  LINUX_IMMUTABLE: 9,
+  NET_BIND_SERVICE: 10,
+  NET_BROADCAST: 11,
+  NET_ADMIN: 12,
+  NET_RAW: 13,
+  IPC_LOCK: 14,
+  IPC_OWNER: 15,
+  SYS_MODULE: 16,
+  SYS_RAWIO: 17,
+  SYS_CHROOT: 18,
+  SYS_PTRACE: 19,
+  SYS_PACCT: 20,
+  SYS_ADMIN: 21,
+  SYS_BOOT: 22,
+  SYS_NICE: 23,
+  SYS_RESOURCE: 24,
+  SYS_TIME: 25,
+  SYS_TTY_CONFIG: 26,
+  MKNOD: 27,
+  LEASE: 28,
+  AUDIT_WRITE: 29,
+  AUDIT_CONTROL: 30,
+  SETFCAP: 31,
+  MAC_OVERRIDE: 32,
+  MAC_ADMIN: 33,
+  SYSLOG: 34,
+  WAKE_ALARM: 35,
+  BLOCK_SUSPEND: 36,
+  AUDIT_READ: 37,
+  PERFMON: 38,
+  BPF: 39,
+  CHECKPOINT_RESTORE: 40,
+};
+
+function capabilityMask(names: readonly string[]): bigint {
+  return names.reduce((mask, name) => {
+    const bit = CAPABILITY_BITS[name];
+    if (bit === undefined) throw new Error(`unknown capability ${name} in deploy/daemon.yaml`);
+    return mask | (1n << BigInt(bit));
+  }, 0n);
+}
+
+/** The Cap* lines of a /proc/PID/status, as numbers. */
+function capabilitySets(
+  status: string,
+): Record<'CapInh' | 'CapPrm' | 'CapEff' | 'CapBnd' | 'CapAmb', bigint> {
+  const read = (field: string): bigint => {
+    const match = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    if (!match) throw new Error(`no ${field} in /proc status`);
+    return BigInt(`0x${match[1]!}`);
+  };
+  return {
+    CapInh: read('CapInh'),
+    CapPrm: read('CapPrm'),
+    CapEff: read('CapEff'),
+    CapBnd: read('CapBnd'),
+    CapAmb: read('CapAmb'),
+  };
+}
+
+/** The `capabilities.add` of the daemon container in deploy/daemon.yaml (which drops ALL). */
+async function deployedDaemonCapabilities(): Promise<string[]> {
+  const objects = parseManifests(await readFile(path.join(repo, 'deploy/daemon.yaml'), 'utf8'));
+  const daemonSet = objects.find(o => o.kind === 'DaemonSet') as unknown as {
+    spec: {
+      template: {
+        spec: {
+          containers: Array<{ securityContext: { capabilities: { drop: string[]; add: string[] } } }>;
+        };
+      };
+    };
+  };
+  const capabilities = daemonSet.spec.template.spec.containers[0]!.securityContext.capabilities;
+  expect(capabilities.drop).toEqual(['ALL']);
+  return capabilities.add;
+}
+
+function unavailableReason(): string | undefined {
+  const containerd = containerdUnavailableReason();
+  if (containerd) return containerd;
+  if (process.getuid?.() !== 0) return 'it needs root (a DaemonSet pod runs the daemon as uid 0)';
+  if (!existsSync('/usr/bin/setpriv') && !existsSync('/bin/setpriv')) return 'util-linux setpriv is missing';
+  return undefined;
+}
+
+const unavailable = unavailableReason();
+if (unavailable) console.warn(`skipping the daemon capability end-to-end test: ${unavailable}`);
+const describeIfPossible = unavailable ? describe.skip : describe;
+
+describeIfPossible('the daemon with only the capabilities of deploy/daemon.yaml (real containerd)', () => {
+  const daemon = captureLogger('daemon');
+  const stop = new AbortController();
+  let dir: string;
+  let plane: DevControlPlane;
+  let capabilities: string[];
+  let kubectl: (...args: string[]) => Promise<string>;
+
+  beforeAll(async () => {
+    if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
+    capabilities = await deployedDaemonCapabilities();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-caps-'));
+    plane = await startDevControlPlane({
+      dir,
+      plugins: ['@chaosplane/experiment-helloworld'],
+      pluginsFrom: repo,
+      operatorLog: captureLogger('operator').log,
+      daemonLog: daemon.log,
+      log: captureLogger('dev').log,
+      signal: stop.signal,
+      daemonCapabilities: capabilities,
+    });
+    kubectl = async (...args) =>
+      (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
+    await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
+    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    stop.abort();
+    await plane?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('confines the daemon process: bounding, permitted and effective sets are exactly the DaemonSet list', async () => {
+    expect(plane.daemon.pid).not.toBe(process.pid);
+    const sets = capabilitySets(await readFile(`/proc/${plane.daemon.pid}/status`, 'utf8'));
+    const expected = capabilityMask(capabilities);
+    expect(sets.CapBnd).toBe(expected);
+    expect(sets.CapPrm).toBe(expected);
+    expect(sets.CapEff).toBe(expected);
+    expect(sets.CapInh).toBe(0n);
+    expect(sets.CapAmb).toBe(0n);
+  });
+
+  it('runs HelloWorldChaos: ps as nobody inside each target prints the container processes', async () => {
+    const manifest = path.join(examples, 'helloworld.yaml');
+    expect(await kubectl('apply', '-f', manifest)).toContain('created');
+    const custom = plane.kube.makeApiClient(CustomObjectsApi);
+    const ref = {
+      group: 'chaos-mesh.org',
+      version: 'v1alpha1',
+      namespace: 'busybox',
+      plural: 'helloworldchaos',
+      name: 'busybox-helloworld-chaos',
+    };
+    await eventually(
+      async () => {
+        const obj = (await custom.getNamespacedCustomObject(ref)) as ChaosObject;
+        const records = obj.status?.experiment?.containerRecords ?? [];
+        return records.length === 2 && records.every(r => r.phase === 'Injected') ? obj : undefined;
+      },
+      { what: 'both HelloWorldChaos records are Injected' },
+    );
+    const outputs = daemon.lines.filter(l => l.message === 'ps aux in container');
+    expect(outputs).toHaveLength(2);
+    for (const line of outputs) expect(String(line['output'])).toMatch(/^\s*1 root\s+\/bin\/sleep 3600$/m);
+    expect(await kubectl('delete', '-f', manifest, '--wait=true', '--timeout=60s')).toContain('deleted');
+  }, 120_000);
+
+  it("bounds nsenter's children the same way: the DaemonSet list is enough for --setgid/--setuid, without SETGID/SETUID it is not", async () => {
+    const pod = JSON.parse(await kubectl('get', 'pod', 'busybox-0', '-n', 'busybox', '-o', 'json')) as {
+      status: { containerStatuses: Array<{ containerID: string }> };
+    };
+    const task = await plane.containerd.taskStatus(
+      pod.status.containerStatuses[0]!.containerID.replace('containerd://', ''),
+    );
+    const enterAsNobody = (caps: readonly string[]): Promise<{ stdout: string }> => {
+      const [setpriv, ...prefix] = capabilityBoundingPrefix(caps);
+      return run(setpriv!, [
+        ...prefix,
+        'nsenter',
+        `--target=${task!.pid}`,
+        '--mount',
+        '--pid',
+        '--setgid=65534',
+        '--setuid=65534',
+        '--',
+        'cat',
+        '/proc/self/status',
+      ]);
+    };
+    // The process inside the target keeps the bounding set and, as nobody, holds nothing.
+    const inside = capabilitySets((await enterAsNobody(capabilities)).stdout);
+    expect(inside.CapBnd).toBe(capabilityMask(capabilities));
+    expect(inside.CapEff).toBe(0n);
+    // Without SETGID/SETUID (deploy/daemon.yaml before the fix) nsenter cannot switch user.
+    const withoutSetId = capabilities.filter(c => c !== 'SETGID' && c !== 'SETUID');
+    await expect(enterAsNobody(withoutSetId)).rejects.toMatchObject({
+      stderr: expect.stringContaining('Operation not permitted'),
+    });
+  });
+});
