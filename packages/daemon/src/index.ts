@@ -35,6 +35,12 @@ export {
   type NamespaceName,
   type RunAs,
 } from './process/namespaces.js';
+export {
+  findNamespaceHolder,
+  isInNamespaces,
+  readNamespaceIds,
+  type NamespaceIds,
+} from './process/namespaceIdentity.js';
 export { processStartTime, isSameProcess, findProcessesByEnv } from './process/procStat.js';
 export { runCommand, type RunResult, type RunCommandOptions } from './process/runCommand.js';
 export {

@@ -14,6 +14,7 @@ import path from 'node:path';
 
 import { ChaosplaneError } from '@chaosplane/core';
 
+import type { NamespaceIds } from '../process/namespaceIdentity.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
 import { isSameProcess, processStartTime } from '../process/procStat.js';
 
@@ -30,6 +31,13 @@ export interface JournalUndo {
   /** Start time of the target, so the undo never enters a process that reused its PID. */
   targetStartTime?: string;
   namespaces: NamespaceName[];
+  /**
+   * The identity of each namespace entered (`/proc/PID/ns/<name>` link text), so the undo can
+   * run through another process that holds them once the target is gone (a restarted app
+   * container leaves its pod's network namespace behind). Absent in entries written before it
+   * was recorded: for those, a gone target means the undo is skipped.
+   */
+  namespaceIds?: NamespaceIds;
   /** The user the undo runs as (the one the change was applied as). */
   runAs?: RunAs;
 }
@@ -61,6 +69,8 @@ export interface JournalEntry {
 export type JournalRecord =
   | { op: 'begin'; entry: JournalEntry }
   | { op: 'spawned'; uid: string; pid: number; startTime: string }
+  /** The entry's deadline moved (a change whose apply failed and whose undo must be retried now). */
+  | { op: 'deadline'; uid: string; deadlineMs: number }
   | { op: 'end'; uid: string; reason: string };
 
 /** The on-node journal: append-only, each record fsynced before the action it announces. */
@@ -177,6 +187,11 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
         if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
         break;
       }
+      case 'deadline': {
+        const entry = entries.get(record.uid);
+        if (entry) entry.deadlineMs = record.deadlineMs;
+        break;
+      }
       case 'end':
         entries.delete(record.uid);
         break;
@@ -247,6 +262,9 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
       else if (record.op === 'spawned') {
         const entry = target.get(record.uid);
         if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
+      } else if (record.op === 'deadline') {
+        const entry = target.get(record.uid);
+        if (entry) entry.deadlineMs = record.deadlineMs;
       } else if (record.op === 'end') target.delete(record.uid);
     }
   }

@@ -17,6 +17,12 @@ import {
   validateNamespaces,
   validateRunAs,
 } from './namespaces.js';
+import {
+  findNamespaceHolder,
+  isInNamespaces,
+  type NamespaceIds,
+  readNamespaceIds,
+} from './namespaceIdentity.js';
 import { findProcessesByEnv, isSameProcess, processStartTime } from './procStat.js';
 import { runCommand, type RunResult } from './runCommand.js';
 
@@ -32,6 +38,8 @@ export const RUN_OWNER_ENV = 'CHAOSPLANE_RUN_OWNER';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 // setTimeout's largest delay; longer deadlines are re-armed in steps.
 const MAX_TIMER_MS = 2_147_483_647;
+// How long a failed undo waits before it is tried again.
+const UNDO_RETRY_MS = 5000;
 
 /** Options shared by the commands the process manager runs. */
 export interface CommandTarget {
@@ -314,7 +322,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
             error: String(error),
           });
           t.ending = undefined;
-          if (!closed) t.timer = setTimeout(() => armDeadline(t), 5000);
+          if (!closed) t.timer = setTimeout(() => armDeadline(t), UNDO_RETRY_MS);
         });
       },
       Math.min(wait, MAX_TIMER_MS),
@@ -376,21 +384,66 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     return killedSomething;
   }
 
-  async function undoChange(entry: JournalEntry): Promise<void> {
+  /**
+   * The process to run an undo through: the target itself while it is the same process in the
+   * same namespaces, else any live process that holds every namespace the change entered (the
+   * pod's sandbox holds net, ipc and uts after an app container restarts; a shared pid namespace
+   * or another process in the mount namespace outlives the target too). Undefined when nothing
+   * holds them any more: the namespaces, and the change made in them, are gone.
+   */
+  function undoTarget(entry: JournalEntry): { pid: number; startTime: string } | undefined {
+    const undo = entry.undo!;
+    const { targetPid, targetStartTime, namespaceIds } = undo;
+    if (targetPid === undefined || targetStartTime === undefined) return undefined;
+    const targetAlive = isSameProcess(targetPid, targetStartTime);
+    if (namespaceIds === undefined) {
+      // Written before namespace identities were journaled: only the target itself is known.
+      return targetAlive ? { pid: targetPid, startTime: targetStartTime } : undefined;
+    }
+    if (targetAlive && isInNamespaces(targetPid, namespaceIds)) {
+      return { pid: targetPid, startTime: targetStartTime };
+    }
+    const holder = findNamespaceHolder(namespaceIds);
+    if (holder) {
+      logger.info('target of a change is gone; undoing it through another process in its namespaces', {
+        uid: entry.uid,
+        targetPid,
+        throughPid: holder.pid,
+        namespaces: namespaceIds,
+      });
+    }
+    return holder;
+  }
+
+  /** Runs an entry's undo; `gone` when its namespaces (and so the change) no longer exist. */
+  async function undoChange(entry: JournalEntry): Promise<'undone' | 'gone'> {
     const undo = entry.undo;
-    if (!undo) return;
+    if (!undo) return 'undone';
+    let throughPid = undo.targetPid;
     if (undo.targetPid !== undefined && undo.targetStartTime !== undefined) {
-      if (!isSameProcess(undo.targetPid, undo.targetStartTime)) {
-        // The target ended: its namespaces, and the change made in them, went with it.
-        logger.info('target of a change is gone; nothing to undo', {
+      const through = undoTarget(entry);
+      if (through === undefined) {
+        logger.info('no process holds the namespaces of a change any more; nothing left to undo', {
           uid: entry.uid,
           targetPid: undo.targetPid,
+          ...(undo.namespaceIds ? { namespaces: undo.namespaceIds } : {}),
         });
-        return;
+        return 'gone';
       }
+      // Checked again right before entering: a holder found by the scan may have exited since.
+      if (
+        !isSameProcess(through.pid, through.startTime) ||
+        (undo.namespaceIds !== undefined && !isInNamespaces(through.pid, undo.namespaceIds))
+      ) {
+        throw new ChaosplaneError(
+          'runtime',
+          `process ${through.pid}, chosen to undo ${JSON.stringify(undo.argv)} through, exited; retrying later`,
+        );
+      }
+      throughPid = through.pid;
     }
     const result = await runCommand(
-      nsenterArgv(nsenter, undo.targetPid, undo.namespaces, undo.argv, undo.runAs),
+      nsenterArgv(nsenter, throughPid, undo.namespaces, undo.argv, undo.runAs),
       {
         env: runEnv,
       },
@@ -401,6 +454,48 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
         `undo ${JSON.stringify(undo.argv)} exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`,
       );
     }
+    return 'undone';
+  }
+
+  /**
+   * After an apply failed and its undo failed too, the change may be half-applied: the entry
+   * must outlive the call, or nothing would ever undo it. It stays in the journal, its deadline
+   * moved to now (so a restarted daemon undoes it at start), and stays tracked (so `cancel`,
+   * `recoverAll` and `close({recover})` find it), retrying the undo every 5 s until it succeeds.
+   * It keeps its identifier: a restarted daemon re-adopts journal entries under their
+   * identifiers, so releasing it now would let a retried apply start a second live entry with
+   * the same identifier. Until the undo succeeds, an injectChange with it fails with `conflict`,
+   * naming this entry. Returns the error for the caller: the apply's, with the undo's appended.
+   */
+  function keepUndoPending(entry: JournalEntry, applyError: unknown, undoError: unknown): ChaosplaneError {
+    const dueMs = Date.now();
+    try {
+      journal.append({ op: 'deadline', uid: entry.uid, deadlineMs: dueMs });
+    } catch (journalError) {
+      // The entry is still journaled, with its first deadline: a restarted daemon adopts it.
+      logger.error('could not journal the undo of a failed apply as due now', {
+        uid: entry.uid,
+        error: String(journalError),
+      });
+    }
+    const t = track({ ...entry, deadlineMs: dueMs }, 'running');
+    // track() armed the deadline, which has passed: the first retry waits like any other.
+    clearTimeout(t.timer);
+    if (!closed) t.timer = setTimeout(() => armDeadline(t), UNDO_RETRY_MS);
+    logger.error('apply failed and so did its undo; the change stays journaled and the undo is retried', {
+      uid: entry.uid,
+      identifier: entry.identifier,
+      applyError: String(applyError),
+      undoError: String(undoError),
+    });
+    const applyMessage = applyError instanceof Error ? applyError.message : String(applyError);
+    const field = ChaosplaneError.is(applyError) ? applyError.field : undefined;
+    return new ChaosplaneError(
+      ChaosplaneError.is(applyError) ? applyError.kind : 'runtime',
+      `${applyMessage}; undoing what it may have changed failed too (${undoError instanceof Error ? undoError.message : String(undoError)}): ` +
+        `change ${entry.uid} stays journaled under identifier ${JSON.stringify(entry.identifier)} and its undo is retried every 5 s`,
+      { cause: applyError, ...(field !== undefined ? { field } : {}) },
+    );
   }
 
   function end(t: Tracked, reason: string): Promise<void> {
@@ -537,9 +632,11 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
       commandArgv({ ...target, argv: applyArgv });
       const deadlineMs = deadlineOf(opts);
       let targetStartTime: string | undefined;
+      let namespaceIds: NamespaceIds | undefined;
       if (opts.pid !== undefined) {
         targetStartTime = processStartTime(opts.pid);
-        if (targetStartTime === undefined) {
+        namespaceIds = readNamespaceIds(opts.pid, namespaces);
+        if (targetStartTime === undefined || namespaceIds === undefined) {
           throw new ChaosplaneError('not-found', `target process ${opts.pid} does not exist`, {
             field: 'pid',
           });
@@ -559,6 +656,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
           ...(opts.pid !== undefined ? { targetPid: opts.pid } : {}),
           ...(targetStartTime !== undefined ? { targetStartTime } : {}),
           namespaces,
+          ...(namespaceIds !== undefined ? { namespaceIds } : {}),
           ...(runAs ? { runAs } : {}),
         },
         startedAtMs: Date.now(),
@@ -586,8 +684,12 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
           );
         }
       } catch (error) {
-        // Half-applied changes are possible: undo best-effort, then report the apply failure.
-        await undoChange(entry).catch(() => undefined);
+        // Half-applied changes are possible: undo, then report the apply failure either way.
+        try {
+          await undoChange(entry);
+        } catch (undoError) {
+          throw keepUndoPending(entry, error, undoError);
+        }
         identifiers.delete(opts.identifier);
         journal.append({ op: 'end', uid, reason: 'apply-failed' });
         throw error;
