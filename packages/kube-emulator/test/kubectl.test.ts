@@ -294,6 +294,47 @@ interface Result {
     await watcher.exited;
   });
 
+  it('re-applies an EndpointSlice with a new port and a Node with a new taint (atomic lists)', async () => {
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.1'] }],
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    };
+    expect((await kubectl('apply', '-f', file('slice.yaml', slice))).code).toBe(0);
+    const moved = {
+      ...slice,
+      endpoints: [{ addresses: ['10.0.0.2'] }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    };
+    const reapplied = await kubectl('apply', '-f', file('slice.yaml', moved));
+    expect(reapplied.stderr).toBe('');
+    expect(reapplied.stdout.trim()).toBe('endpointslice.discovery.k8s.io/web-abc configured');
+    const ports = await kubectl(
+      'get',
+      'endpointslice',
+      'web-abc',
+      '-o',
+      'jsonpath={.ports[*].port} {.endpoints[*].addresses[*]}',
+    );
+    expect(ports.stdout).toBe('8080 10.0.0.2');
+
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'tainted' },
+      spec: { taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }] },
+    };
+    expect((await kubectl('apply', '-f', file('node.yaml', node))).code).toBe(0);
+    const retainted = { ...node, spec: { taints: [{ key: 'b', value: '2', effect: 'NoExecute' }] } };
+    expect((await kubectl('apply', '-f', file('node.yaml', retainted))).code).toBe(0);
+    const taints = await kubectl('get', 'node', 'tainted', '-o', 'jsonpath={.spec.taints[*].key}');
+    expect(taints.stdout).toBe('b');
+    expect((await kubectl('delete', 'node', 'tainted')).code).toBe(0);
+  });
+
   it('delete waits until the finalizer is removed; wait --for=delete returns then', async () => {
     await kubectl(
       'patch',

@@ -73,6 +73,71 @@ describe('strategic merge patch', () => {
     expect(out.metadata.finalizers).toEqual(['x/one', 'x/two', 'x/three']);
   });
 
+  it('takes list strategies from the type of the field, not its name', () => {
+    const slice = {
+      kind: 'EndpointSlice',
+      endpoints: [{ addresses: ['10.0.0.1'] }],
+      ports: [{ name: 'http', port: 80 }],
+    };
+    const patched: any = applyStrategicMergePatch(slice, {
+      endpoints: [{ addresses: ['10.0.0.2'] }],
+      ports: [{ name: 'http', port: 81 }],
+    });
+    expect(patched.ports).toEqual([{ name: 'http', port: 81 }]);
+    expect(patched.endpoints).toEqual([{ addresses: ['10.0.0.2'] }]);
+
+    const node = { kind: 'Node', spec: { taints: [{ key: 'a', effect: 'NoSchedule' }] } };
+    const retainted: any = applyStrategicMergePatch(node, {
+      spec: { taints: [{ key: 'b', effect: 'NoSchedule' }] },
+    });
+    expect(retainted.spec.taints).toEqual([{ key: 'b', effect: 'NoSchedule' }]);
+    const podTolerations: any = applyStrategicMergePatch(pod, {
+      spec: { tolerations: [{ key: 'j', operator: 'Exists' }] },
+    });
+    expect(podTolerations.spec.tolerations).toEqual([{ key: 'j', operator: 'Exists' }]);
+
+    const service = {
+      kind: 'Service',
+      spec: {
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 81 },
+        ],
+      },
+    };
+    const servicePatched: any = applyStrategicMergePatch(service, {
+      spec: { ports: [{ port: 81, name: 'bee' }] },
+    });
+    expect(servicePatched.spec.ports).toEqual([
+      { name: 'a', port: 80 },
+      { name: 'bee', port: 81 },
+    ]);
+
+    // The pod template of a workload merges containers by name and their ports by containerPort.
+    const deployment = {
+      kind: 'Deployment',
+      spec: {
+        template: { spec: { containers: [{ name: 'm', image: 'a', ports: [{ containerPort: 80 }] }] } },
+      },
+    };
+    const deployed: any = applyStrategicMergePatch(deployment, {
+      spec: { template: { spec: { containers: [{ name: 'm', ports: [{ containerPort: 81 }] }] } } },
+    });
+    expect(deployed.spec.template.spec.containers).toEqual([
+      { name: 'm', image: 'a', ports: [{ containerPort: 80 }, { containerPort: 81 }] },
+    ]);
+
+    // The explicit kind wins; a ServiceAccount's secrets merge by name, its imagePullSecrets are atomic.
+    const account = { secrets: [{ name: 's1' }], imagePullSecrets: [{ name: 'p1' }] };
+    const accountPatched: any = applyStrategicMergePatch(
+      account,
+      { secrets: [{ name: 's2' }], imagePullSecrets: [{ name: 'p2' }] },
+      'ServiceAccount',
+    );
+    expect(accountPatched.secrets).toEqual([{ name: 's1' }, { name: 's2' }]);
+    expect(accountPatched.imagePullSecrets).toEqual([{ name: 'p2' }]);
+  });
+
   it('rejects list items without the merge key', () => {
     expect(() => applyStrategicMergePatch(pod, { spec: { containers: [{ image: 'no-name' }] } })).toThrow(
       KubeEmulatorError,

@@ -664,7 +664,7 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
         result = applyMergePatch(current, patch);
         break;
       case 'strategic':
-        result = applyStrategicMergePatch(current, patch);
+        result = applyStrategicMergePatch(current, patch, scope.type.kind);
         break;
     }
     if (!isMap(result)) throw badRequest('the patch produced a value that is not an object');

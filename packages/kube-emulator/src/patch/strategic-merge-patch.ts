@@ -5,7 +5,8 @@
  * `null` deletes, and the directives `$patch` (replace/delete/merge), `$retainKeys`,
  * `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>`.
  *
- * The merge keys follow the `patchMergeKey` tags of the Kubernetes API types served here.
+ * The merge keys follow the `patchStrategy`/`patchMergeKey` tags of the Kubernetes API types
+ * served here, per type (see `kinds`); lists without a strategy are replaced whole.
  */
 import { badRequest } from '../errors.js';
 
@@ -15,42 +16,98 @@ function isMap(v: unknown): v is JsonMap {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Merge strategy for a list field, found from the names of its enclosing fields. */
-function listStrategy(path: string[], field: string): { key?: string; primitive?: boolean } | undefined {
-  const parent = path[path.length - 1];
-  switch (field) {
-    case 'containers':
-    case 'initContainers':
-    case 'ephemeralContainers':
-    case 'volumes':
-    case 'imagePullSecrets':
-    case 'env':
-    case 'resourceClaims':
-      return { key: 'name' };
-    case 'secrets':
-      return path.length === 0 ? { key: 'name' } : undefined;
-    case 'ports':
-      return parent === 'spec' ? { key: 'port' } : { key: 'containerPort' };
-    case 'volumeMounts':
-      return { key: 'mountPath' };
-    case 'volumeDevices':
-      return { key: 'devicePath' };
-    case 'conditions':
-    case 'addresses':
-      return { key: 'type' };
-    case 'ownerReferences':
-      return { key: 'uid' };
-    case 'taints':
-      return { key: 'key' };
-    case 'hostAliases':
-      return { key: 'ip' };
-    case 'topologySpreadConstraints':
-      return { key: 'topologyKey' };
-    case 'finalizers':
-      return parent === 'metadata' ? { primitive: true } : undefined;
-    default:
-      return undefined;
-  }
+/** How a list field merges: by a merge key, as a set of primitives, or (absent) replaced whole. */
+interface ListStrategy {
+  key?: string;
+  primitive?: boolean;
+}
+
+/** A field of an API type: its list strategy (lists only) and the type of its value or items. */
+interface FieldSchema {
+  list?: ListStrategy;
+  type?: TypeSchema;
+}
+
+/** The fields of an API type whose patch behaviour is not the default (maps merge, lists replace). */
+interface TypeSchema {
+  [field: string]: FieldSchema;
+}
+
+// The patch strategy belongs to a field of a type (the `patchStrategy`/`patchMergeKey` tags of
+// k8s.io/api), not to a field name: `ports` is keyed by containerPort in a Container, by port
+// in a ServiceSpec and atomic in an EndpointSlice. Lists not named here are atomic.
+const byName: ListStrategy = { key: 'name' };
+const byType: ListStrategy = { key: 'type' };
+const byIp: ListStrategy = { key: 'ip' };
+const conditions: FieldSchema = { list: byType };
+
+const objectMeta: TypeSchema = {
+  ownerReferences: { list: { key: 'uid' } },
+  finalizers: { list: { primitive: true } },
+};
+const container: TypeSchema = {
+  ports: { list: { key: 'containerPort' } },
+  env: { list: byName },
+  volumeMounts: { list: { key: 'mountPath' } },
+  volumeDevices: { list: { key: 'devicePath' } },
+};
+const podSpec: TypeSchema = {
+  containers: { list: byName, type: container },
+  initContainers: { list: byName, type: container },
+  ephemeralContainers: { list: byName, type: container },
+  volumes: { list: byName },
+  imagePullSecrets: { list: byName },
+  hostAliases: { list: byIp },
+  topologySpreadConstraints: { list: { key: 'topologyKey' } },
+  resourceClaims: { list: byName },
+  schedulingGates: { list: byName },
+};
+const podTemplateSpec: TypeSchema = { metadata: { type: objectMeta }, spec: { type: podSpec } };
+const withConditions: TypeSchema = { conditions };
+
+function root(spec?: TypeSchema, status: TypeSchema = withConditions, extra: TypeSchema = {}): TypeSchema {
+  return {
+    metadata: { type: objectMeta },
+    ...(spec ? { spec: { type: spec } } : {}),
+    status: { type: status },
+    ...extra,
+  };
+}
+
+const workloadSpec: TypeSchema = { template: { type: podTemplateSpec } };
+const kinds: Record<string, TypeSchema> = {
+  Pod: root(podSpec, {
+    conditions,
+    podIPs: { list: byIp },
+    hostIPs: { list: byIp },
+    resourceClaimStatuses: { list: byName },
+  }),
+  PodTemplate: root(undefined, withConditions, { template: { type: podTemplateSpec } }),
+  Deployment: root(workloadSpec),
+  ReplicaSet: root(workloadSpec),
+  StatefulSet: root(workloadSpec),
+  DaemonSet: root(workloadSpec),
+  ReplicationController: root(workloadSpec),
+  Job: root(workloadSpec),
+  CronJob: root({ jobTemplate: { type: { spec: { type: workloadSpec } } } }),
+  Service: root({ ports: { list: { key: 'port' } } }),
+  // Node spec.taints carries no patch strategy: atomic.
+  Node: root({ podCIDRs: { list: { primitive: true } } }, { conditions, addresses: { list: byType } }),
+  ServiceAccount: root(undefined, withConditions, { secrets: { list: byName } }),
+};
+/**
+ * Objects whose kind is not known (a bare document): the pod-template places of every
+ * workload kind, so pod specs and templates still merge by their keys.
+ */
+const unknownKind: TypeSchema = root({
+  ...podSpec,
+  template: { type: podTemplateSpec },
+  jobTemplate: { type: { spec: { type: workloadSpec } } },
+});
+
+function schemaOfKind(kind: unknown): TypeSchema {
+  if (typeof kind !== 'string') return unknownKind;
+  return kinds[kind] ?? root();
 }
 
 function stripDirectives(v: unknown): unknown {
@@ -65,7 +122,12 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
-function mergeList(original: unknown, patch: unknown[], key: string, path: string[]): unknown[] {
+function mergeList(
+  original: unknown,
+  patch: unknown[],
+  key: string,
+  itemType: TypeSchema | undefined,
+): unknown[] {
   const result: unknown[] = Array.isArray(original)
     ? original.map((x: unknown): unknown => structuredClone(x))
     : [];
@@ -86,7 +148,7 @@ function mergeList(original: unknown, patch: unknown[], key: string, path: strin
     }
     if (keyValue === undefined)
       throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
-    if (index >= 0) result[index] = mergeMap(result[index], item, path);
+    if (index >= 0) result[index] = mergeMap(result[index], item, itemType);
     else result.push(stripDirectives(item));
   }
   return result;
@@ -104,7 +166,7 @@ function applyOrder(list: unknown[], order: unknown[], key: string | undefined):
   return [...inOrder, ...rest];
 }
 
-function mergeMap(original: unknown, patch: JsonMap, path: string[]): unknown {
+function mergeMap(original: unknown, patch: JsonMap, type: TypeSchema | undefined): unknown {
   const directive = patch.$patch;
   if (directive === 'replace') return stripDirectives(patch);
   if (directive === 'delete') return undefined;
@@ -132,8 +194,9 @@ function mergeMap(original: unknown, patch: JsonMap, path: string[]): unknown {
       continue;
     }
     if (Array.isArray(v)) {
-      const strategy = listStrategy(path, k);
-      if (strategy?.key) out[k] = mergeList(out[k], v, strategy.key, [...path, k]);
+      const field = type?.[k];
+      const strategy = field?.list;
+      if (strategy?.key) out[k] = mergeList(out[k], v, strategy.key, field?.type);
       else if (strategy?.primitive) {
         const existing = Array.isArray(out[k]) ? (out[k] as unknown[]) : [];
         out[k] = [...existing, ...(v as unknown[]).filter(x => !existing.includes(x))];
@@ -141,7 +204,7 @@ function mergeMap(original: unknown, patch: JsonMap, path: string[]): unknown {
       continue;
     }
     if (isMap(v)) {
-      const merged = mergeMap(out[k], v, [...path, k]);
+      const merged = mergeMap(out[k], v, type?.[k]?.type);
       if (merged === undefined) delete out[k];
       else out[k] = merged;
       continue;
@@ -153,13 +216,18 @@ function mergeMap(original: unknown, patch: JsonMap, path: string[]): unknown {
   }
   for (const [field, order] of orders) {
     if (Array.isArray(out[field]))
-      out[field] = applyOrder(out[field] as unknown[], order, listStrategy(path, field)?.key);
+      out[field] = applyOrder(out[field] as unknown[], order, type?.[field]?.list?.key);
   }
   return out;
 }
 
-/** Applies a strategic merge patch to a built-in object; returns a new object. */
-export function applyStrategicMergePatch(original: unknown, patch: unknown): unknown {
+/**
+ * Applies a strategic merge patch to a built-in object; returns a new object. The list merge
+ * strategies follow the object's kind (`kind` argument, else the original's or the patch's
+ * `kind` field).
+ */
+export function applyStrategicMergePatch(original: unknown, patch: unknown, kind?: string): unknown {
   if (!isMap(patch)) throw badRequest('strategic merge patch must be a JSON object');
-  return mergeMap(original, patch, []) ?? {};
+  const schema = schemaOfKind(kind ?? (isMap(original) ? original.kind : undefined) ?? patch.kind);
+  return mergeMap(original, patch, schema) ?? {};
 }
