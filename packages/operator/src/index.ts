@@ -7,7 +7,20 @@
 export { startOperator, loadKubeConfig, type RunningOperator } from './operator/startOperator.js';
 export type { OperatorOptions, DaemonDiscovery } from './operator/OperatorOptions.js';
 export { installCrds } from './operator/installCrds.js';
-export { parseOperatorArgs, operatorCommand } from './config/operatorArgs.js';
+export {
+  parseOperatorArgs,
+  operatorCommand,
+  selectionOptions,
+  selectionConfigFromCommand,
+} from './config/operatorArgs.js';
+export { parseExplainArgs, explainCommand, explainOptionsFromCommand } from './config/explainArgs.js';
+export {
+  selectionGates,
+  createOperatorContainer,
+  explainingRegistryOf,
+  type SelectionConfig,
+  type OperatorContainerOptions,
+} from './operator/selectionWiring.js';
 export {
   resolvePluginList,
   BUNDLED_PLUGINS,

@@ -10,11 +10,43 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
-import { applyManifestFile, explainManifest, formatExplanations } from '@chaosplane/operator';
+import {
+  applyManifestFile,
+  explainManifest,
+  formatExplanations,
+  parseExplainArgs,
+  parseOperatorArgs,
+} from '@chaosplane/operator';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const plugins = ['@chaosplane/experiment-helloworld'];
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/** Marks a pod Running with one ready container, as a kubelet would. */
+async function markRunning(core: CoreV1Api, namespace: string, name: string): Promise<void> {
+  const pod = await core.readNamespacedPod({ name, namespace });
+  await core.replaceNamespacedPodStatus({
+    name,
+    namespace,
+    body: {
+      ...pod,
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: pod.spec!.containers[0]!.name,
+            image: 'busybox',
+            imageID: '',
+            ready: true,
+            restartCount: 0,
+            containerID: `containerd://${name}`,
+          },
+        ],
+      },
+    },
+  });
+}
 
 describe('chaosplane explain', () => {
   let emulator: KubeEmulator;
@@ -28,27 +60,18 @@ describe('chaosplane explain', () => {
     await applyManifestFile(kube, path.join(repo, 'examples/busybox.yaml'));
     // busybox-0 runs; busybox-1 stays Pending (no kubelet here).
     const core = kube.makeApiClient(CoreV1Api);
-    const pod = await core.readNamespacedPod({ name: 'busybox-0', namespace: 'busybox' });
-    await core.replaceNamespacedPodStatus({
-      name: 'busybox-0',
-      namespace: 'busybox',
+    await markRunning(core, 'busybox', 'busybox-0');
+    // A running pod in the operator's own namespace, and two Nodes for the fixture's selector.
+    await core.createNamespace({ body: { metadata: { name: 'chaosplane' } } });
+    await core.createNamespacedPod({
+      namespace: 'chaosplane',
       body: {
-        ...pod,
-        status: {
-          phase: 'Running',
-          containerStatuses: [
-            {
-              name: 'busybox',
-              image: 'busybox',
-              imageID: '',
-              ready: true,
-              restartCount: 0,
-              containerID: 'containerd://x',
-            },
-          ],
-        },
+        metadata: { name: 'chaosplane-operator-0', labels: { app: 'operator' } },
+        spec: { containers: [{ name: 'operator', image: 'busybox' }] },
       },
     });
+    await markRunning(core, 'chaosplane', 'chaosplane-operator-0');
+    for (const name of ['node-a', 'node-b']) await core.createNode({ body: { metadata: { name } } });
   });
   afterAll(async () => {
     await emulator.stop();
@@ -102,5 +125,100 @@ describe('chaosplane explain', () => {
     expect(stdout).toContain(
       'invalid, would never be injected: spec.value: value must be greater than 0 with mode:fixed',
     );
+  });
+
+  it("never lists a pod of the operator's own namespace, as the operator would refuse it", async () => {
+    const manifest = path.join(dir, 'operator-namespace.yaml');
+    await writeFile(
+      manifest,
+      'apiVersion: chaos-mesh.org/v1alpha1\nkind: HelloWorldChaos\n' +
+        'metadata: {name: hit-the-operator, namespace: chaosplane}\n' +
+        'spec: {mode: all, selector: {namespaces: [chaosplane]}}\n',
+    );
+    // The operator's default namespace (chaosplane-operator --namespace) is protected.
+    const [refused] = await explainManifest({ file: manifest, plugins, kubeconfig: emulator.kubeconfigPath });
+    const selection = refused!.selections['.']!;
+    expect(selection.targets).toEqual([]);
+    expect(selection.namespaces).toEqual([
+      expect.objectContaining({
+        name: 'chaosplane',
+        eligible: false,
+        reason: 'namespace chaosplane is protected',
+      }),
+    ]);
+    expect(formatExplanations([refused!])).toContain(
+      'namespace chaosplane: skipped, namespace chaosplane is protected',
+    );
+
+    // An operator running elsewhere may select it: the gate, not the pod, refused above.
+    const [allowed] = await explainManifest({
+      file: manifest,
+      plugins,
+      kubeconfig: emulator.kubeconfigPath,
+      namespace: 'ops',
+    });
+    expect(allowed!.selections['.']!.targets.map(t => t.id)).toEqual([
+      'chaosplane/chaosplane-operator-0/operator',
+    ]);
+
+    // Namespace-scoped mode: only the target namespace may be read.
+    const [scoped] = await explainManifest({
+      file: path.join(repo, 'examples/helloworld.yaml'),
+      plugins,
+      kubeconfig: emulator.kubeconfigPath,
+      namespace: 'ops',
+      selection: { filterNamespaces: false, targetNamespace: 'elsewhere' },
+    });
+    expect(scoped!.selections['.']!.targets).toEqual([]);
+    // Chaos Mesh's error for a selector that reaches outside the scoped namespace.
+    expect(scoped!.selections['.']!.error?.message).toBe(
+      'could NOT list pods from out of scoped namespace: busybox',
+    );
+  });
+
+  it('dispatches to a selector kind a plugin registers, as the operator does', async () => {
+    const manifest = path.join(dir, 'node-fixture.yaml');
+    await writeFile(
+      manifest,
+      'apiVersion: chaos-mesh.org/v1alpha1\nkind: NodeFixtureChaos\n' +
+        'metadata: {name: nodes, namespace: default}\nspec: {nodeNames: [node-b, node-z]}\n',
+    );
+    const [result] = await explainManifest({
+      file: manifest,
+      plugins: ['./node-selector-plugin.ts'],
+      pluginsFrom: fixtures,
+      kubeconfig: emulator.kubeconfigPath,
+    });
+    expect(result!.violations).toEqual([]);
+    expect(result!.selections['.']).toMatchObject({ kind: 'node', targets: [{ id: 'node/node-b' }] });
+  });
+
+  it("takes the operator's plugin and selection flags, with the same meaning", async () => {
+    const shared = [
+      '--plugin',
+      '@chaosplane/experiment-helloworld',
+      '--namespace',
+      'ops',
+      '--protected-namespaces',
+      'kube-system, secret',
+      '--target-namespace',
+      'team-a',
+    ];
+    const env = { CHAOSPLANE_FILTER_NAMESPACES: 'true' };
+    const explain = await parseExplainArgs(['-f', 'chaos.yaml', ...shared], env);
+    const operator = await parseOperatorArgs(['--daemon-insecure', ...shared], env);
+    expect(explain).toEqual({
+      file: 'chaos.yaml',
+      plugins: operator.plugins,
+      namespace: operator.namespace,
+      selection: operator.selection,
+      json: false,
+    });
+    expect(explain.selection).toEqual({
+      protectedNamespaces: ['kube-system', 'secret'],
+      filterNamespaces: true,
+      targetNamespace: 'team-a',
+    });
+    await expect(parseExplainArgs(['--namespace', 'ops'], {})).rejects.toThrow(/--file/);
   });
 });

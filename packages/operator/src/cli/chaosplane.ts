@@ -6,7 +6,7 @@ import { ChaosplaneError } from '@chaosplane/core';
 import { generateCrdFiles } from '../commands/crds.js';
 import { runDevCommand } from '../commands/dev.js';
 import { explainManifest, formatExplanations } from '../commands/explain.js';
-import { commaList } from '../config/commaList.js';
+import { explainCommand, explainOptionsFromCommand } from '../config/explainArgs.js';
 import { resolvePluginList } from '../config/pluginList.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -48,50 +48,13 @@ program
     await runDevCommand({ dir: options.dir, demo: options.demo, plugins });
   });
 
-program
-  .command('explain')
-  .description('dry run: the targets a manifest would hit, and why every other pod is left alone')
-  .requiredOption('-f, --file <manifest>', 'YAML manifest with chaos objects')
-  .option('--kubeconfig <path>', 'kubeconfig file (default: the default loading rules)')
-  .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
-  .option('--config <file>', 'config file with a plugins list')
-  .option('--protected-namespaces <list>', 'comma-separated namespaces never selected')
-  .option(
-    '--filter-namespaces',
-    'only namespaces annotated chaos-mesh.org/inject=enabled are eligible',
-    false,
-  )
-  .option('--json', 'print JSON', false)
-  .action(
-    async (options: {
-      file: string;
-      kubeconfig?: string;
-      plugin: string[];
-      config?: string;
-      protectedNamespaces?: string;
-      filterNamespaces: boolean;
-      json: boolean;
-    }) => {
-      const plugins = await resolvePluginList({
-        flags: options.plugin,
-        ...(options.config !== undefined ? { configFile: options.config } : {}),
-      });
-      const results = await explainManifest({
-        file: options.file,
-        plugins,
-        ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-        gates: {
-          filterNamespaces: options.filterNamespaces,
-          ...(options.protectedNamespaces !== undefined
-            ? {
-                protectedNamespaces: commaList(options.protectedNamespaces),
-              }
-            : {}),
-        },
-      });
-      console.log(options.json ? JSON.stringify(results, null, 2) : formatExplanations(results));
-    },
-  );
+program.addCommand(
+  explainCommand().action(async (_options: unknown, command: Command) => {
+    const { json, ...options } = await explainOptionsFromCommand(command);
+    const results = await explainManifest(options);
+    console.log(json ? JSON.stringify(results, null, 2) : formatExplanations(results));
+  }),
+);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(ChaosplaneError.is(error) ? `chaosplane: ${error.message}` : error);

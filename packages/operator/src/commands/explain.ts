@@ -6,33 +6,39 @@
 import { readFile } from 'node:fs/promises';
 import {
   ChaosplaneError,
+  createSilentLogger,
   formatViolations,
   loadPlugins,
   validateChaosObject,
   type ChaosKind,
   type ChaosObject,
+  type Logger,
 } from '@chaosplane/core';
-import {
-  createContainerSelector,
-  createDirectListSource,
-  createPodSelector,
-  createSelectorRegistry,
-  type SelectionExplanation,
-  type SelectionGateOptions,
-} from '@chaosplane/selectors';
+import { createDirectListSource, type SelectionExplanation } from '@chaosplane/selectors';
 import { parseManifests } from '../dev/manifests.js';
+import type { OperatorOptions } from '../operator/OperatorOptions.js';
+import { createOperatorContainer, explainingRegistryOf } from '../operator/selectionWiring.js';
 import { loadKubeConfig } from '../operator/startOperator.js';
 
 /** Options of {@link explainManifest}. */
 export interface ExplainOptions {
   /** The manifest file. */
   file: string;
-  /** Plugin package names or paths (for the kinds). */
+  /** Plugin package names or paths: their kinds, and the selector kinds they add. */
   plugins: readonly string[];
+  /** Directory plugin names are resolved from (as the operator's `pluginsFrom`). */
+  pluginsFrom?: string;
   /** A kubeconfig path; the default loading rules otherwise. */
   kubeconfig?: string;
-  /** The same gates as the operator's (protected namespaces, opt-in filter, scope). */
-  gates?: SelectionGateOptions;
+  /** The operator's namespace, never selected (as the operator's `namespace`); `chaosplane`. */
+  namespace?: string;
+  /**
+   * The operator's selection gates (protected namespaces, opt-in filter, target namespace);
+   * no opt-in filter and the default protected namespaces when left out.
+   */
+  selection?: OperatorOptions['selection'];
+  /** Logger handed to plugins' selectors; silent by default. */
+  log?: Logger;
   /** Cancels the reads. */
   signal?: AbortSignal;
 }
@@ -50,15 +56,25 @@ export interface ObjectExplanation {
 
 /** Runs the dry run over every chaos object of the manifest (other objects are skipped). */
 export async function explainManifest(options: ExplainOptions): Promise<ObjectExplanation[]> {
-  const plugins = await loadPlugins(options.plugins);
+  const plugins = await loadPlugins(
+    options.plugins,
+    options.pluginsFrom === undefined ? {} : { from: options.pluginsFrom },
+  );
   const kinds = new Map<string, ChaosKind>(plugins.map(p => [`${p.kind.apiVersion}/${p.kind.kind}`, p.kind]));
   const kube = loadKubeConfig(options.kubeconfig);
-  // Direct LIST: a one-off read, no watches to start and stop.
-  const source = createDirectListSource(kube);
-  const registry = createSelectorRegistry([
-    createPodSelector(source, options.gates ?? {}),
-    createContainerSelector(source, options.gates ?? {}),
-  ]);
+  // The operator's own wiring (gates from its options, plugin selector kinds), reading through
+  // direct LISTs instead of the operator's watch cache: a one-off read, nothing to start and stop.
+  const container = await createOperatorContainer({
+    config: {
+      namespace: options.namespace ?? 'chaosplane',
+      selection: options.selection ?? { filterNamespaces: false },
+    },
+    kube,
+    log: options.log ?? createSilentLogger(),
+    source: createDirectListSource(kube),
+    plugins,
+  });
+  const registry = explainingRegistryOf(container);
   const signal = options.signal ?? new AbortController().signal;
   const results: ObjectExplanation[] = [];
   for (const manifest of parseManifests(await readFile(options.file, 'utf8'))) {

@@ -11,11 +11,8 @@ import { resolvePluginList } from './pluginList.js';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The flags as commander parses them. */
-interface OperatorFlags {
+interface OperatorFlags extends SelectionFlags {
   kubeconfig?: string;
-  plugin: string[];
-  config?: string;
-  namespace: string;
   installCrds: boolean;
   leaderElect: boolean;
   leaseName: string;
@@ -34,34 +31,86 @@ interface OperatorFlags {
   daemonServerName: string;
   daemonInsecure: boolean;
   daemonTimeout: string;
-  protectedNamespaces?: string;
-  filterNamespaces: boolean;
-  targetNamespace?: string;
   workers: string;
   recordParallelism: string;
   shutdownGrace: string;
 }
 
+const env = (name: string) => `CHAOSPLANE_${name}`;
+
+/**
+ * The flags `chaosplane-operator` and `chaosplane explain` share: which plugins, the operator's
+ * namespace and the selection gates. One definition, so the dry run is configured like the
+ * operator it stands for.
+ */
+export function selectionOptions(): Option[] {
+  return [
+    new Option('--plugin <name-or-path>', 'plugin package or file (repeatable)')
+      .argParser(collect)
+      .default([]),
+    new Option('--config <file>', 'YAML config with a plugins list').env(env('CONFIG')),
+    new Option('--namespace <ns>', "the operator's namespace (always protected)")
+      .env('POD_NAMESPACE')
+      .default('chaosplane'),
+    new Option(
+      '--protected-namespaces <list>',
+      'comma-separated namespaces never selected (default kube-system,kube-public,kube-node-lease)',
+    ),
+    new Option('--filter-namespaces', 'only namespaces annotated chaos-mesh.org/inject=enabled are eligible')
+      .env(env('FILTER_NAMESPACES'))
+      .default(false),
+    new Option('--target-namespace <ns>', 'namespace-scoped mode: the only namespace selected from').env(
+      env('TARGET_NAMESPACE'),
+    ),
+  ];
+}
+
+/** The shared flags as commander parses them. */
+interface SelectionFlags {
+  plugin: string[];
+  config?: string;
+  namespace: string;
+  protectedNamespaces?: string;
+  filterNamespaces: boolean;
+  targetNamespace?: string;
+}
+
+/** Plugins, operator namespace and selection gates from a command parsed with {@link selectionOptions}. */
+export async function selectionConfigFromCommand(
+  command: Command,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<OperatorOptions, 'plugins' | 'namespace' | 'selection'>> {
+  const flags = command.opts<SelectionFlags>();
+  const filterNamespaces = booleanFlag(command, 'filterNamespaces', 'FILTER_NAMESPACES', env);
+  const plugins = await resolvePluginList({
+    flags: flags.plugin,
+    ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+  });
+  return {
+    plugins,
+    namespace: flags.namespace,
+    selection: {
+      ...(flags.protectedNamespaces !== undefined
+        ? { protectedNamespaces: commaList(flags.protectedNamespaces) }
+        : {}),
+      filterNamespaces,
+      ...(flags.targetNamespace !== undefined ? { targetNamespace: flags.targetNamespace } : {}),
+    },
+  };
+}
+
 /** Builds the commander program of `chaosplane-operator` (also used for --help). */
 export function operatorCommand(): Command {
-  const env = (name: string) => `CHAOSPLANE_${name}`;
-  return new Command('chaosplane-operator')
+  const command = new Command('chaosplane-operator')
     .description('Reconciles chaos objects of the loaded plugins through the Apply/Recover lifecycle')
     .addOption(
       new Option(
         '--kubeconfig <path>',
         'kubeconfig file (default: the KUBECONFIG list, in-cluster config, ~/.kube/config)',
       ),
-    )
-    .addOption(
-      new Option('--plugin <name-or-path>', 'plugin package or file (repeatable)')
-        .argParser(collect)
-        .default([]),
-    )
-    .addOption(new Option('--config <file>', 'YAML config with a plugins list').env(env('CONFIG')))
-    .addOption(
-      new Option('--namespace <ns>', "the operator's namespace").env('POD_NAMESPACE').default('chaosplane'),
-    )
+    );
+  for (const option of selectionOptions()) command.addOption(option);
+  return command
     .addOption(
       new Option('--install-crds', "create or upgrade the plugins' CRDs at start")
         .env(env('INSTALL_CRDS'))
@@ -109,25 +158,6 @@ export function operatorCommand(): Command {
       ).default(false),
     )
     .addOption(new Option('--daemon-timeout <duration>', 'deadline of every daemon call').default('60s'))
-    .addOption(
-      new Option(
-        '--protected-namespaces <list>',
-        'comma-separated namespaces never selected (default kube-system,kube-public,kube-node-lease)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--filter-namespaces',
-        'only namespaces annotated chaos-mesh.org/inject=enabled are eligible',
-      )
-        .env(env('FILTER_NAMESPACES'))
-        .default(false),
-    )
-    .addOption(
-      new Option('--target-namespace <ns>', 'namespace-scoped mode: the only namespace selected from').env(
-        env('TARGET_NAMESPACE'),
-      ),
-    )
     .addOption(new Option('--workers <n>', 'objects reconciled at once per kind').default('4'))
     .addOption(new Option('--record-parallelism <n>', 'records applied at once per object').default('16'))
     .addOption(
@@ -201,7 +231,6 @@ function daemonTls(flags: OperatorFlags): DaemonClientTls | 'insecure' {
 const BOOLEAN_ENV = {
   installCrds: 'INSTALL_CRDS',
   leaderElect: 'LEADER_ELECT',
-  filterNamespaces: 'FILTER_NAMESPACES',
 } as const;
 
 /** `true`/`false` (also 1/0, yes/no), anything else is an error naming the variable. */
@@ -214,6 +243,14 @@ function booleanEnv(name: string, value: string): boolean {
   });
 }
 
+/** A boolean switch's value: the command line wins, then `CHAOSPLANE_<suffix>`, then the default. */
+function booleanFlag(command: Command, key: string, suffix: string, env: NodeJS.ProcessEnv): boolean {
+  const name = `CHAOSPLANE_${suffix}`;
+  const value = env[name];
+  if (command.getOptionValueSource(key) !== 'cli' && value !== undefined) return booleanEnv(name, value);
+  return command.getOptionValue(key) === true;
+}
+
 /** Parses `chaosplane-operator` arguments (without `node` and the script) into OperatorOptions. */
 export async function parseOperatorArgs(
   args: readonly string[],
@@ -224,16 +261,9 @@ export async function parseOperatorArgs(
     .configureOutput({ writeErr: () => undefined });
   command.parse([...args], { from: 'user' });
   const flags = command.opts<OperatorFlags>();
-  for (const [key, suffix] of Object.entries(BOOLEAN_ENV) as Array<[keyof typeof BOOLEAN_ENV, string]>) {
-    const name = `CHAOSPLANE_${suffix}`;
-    const value = env[name];
-    if (command.getOptionValueSource(key) !== 'cli' && value !== undefined)
-      flags[key] = booleanEnv(name, value);
-  }
-  const plugins = await resolvePluginList({
-    flags: flags.plugin,
-    ...(flags.config !== undefined ? { configFile: flags.config } : {}),
-  });
+  for (const [key, suffix] of Object.entries(BOOLEAN_ENV) as Array<[keyof typeof BOOLEAN_ENV, string]>)
+    flags[key] = booleanFlag(command, key, suffix, env);
+  const { plugins, namespace, selection } = await selectionConfigFromCommand(command, env);
   const leaseDurationMs = durationFlag(flags.leaseDuration, 'lease-duration');
   const renewDeadlineMs = durationFlag(flags.renewDeadline, 'renew-deadline');
   if (renewDeadlineMs >= leaseDurationMs) {
@@ -244,7 +274,7 @@ export async function parseOperatorArgs(
   return {
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
     plugins,
-    namespace: flags.namespace,
+    namespace,
     installCrds: flags.installCrds,
     ...(flags.leaderElect
       ? {
@@ -271,15 +301,7 @@ export async function parseOperatorArgs(
       tls: daemonTls(flags),
       callTimeoutMs: durationFlag(flags.daemonTimeout, 'daemon-timeout'),
     },
-    selection: {
-      ...(flags.protectedNamespaces !== undefined
-        ? {
-            protectedNamespaces: commaList(flags.protectedNamespaces),
-          }
-        : {}),
-      filterNamespaces: flags.filterNamespaces,
-      ...(flags.targetNamespace !== undefined ? { targetNamespace: flags.targetNamespace } : {}),
-    },
+    selection,
     engine: {
       workersPerKind: intFlag(flags.workers, 'workers', 1, 256),
       recordParallelism: intFlag(flags.recordParallelism, 'record-parallelism', 1, 1024),

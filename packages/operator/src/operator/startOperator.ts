@@ -2,22 +2,19 @@
 // Wires the operator: kubeconfig, plugins (the DI "impl" group), the selection cache and
 // selectors, the daemon client pool, the engine (with leader election), and the HTTP server.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Container } from 'inversify';
 import { Registry } from 'prom-client';
 import {
   ChaosplaneError,
   DAEMON_CLIENT_POOL,
-  KUBE_CONFIG,
-  LOGGER,
   createDaemonClientPool,
   createEngineFromContainer,
   loadPlugins,
-  registerPlugins,
   type DaemonAddressSource,
   type Logger,
 } from '@chaosplane/core';
-import { createSelectionCache, selectorsModule } from '@chaosplane/selectors';
+import { createSelectionCache } from '@chaosplane/selectors';
 import { installCrds } from './installCrds.js';
+import { createOperatorContainer } from './selectionWiring.js';
 import type { OperatorOptions } from './OperatorOptions.js';
 import { startHttpServer, type HttpServerHandle } from './startHttpServer.js';
 
@@ -96,23 +93,8 @@ export async function startOperator(
     tls: options.daemon.tls,
     callTimeoutMs: options.daemon.callTimeoutMs,
   });
-  const container = new Container();
-  container.bind(LOGGER).toConstantValue(log);
-  container.bind(KUBE_CONFIG).toConstantValue(kube);
+  const container = await createOperatorContainer({ config: options, kube, log, source: cache, plugins });
   container.bind(DAEMON_CLIENT_POOL).toConstantValue(pool);
-  await container.load(
-    selectorsModule(cache, {
-      operatorNamespace: options.namespace,
-      filterNamespaces: options.selection.filterNamespaces,
-      ...(options.selection.protectedNamespaces !== undefined
-        ? { protectedNamespaces: options.selection.protectedNamespaces }
-        : {}),
-      ...(options.selection.targetNamespace !== undefined
-        ? { targetNamespace: options.selection.targetNamespace }
-        : {}),
-    }),
-  );
-  await registerPlugins(container, plugins);
 
   const registry = new Registry();
   const engine = createEngineFromContainer(container, {

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command line of `chaosplane explain`: the manifest, a kubeconfig, and the operator's own
+// plugin and selection flags (same definitions, same environment fallbacks), so a dry run is
+// configured exactly like the operator it stands for.
+import { Command, Option } from 'commander';
+import type { ExplainOptions } from '../commands/explain.js';
+import { selectionConfigFromCommand, selectionOptions } from './operatorArgs.js';
+
+/** The `explain` subcommand (also used for --help); its action is attached by the CLI. */
+export function explainCommand(): Command {
+  const command = new Command('explain')
+    .description('dry run: the targets a manifest would hit, and why every other pod is left alone')
+    .addOption(new Option('-f, --file <manifest>', 'YAML manifest with chaos objects').makeOptionMandatory())
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: the default loading rules)'));
+  for (const option of selectionOptions()) command.addOption(option);
+  return command.addOption(new Option('--json', 'print JSON').default(false));
+}
+
+/** `explain`'s parsed command turned into {@link ExplainOptions} (plus the output format). */
+export async function explainOptionsFromCommand(
+  command: Command,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExplainOptions & { json: boolean }> {
+  const flags = command.opts<{ file: string; kubeconfig?: string; json: boolean }>();
+  const { plugins, namespace, selection } = await selectionConfigFromCommand(command, env);
+  return {
+    file: flags.file,
+    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+    plugins,
+    namespace,
+    selection,
+    json: flags.json,
+  };
+}
+
+/** Parses `chaosplane explain` arguments (after `explain`). */
+export async function parseExplainArgs(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExplainOptions & { json: boolean }> {
+  const command = explainCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  command.parse([...args], { from: 'user' });
+  return explainOptionsFromCommand(command, env);
+}
