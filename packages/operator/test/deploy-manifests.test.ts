@@ -155,6 +155,36 @@ describe('deploy/ manifests', () => {
     expect(daemonAccount.automountServiceAccountToken).toBe(false);
   });
 
+  it('reads nodes and namespaces at cluster level through one role of exactly that, even for one target namespace', async () => {
+    const manifests = await allManifests();
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    const rulesOf = (m: (typeof manifests)[number]) => (m.obj as unknown as { rules?: Rule[] }).rules ?? [];
+    const grantsNodesOrNamespaces = manifests.filter(
+      m =>
+        (m.obj.kind === 'ClusterRole' || m.obj.kind === 'Role') &&
+        rulesOf(m).some(r => r.resources.includes('nodes') || r.resources.includes('namespaces')),
+    );
+    expect(grantsNodesOrNamespaces.map(m => `${m.obj.kind}/${m.obj.metadata?.name}`)).toEqual([
+      'ClusterRole/chaosplane-operator-cluster-level',
+    ]);
+    const clusterLevel = grantsNodesOrNamespaces[0]!;
+    expect(rulesOf(clusterLevel)).toEqual([
+      { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    // Not aggregated into chaosplane-operator: binding that one in a single namespace (namespace-
+    // scoped mode) leaves this cluster-wide binding in place.
+    expect(clusterLevel.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBeUndefined();
+    const binding = manifests.find(
+      m =>
+        m.obj.kind === 'ClusterRoleBinding' &&
+        (m.obj as unknown as { roleRef: { name: string } }).roleRef.name ===
+          'chaosplane-operator-cluster-level',
+    )!.obj as unknown as { subjects: Array<{ kind: string; name: string; namespace: string }> };
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'chaosplane-operator', namespace: 'chaosplane' },
+    ]);
+  });
+
   it('applies to kube-emulator with kubectl, certificates included', async () => {
     const emulator = await startKubeEmulator();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-deploy-'));
