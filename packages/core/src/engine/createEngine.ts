@@ -108,8 +108,11 @@ export function createEngine(options: EngineOptions): Engine {
   let current = new Map<string, KindController>();
   let leading = options.leaderElection === undefined;
 
-  /** Runs one term: every kind controller until `signal` aborts; then a graceful stop. */
-  const runTerm = async (signal: AbortSignal) => {
+  /**
+   * Runs one term: every kind controller until `signal` aborts; then a graceful stop, cut short
+   * when `leaseLost` aborts (another replica may be reconciling).
+   */
+  const runTerm = async (signal: AbortSignal, leaseLost?: AbortSignal) => {
     const hard = new AbortController();
     // Every in-flight request listens on this signal; hundreds at once are expected.
     setMaxListeners(0, hard.signal);
@@ -167,6 +170,9 @@ export function createEngine(options: EngineOptions): Engine {
     let graceTimer: NodeJS.Timeout | undefined;
     if (signal.aborted) onStop();
     else signal.addEventListener('abort', onStop, { once: true });
+    const onLeaseLost = () => hard.abort();
+    if (leaseLost?.aborted) onLeaseLost();
+    else leaseLost?.addEventListener('abort', onLeaseLost, { once: true });
     try {
       await Promise.all([...controllers.values()].map(controller => controller.run(graceful.signal)));
       let flushTimer: NodeJS.Timeout | undefined;
@@ -175,6 +181,7 @@ export function createEngine(options: EngineOptions): Engine {
     } finally {
       clearTimeout(graceTimer);
       signal.removeEventListener('abort', onStop);
+      leaseLost?.removeEventListener('abort', onLeaseLost);
       hard.abort();
       if (current === controllers) current = new Map();
     }
@@ -195,18 +202,19 @@ export function createEngine(options: EngineOptions): Engine {
         const elector = createLeaderElector(options.leaderElection, {
           api: options.apis?.leases ?? createLeaseApi(http()),
           log,
-          onStartedLeading: termSignal => {
+          onStartedLeading: (termSignal, leaseLost) => {
             leading = true;
             metrics.leader.set(1);
             // A term starts only once the previous one has wound down: two terms never run
             // at once in one process.
             const previous = terms.at(-1) ?? Promise.resolve();
-            terms.push(
-              previous.then(
-                () => runTerm(termSignal),
-                () => runTerm(termSignal),
-              ),
+            const term = previous.then(
+              () => runTerm(termSignal, leaseLost),
+              () => runTerm(termSignal, leaseLost),
             );
+            terms.push(term);
+            // The elector keeps the lease until the term has wound down.
+            return term;
           },
           onStoppedLeading: () => {
             leading = false;

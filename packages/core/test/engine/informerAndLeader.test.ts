@@ -2,8 +2,10 @@
 // The informer's recovery paths (410 relist, silent watch, errors) and the leader elector, over
 // scripted in-memory APIs; the same parts run against kube-emulator in the *.emulator tests.
 import { describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
 import {
   ChaosplaneError,
+  createEngine,
   createEventRecorder,
   createInformer,
   createLeaderElector,
@@ -14,7 +16,9 @@ import {
   type ListWatchApi,
   type WatchEvent,
 } from '@chaosplane/core';
-import { waitFor } from './support/testKind.js';
+import { createFakeChaosApi } from './support/fakeChaosApi.js';
+import { chaos } from './support/runFakeEngine.js';
+import { createTestSelectors, testKind, waitFor } from './support/testKind.js';
 
 interface Item {
   metadata: { name: string; namespace: string; resourceVersion: string };
@@ -118,7 +122,7 @@ describe('leader elector', () => {
         { ...timing, identity },
         {
           api,
-          onStartedLeading: () => leading.push(`+${identity}`),
+          onStartedLeading: () => void leading.push(`+${identity}`),
           onStoppedLeading: () => leading.push(`-${identity}`),
         },
       );
@@ -202,6 +206,136 @@ describe('leader elector', () => {
     expect(steppedDownAt - renewedAt).toBeLessThan(timing.leaseDurationMs);
     stop.abort();
     await run;
+  });
+});
+
+describe('leader elector, stopping', () => {
+  const timing = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50 };
+
+  it('holds and renews the lease while the term winds down, and releases it only after', async () => {
+    const api = createLeaseStore();
+    let finishTerm!: () => void;
+    let leaseLost: AbortSignal | undefined;
+    const elector = createLeaderElector(
+      { namespace: 'ns', identity: 'a', ...timing },
+      {
+        api,
+        onStartedLeading: (_term, lost) => {
+          leaseLost = lost;
+          return new Promise<void>(resolve => (finishTerm = resolve));
+        },
+        onStoppedLeading: () => {},
+      },
+    );
+    const stop = new AbortController();
+    const run = elector.run(stop.signal);
+    await waitFor('leads', () => elector.isLeader(), 2_000);
+    stop.abort();
+    // Two lease durations later the term is still winding down: the lease is still ours and fresh.
+    await new Promise(resolve => setTimeout(resolve, 2 * timing.leaseDurationMs));
+    expect(api.lease?.spec.holderIdentity).toBe('a');
+    expect(Date.now() - Date.parse(api.lease!.spec.renewTime!)).toBeLessThan(timing.leaseDurationMs);
+    // A second candidate cannot take it meanwhile.
+    const b = createLeaderElector(
+      { namespace: 'ns', identity: 'b', ...timing },
+      { api, onStartedLeading: () => {}, onStoppedLeading: () => {} },
+    );
+    const stopB = new AbortController();
+    const runB = b.run(stopB.signal);
+    await new Promise(resolve => setTimeout(resolve, timing.leaseDurationMs));
+    expect(b.isLeader()).toBe(false);
+    finishTerm();
+    await run;
+    expect(leaseLost?.aborted).toBe(false);
+    // Released: the candidate takes over at once.
+    await waitFor('b leads', () => b.isLeader(), 2_000);
+    stopB.abort();
+    await runB;
+  });
+
+  it('a lease that cannot be renewed while stopping aborts the term at once', async () => {
+    const api = createLeaseStore();
+    let leaseLost: AbortSignal | undefined;
+    let finishTerm!: () => void;
+    const elector = createLeaderElector(
+      { namespace: 'ns', identity: 'a', ...timing },
+      {
+        api,
+        onStartedLeading: (_term, lost) => {
+          leaseLost = lost;
+          return new Promise<void>(resolve => (finishTerm = resolve));
+        },
+        onStoppedLeading: () => {},
+      },
+    );
+    const stop = new AbortController();
+    const run = elector.run(stop.signal);
+    await waitFor('leads', () => elector.isLeader(), 2_000);
+    api.update = () => Promise.reject(new Error('API server unavailable'));
+    stop.abort();
+    await waitFor('lease lost', () => leaseLost?.aborted === true, 2_000);
+    finishTerm();
+    await run;
+  });
+});
+
+describe('two engines with leader election', () => {
+  it('a stopping leader keeps the lease until its in-flight calls end; only then does the other apply', async () => {
+    const api = createFakeChaosApi();
+    const leases = createLeaseStore();
+    const spans: { engine: string; start: number; end: number }[] = [];
+    const run = (name: string) => {
+      const stop = new AbortController();
+      const engine = createEngine({
+        kubeConfig: new KubeConfig(),
+        registrations: [
+          {
+            kind: testKind,
+            impl: {
+              apply: async () => {
+                const span = { engine: name, start: Date.now(), end: Infinity };
+                spans.push(span);
+                await new Promise(resolve => setTimeout(resolve, 800));
+                span.end = Date.now();
+                return 'Injected';
+              },
+              recover: () => Promise.resolve('Not Injected'),
+            },
+          } as never,
+        ],
+        selectors: createTestSelectors(),
+        recordParallelism: 1,
+        statusFlushIntervalMs: 20,
+        leaderElection: {
+          namespace: 'ns',
+          identity: name,
+          leaseDurationMs: 600,
+          renewDeadlineMs: 400,
+          retryPeriodMs: 50,
+        },
+        apis: { chaos: () => api, events: { create: () => Promise.resolve() }, leases },
+      });
+      return { engine, stop, done: engine.run(stop.signal) };
+    };
+    const a = run('a');
+    await waitFor('a leads', () => a.engine.isLeader(), 2_000);
+    const b = run('b');
+    api.create(chaos('slow', { count: 3 }));
+    await waitFor('a applies', () => spans.length === 1);
+    a.stop.abort(); // a graceful stop in the middle of an 800 ms apply
+    await a.done;
+    await waitFor('b finishes', () => {
+      const records = api.read('default', 'slow')?.status?.experiment?.containerRecords ?? [];
+      return records.length === 3 && records.every(r => r.phase === 'Injected');
+    });
+    const lastOfA = Math.max(...spans.filter(s => s.engine === 'a').map(s => s.end));
+    const firstOfB = Math.min(...spans.filter(s => s.engine === 'b').map(s => s.start));
+    expect(spans.filter(s => s.engine === 'a')).toHaveLength(1);
+    expect(firstOfB).toBeGreaterThanOrEqual(lastOfA);
+    // Every target applied exactly once across both leaders: a's result was written, not lost.
+    expect(spans).toHaveLength(3);
+    b.stop.abort();
+    await b.done;
   });
 });
 

@@ -36,9 +36,12 @@ export interface LeaderElectorDeps {
   log?: Logger;
   /**
    * Called on winning the lease, with a signal aborted when leadership ends; its reason is
-   * {@link LEADERSHIP_LOST} or {@link LEADERSHIP_RELEASED}.
+   * {@link LEADERSHIP_LOST} or {@link LEADERSHIP_RELEASED}. On a stop (`RELEASED`) the term may
+   * wind down: return a promise of its end, and the lease stays held (and renewed) until it
+   * settles, so no other replica starts while this one still has calls in flight. If the lease
+   * cannot be renewed meanwhile, `leaseLost` aborts: stop at once.
    */
-  onStartedLeading: (signal: AbortSignal) => void;
+  onStartedLeading: (signal: AbortSignal, leaseLost: AbortSignal) => void | Promise<void>;
   /** Called when leadership ends (lost, or released on stop). */
   onStoppedLeading: () => void;
 }
@@ -163,6 +166,36 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
     }
   };
 
+  /**
+   * Keeps renewing the lease until `ended` settles; false when a renewal failed until the renew
+   * deadline (or another holder appeared), i.e. the lease can no longer be counted on.
+   */
+  const holdUntil = async (ended: Promise<void>, renewedAt: number): Promise<boolean> => {
+    let settled = false;
+    const done = ended.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    let lastRenew = renewedAt;
+    while (!settled) {
+      const deadline = lastRenew + renewDeadlineMs;
+      const wait = new AbortController();
+      await Promise.race([
+        done,
+        sleep(Math.max(0, Math.min(retryMs, deadline - Date.now())), undefined, {
+          signal: wait.signal,
+        }).catch(() => undefined),
+      ]);
+      wait.abort();
+      if (settled) return true;
+      if (Date.now() >= deadline) return false;
+      const sentAt = Date.now();
+      if (await attempt(AbortSignal.timeout(Math.max(1, deadline - sentAt)))) lastRenew = sentAt;
+      else if (lastHolder && lastHolder !== identity) return false;
+    }
+    return true;
+  };
+
   return {
     identity,
     isLeader: () => leading,
@@ -181,7 +214,10 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
         leading = true;
         deps.log?.info('became leader', { lease: `${options.namespace}/${name}`, identity });
         const term = new AbortController();
-        deps.onStartedLeading(term.signal);
+        const leaseLost = new AbortController();
+        const started: unknown = deps.onStartedLeading(term.signal, leaseLost.signal);
+        // Only a promise is waited for (a JavaScript caller may return anything).
+        const termEnded = started instanceof Promise ? (started as Promise<void>) : undefined;
         // Lead: renew every retry period; step down once renewals have failed until the renew
         // deadline. Every request is cut off at that deadline, so a hanging API server cannot
         // keep us leading past it (renewDeadline < leaseDuration: another replica can take
@@ -205,9 +241,19 @@ export function createLeaderElector(options: LeaderElectionOptions, deps: Leader
         leading = false;
         // The reason tells the engine whether to wind down gracefully (we are stopping and
         // still hold the lease) or at once (another replica may already be leading).
-        term.abort(signal.aborted ? LEADERSHIP_RELEASED : LEADERSHIP_LOST);
+        const stopping = signal.aborted;
+        term.abort(stopping ? LEADERSHIP_RELEASED : LEADERSHIP_LOST);
+        if (!stopping) leaseLost.abort(LEADERSHIP_LOST);
         deps.onStoppedLeading();
-        if (signal.aborted) {
+        if (stopping) {
+          // Hold the lease until the term has wound down: releasing it first would let the
+          // next leader apply and write records while this term's last calls still run.
+          if (termEnded !== undefined && !(await holdUntil(termEnded, lastRenew))) {
+            leaseLost.abort(LEADERSHIP_LOST);
+            deps.log?.warn('lease lost while stopping; in-flight calls aborted', { identity });
+            await termEnded.catch(() => undefined);
+            break;
+          }
           await release();
           break;
         }
