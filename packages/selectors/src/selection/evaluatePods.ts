@@ -3,6 +3,7 @@
 // explain() only asks it to look at every pod and keep every reason.
 import { ChaosplaneError, type PodSelectorSpec, type SelectionContext } from '@chaosplane/core';
 import { compilePodSpec, podMismatchReasons, type CompiledPodSpec } from '../match/compilePodSpec.js';
+import type { PhaseRule } from '../match/phaseRule.js';
 import { podId, type PodRecord } from '../model/records.js';
 import type { NamespaceGates } from './namespaceGates.js';
 import type { SelectionSource } from './SelectionSource.js';
@@ -41,13 +42,29 @@ function throwIfAborted(signal: AbortSignal): void {
 }
 
 /** The gate that applies to single pods: terminating pods and the phase rule. */
-function podGateReasons(pod: PodRecord, spec: CompiledPodSpec, all: boolean): string[] {
+/**
+ * Why a pod named in the `pods` map is left out for its phase. The map short-circuits every
+ * other field (Chaos Mesh), so podPhaseSelectors never narrows it: a Running pod is always
+ * taken. Only Chaosplane's non-Running gate applies, and naming a phase as an include is how a
+ * non-Running pod is opted in, as everywhere else.
+ */
+function explicitPodPhaseReason(phase: string, rule: PhaseRule): string | undefined {
+  if (phase === 'Running' || rule.includes.has(phase)) return undefined;
+  const shown = phase === '' ? '(none)' : phase;
+  return `phase ${shown} is not selected (a pod that is not Running is selected only when podPhaseSelectors names its phase)`;
+}
+
+function podGateReasons(
+  pod: PodRecord,
+  phaseReasonOf: (phase: string) => string | undefined,
+  all: boolean,
+): string[] {
   const reasons: string[] = [];
   if (pod.terminating) {
     reasons.push('pod is terminating');
     if (!all) return reasons;
   }
-  const phaseReason = spec.phase.exclusionReason(pod.phase);
+  const phaseReason = phaseReasonOf(pod.phase);
   if (phaseReason !== undefined) reasons.push(phaseReason);
   return reasons;
 }
@@ -85,7 +102,7 @@ interface EvaluationState {
 }
 
 async function evaluateExplicitPods(
-  spec: CompiledPodSpec,
+  phaseRule: PhaseRule,
   pods: ReadonlyMap<string, readonly string[]>,
   source: SelectionSource,
   gates: NamespaceGates,
@@ -112,7 +129,7 @@ async function evaluateExplicitPods(
         if (explain) state.excluded.push({ id, reasons: ['pod does not exist'] });
         continue;
       }
-      const reasons = podGateReasons(pod, spec, explain);
+      const reasons = podGateReasons(pod, phase => explicitPodPhaseReason(phase, phaseRule), explain);
       if (reasons.length === 0) state.eligible.push(pod);
       else if (explain) state.excluded.push({ id, reasons });
     }
@@ -151,7 +168,7 @@ async function evaluateNamespaces(
     state.namespaces.push({ name: namespace, eligible: true });
     // Explaining needs every pod of the namespace, so no server-side filtering then.
     for (const pod of await source.listPods(namespace, explain ? {} : hints, signal)) {
-      const reasons = podGateReasons(pod, spec, explain);
+      const reasons = podGateReasons(pod, phase => spec.phase.exclusionReason(phase), explain);
       if (explain || reasons.length === 0) reasons.push(...podMismatchReasons(pod, spec, nodeSet, explain));
       if (reasons.length === 0) state.eligible.push(pod);
       else if (explain) state.excluded.push({ id: podId(pod), reasons });
@@ -181,7 +198,7 @@ export async function evaluatePods(
   throwIfAborted(context.signal);
   const state: EvaluationState = { eligible: [], excluded: [], namespaces: [] };
   if (spec.explicitPods !== undefined) {
-    await evaluateExplicitPods(spec, spec.explicitPods, source, gates, context.signal, state, explain);
+    await evaluateExplicitPods(spec.phase, spec.explicitPods, source, gates, context.signal, state, explain);
   } else {
     await evaluateNamespaces(spec, context, source, gates, state, explain);
   }

@@ -265,6 +265,11 @@ export const SELECTION_CASES: SelectionCase[] = [
     expect: ['app/job-1'],
   },
   {
+    name: 'pods: podPhaseSelectors never narrows the map (a named Running pod stays)',
+    spec: { pods: { app: ['web-1', 'job-1'] }, podPhaseSelectors: ['Pending', '!Running'] },
+    expect: ['app/web-1'],
+  },
+  {
     name: 'pods: a terminating pod is never selected',
     spec: { pods: { app: ['dying-1'] } },
     expect: { error: 'no pod is selected' },
