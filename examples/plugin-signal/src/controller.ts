@@ -26,7 +26,7 @@ export function createSignalImpl(deps: ControllerDeps): ChaosImpl<SignalChaosSpe
         node: target.pod.spec?.nodeName,
       });
       const chaos = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
-      const daemon = await pool.clientFor(target.pod, SignalDaemonDefinition, { chaos });
+      const daemon = await pool.clientFor(target.pod, SignalDaemonDefinition, { chaos, signal });
       const { pid } = await daemon.sendSignal(
         { containerId: target.containerId, signal: obj.spec.signal },
         { signal },

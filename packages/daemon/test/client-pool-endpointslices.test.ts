@@ -126,4 +126,44 @@ describe('daemon client pool with EndpointSlice discovery', () => {
       await rm(v6StateDir, { recursive: true, force: true });
     }
   });
+
+  it('a call whose signal is already aborted fails at once', async () => {
+    const client = await pool.clientFor('node-a', ChaosDaemonDefinition);
+    await expect(client.version({}, { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+  });
+
+  it("closes the old channel when a node's daemon moves, and cancels a hanging lookup", async () => {
+    const hosts = new Map([['node-x', '127.0.0.1']]);
+    const tls = {
+      caPem: certs.caPem,
+      certPem: certs.clientCertPem,
+      keyPem: certs.clientKeyPem,
+      serverName: 'localhost',
+    };
+    const moving = createDaemonClientPool({
+      source: {
+        resolve: nodeName =>
+          nodeName === 'node-hang' ? new Promise<string>(() => {}) : Promise.resolve(hosts.get(nodeName)),
+      },
+      port: daemon.grpcPort,
+      tls,
+      addressTtlMs: 1,
+    });
+    try {
+      await moving.clientFor('node-x', ChaosDaemonDefinition);
+      expect(moving.channelCount()).toBe(1);
+      hosts.set('node-x', '127.0.0.2');
+      await new Promise(resolve => setTimeout(resolve, 5));
+      expect(await moving.addressOf('node-x')).toBe(`127.0.0.2:${daemon.grpcPort}`);
+      await moving.clientFor('node-x', ChaosDaemonDefinition);
+      expect(moving.channelCount()).toBe(1);
+
+      const stop = new AbortController();
+      const pending = moving.clientFor('node-hang', ChaosDaemonDefinition, { signal: stop.signal });
+      stop.abort(new Error('reconcile cancelled'));
+      await expect(pending).rejects.toThrow('reconcile cancelled');
+    } finally {
+      moving.close();
+    }
+  });
 });

@@ -28,7 +28,7 @@ export function createHelloWorldImpl(deps: ControllerDeps): ChaosImpl<HelloWorld
         node: target.pod.spec?.nodeName,
       });
       const chaos = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
-      const daemon = await pool.clientFor(target.pod, HelloWorldDaemonDefinition, { chaos });
+      const daemon = await pool.clientFor(target.pod, HelloWorldDaemonDefinition, { chaos, signal });
       const { output, pid } = await daemon.execHelloWorldChaos(
         { containerId: target.containerId },
         { signal },

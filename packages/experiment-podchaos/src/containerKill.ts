@@ -38,7 +38,7 @@ export function createContainerKillImpl(deps: Pick<ControllerDeps, 'get'>): Chao
           node: target.pod.spec?.nodeName,
         });
         const chaos = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
-        const daemon = await pool.clientFor(target.pod, ChaosDaemonDefinition, { chaos });
+        const daemon = await pool.clientFor(target.pod, ChaosDaemonDefinition, { chaos, signal });
         await daemon.killContainer({ containerId: target.containerId, signal: 'SIGKILL' }, { signal });
         events?.normal('ContainerKilled', `killed container ${target.containerName} (${target.containerId})`);
         return PHASE_INJECTED;

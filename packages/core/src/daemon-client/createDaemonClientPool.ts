@@ -69,6 +69,8 @@ export interface DaemonClientOptions {
   chaos?: { namespace: string; name: string };
   /** Deadline of each call of this client; the pool's `callTimeoutMs` by default. */
   callTimeoutMs?: number;
+  /** Cancels finding the daemon (the EndpointSlice lookup); each call takes its own signal. */
+  signal?: AbortSignal;
 }
 
 /** Typed clients for the daemons of a cluster's nodes, over pooled channels. */
@@ -96,7 +98,9 @@ function deadlineMiddleware(timeoutMs: number): ClientMiddleware {
       controller.abort();
     }, timeoutMs);
     const onAbort = (): void => controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A signal that is already aborted never fires 'abort' again: pass it on now.
+    if (options.signal?.aborted) controller.abort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return yield* call.next(call.request, { ...options, signal: controller.signal });
     } catch (error) {
@@ -151,7 +155,8 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
     }
     const cached = addresses.get(nodeName);
     if (cached && cached.until > Date.now()) return hostPort(cached.host, port);
-    const host = (await lookup(nodeName, signal)) ?? hostIp;
+    signal?.throwIfAborted();
+    const host = (await abortable(lookup(nodeName, signal), signal)) ?? hostIp;
     if (!host) {
       throw new ChaosplaneError(
         'daemon',
@@ -160,6 +165,17 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
       );
     }
     addresses.set(nodeName, { host, until: Date.now() + addressTtlMs });
+    // The node's daemon moved (a restarted pod, a new IP): close the old channel unless
+    // another node's daemon is still reached there, so channels do not pile up.
+    if (
+      cached &&
+      cached.host !== host &&
+      ![...addresses.values()].some(entry => entry.host === cached.host)
+    ) {
+      const stale = hostPort(cached.host, port);
+      channels.get(stale)?.close();
+      channels.delete(stale);
+    }
     return hostPort(host, port);
   }
 
@@ -186,7 +202,7 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
   return {
     addressOf,
     async clientFor(target, definition, clientOptions = {}) {
-      const channel = channelFor(await addressOf(target));
+      const channel = channelFor(await addressOf(target, clientOptions.signal));
       const metadata = Metadata();
       if (clientOptions.chaos) {
         metadata.set('chaos-namespace', clientOptions.chaos.namespace);
@@ -234,4 +250,23 @@ function createLookup(
     }
     return undefined;
   };
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
