@@ -2,8 +2,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import {
+  ChaosStatusSchema,
   ChaosplaneError,
   assertValid,
+  createSpecValidator,
   validateChaosObject,
   validateChaosUpdate,
   type Violation,
@@ -386,7 +388,18 @@ experiment:
       string,
       unknown
     >;
-    expect(status).toHaveProperty('experiment.containerRecords.0.phase', 'Injected');
+    const validateStatus = createSpecValidator(ChaosStatusSchema);
+    expect(validateStatus(status, 'status')).toEqual([]);
+    // The same check refuses a record without its phase, naming the field.
+    const broken = structuredClone(status) as { experiment: { containerRecords: Record<string, unknown>[] } };
+    delete broken.experiment.containerRecords[0]!['phase'];
+    expect(validateStatus(broken, 'status')).toEqual([
+      expect.objectContaining({ field: 'status.experiment.containerRecords[0].phase' }),
+    ]);
+  });
+
+  it('accepts an empty duration (no duration), as Chaos Mesh’s webhook does', () => {
+    expect(validateChaosObject(sampleKind, { spec: spec({ duration: '' }) })).toEqual([]);
   });
 });
 

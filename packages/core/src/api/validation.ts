@@ -129,8 +129,12 @@ function semanticViolations(schema: JsonSchema, data: unknown, path: string, out
   }
 }
 
-/** Violations of a Go duration string (`parse duration field error: …`); negative durations are refused. */
+/**
+ * Violations of a Go duration string (`parse duration field error: …`); negative durations are
+ * refused. An empty string is allowed, as by Chaos Mesh's webhook: it means no duration.
+ */
 export function durationViolations(text: string, field: string): Violation[] {
+  if (text === '') return [];
   try {
     if (parseDurationNanos(text) < 0n) {
       return [
