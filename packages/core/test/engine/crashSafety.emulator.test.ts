@@ -20,6 +20,8 @@ import { startTestCluster, type TestCluster } from './support/emulator.js';
 import { waitFor } from './support/testKind.js';
 
 const RECORDS = 50;
+/** Kills per phase (apply, then recover); a survivor finishes what is left of the phase. */
+const KILLS_PER_PHASE = 18;
 let cluster: TestCluster;
 let dir: string;
 const children: ChildEngine[] = [];
@@ -40,12 +42,22 @@ const allInjected = (obj: ChaosObject | undefined) => {
   return records.length === RECORDS && records.every(r => r.phase === PHASE_INJECTED);
 };
 
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * Runs child engines through one experiment, SIGKILLing each at a random moment. Most kills
+ * land while the child is working (a random moment up to 400 ms after its first apply or
+ * recover call, when calls and status writes are in flight); every fourth lands anywhere in
+ * start-up, list and selection instead. Returns the kills, and how many of them hit a child
+ * that had made calls while the phase was not yet finished.
+ */
 async function crashLoop(name: string, logs: { effect: string; calls: string }) {
   const env = {
     KUBECONFIG_PATH: cluster.emulator.kubeconfigPath,
     EFFECT_LOG: logs.effect,
     CALL_LOG: logs.calls,
-    CALL_DELAY_MS: '30',
+    // 50 records x 250 ms / 4 in parallel: about 3 s of work per phase, spread over many lives.
+    CALL_DELAY_MS: '250',
     PARALLELISM: '4',
   };
   const start = (n: number) => {
@@ -53,34 +65,42 @@ async function crashLoop(name: string, logs: { effect: string; calls: string }) 
     children.push(child);
     return child;
   };
+  const callsBy = (identity: string) => readLog(logs.calls).filter(c => c.identity === identity).length;
   let kills = 0;
+  let duringWork = 0;
   let n = 0;
-  const killAtRandom = async () => {
+  const killAtRandom = async (finished: () => Promise<boolean>) => {
     const child = start(n++);
-    // Node start-up and the first list take a few hundred ms; kill anywhere in that and after.
-    await new Promise(resolve => setTimeout(resolve, 150 + Math.random() * 1_200));
+    if (kills % 4 === 3) {
+      await sleep(100 + Math.random() * 900);
+    } else {
+      const began = Date.now();
+      while (callsBy(child.identity) === 0 && Date.now() - began < 5_000 && !(await finished()))
+        await sleep(20);
+      await sleep(Math.random() * 400);
+    }
+    const working = callsBy(child.identity) > 0 && !(await finished());
     await killChild(child);
     kills += 1;
+    if (working) duringWork += 1;
   };
 
   await cluster.create(name, { count: RECORDS });
   // Phase 1: kills while records are selected and applied.
-  for (let i = 0; i < 40 && (kills < 12 || !allInjected(await cluster.get(name))); i += 1)
-    await killAtRandom();
+  const injected = async () => allInjected(await cluster.get(name));
+  for (let i = 0; i < KILLS_PER_PHASE && !(await injected()); i += 1) await killAtRandom(injected);
   let survivor = start(n++);
-  await waitFor('all injected', async () => allInjected(await cluster.get(name)), 60_000);
+  await waitFor('all injected', injected, 60_000);
   await killChild(survivor);
   // Phase 2: delete, and kill while records are recovered.
   await cluster.remove(name);
-  for (let i = 0; i < 40 && (kills < 22 || (await cluster.get(name)) !== undefined); i += 1) {
-    await killAtRandom();
-    if (kills >= 22) break;
-  }
+  const gone = async () => (await cluster.get(name)) === undefined;
+  for (let i = 0; i < KILLS_PER_PHASE && !(await gone()); i += 1) await killAtRandom(gone);
   survivor = start(n++);
-  await waitFor('object gone', async () => (await cluster.get(name)) === undefined, 60_000);
+  await waitFor('object gone', gone, 60_000);
   survivor.process.kill('SIGTERM');
   await survivor.exited;
-  return kills;
+  return { kills, duringWork };
 }
 
 function assertExactlyOnce(effectLog: string, callLog: string) {
@@ -168,21 +188,25 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
 
   it('applies each record exactly once per cycle and recovers everything after deletion', async () => {
     const logs = { effect: path.join(dir, 'plain-effects.log'), calls: path.join(dir, 'plain-calls.log') };
-    const kills = await crashLoop('crash', logs);
-    expect(kills).toBeGreaterThanOrEqual(20);
+    const { kills, duringWork } = await crashLoop('crash', logs);
+    expect(duringWork).toBeGreaterThanOrEqual(20);
     const counts = assertExactlyOnce(logs.effect, logs.calls);
-    console.log(`crash safety: ${kills} SIGKILLs, ${counts.calls} calls, ${counts.effective} effective`);
+    console.log(
+      `crash safety: ${kills} SIGKILLs (${duringWork} while calls were in flight), ${counts.calls} calls, ` +
+        `${counts.effective} effective`,
+    );
   }, 300_000);
 
   it('holds with 10% injected 409/500 answers (some after the write) and dropped watches', async () => {
     const before = { ...cluster.emulator.faults.stats };
     cluster.emulator.faults.set({
       seed: 7,
-      // About 10% of every request fails: conflicts on writes, 500s before the request is
-      // served, and 500s after a write was done (a lost reply).
+      // About 10% of every request fails: on writes, conflicts, 500s before the request is
+      // served and 500s after the write was done (a lost reply); on reads, 500s.
       errors: [
         { status: 409, rate: 0.04, verbs: ['update'] },
         { status: 500, rate: 0.04 },
+        { status: 500, rate: 0.06, verbs: ['get', 'list'] },
         { status: 500, rate: 0.02, verbs: ['update', 'create'], when: 'after' },
       ],
       watchDisconnects: [{ ratePerEvent: 0.1 }, { afterMs: 400 }],
@@ -195,13 +219,14 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
         effect: path.join(dir, 'faulty-effects.log'),
         calls: path.join(dir, 'faulty-calls.log'),
       };
-      const kills = await crashLoop('faulty', logs);
-      expect(kills).toBeGreaterThanOrEqual(20);
+      const { kills, duringWork } = await crashLoop('faulty', logs);
+      expect(duringWork).toBeGreaterThanOrEqual(20);
       const counts = assertExactlyOnce(logs.effect, logs.calls);
       const errors = cluster.emulator.faults.stats.errors - before.errors;
       const drops = cluster.emulator.faults.stats.watchDisconnects - before.watchDisconnects;
       console.log(
-        `crash safety with faults: ${kills} SIGKILLs, ${counts.calls} calls, ${counts.effective} effective, ` +
+        `crash safety with faults: ${kills} SIGKILLs (${duringWork} while calls were in flight), ` +
+          `${counts.calls} calls, ${counts.effective} effective, ` +
           `${errors} injected errors, ${drops} dropped watches`,
       );
       expect(errors).toBeGreaterThan(0);
