@@ -366,3 +366,41 @@ describe('instance ids: which pod and which container were selected', () => {
     ]);
   });
 });
+
+describe('protected namespaces by default', () => {
+  const store = createSelectionStore();
+  const namespaces = ['kube-system', 'kube-public', 'kube-node-lease', 'chaosplane', 'app'];
+  store.replaceNamespaces(namespaces.map(name => toNamespaceRecord({ metadata: { name } })));
+  store.replacePods(
+    namespaces.map(namespace =>
+      toPodRecord({
+        metadata: { name: 'p', namespace, labels: { app: 'x' } },
+        spec: { nodeName: 'n', containers: [{ name: 'c' }] },
+        status: { phase: 'Running' },
+      }),
+    ),
+  );
+  const source = createStoreSource(store);
+  const everywhere = { selector: { namespaces, labelSelectors: { app: 'x' } }, mode: 'all' as const };
+
+  it('never selects kube-system, kube-public, kube-node-lease or the operator’s namespace', async () => {
+    const selector = createPodSelector(source, { operatorNamespace: 'chaosplane' });
+    expect(ids(await selector.select(everywhere, context()))).toEqual(['app/p']);
+    const explained = await selector.explain(everywhere, context());
+    expect(explained.excluded.map(e => e.id).sort()).toEqual([
+      'chaosplane/p',
+      'kube-node-lease/p',
+      'kube-public/p',
+      'kube-system/p',
+    ]);
+    expect(explained.excluded.every(e => e.reasons.some(r => r.includes('protected')))).toBe(true);
+  });
+  it('the pods map cannot reach them either', async () => {
+    const selector = createPodSelector(source, { operatorNamespace: 'chaosplane' });
+    const named = {
+      selector: { pods: Object.fromEntries(namespaces.map(ns => [ns, ['p']])) },
+      mode: 'all' as const,
+    };
+    expect(ids(await selector.select(named, context()))).toEqual(['app/p']);
+  });
+});

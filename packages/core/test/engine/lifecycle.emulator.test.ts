@@ -244,6 +244,9 @@ describe('engine lifecycle against kube-emulator', () => {
     expect(impl.calls.map(c => c.op)).toEqual(['apply', 'apply']);
     await cluster.remove('once');
     await waitFor('gone', async () => (await cluster.get('once')) === undefined);
+    // Deletion is the one Stop a one-shot kind sees (as in Chaos Mesh): its recover is called
+    // once per record, and decides what that means (pod-kill's does nothing).
+    expect(impl.calls.map(c => c.op)).toEqual(['apply', 'apply', 'recover', 'recover']);
   });
 
   it('deletion before selection completes without any apply', async () => {
