@@ -218,6 +218,13 @@ async function main() {
         `${writes2 - writes1} to recover; engine process rss ${mb(memoryInjected.rss)}, ` +
         `heap ${mb(memoryInjected.heapUsed)} when all injected`,
     );
+    // "Zero errors" is part of the target: a run with any is a failed benchmark, not a figure.
+    if (failedCalls > 0 || reconcileErrors > 0 || wrongCounts > 0) {
+      console.error(
+        `FAILED: ${failedCalls} failed calls, ${reconcileErrors} reconcile errors, ${wrongCounts} wrong counts`,
+      );
+      process.exitCode = 1;
+    }
   }
   const writes = await engine.metrics.registry.getSingleMetricAsString('chaosplane_writes_total');
   console.log(

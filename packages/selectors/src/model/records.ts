@@ -29,8 +29,11 @@ export interface PodRecord {
   readonly terminating: boolean;
   /** `spec.containers[].name`, in order. */
   readonly containers: readonly string[];
-  /** `status.containerStatuses[].containerID` by container name, for containers that have one. */
-  readonly containerIds: Readonly<Record<string, string>>;
+  /**
+   * `status.containerStatuses[].containerID` of each of {@link containers}, in the same order;
+   * `''` for a container that has none yet. An array, not a map: the cache holds one per pod.
+   */
+  readonly containerIds: readonly string[];
 }
 
 /** The namespace fields selection reads. */
@@ -60,7 +63,6 @@ export interface KubeObjectLike {
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
-const NO_IDS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -75,6 +77,7 @@ export function toPodRecord(pod: KubeObjectLike): PodRecord {
   const spec = (pod.spec ?? {}) as Record<string, unknown>;
   const status = (pod.status ?? {}) as Record<string, unknown>;
   const containers = Array.isArray(spec.containers) ? (spec.containers as { name?: unknown }[]) : [];
+  const names = containers.map(container => str(container.name));
   return {
     namespace: str(pod.metadata?.namespace),
     name: str(pod.metadata?.name),
@@ -89,22 +92,18 @@ export function toPodRecord(pod: KubeObjectLike): PodRecord {
     podIP: str(status.podIP),
     nominatedNodeName: str(status.nominatedNodeName),
     terminating: pod.metadata?.deletionTimestamp != null,
-    containers: containers.map(container => str(container.name)),
-    containerIds: containerIdsOf(status.containerStatuses),
+    containers: names,
+    containerIds: containerIdsOf(names, status.containerStatuses),
   };
 }
 
-function containerIdsOf(statuses: unknown): Readonly<Record<string, string>> {
-  if (!Array.isArray(statuses)) return NO_IDS;
-  // A null-prototype map: a container named `constructor` must not read Object's method, and
-  // one named `__proto__` must not replace the prototype.
-  const ids = Object.create(null) as Record<string, string>;
-  for (const entry of statuses as { name?: unknown; containerID?: unknown }[]) {
-    const name = str(entry?.name);
-    const id = str(entry?.containerID);
-    if (name !== '' && id !== '') ids[name] = id;
-  }
-  return Object.keys(ids).length > 0 ? ids : NO_IDS;
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+function containerIdsOf(names: readonly string[], statuses: unknown): readonly string[] {
+  if (!Array.isArray(statuses) || statuses.length === 0) return NO_IDS;
+  const entries = statuses as { name?: unknown; containerID?: unknown }[];
+  const ids = names.map(name => str(entries.find(entry => entry?.name === name)?.containerID));
+  return ids.some(id => id !== '') ? ids : NO_IDS;
 }
 
 /** Projects a namespace to a {@link NamespaceRecord}. */

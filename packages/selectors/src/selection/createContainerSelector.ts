@@ -60,7 +60,7 @@ function expand(
       skipped.push({ id: podId(pod), reasons: [reason] });
     }
     for (const container of containers) {
-      const instanceId = Object.hasOwn(pod.containerIds, container) ? pod.containerIds[container] : undefined;
+      const instanceId = pod.containerIds[pod.containers.indexOf(container)] || undefined;
       targets.push({
         id: `${pod.namespace}/${pod.name}/${container}`,
         ...(instanceId !== undefined ? { instanceId } : {}),
