@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from '@jest/globals';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { Type } from '@sinclair/typebox';
 import { parse } from 'yaml';
 import { crdToYaml, generateCrd, structuralViolations, type JsonSchema } from '@chaosplane/core';
 import { sampleKind } from './support/sampleKind.js';
@@ -65,6 +66,14 @@ describe('generateCrd', () => {
       storage: true,
       subresources: { status: {} },
     });
+  });
+
+  it('shows a Duration column only for kinds that have spec.duration', () => {
+    expect(version.additionalPrinterColumns?.map(c => c.name)).toEqual(['Duration', 'Age']);
+    const noDuration = { ...sampleKind, spec: Type.Object({ mode: Type.String() }) };
+    expect(generateCrd(noDuration).spec.versions[0].additionalPrinterColumns?.map(c => c.name)).toEqual([
+      'Age',
+    ]);
   });
 
   it('maps string maps to additionalProperties and enums to enum, with no Chaosplane keywords left', () => {

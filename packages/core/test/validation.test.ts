@@ -398,6 +398,24 @@ experiment:
     ]);
   });
 
+  it('reads value as Go’s Atoi does: the whole int64 range, exactly', () => {
+    const at = (mode: string, value: string) =>
+      validateChaosObject(sampleKind, { spec: spec({ mode, value }) });
+    expect(at('fixed', '9223372036854775807')).toEqual([]);
+    expect(at('fixed', '9223372036854775808')).toEqual([
+      {
+        field: 'spec.value',
+        message: 'parse value field error:strconv.Atoi: parsing "9223372036854775808": value out of range',
+      },
+    ]);
+    expect(at('fixed-percent', '9007199254740993')).toEqual([
+      {
+        field: 'spec.value',
+        message: 'value of 9007199254740993 is invalid, Must be (0,100] with mode:fixed-percent',
+      },
+    ]);
+  });
+
   it('accepts an empty duration (no duration), as Chaos Mesh’s webhook does', () => {
     expect(validateChaosObject(sampleKind, { spec: spec({ duration: '' }) })).toEqual([]);
   });

@@ -150,11 +150,17 @@ export function durationViolations(text: string, field: string): Violation[] {
   }
 }
 
-/** Go's strconv.Atoi, with its error text, for Chaos Mesh's `parse value field error:%s`. */
-function atoi(text: string): number | string {
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * Go's strconv.Atoi on a 64-bit platform, with its error text, for Chaos Mesh's
+ * `parse value field error:%s`: the whole int64 range, exactly (hence a bigint).
+ */
+function atoi(text: string): bigint | string {
   if (!/^[+-]?\d+$/.test(text)) return `strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax`;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || Math.abs(value) > 2 ** 63 - 1) {
+  const value = BigInt(text);
+  if (value > INT64_MAX || value < INT64_MIN) {
     return `strconv.Atoi: parsing ${JSON.stringify(text)}: value out of range`;
   }
   return value;
@@ -170,9 +176,9 @@ export function selectorValueViolations(mode: unknown, value: unknown, field: st
   const parsed = atoi(typeof value === 'string' ? value : '');
   if (typeof parsed === 'string') return [{ field, message: `parse value field error:${parsed}` }];
   if (mode === 'fixed') {
-    return parsed > 0 ? [] : [{ field, message: 'value must be greater than 0 with mode:fixed' }];
+    return parsed > 0n ? [] : [{ field, message: 'value must be greater than 0 with mode:fixed' }];
   }
-  return parsed > 0 && parsed <= 100
+  return parsed > 0n && parsed <= 100n
     ? []
     : [{ field, message: `value of ${parsed} is invalid, Must be (0,100] with mode:${mode}` }];
 }

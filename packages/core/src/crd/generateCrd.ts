@@ -63,6 +63,9 @@ export function generateCrd(kind: ChaosKind): CustomResourceDefinitionObject {
   const status = toKubernetesSchema(ChaosStatusSchema);
   // Plugins may keep their own status beside the shared one (Chaos Mesh's custom status).
   status['x-kubernetes-preserve-unknown-fields'] = true;
+  // A Duration column only for kinds that have the field (kubectl would show an empty column).
+  const properties = spec['properties'];
+  const hasDuration = typeof properties === 'object' && properties !== null && 'duration' in properties;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -85,7 +88,7 @@ export function generateCrd(kind: ChaosKind): CustomResourceDefinitionObject {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: [
-            { name: 'Duration', type: 'string', jsonPath: '.spec.duration' },
+            ...(hasDuration ? [{ name: 'Duration', type: 'string', jsonPath: '.spec.duration' }] : []),
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
