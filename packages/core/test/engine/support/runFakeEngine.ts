@@ -3,7 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import {
   createEngine,
   createLogger,
+  type ChaosApi,
   type ChaosImpl,
+  type Engine,
   type EngineOptions,
   type KubeEvent,
   type SelectorRegistry,
@@ -13,32 +15,46 @@ import { createTestSelectors, testKind } from './testKind.js';
 
 export interface FakeEngine {
   api: FakeChaosApi;
+  /** The engine (its metrics, its controllers and their informers). */
+  engine: Engine;
   events: KubeEvent[];
   stop(): Promise<void>;
 }
 
-/** Runs the real engine over the in-memory API. */
+/**
+ * Runs the real engine over the in-memory API. `wrapApi` puts something between the engine and
+ * the fake (a watch that lags, say); `beforeStart` runs before the engine does (objects that
+ * exist already are then listed, not watched).
+ */
 export function runFakeEngine(
   impl: ChaosImpl,
-  options: Partial<EngineOptions> & { selectors?: SelectorRegistry } = {},
+  options: Partial<EngineOptions> & {
+    selectors?: SelectorRegistry;
+    wrapApi?: (api: FakeChaosApi) => ChaosApi;
+    beforeStart?: (api: FakeChaosApi) => void;
+  } = {},
 ): FakeEngine {
+  const { wrapApi, beforeStart, ...engineOptions } = options;
   const api = createFakeChaosApi();
+  const engineApi = wrapApi ? wrapApi(api) : api;
+  beforeStart?.(api);
   const events: KubeEvent[] = [];
   const controller = new AbortController();
   const engine = createEngine({
     kubeConfig: new KubeConfig(),
     registrations: [{ kind: testKind, impl } as never],
-    selectors: options.selectors ?? createTestSelectors(),
+    selectors: engineOptions.selectors ?? createTestSelectors(),
     recordBackoff: { baseMs: 20, maxMs: 200 },
     rateLimiter: { baseMs: 10, maxMs: 200 },
     statusFlushIntervalMs: 20,
     ...(process.env['ENGINE_TEST_LOG'] ? { log: createLogger({ level: 'debug', format: 'pretty' }) } : {}),
-    ...options,
-    apis: { chaos: () => api, events: { create: event => Promise.resolve(void events.push(event)) } },
+    ...engineOptions,
+    apis: { chaos: () => engineApi, events: { create: event => Promise.resolve(void events.push(event)) } },
   });
   const done = engine.run(controller.signal);
   return {
     api,
+    engine,
     events,
     async stop() {
       controller.abort();
