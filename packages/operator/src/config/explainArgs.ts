@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import type { ExplainOptions } from '../commands/explain.js';
 import { selectionConfigFromCommand, selectionOptions } from './operatorArgs.js';
+import { applyEnvironment } from './environmentOptions.js';
 
 /** The `explain` subcommand (also used for --help); its action is attached by the CLI. */
 export function explainCommand(): Command {
@@ -41,6 +42,7 @@ export async function parseExplainArgs(
   const command = explainCommand()
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
+  applyEnvironment(command, env);
   command.parse([...args], { from: 'user' });
   return explainOptionsFromCommand(command, env);
 }

@@ -7,6 +7,7 @@ import { ChaosplaneError, parseDuration, type DaemonClientTls } from '@chaosplan
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
 import { commaList } from './commaList.js';
 import { resolvePluginList } from './pluginList.js';
+import { applyEnvironment } from './environmentOptions.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -85,6 +86,7 @@ export async function selectionConfigFromCommand(
   const plugins = await resolvePluginList({
     flags: flags.plugin,
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+    env,
   });
   return {
     plugins,
@@ -259,6 +261,7 @@ export async function parseOperatorArgs(
   const command = operatorCommand()
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
+  applyEnvironment(command, env);
   command.parse([...args], { from: 'user' });
   const flags = command.opts<OperatorFlags>();
   for (const [key, suffix] of Object.entries(BOOLEAN_ENV) as Array<[keyof typeof BOOLEAN_ENV, string]>)
