@@ -171,6 +171,10 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
   };
   let flushing = false;
   let closed = false;
+  // Set when a failed batch could not be cut off the log again: the log may end in part of a
+  // record, and anything appended after it would make the directory unreadable, so every later
+  // write is refused (until a restart, whose load cuts a torn tail).
+  let broken: unknown;
   let logRecords = 0;
   let idleWaiters: (() => void)[] = [];
   const compactAfter = options.compactAfter ?? 200_000;
@@ -202,9 +206,24 @@ export function createPersistence(dir: string, options: { compactAfter?: number 
       }
       flush();
     };
+    if (broken !== undefined) return done(broken);
+    let start: number;
+    try {
+      start = fs.fstatSync(fd).size;
+    } catch (error) {
+      return done(error);
+    }
+    // A failed batch (a full disk, an I/O error) may have left part of itself in the log: cut
+    // the log back to where the batch began, so the next batch does not follow a torn record
+    // (which would make the whole directory unreadable at the next start).
+    const rollback = (error: unknown): void =>
+      fs.ftruncate(fd, start, truncateError => {
+        if (truncateError) broken = truncateError;
+        done(error);
+      });
     writeAll(data, 0, error => {
-      if (error) return done(error);
-      fs.fdatasync(fd, done);
+      if (error) return rollback(error);
+      fs.fdatasync(fd, syncError => (syncError ? rollback(syncError) : done(null)));
     });
   }
 
