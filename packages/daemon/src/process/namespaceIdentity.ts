@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 
 import type { NamespaceName } from './namespaces.js';
+import { readProcStat } from './procStat.js';
 
 /**
  * The identity of each namespace a change entered: the `/proc/PID/ns/<name>` link text, for
@@ -59,15 +60,8 @@ export function findNamespaceHolder(ids: NamespaceIds): { pid: number; startTime
 }
 
 function liveUserProcessStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After "(comm) ": fields[0] is field 3 (state), fields[6] field 9 (flags), fields[19] field 22.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  if ((Number(fields[6]) & PF_KTHREAD) !== 0) return undefined;
-  return fields[19];
+  const stat = readProcStat(pid);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
+  if ((stat.flags & PF_KTHREAD) !== 0) return undefined;
+  return stat.startTime;
 }

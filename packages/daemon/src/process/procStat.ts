@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync, readdirSync } from 'node:fs';
 
-/**
- * The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), or
- * undefined when no such process exists. PID + start time names one process for the life of
- * the machine: a reused PID has another start time, so it is never mistaken for ours.
- */
-export function processStartTime(pid: number): string | undefined {
+/** The fields of /proc/PID/stat the daemon reads. */
+export interface ProcStat {
+  /** Field 3: R, S, D, Z (zombie), X (dead)… */
+  state: string;
+  /** Field 9: the kernel's PF_* flags. */
+  flags: number;
+  /** Field 22: start time in clock ticks since boot. */
+  startTime: string;
+}
+
+/** Reads /proc/PID/stat; undefined when no such process exists (or it vanished meanwhile). */
+export function readProcStat(pid: number): ProcStat | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   let stat: string;
   try {
@@ -16,9 +22,20 @@ export function processStartTime(pid: number): string | undefined {
   }
   // The command name (field 2) is in parentheses and may itself contain spaces or ")".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); field 22 is fields[19]. A zombie counts as gone.
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19];
+  // fields[0] is field 3, so field N is fields[N - 3].
+  return { state: fields[0]!, flags: Number(fields[6]), startTime: fields[19]! };
+}
+
+/**
+ * The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), or
+ * undefined when no such process exists. PID + start time names one process for the life of
+ * the machine: a reused PID has another start time, so it is never mistaken for ours.
+ */
+export function processStartTime(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  // A zombie counts as gone.
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
+  return stat.startTime;
 }
 
 /** True when `pid` is alive and still the process that had `startTime`. */
