@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Runs the compiled CLI as a child process (built on demand with tsc -b, argv only). */
+import { afterAll, beforeAll } from '@jest/globals';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -84,4 +85,42 @@ export function startCli(args: string[]): Promise<CliProcess> {
       reject(new Error(`kube-emulator exited early (code ${code}, signal ${signal}): ${stderr}`)),
     );
   });
+}
+
+/** A scratch directory and the CLI processes of one suite; see {@link useCliSandbox}. */
+export interface CliSandbox {
+  /** The suite's scratch directory (set once `beforeAll` has run). */
+  dir(): string;
+  /** Processes to SIGKILL at the end if still running; push every one started. */
+  running: CliProcess[];
+}
+
+/**
+ * Registers what every suite that runs the CLI needs: the build, a scratch directory, and, at
+ * the end, SIGKILL of every process still running and removal of the directory. Call inside a
+ * `describe`.
+ */
+export function useCliSandbox(prefix: string): CliSandbox {
+  let dir: string | undefined;
+  const running: CliProcess[] = [];
+  beforeAll(async () => {
+    await buildCli();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of running) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => {
+      if (dir === undefined) throw new Error('the sandbox directory exists once beforeAll has run');
+      return dir;
+    },
+    running,
+  };
 }

@@ -3,13 +3,12 @@
 // eight writers create ConfigMaps as fast as they can, three times on the same directory. After
 // each restart every acknowledged write is there with the resourceVersion it was acknowledged
 // with, writes that were in flight are either absent or whole, and resourceVersions go on rising.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
-import { type CliProcess, buildCli, startCli } from './cli-process.js';
+import { type CliProcess, startCli, useCliSandbox } from './cli-process.js';
 import { rejection } from './support.js';
 
 const WRITERS = 8;
@@ -21,8 +20,8 @@ function payloadFor(name: string): Record<string, string> {
 }
 
 describe('durability when SIGKILLed with writes in flight', () => {
-  let dir: string;
-  const running: CliProcess[] = [];
+  const sandbox = useCliSandbox('kube-emulator-crash-');
+  const running = sandbox.running;
 
   function client(kubeconfig: string): k8s.CoreV1Api {
     const kc = new k8s.KubeConfig();
@@ -36,24 +35,9 @@ describe('durability when SIGKILLed with writes in flight', () => {
     return p;
   }
 
-  beforeAll(async () => {
-    await buildCli();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-crash-'));
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const p of running) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('keeps every acknowledged write, and nothing torn, across three kills under load', async () => {
-    const data = path.join(dir, 'data');
-    const kubeconfig = path.join(dir, 'kubeconfig');
+    const data = path.join(sandbox.dir(), 'data');
+    const kubeconfig = path.join(sandbox.dir(), 'kubeconfig');
     /** name -> resourceVersion of every create answered 201, over all rounds. */
     const acknowledged = new Map<string, string>();
     /** Names whose create was sent but not answered when the server was killed. */
@@ -147,7 +131,7 @@ describe('durability when SIGKILLed with writes in flight', () => {
   // A SIGKILL never tears a record (write(2) to a file completes), so the test above cannot
   // produce a torn tail; a power loss or a full disk can. This test makes one by hand.
   it('drops a torn last record on start, and refuses a corrupt record before it', async () => {
-    const data = path.join(dir, 'torn');
+    const data = path.join(sandbox.dir(), 'torn');
     const first = await startKubeEmulator({ dataDir: data });
     const kc = new k8s.KubeConfig();
     kc.loadFromString(first.kubeConfig);

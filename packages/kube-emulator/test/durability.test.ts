@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Durability: acknowledged writes survive SIGKILL, and a restart serves the same objects with
 // the same resourceVersions. Runs the real CLI as a child process.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
-import { type CliProcess, buildCli, startCli } from './cli-process.js';
+import { startCli, useCliSandbox } from './cli-process.js';
 import { eventually } from './support.js';
 
 describe('durability with --data', () => {
-  let dir: string;
-  const running: CliProcess[] = [];
+  const sandbox = useCliSandbox('kube-emulator-durability-');
+  const running = sandbox.running;
 
   function client(kubeconfig: string): k8s.CoreV1Api {
     const kc = new k8s.KubeConfig();
@@ -20,24 +18,9 @@ describe('durability with --data', () => {
     return kc.makeApiClient(k8s.CoreV1Api);
   }
 
-  beforeAll(async () => {
-    await buildCli();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-durability-'));
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const p of running) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('keeps 1,000 acknowledged objects and their resourceVersions across SIGKILL', async () => {
-    const data = path.join(dir, 'data');
-    const kubeconfig = path.join(dir, 'kubeconfig');
+    const data = path.join(sandbox.dir(), 'data');
+    const kubeconfig = path.join(sandbox.dir(), 'kubeconfig');
     const first = await startCli(['--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--data', data]);
     running.push(first);
     const core = client(kubeconfig);
@@ -95,7 +78,7 @@ describe('durability with --data', () => {
   });
 
   it('restarts in process with the same objects, and locks the data dir while in use', async () => {
-    const data = path.join(dir, 'in-process');
+    const data = path.join(sandbox.dir(), 'in-process');
     const first = await startKubeEmulator({ dataDir: data });
     const kc = new k8s.KubeConfig();
     kc.loadFromString(first.kubeConfig);

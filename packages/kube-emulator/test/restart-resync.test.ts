@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Controllers resync on start: a namespace left Terminating and dependents of an owner removed
 // just before a crash are finished after a restart on the same data directory.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startKubeEmulator } from '../src/index.js';
-import { type CliProcess, buildCli, startCli } from './cli-process.js';
+import { startCli, useCliSandbox } from './cli-process.js';
 import { eventually, statusOf } from './support.js';
 
 function clientFor(kubeConfig: string): k8s.CoreV1Api {
@@ -27,27 +26,12 @@ async function gone(read: () => Promise<unknown>): Promise<boolean> {
 }
 
 describe('controllers resync after a restart', () => {
-  let dir: string;
-  const running: CliProcess[] = [];
-
-  beforeAll(async () => {
-    await buildCli();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-emulator-resync-'));
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const p of running) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const sandbox = useCliSandbox('kube-emulator-resync-');
+  const running = sandbox.running;
 
   it('finishes a namespace deletion and garbage collection interrupted by SIGKILL', async () => {
-    const data = path.join(dir, 'killed');
-    const kubeconfig = path.join(dir, 'kubeconfig');
+    const data = path.join(sandbox.dir(), 'killed');
+    const kubeconfig = path.join(sandbox.dir(), 'kubeconfig');
     const args = ['--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--data', data];
     const first = await startCli(args);
     running.push(first);
@@ -91,7 +75,7 @@ describe('controllers resync after a restart', () => {
   }, 120_000);
 
   it('resyncs work the controllers never saw (deterministic: live hooks disconnected)', async () => {
-    const data = path.join(dir, 'in-process');
+    const data = path.join(sandbox.dir(), 'in-process');
     const first = await startKubeEmulator({ dataDir: data });
     const core = clientFor(first.kubeConfig);
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
