@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the test suite drives for real: containerd + runc (the
 # container runtime), busybox-static (the containers' root filesystem), iproute2 and
-# iptables (network namespaces), openssl (per-run certificates) and a kubectl client.
+# iptables (network namespaces), openssl (per-run certificates), util-linux/mount/bsdutils
+# (nsenter, setpriv, mount, script) and a kubectl client.
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 
@@ -12,7 +13,11 @@ command -v runc >/dev/null || need+=(runc)
 # dockerd, for the daemon's Docker runtime tests (started privately on the test containerd).
 command -v dockerd >/dev/null || need+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need+=(busybox-static)
-command -v nsenter >/dev/null || need+=(util-linux)
+# nsenter (namespace entry) and setpriv (the capability-confined daemon test).
+{ command -v nsenter && command -v setpriv; } >/dev/null || need+=(util-linux)
+# mount (the full-disk test's tmpfs) and script (a pseudo-terminal for the logger test).
+command -v mount >/dev/null || need+=(mount)
+command -v script >/dev/null || need+=(bsdutils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v iptables >/dev/null || need+=(iptables)
 command -v openssl >/dev/null || need+=(openssl)
