@@ -252,7 +252,11 @@ function createLookup(
   };
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+/**
+ * `promise`, or a rejection with the signal's reason as soon as `signal` aborts. Not
+ * abort-controller-x's `abortable`, which rejects with a bare AbortError: callers pass the
+ * engine's signal, whose reason says why (shutdown, leadership lost).
+ */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {

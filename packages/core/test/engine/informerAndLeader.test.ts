@@ -212,17 +212,17 @@ describe('leader elector', () => {
 describe('leader elector, stopping', () => {
   const timing = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50 };
 
-  it('holds and renews the lease while the term winds down, and releases it only after', async () => {
+  /** Leader `a`, whose term winds down until `term.finish()`; `term.leaseLost` is the elector's signal. */
+  async function leaderWithSlowTerm() {
     const api = createLeaseStore();
-    let finishTerm!: () => void;
-    let leaseLost: AbortSignal | undefined;
+    const term: { finish: () => void; leaseLost?: AbortSignal } = { finish: () => {} };
     const elector = createLeaderElector(
       { namespace: 'ns', identity: 'a', ...timing },
       {
         api,
         onStartedLeading: (_term, lost) => {
-          leaseLost = lost;
-          return new Promise<void>(resolve => (finishTerm = resolve));
+          term.leaseLost = lost;
+          return new Promise<void>(resolve => (term.finish = resolve));
         },
         onStoppedLeading: () => {},
       },
@@ -230,6 +230,11 @@ describe('leader elector, stopping', () => {
     const stop = new AbortController();
     const run = elector.run(stop.signal);
     await waitFor('leads', () => elector.isLeader(), 2_000);
+    return { api, term, stop, run };
+  }
+
+  it('holds and renews the lease while the term winds down, and releases it only after', async () => {
+    const { api, term, stop, run } = await leaderWithSlowTerm();
     stop.abort();
     // Two lease durations later the term is still winding down: the lease is still ours and fresh.
     await new Promise(resolve => setTimeout(resolve, 2 * timing.leaseDurationMs));
@@ -244,9 +249,9 @@ describe('leader elector, stopping', () => {
     const runB = b.run(stopB.signal);
     await new Promise(resolve => setTimeout(resolve, timing.leaseDurationMs));
     expect(b.isLeader()).toBe(false);
-    finishTerm();
+    term.finish();
     await run;
-    expect(leaseLost?.aborted).toBe(false);
+    expect(term.leaseLost?.aborted).toBe(false);
     // Released: the candidate takes over at once.
     await waitFor('b leads', () => b.isLeader(), 2_000);
     stopB.abort();
@@ -254,27 +259,11 @@ describe('leader elector, stopping', () => {
   });
 
   it('a lease that cannot be renewed while stopping aborts the term at once', async () => {
-    const api = createLeaseStore();
-    let leaseLost: AbortSignal | undefined;
-    let finishTerm!: () => void;
-    const elector = createLeaderElector(
-      { namespace: 'ns', identity: 'a', ...timing },
-      {
-        api,
-        onStartedLeading: (_term, lost) => {
-          leaseLost = lost;
-          return new Promise<void>(resolve => (finishTerm = resolve));
-        },
-        onStoppedLeading: () => {},
-      },
-    );
-    const stop = new AbortController();
-    const run = elector.run(stop.signal);
-    await waitFor('leads', () => elector.isLeader(), 2_000);
+    const { api, term, stop, run } = await leaderWithSlowTerm();
     api.update = () => Promise.reject(new Error('API server unavailable'));
     stop.abort();
-    await waitFor('lease lost', () => leaseLost?.aborted === true, 2_000);
-    finishTerm();
+    await waitFor('lease lost', () => term.leaseLost?.aborted === true, 2_000);
+    term.finish();
     await run;
   });
 });
