@@ -110,6 +110,7 @@ async function evaluateExplicitPods(
   state: EvaluationState,
   explain: boolean,
 ): Promise<void> {
+  const phaseReasonOf = (phase: string) => explicitPodPhaseReason(phase, phaseRule);
   for (const [namespace, names] of pods) {
     throwIfAborted(signal);
     const gateReason = gates.scopeReason(namespace) ?? (await gates.exclusionReason(namespace, signal));
@@ -129,7 +130,7 @@ async function evaluateExplicitPods(
         if (explain) state.excluded.push({ id, reasons: ['pod does not exist'] });
         continue;
       }
-      const reasons = podGateReasons(pod, phase => explicitPodPhaseReason(phase, phaseRule), explain);
+      const reasons = podGateReasons(pod, phaseReasonOf, explain);
       if (reasons.length === 0) state.eligible.push(pod);
       else if (explain) state.excluded.push({ id, reasons });
     }
@@ -149,6 +150,7 @@ async function evaluateNamespaces(
   const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [context.namespace];
   gates.checkScope(namespaces);
   const nodeSet = await selectedNodes(spec, source, signal);
+  const phaseReasonOf = (phase: string) => spec.phase.exclusionReason(phase);
   const hints = {
     ...(spec.labelSelector !== '' ? { labelSelector: spec.labelSelector } : {}),
     ...(spec.fieldSelector !== '' ? { fieldSelector: spec.fieldSelector } : {}),
@@ -168,7 +170,7 @@ async function evaluateNamespaces(
     state.namespaces.push({ name: namespace, eligible: true });
     // Explaining needs every pod of the namespace, so no server-side filtering then.
     for (const pod of await source.listPods(namespace, explain ? {} : hints, signal)) {
-      const reasons = podGateReasons(pod, phase => spec.phase.exclusionReason(phase), explain);
+      const reasons = podGateReasons(pod, phaseReasonOf, explain);
       if (explain || reasons.length === 0) reasons.push(...podMismatchReasons(pod, spec, nodeSet, explain));
       if (reasons.length === 0) state.eligible.push(pod);
       else if (explain) state.excluded.push({ id: podId(pod), reasons });
