@@ -6,9 +6,9 @@
  * `listening on https://HOST:PORT` once the kubeconfig is written.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { startKubeEmulator } from './emulator.js';
+import { startKubeEmulator } from './kubeEmulator.js';
 import { KubeEmulatorError } from './errors.js';
-import { type FaultConfig, validateFaultConfig } from './faults.js';
+import { type FaultConfig, validateFaultConfig } from './faultInjector.js';
 import * as fs from 'node:fs';
 
 function parseListen(value: string): { host: string; port: number } {

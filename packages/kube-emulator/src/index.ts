@@ -6,7 +6,7 @@
  */
 export const PACKAGE_NAME = '@chaosplane/kube-emulator';
 
-export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './emulator.js';
+export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './kubeEmulator.js';
 export {
   KubeEmulatorError,
   type KubeEmulatorErrorKind,
@@ -23,7 +23,7 @@ export {
   type FaultStats,
   type LatencyFault,
   type WatchDisconnectFault,
-} from './faults.js';
+} from './faultInjector.js';
 export { renderKubeconfig, type KubeconfigParts } from './kubeconfig.js';
 export {
   parseLabelSelector,
@@ -31,7 +31,7 @@ export {
   type LabelSelector,
   type LabelRequirement,
 } from './selectors/labels.js';
-export { applyJsonPatch } from './patch/json-patch.js';
-export { applyMergePatch } from './patch/merge-patch.js';
-export { applyStrategicMergePatch } from './patch/strategic-merge-patch.js';
+export { applyJsonPatch } from './patch/jsonPatch.js';
+export { applyMergePatch } from './patch/mergePatch.js';
+export { applyStrategicMergePatch } from './patch/strategicMergePatch.js';
 export { type KubeObject, type ObjectMeta, type OwnerReference, type Verb } from './types.js';

@@ -7,7 +7,7 @@
  * JSON or as the protobuf kubectl asks for, with the CRD schemas as definitions.
  */
 import { createHash } from 'node:crypto';
-import { type ResourceRegistry } from './resources/registry.js';
+import { type ResourceRegistry } from './resources/resourceRegistry.js';
 import { type JsonObject, type ResourceType } from './types.js';
 
 function groupVersionPath(group: string, version: string): string {

@@ -91,7 +91,7 @@ export interface ResourceType {
   converters?: Record<string, VersionConverter>;
   /** Set for CRD-served kinds. */
   crd?: CrdInfo;
-  /** Built-in kinds: which strategic-merge list keys apply, by list field path (see patch/strategic.ts). */
+  /** Built-in kinds: whether strategic merge patch applies (list strategies: patch/strategicMergePatch.ts). */
   strategicMerge: boolean;
   /** Whether an update without metadata.resourceVersion is allowed. */
   allowUnconditionalUpdate: boolean;

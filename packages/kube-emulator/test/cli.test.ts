@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildCli, cliPath, startCli } from './cli-process.js';
+import { buildCli, cliPath, startCli } from './cliProcess.js';
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise(resolve => {

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
-import { type CliProcess, startCli, useCliSandbox } from './cli-process.js';
+import { type CliProcess, startCli, useCliSandbox } from './cliProcess.js';
 import { rejection } from './support.js';
 
 const WRITERS = 8;

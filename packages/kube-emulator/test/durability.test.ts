@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';
-import { startCli, useCliSandbox } from './cli-process.js';
+import { startCli, useCliSandbox } from './cliProcess.js';
 import { eventually } from './support.js';
 
 describe('durability with --data', () => {

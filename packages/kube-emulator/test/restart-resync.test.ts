@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startKubeEmulator } from '../src/index.js';
-import { startCli, useCliSandbox } from './cli-process.js';
+import { startCli, useCliSandbox } from './cliProcess.js';
 import { eventually, statusOf } from './support.js';
 
 function clientFor(kubeConfig: string): k8s.CoreV1Api {

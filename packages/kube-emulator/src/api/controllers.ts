@@ -5,9 +5,9 @@
  * (ownerReferences: background, foreground and orphan deletion). They run asynchronously, as
  * in a real cluster, from a deduplicating queue.
  */
-import { objectKey } from '../store/object-store.js';
+import { objectKey } from '../store/objectStore.js';
 import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
-import { type ApiCore } from './api-core.js';
+import { type ApiCore } from './apiCore.js';
 
 /** The controllers' handle. */
 export interface Controllers {

@@ -7,7 +7,7 @@
  */
 import { type KubeObject } from '../types.js';
 import { type PersistRecord, type Persistence } from './persistence.js';
-import { type ChangeEvent, type WatchHub } from './watch-hub.js';
+import { type ChangeEvent, type WatchHub } from './watchHub.js';
 
 /** A stored object and its cached JSON text. */
 export interface StoredEntry {

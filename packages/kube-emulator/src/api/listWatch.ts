@@ -5,11 +5,11 @@
  * ADDED/DELETED, bookmarks, 410 Gone for versions older than the history).
  */
 import { KubeEmulatorError, badRequest } from '../errors.js';
-import { type ResourceRegistry } from '../resources/registry.js';
+import { type ResourceRegistry } from '../resources/resourceRegistry.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from '../selectors/fields.js';
 import { type LabelSelector, matchLabels, parseLabelSelector } from '../selectors/labels.js';
-import { type ObjectStore, objectKey } from '../store/object-store.js';
-import { type ChangeEvent, type WatchHub } from '../store/watch-hub.js';
+import { type ObjectStore, objectKey } from '../store/objectStore.js';
+import { type ChangeEvent, type WatchHub } from '../store/watchHub.js';
 import { type KubeObject, apiVersionOf } from '../types.js';
 import {
   type ListOptions,
@@ -17,7 +17,7 @@ import {
   type Scope,
   type WatchEventOut,
   type WatchOptions,
-} from './api-core.js';
+} from './apiCore.js';
 import { isIdentity, toServed } from './conversion.js';
 
 /** What list and watch need from the core. */

@@ -24,20 +24,20 @@ import {
   validateSchema,
   validateTransitionRules,
 } from '../crd/schema.js';
-import { applyJsonPatch } from '../patch/json-patch.js';
-import { applyMergePatch } from '../patch/merge-patch.js';
-import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
+import { applyJsonPatch } from '../patch/jsonPatch.js';
+import { applyMergePatch } from '../patch/mergePatch.js';
+import { applyStrategicMergePatch } from '../patch/strategicMergePatch.js';
 import { applyBuiltinDefaults, createIpAllocator, prepareForCreate } from '../resources/defaults.js';
 import { INITIAL_NAMESPACES } from '../resources/builtin.js';
-import { type ResourceRegistry } from '../resources/registry.js';
+import { type ResourceRegistry } from '../resources/resourceRegistry.js';
 import { validateBuiltinUpdate } from '../resources/immutability.js';
-import { dropUnknownBuiltinFields } from '../resources/known-fields.js';
+import { dropUnknownBuiltinFields } from '../resources/knownFields.js';
 import { validateBuiltin, validateMetadata } from '../resources/validation.js';
-import { type ObjectStore, objectKey } from '../store/object-store.js';
-import { type WatchHub } from '../store/watch-hub.js';
+import { type ObjectStore, objectKey } from '../store/objectStore.js';
+import { type WatchHub } from '../store/watchHub.js';
 import { type JsonObject, type KubeObject, type ResourceType, apiVersionOf } from '../types.js';
 import { toServed, toStorage } from './conversion.js';
-import { createListWatch } from './list-watch.js';
+import { createListWatch } from './listWatch.js';
 
 /** Which resource a request addresses. */
 export interface Scope {

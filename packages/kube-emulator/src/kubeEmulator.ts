@@ -7,16 +7,16 @@ import { type AddressInfo } from 'node:net';
 import { type Duplex } from 'node:stream';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type ApiCore, createApiCore } from './api/api-core.js';
+import { type ApiCore, createApiCore } from './api/apiCore.js';
 import { type Controllers, startControllers } from './api/controllers.js';
 import { KubeEmulatorError } from './errors.js';
-import { type FaultConfig, type FaultInjector, createFaultInjector } from './faults.js';
-import { createApiHandler } from './http/handler.js';
+import { type FaultConfig, type FaultInjector, createFaultInjector } from './faultInjector.js';
+import { createApiHandler } from './http/apiHandler.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { createResourceRegistry } from './resources/registry.js';
-import { createObjectStore } from './store/object-store.js';
+import { createResourceRegistry } from './resources/resourceRegistry.js';
+import { createObjectStore } from './store/objectStore.js';
 import { type Persistence, createPersistence } from './store/persistence.js';
-import { createWatchHub } from './store/watch-hub.js';
+import { createWatchHub } from './store/watchHub.js';
 import { ensureTls } from './tls.js';
 
 /** Options of {@link startKubeEmulator}. */

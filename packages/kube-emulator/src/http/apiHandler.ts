@@ -13,9 +13,9 @@ import {
   type Scope,
   type WatchEventOut,
   type WriteOptions,
-} from '../api/api-core.js';
+} from '../api/apiCore.js';
 import { KubeEmulatorError, badRequest, text } from '../errors.js';
-import { type FaultInjector, type FaultRequest } from '../faults.js';
+import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { openApiV2Document, openApiV2Protobuf, openApiV3Document, openApiV3Index } from '../openapi.js';
 import { type JsonObject, type KubeObject, type ResourceType, apiVersionOf, resourceKey } from '../types.js';
 import { type ResourceRoute, resolveRoute, verbOf } from './routes.js';
