@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { scratchDir } from './support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageDir = path.resolve(here, '..');
@@ -101,12 +102,13 @@ export interface CliSandbox {
  * `describe`.
  */
 export function useCliSandbox(prefix: string): CliSandbox {
-  let dir: string | undefined;
+  const scratch = scratchDir(prefix);
   const running: CliProcess[] = [];
   beforeAll(async () => {
     await buildCli();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    scratch.create();
   }, 120_000);
+  // One hook, so the processes are gone before their directory is removed.
   afterAll(async () => {
     for (const p of running) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
@@ -114,13 +116,7 @@ export function useCliSandbox(prefix: string): CliSandbox {
         await p.exited;
       }
     }
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
-  return {
-    dir: () => {
-      if (dir === undefined) throw new Error('the sandbox directory exists once beforeAll has run');
-      return dir;
-    },
-    running,
-  };
+  return { dir: scratch.dir, running };
 }

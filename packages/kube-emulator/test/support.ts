@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Test helpers: start an emulator and a client-node KubeConfig for it. */
+import { afterAll, beforeAll } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from '../src/index.js';
 
 export interface Harness {
@@ -15,6 +19,13 @@ export async function startHarness(options: KubeEmulatorOptions = {}): Promise<H
   const kc = new k8s.KubeConfig();
   kc.loadFromString(emulator.kubeConfig);
   return { emulator, kc, core: kc.makeApiClient(k8s.CoreV1Api) };
+}
+
+/** A CoreV1Api client for a kubeconfig given as YAML text. */
+export function coreApiFor(kubeConfig: string): k8s.CoreV1Api {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeConfig);
+  return kc.makeApiClient(k8s.CoreV1Api);
 }
 
 /** The HTTP status of a client-node ApiException (or undefined). */
@@ -36,6 +47,17 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Whether `read` fails with 404 (other errors are thrown). */
+export async function gone(read: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await read();
+    return false;
+  } catch (error) {
+    if (statusOf(error) === 404) return true;
+    throw error;
+  }
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
@@ -98,3 +120,38 @@ export async function raw(
 }
 
 export const podSpec = { containers: [{ name: 'main', image: 'busybox:1.36' }] };
+
+/** A temporary directory a suite creates and removes; see {@link useScratchDir}. */
+export interface ScratchDir {
+  /** Makes the directory (call from `beforeAll`). */
+  create(): void;
+  /** The directory (once `create` has run). */
+  dir(): string;
+  /** Removes the directory and everything in it. */
+  remove(): void;
+}
+
+/** A scratch directory under the system temp dir, named `prefix` + random; the caller runs the hooks. */
+export function scratchDir(prefix: string): ScratchDir {
+  let dir: string | undefined;
+  return {
+    create() {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    },
+    dir() {
+      if (dir === undefined) throw new Error('the scratch directory exists once beforeAll has run');
+      return dir;
+    },
+    remove() {
+      if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A scratch directory made in `beforeAll` and removed in `afterAll`. Call inside a `describe`. */
+export function useScratchDir(prefix: string): Pick<ScratchDir, 'dir'> {
+  const scratch = scratchDir(prefix);
+  beforeAll(() => scratch.create());
+  afterAll(() => scratch.remove());
+  return { dir: scratch.dir };
+}

@@ -13,7 +13,7 @@ import { startKubeEmulator, type KubeEmulator } from '../src/index.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.warn('disk-full.test.ts skipped: mounting a small tmpfs needs root');
+if (!isRoot) console.warn('diskFull.system.test.ts skipped: mounting a small tmpfs needs root');
 const describeAsRoot = isRoot ? describe : describe.skip;
 
 describeAsRoot('a full disk under --data (a real 1 MiB tmpfs)', () => {
