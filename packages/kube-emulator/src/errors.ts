@@ -122,6 +122,11 @@ export class KubeEmulatorError extends Error {
   }
 }
 
+/** Whether an error is a 404 NotFound of this package (a missing object or resource). */
+export function isNotFound(error: unknown): boolean {
+  return KubeEmulatorError.is(error) && error.kind === 'NotFound';
+}
+
 /** Names a resource for messages: `pods` or `foos.example.com`. */
 export function qualifiedResource(group: string, plural: string): string {
   return group === '' ? plural : `${plural}.${group}`;

@@ -134,3 +134,13 @@ export function resourceKey(group: string, plural: string): string {
 export function apiVersionOf(group: string, version: string): string {
   return group === '' ? version : `${group}/${version}`;
 }
+
+/** Whether a JSON value is an object (not null, not an array). */
+export function isMap(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The storage key of a type: its own `group/plural` key, or that of the resource it serves. */
+export function storageKeyOf(type: ResourceType): string {
+  return type.storageOf ?? resourceKey(type.group, type.plural);
+}

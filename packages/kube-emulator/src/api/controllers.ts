@@ -6,7 +6,7 @@
  * in a real cluster, from a deduplicating queue.
  */
 import { objectKey } from '../store/objectStore.js';
-import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
+import { type KubeObject, type ResourceType, isMap } from '../types.js';
 import { type ApiCore } from './apiCore.js';
 
 /** The controllers' handle. */
@@ -20,10 +20,6 @@ export interface Controllers {
    */
   resync(): void;
   stop(): void;
-}
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Starts the controllers on an API core. */

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** CustomResourceDefinitions: validation, defaulting, and the resource type a CRD serves. */
 import { type FieldError, quoteValue } from '../errors.js';
-import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType } from '../types.js';
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType, isMap } from '../types.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GROUP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -4,13 +4,9 @@
  * defaulting, pruning of unknown fields, and validation with apiserver-worded field errors.
  */
 import { type FieldError, quoteValue, text } from '../errors.js';
-import { type JsonObject } from '../types.js';
+import { type JsonObject, isMap } from '../types.js';
 
 type Schema = JsonObject;
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function props(schema: Schema): Record<string, Schema> | undefined {
   return isMap(schema.properties) ? (schema.properties as Record<string, Schema>) : undefined;

@@ -6,14 +6,14 @@
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { type ApiCore } from '../api/apiCore.js';
 import {
-  type ApiCore,
   type DeleteOptions,
   type PatchType,
   type Scope,
   type WatchEventOut,
   type WriteOptions,
-} from '../api/apiCore.js';
+} from '../api/apiTypes.js';
 import { KubeEmulatorError, badRequest, text } from '../errors.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { openApiV2Document, openApiV2Protobuf, openApiV3Document, openApiV3Index } from '../openapi.js';

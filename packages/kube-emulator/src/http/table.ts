@@ -5,7 +5,7 @@
  * additionalPrinterColumns.
  */
 import { text } from '../errors.js';
-import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType } from '../types.js';
+import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType, isMap } from '../types.js';
 
 interface Column {
   name: string;
@@ -30,10 +30,6 @@ export function humanAge(from: string | undefined, nowMs = Date.now()): string {
   const h = Math.floor(m / 60);
   if (h < 48) return `${h}h`;
   return `${Math.floor(h / 24)}d`;
-}
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Evaluates the simple JSONPath forms CRD printer columns use. */

@@ -9,12 +9,9 @@
  * served here, per type (see `kinds`); lists without a strategy are replaced whole.
  */
 import { badRequest } from '../errors.js';
+import { isMap } from '../types.js';
 
 type JsonMap = Record<string, unknown>;
-
-function isMap(v: unknown): v is JsonMap {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** How a list field merges: by a merge key, as a set of primitives, or (absent) replaced whole. */
 interface ListStrategy {

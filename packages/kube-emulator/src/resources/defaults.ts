@@ -3,11 +3,7 @@
  * What the apiserver's create/update strategies and defaulters do to built-in objects: reset
  * status on create, defaults that clients read back, cluster IPs for services.
  */
-import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 
 /** Allocates service cluster IPs from 10.96.0.0/12, skipping ones in use. */
 export function createIpAllocator(): { allocate(inUse: Set<string>): string } {

@@ -4,11 +4,7 @@
  * pod specs are mostly immutable, immutable ConfigMaps/Secrets, fixed service cluster IPs.
  */
 import { type FieldError, quoteValue } from '../errors.js';
-import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+import { type KubeObject, type ResourceType, isMap } from '../types.js';
 
 const POD_SPEC_MESSAGE =
   'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';

@@ -5,7 +5,7 @@
  * dropped. The emulator knows the top level of every served kind, ObjectMeta, the pod spec and
  * containers (where typos hurt most); deeper levels are kept as sent.
  */
-import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
+import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 
 const TYPE_META = ['apiVersion', 'kind', 'metadata'];
 
@@ -150,10 +150,6 @@ const CONTAINER = new Set([
 ]);
 
 const EPHEMERAL_CONTAINER = new Set([...CONTAINER, 'targetContainerName']);
-
-function isMap(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** Removes unknown fields; returns their paths (`spec.containers[0].imagee`). */
 function sweep(obj: JsonObject, known: Set<string>, path: string, found: string[]): void {

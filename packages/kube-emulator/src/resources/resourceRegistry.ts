@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The set of served resource types and the discovery documents that describe them. */
-import { ALL_VERBS, type ResourceType, resourceKey } from '../types.js';
+import { ALL_VERBS, type ResourceType, resourceKey, storageKeyOf } from '../types.js';
 import { builtinResourceTypes } from './builtin.js';
 import { compareKubeVersions } from '../crd/crd.js';
 
@@ -82,9 +82,7 @@ export function createResourceRegistry(): ResourceRegistry {
     all() {
       return [...types.values()];
     },
-    storageKey(type) {
-      return type.storageOf ?? resourceKey(type.group, type.plural);
-    },
+    storageKey: storageKeyOf,
     apiVersions() {
       return {
         kind: 'APIVersions',

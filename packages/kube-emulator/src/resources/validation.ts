@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Validation shared by all kinds: names, labels, annotations, and a few built-in rules. */
 import { type FieldError, quoteValue } from '../errors.js';
-import { type KubeObject, type ResourceType } from '../types.js';
+import { type KubeObject, type ResourceType, isMap } from '../types.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -205,10 +205,6 @@ export function validateMetadata(obj: KubeObject, type: ResourceType): FieldErro
       });
   }
   return errors;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Rules for built-in kinds that real clients rely on being enforced. */

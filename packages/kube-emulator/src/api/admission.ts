@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Defaulting and validation of an object about to be stored: schema defaults, pruning and
+ * validation for custom resources, the built-in kinds' rules, and on update the rules that
+ * compare with the stored object (immutable fields, `self == oldSelf`, finalizers while deleting).
+ */
+import { defaultCrd, validateCrd } from '../crd/crd.js';
+import {
+  applyDefaults,
+  pruneUnknown,
+  unknownFields,
+  validateSchema,
+  validateTransitionRules,
+} from '../crd/schema.js';
+import { type FieldError, badRequest, invalid } from '../errors.js';
+import { applyBuiltinDefaults } from '../resources/defaults.js';
+import { validateBuiltinUpdate } from '../resources/immutability.js';
+import { validateBuiltin, validateMetadata } from '../resources/validation.js';
+import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
+import { type Scope, type WriteOptions } from './apiTypes.js';
+import { toServed } from './conversion.js';
+import { isCrdType } from './crdServing.js';
+
+/** A CRD schema without the type-meta properties the apiserver checks itself. */
+function schemaWithoutMeta(schema: JsonObject | undefined): JsonObject | undefined {
+  if (!schema || !isMap(schema.properties)) return schema;
+  const { metadata: _m, apiVersion: _a, kind: _k, ...props } = schema.properties;
+  return { ...schema, properties: props };
+}
+
+/** Fills defaults: a custom resource's schema defaults, a built-in kind's defaulters. */
+export function defaultAll(obj: KubeObject, type: ResourceType, version: string): void {
+  if (type.crd) applyDefaults(type.crd.versions[version]?.schema, obj);
+  else applyBuiltinDefaults(obj, type);
+  if (isCrdType(type)) defaultCrd(obj);
+}
+
+/** Field errors of a custom resource; unknown fields are pruned, or a 400 with fieldValidation=Strict. */
+function customResourceErrors(
+  obj: KubeObject,
+  type: ResourceType,
+  version: string,
+  options: WriteOptions,
+): FieldError[] {
+  const crd = type.crd!;
+  const schema = crd.versions[version]?.schema;
+  if (schema && !crd.preserveUnknownFields) {
+    if (options.fieldValidation === 'Strict') {
+      const unknown = unknownFields(schema, obj);
+      if (unknown.length > 0) {
+        throw badRequest(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`);
+      }
+    }
+    pruneUnknown(schema, obj, true);
+  }
+  return validateSchema(schemaWithoutMeta(schema), obj);
+}
+
+/** Validates an object to be stored; throws 422 Invalid with every field error. */
+export function validateAll(
+  obj: KubeObject,
+  type: ResourceType,
+  version: string,
+  options: WriteOptions,
+): void {
+  const errors: FieldError[] = validateMetadata(obj, type);
+  if (type.crd) {
+    errors.push(...customResourceErrors(obj, type, version, options));
+  } else {
+    errors.push(...validateBuiltin(obj, type));
+    if (isCrdType(type)) errors.push(...validateCrd(obj));
+  }
+  if (errors.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
+}
+
+/**
+ * The rules of an update that compare with the stored object: built-in immutable fields (not
+ * for subresources), `self == oldSelf` transition rules of custom resources.
+ */
+export function validateTransition(
+  scope: Scope,
+  next: KubeObject,
+  existing: KubeObject,
+  subresource: string | undefined,
+): void {
+  const type = scope.type;
+  const name = existing.metadata.name!;
+  if (subresource === undefined && !type.crd) {
+    const refused = validateBuiltinUpdate(next, existing, type);
+    if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
+  }
+  if (type.crd) {
+    const schema = type.crd.versions[scope.version]?.schema;
+    const refused = validateTransitionRules(
+      schemaWithoutMeta(schema),
+      toServed(type, scope.version, next),
+      toServed(type, scope.version, existing),
+    );
+    if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
+  }
+}
+
+/** No finalizer may be added to an object that is being deleted. */
+export function checkNoNewFinalizers(type: ResourceType, next: KubeObject, existing: KubeObject): void {
+  const old = existing.metadata;
+  if (!old.deletionTimestamp) return;
+  const before = new Set(old.finalizers ?? []);
+  const added = (next.metadata.finalizers ?? []).filter(f => !before.has(f));
+  if (added.length === 0) return;
+  throw invalid(type.kind, type.group, existing.metadata.name!, [
+    {
+      field: 'metadata.finalizers',
+      type: 'FieldValueForbidden',
+      detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map(f => JSON.stringify(f)).join(', ')}}`,
+    },
+  ]);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The checks of a request body before any semantics: it is an object of the addressed kind
+ * and version, its metadata strings are strings, its name and namespace agree with the URL, and
+ * (fieldValidation=Strict) built-in kinds carry no unknown fields.
+ */
+import { KubeEmulatorError, badRequest, text } from '../errors.js';
+import { dropUnknownBuiltinFields } from '../resources/knownFields.js';
+import { type JsonObject, type KubeObject, apiVersionOf, isMap } from '../types.js';
+import { type Scope, type WriteOptions } from './apiTypes.js';
+
+/** Refuses a body whose apiVersion or kind is not the addressed one's. */
+function checkTypeMeta(scope: Scope, body: JsonObject, expected: string): void {
+  const type = scope.type;
+  if (body.apiVersion !== undefined && body.apiVersion !== expected) {
+    throw badRequest(
+      `the API version in the data (${text(body.apiVersion)}) does not match the expected API version (${expected})`,
+    );
+  }
+  if (body.kind !== undefined && body.kind !== type.kind) {
+    throw badRequest(
+      `the kind in the data (${text(body.kind)}) does not match the expected kind (${type.kind})`,
+    );
+  }
+  if (type.crd && (body.kind === undefined || body.apiVersion === undefined)) {
+    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
+  }
+}
+
+/** Refuses metadata string fields of another type (as Go's decoder does); drops nulls. */
+function checkMetaStrings(md: KubeObject['metadata']): void {
+  for (const f of ['name', 'namespace', 'generateName', 'resourceVersion', 'uid'] as const) {
+    const v = md[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      throw badRequest(
+        `json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${f} of type string`,
+      );
+    }
+    if (v === null) delete md[f];
+  }
+}
+
+/** Drops unknown fields of a built-in kind; with fieldValidation=Strict they are a 400 instead. */
+function dropUnknownFields(scope: Scope, obj: KubeObject, options: WriteOptions): void {
+  const type = scope.type;
+  const unknown = dropUnknownBuiltinFields(obj, type);
+  if (unknown.length > 0 && options.fieldValidation === 'Strict') {
+    throw badRequest(
+      `${type.kind} in version "${scope.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
+    );
+  }
+}
+
+/**
+ * A request body as an object of the addressed kind (a copy, with apiVersion and kind set).
+ * Without `options` (a patch's current object) unknown fields are left alone.
+ */
+export function parseBody(scope: Scope, body: unknown, options?: WriteOptions): KubeObject {
+  if (!isMap(body))
+    throw badRequest(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
+  const expected = apiVersionOf(scope.type.group, scope.version);
+  checkTypeMeta(scope, body, expected);
+  if (body.metadata !== undefined && !isMap(body.metadata)) {
+    throw badRequest('json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta');
+  }
+  const obj = structuredClone(body) as KubeObject;
+  obj.apiVersion = expected;
+  obj.kind = scope.type.kind;
+  obj.metadata ??= {};
+  checkMetaStrings(obj.metadata);
+  if (options) dropUnknownFields(scope, obj, options);
+  return obj;
+}
+
+/** Refuses a body whose name or namespace differs from the URL's. */
+export function checkName(scope: Scope, name: string, obj: KubeObject): void {
+  if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+    throw badRequest(
+      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`,
+    );
+  }
+  if (
+    scope.type.namespaced &&
+    obj.metadata.namespace !== undefined &&
+    obj.metadata.namespace !== '' &&
+    obj.metadata.namespace !== scope.namespace
+  ) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+/** 404 for a subresource the addressed type does not serve (`status`, namespaces' `finalize`). */
+export function checkSubresource(scope: Scope, subresource: string | undefined): void {
+  if (subresource === undefined) return;
+  const type = scope.type;
+  const ok =
+    (subresource === 'status' &&
+      (type.crd ? type.crd.versions[scope.version]?.subresources.status === true : type.hasStatus)) ||
+    (subresource === 'finalize' && type.group === '' && type.plural === 'namespaces');
+  if (!ok)
+    throw new KubeEmulatorError('NotFound', 'the server could not find the requested resource', {
+      details: {},
+    });
+}
