@@ -13,8 +13,7 @@ const config = {
       '@swc/jest',
       {
         jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: false },
+          parser: { syntax: 'typescript' },
           target: 'es2022',
         },
         module: { type: 'es6' },

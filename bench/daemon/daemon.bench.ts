@@ -11,9 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { createDaemonClientPool, daemonProto } from '@chaosplane/core';
-import { defineDaemonHandler, startDaemon } from '@chaosplane/daemon';
-import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/daemon/testing';
+import { createDaemonClientPool, daemonProto } from '@chaosplane/daemon/client';
+import { defineDaemonHandler } from '@chaosplane/daemon/plugin';
+import { startDaemon } from '@chaosplane/daemon';
+import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';
 
 const NoopDefinition = {
   name: 'Noop',

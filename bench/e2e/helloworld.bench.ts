@@ -12,10 +12,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { createSilentLogger, type ChaosObject } from '@chaosplane/core';
-import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/daemon/testing';
+import { createSilentLogger } from '@chaosplane/service';
+import { type ChaosObject } from '@chaosplane/sdk';
+import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
-import { startLocalKubelet } from '@chaosplane/operator';
+import { createKubeConnection } from '@chaosplane/kube';
+import { startLocalKubelet } from '@chaosplane/dev';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PODS = Number(process.argv[2] ?? 100);
@@ -71,8 +73,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-bench-e2e-'));
   const emulator = await startKubeEmulator({ kubeconfigPath: path.join(dir, 'kubeconfig') });
   const containerd = await startContainerd({ namespace: 'k8s.io' });
-  const kube = new KubeConfig();
-  kube.loadFromString(emulator.kubeConfig);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(emulator.kubeConfig);
+  const kube = createKubeConnection(kubeConfig);
   const stop = new AbortController();
   const kubelet = await startLocalKubelet({
     kube,
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     ]);
     children.push(operator);
 
-    const core = kube.makeApiClient(CoreV1Api);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     const names = Array.from({ length: PODS }, (_, i) => `busybox-${i}`);
     const started = performance.now();
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
       `${PODS} pods running on containerd in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
 
-    const custom = kube.makeApiClient(CustomObjectsApi);
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const ref = {
       group: 'chaos-mesh.org',
       version: 'v1alpha1',

@@ -14,35 +14,29 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Type } from '@sinclair/typebox';
+import { createEngine, generateCrd } from '@chaosplane/engine';
+import { createKubeConnection, kubeStatusCode, resourcePath } from '@chaosplane/kube';
+import { PHASE_INJECTED, PHASE_NOT_INJECTED, Type, definePlugin, type ChaosObject } from '@chaosplane/sdk';
 import {
   PAUSE_ANNOTATION,
-  PHASE_INJECTED,
-  PHASE_NOT_INJECTED,
-  collectionPath,
-  createEngine,
-  createKubeClient,
-  generateCrd,
-  kubeStatusCode,
-  objectPath,
-  resolveKind,
   type ChaosImplRegistration,
-  type ChaosObject,
-  type KubeClient,
   type SelectorRegistry,
-} from '@chaosplane/core';
+} from '@chaosplane/sdk/framework';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../../../packages/kube-emulator/dist/cli.js');
 
-const kind = resolveKind({
-  kind: 'BenchChaos',
-  plural: 'benchchaos',
-  spec: Type.Object({ count: Type.Integer({ minimum: 1 }) }),
-  selectors: obj => ({ '.': { kind: 'synthetic', spec: { count: obj.spec.count } } }),
-});
+const kind = definePlugin({
+  kind: {
+    kind: 'BenchChaos',
+    plural: 'benchchaos',
+    spec: Type.Object({ count: Type.Integer({ minimum: 1 }) }),
+    selectors: obj => ({ '.': { kind: 'synthetic', spec: { count: obj.spec.count } } }),
+  },
+}).kind;
 const selectors: SelectorRegistry = {
   kinds: () => ['synthetic'],
+  resolve: (targetKind, target) => Promise.resolve({ ...target, kind: targetKind }),
   select: ref =>
     Promise.resolve(
       Array.from({ length: (ref.spec as { count: number }).count }, (_, i) => ({
@@ -87,13 +81,13 @@ async function main() {
   const emulator = await startEmulator();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(emulator.kubeconfig);
-  const client: KubeClient = createKubeClient(kubeConfig);
+  const client = createKubeConnection(kubeConfig);
   await client.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
     body: generateCrd(kind),
   });
   const controller = new AbortController();
   const engine = createEngine({
-    kubeConfig,
+    kube: client,
     registrations: [registration],
     selectors,
     maxRecordEvents: 1,
@@ -102,14 +96,14 @@ async function main() {
 
   const get = async (name: string) => {
     try {
-      return await client.request<ChaosObject>('GET', objectPath(kind, 'default', name));
+      return await client.request<ChaosObject>('GET', resourcePath(kind, 'default', name));
     } catch (error) {
       if (kubeStatusCode(error) === 404) return undefined;
       throw error;
     }
   };
   const create = (name: string, count: number) =>
-    client.request('POST', collectionPath(kind, 'default'), {
+    client.request('POST', resourcePath(kind, 'default'), {
       body: {
         apiVersion: kind.apiVersion,
         kind: kind.kind,
@@ -139,7 +133,7 @@ async function main() {
     return true;
   };
   const removeAll = async (names: string[]) => {
-    await Promise.all(names.map(name => client.request('DELETE', objectPath(kind, 'default', name))));
+    await Promise.all(names.map(name => client.request('DELETE', resourcePath(kind, 'default', name))));
     await waitUntil(async () => (await Promise.all(names.map(get))).every(obj => obj === undefined));
   };
 
@@ -184,7 +178,7 @@ async function main() {
     const pausedAt = performance.now();
     await Promise.all(
       names.map(name =>
-        client.request('PATCH', objectPath(kind, 'default', name), {
+        client.request('PATCH', resourcePath(kind, 'default', name), {
           body: { metadata: { annotations: { [PAUSE_ANNOTATION]: 'true' } } },
           contentType: 'application/merge-patch+json',
         }),

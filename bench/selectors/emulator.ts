@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
 import { createDirectListSource, createPodSelector, createSelectionCache } from '@chaosplane/selectors';
+import { createKubeConnection } from '@chaosplane/kube';
 import type { BenchCluster } from './fixture.js';
 import { SCENARIOS, timeScenarios } from './selection.bench.js';
 
@@ -78,7 +79,8 @@ export async function runEmulatorBench(cluster: BenchCluster, iterations: number
     );
 
     const before = await heapUsed();
-    const cache = createSelectionCache(kubeConfig);
+    const connection = createKubeConnection(kubeConfig);
+    const cache = createSelectionCache(connection);
     const syncStart = performance.now();
     await cache.start();
     const syncMs = performance.now() - syncStart;
@@ -91,7 +93,7 @@ export async function runEmulatorBench(cluster: BenchCluster, iterations: number
         cache,
         iterations,
       );
-      const direct = createPodSelector(createDirectListSource(kubeConfig));
+      const direct = createPodSelector(createDirectListSource(connection));
       const scenario = SCENARIOS[1]!;
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) {

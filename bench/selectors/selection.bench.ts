@@ -12,7 +12,7 @@ import {
   toPodRecord,
   type SelectionSource,
 } from '@chaosplane/selectors';
-import type { PodSelector } from '@chaosplane/core';
+import type { PodSelector } from '@chaosplane/sdk';
 import { makeCluster } from './fixture.js';
 import { runEmulatorBench } from './emulator.js';
 

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# gRPC stubs with buf + ts-proto (nice-grpc flavour, native ESM imports):
-#   proto/chaosplane  -> packages/core/src/gen    (the daemon's core service)
-#   proto/thirdparty  -> packages/daemon/src/gen  (containerd and CRI subsets the daemon calls)
+# gRPC stubs with buf + ts-proto (nice-grpc flavour, native ESM imports), into
+# packages/daemon/src/gen: proto/chaosplane (the daemon's core service) and proto/thirdparty
+# (the containerd and CRI subsets the daemon calls).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-buf=node_modules/.bin/buf
-"$buf" generate --template buf.gen.yaml
-"$buf" generate --template proto/buf.gen.runtime.yaml
+node_modules/.bin/buf generate --template buf.gen.yaml

@@ -3,5 +3,5 @@
 # deploy/crds: the CRD of every bundled plugin's kind, generated from its schema.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-npx tsc -b packages/operator
-node packages/operator/dist/cli/chaosplane.js crds --out deploy/crds
+npx tsc -b packages/cli
+node packages/cli/bin/chaosplane.js crds --out deploy/crds

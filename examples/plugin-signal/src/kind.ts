@@ -2,14 +2,15 @@
 // SignalChaos: sends one signal to the main process of each selected container. Its spec is a
 // container selector inline, the signal, and an optional duration; it is one-shot (a signal
 // cannot be taken back, so there is nothing to recover).
-import { type Static, Type } from '@sinclair/typebox';
 import {
   ContainerSelectorProperties,
   DurationString,
   StringEnum,
+  Type,
   containerSelector,
-  type ChaosKindDefinition,
-} from '@chaosplane/core';
+  type ChaosObject,
+  type Static,
+} from '@chaosplane/sdk';
 import { SUPPORTED_SIGNALS } from './signals.js';
 
 /** The SignalChaos spec schema: one source for its type, CRD schema and validation. */
@@ -28,12 +29,12 @@ export const SignalChaosSpecSchema = Type.Object(
 export type SignalChaosSpec = Static<typeof SignalChaosSpecSchema>;
 
 /** The SignalChaos kind (chaos-mesh.org/v1alpha1, namespaced, one-shot). */
-export const signalChaosKind: ChaosKindDefinition<typeof SignalChaosSpecSchema> = {
+export const signalChaosKind = {
   kind: 'SignalChaos',
   plural: 'signalchaos',
   singular: 'signalchaos',
   namespaced: true,
   spec: SignalChaosSpecSchema,
   isOneShot: () => true,
-  selectors: obj => ({ '.': containerSelector(obj.spec) }),
+  selectors: (obj: ChaosObject<SignalChaosSpec>) => ({ '.': containerSelector(obj.spec) }),
 };

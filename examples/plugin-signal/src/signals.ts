@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The signals SignalChaos may send. One list for the schema (controller side) and the daemon's
 // own check: the daemon never trusts what arrives on the wire.
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 
 /** Signals SignalChaos can send to a container's main process. */
 export const SUPPORTED_SIGNALS = [

@@ -1,18 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// SignalChaos's schema as users meet it: validation messages naming the field (through core's
+// SignalChaos's schema as users meet it: validation messages naming the field (through the engine's
 // public validateChaosObject), the generated CRD, and the daemon-side signal check.
 import { readFile } from 'node:fs/promises';
 
 import { describe, expect, it } from '@jest/globals';
-import {
-  ChaosplaneError,
-  generateCrd,
-  isChaosPlugin,
-  structuralViolations,
-  validateChaosObject,
-  type ChaosObject,
-  type JsonSchema,
-} from '@chaosplane/core';
+import { ChaosplaneError, type ChaosObject } from '@chaosplane/sdk';
+import { generateCrd, structuralViolations, validateChaosObject, type JsonSchema } from '@chaosplane/engine';
+import { isChaosPlugin } from '@chaosplane/sdk/framework';
 import { parse } from 'yaml';
 
 import plugin, { SUPPORTED_SIGNALS, requireSupportedSignal, type SignalChaosSpec } from '../src/index.js';

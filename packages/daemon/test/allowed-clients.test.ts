@@ -5,9 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosDaemonDefinition, createDaemonClientPool, createSilentLogger } from '@chaosplane/core';
+import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
+import { createDaemonClientPool } from '../src/client/createDaemonClientPool.js';
+import { createSilentLogger } from '@chaosplane/service';
 import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
-import { mintCertificates, type MintedCertificates } from '@chaosplane/daemon/testing';
+import { mintCertificates, type MintedCertificates } from '@chaosplane/dev/harness';
 import { Status } from 'nice-grpc';
 
 describe('allowed clients', () => {

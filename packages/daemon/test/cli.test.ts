@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosDaemonDefinition } from '@chaosplane/core';
+import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
 import { createChannel, createClient } from 'nice-grpc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // The controller-side pool finds a node's daemon through the EndpointSlices of the daemon's
-// headless Service, read from kube-emulator (a real HTTPS API server emulator) with
-// @kubernetes/client-node, and calls a real daemon over mTLS.
+// headless Service, read from kube-emulator (a real HTTPS API server emulator) through the kube
+// layer, and calls a real daemon over mTLS.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosDaemonDefinition, createDaemonClientPool, type DaemonClientPool } from '@chaosplane/core';
+import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
+import { createDaemonClientPool, type DaemonClientPool } from '../src/client/createDaemonClientPool.js';
 import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
-import { mintCertificates, type MintedCertificates } from '@chaosplane/daemon/testing';
+import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
+import { mintCertificates, type MintedCertificates } from '@chaosplane/dev/harness';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 
 describe('daemon client pool with EndpointSlice discovery', () => {
   let certs: MintedCertificates;
@@ -19,6 +21,7 @@ describe('daemon client pool with EndpointSlice discovery', () => {
   let daemon: RunningDaemon;
   let emulator: KubeEmulator;
   let pool: DaemonClientPool;
+  let kube: KubeConnection;
 
   beforeAll(async () => {
     certs = await mintCertificates();
@@ -33,9 +36,9 @@ describe('daemon client pool with EndpointSlice discovery', () => {
     emulator = await startKubeEmulator();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(emulator.kubeConfig);
-    await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'chaosplane' } } });
-    await kubeConfig.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
-      namespace: 'chaosplane',
+    kube = createKubeConnection(kubeConfig);
+    await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'chaosplane' } } });
+    await kube.request('POST', '/apis/discovery.k8s.io/v1/namespaces/chaosplane/endpointslices', {
       body: {
         metadata: {
           name: 'chaosplane-daemon-abcde',
@@ -50,7 +53,7 @@ describe('daemon client pool with EndpointSlice discovery', () => {
       },
     });
     pool = createDaemonClientPool({
-      source: { kubeConfig, namespace: 'chaosplane', serviceName: 'chaosplane-daemon' },
+      source: { kube, namespace: 'chaosplane', serviceName: 'chaosplane-daemon' },
       port: daemon.grpcPort,
       // Endpoint addresses are IPs; the daemon's certificate names localhost.
       tls: {
@@ -65,6 +68,7 @@ describe('daemon client pool with EndpointSlice discovery', () => {
 
   afterAll(async () => {
     pool?.close();
+    kube?.close();
     await daemon?.close();
     await emulator?.stop();
     for (const dir of [stateDir, certs?.dir]) if (dir) await rm(dir, { recursive: true, force: true });

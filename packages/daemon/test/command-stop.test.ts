@@ -7,14 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
-import { createJournal, createProcessManager, runCommand, type ProcessManager } from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createJournal } from '../src/journal/createJournal.js';
+import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
+import { runCommand } from '../src/process/runCommand.js';
 import {
   containerdUnavailableReason,
   startContainerd,
   type ContainerdEnvironment,
   type TestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 import { hostProcessesRunning, until } from './support/processes.js';
 
 const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };

@@ -7,22 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
-import {
-  createContainerdClient,
-  createJournal,
-  createProcessManager,
-  createRuntimeResolver,
-  type ContainerRuntimeClient,
-  type Journal,
-  type ProcessManager,
-} from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createContainerdClient } from '../src/runtime/createContainerdClient.js';
+import { createJournal, type Journal } from '../src/journal/createJournal.js';
+import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
+import { createRuntimeResolver } from '../src/runtime/createRuntimeResolver.js';
+import { type ContainerRuntimeClient } from '../src/runtime/ContainerRuntime.js';
 import {
   containerdUnavailableReason,
   startContainerd,
   type ContainerdEnvironment,
   type TestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 
 const unavailable = containerdUnavailableReason();
 if (unavailable) console.warn(`SKIPPED containerd tests: ${unavailable}`);

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createCrioClient, createRuntimeResolver } from '@chaosplane/daemon';
+import { createCrioClient } from '../src/runtime/createCrioClient.js';
+import { createRuntimeResolver } from '../src/runtime/createRuntimeResolver.js';
 import { createServer, type Server, ServerError, Status } from 'nice-grpc';
 
 import { ContainerState, RuntimeServiceDefinition } from '../src/gen/cri/runtime/v1/cri.js';

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosDaemonDefinition, createDaemonClientPool, type DaemonClientPool } from '@chaosplane/core';
+import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
+import { createDaemonClientPool, type DaemonClientPool } from '../src/client/createDaemonClientPool.js';
 import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
 import {
   containerdUnavailableReason,
@@ -16,7 +17,7 @@ import {
   type ContainerdEnvironment,
   type MintedCertificates,
   type TestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 import { ChannelCredentials, ClientError, createChannel, createClient, Metadata, Status } from 'nice-grpc';
 
 import { ProbeDefinition, probePlugin } from './support/probePlugin.js';
@@ -78,15 +79,16 @@ describeReal('chaos daemon over mTLS', () => {
     expect(version.services).toEqual(['chaosplane.daemon.v1.ChaosDaemon', 'test.plugin.v1.Probe']);
   });
 
-  it("serves a plugin's own service; its handler sees the caller and the chaos object", async () => {
+  it("serves a plugin's own service; its handler sees the caller, the chaos object and the record", async () => {
     const probe = await pool.clientFor('node-a', ProbeDefinition, {
-      chaos: { namespace: 'team-a', name: 'hello' },
+      chaos: { namespace: 'team-a', name: 'hello', uid: 'u-1' },
+      record: 'team-a/pod-0/main',
     });
     const answer = await probe.whoCalls({});
     expect(answer).toEqual({
       callerIdentity: 'chaosplane-controller',
       version: 'team-a/hello',
-      services: ['containerd'],
+      services: ['team-a/pod-0/main'],
     });
   });
 
@@ -223,7 +225,7 @@ describeReal('chaos daemon over mTLS', () => {
     const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/healthz`);
     expect(health.status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${daemon.httpPort}/readyz`);
-    expect([ready.status, await ready.text()]).toEqual([200, 'ok\n']);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ok']);
     const metrics = await (await fetch(`http://127.0.0.1:${daemon.httpPort}/metrics`)).text();
     expect(metrics).toMatch(
       /chaosplane_daemon_grpc_requests_total\{method="\/chaosplane.daemon.v1.ChaosDaemon\/Version",code="OK"\} \d+/,

@@ -2,8 +2,10 @@
 // The Docker client against a real dockerd (Debian's docker.io) started privately on top of the
 // test containerd, with a busybox image imported from a root filesystem (no registry).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
-import { createDockerClient, createRuntimeResolver, type ContainerRuntimeClient } from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createDockerClient } from '../src/runtime/createDockerClient.js';
+import { createRuntimeResolver } from '../src/runtime/createRuntimeResolver.js';
+import { type ContainerRuntimeClient } from '../src/runtime/ContainerRuntime.js';
 import {
   containerdUnavailableReason,
   dockerUnavailableReason,
@@ -12,7 +14,7 @@ import {
   type ContainerdEnvironment,
   type DockerEnvironment,
   type DockerTestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 
 const unavailable = containerdUnavailableReason() ?? dockerUnavailableReason();
 if (unavailable) console.warn(`SKIPPED real Docker tests: ${unavailable}`);

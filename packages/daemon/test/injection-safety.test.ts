@@ -8,19 +8,16 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ChaosplaneError } from '@chaosplane/core';
-import {
-  createJournal,
-  createProcessManager,
-  parseContainerId,
-  type ProcessManager,
-} from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createJournal } from '../src/journal/createJournal.js';
+import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
+import { parseContainerId } from '../src/runtime/ContainerRuntime.js';
 import {
   containerdUnavailableReason,
   startContainerd,
   type ContainerdEnvironment,
   type TestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 
 const hostile = (dir: string): string[] => [
   `; touch ${dir}/semicolon`,

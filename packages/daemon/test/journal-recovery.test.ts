@@ -11,19 +11,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  findProcessesByEnv,
-  PROCESS_UID_ENV,
-  startDaemon,
-  type RunningDaemon,
-  type TrackedInfo,
-} from '@chaosplane/daemon';
+import { findProcessesByEnv } from '../src/process/procStat.js';
+import { PROCESS_UID_ENV } from '../src/process/managerContext.js';
+import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
+import { type TrackedInfo } from '../src/process/createTrackedEntries.js';
 import {
   containerdUnavailableReason,
   startContainerd,
   type ContainerdEnvironment,
   type TestContainer,
-} from '@chaosplane/daemon/testing';
+} from '@chaosplane/dev/harness';
 import { hostProcessesRunning, until } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -7,14 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
-import {
-  createJournal,
-  createProcessManager,
-  isSameProcess,
-  processStartTime,
-  type JournalRecord,
-} from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createJournal, type JournalRecord } from '../src/journal/createJournal.js';
+import { createProcessManager } from '../src/process/createProcessManager.js';
+import { isSameProcess, processStartTime } from '../src/process/procStat.js';
 
 describe('journal', () => {
   let stateDir: string;
@@ -82,6 +78,7 @@ describe('journal', () => {
         killed: [],
         adopted: [],
         recovered: [],
+        unapplied: [],
         gone: ['old'],
         orphanedRuns: [],
         failed: [],

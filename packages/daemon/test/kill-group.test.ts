@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createJournal, createProcessManager, processStartTime, type Journal } from '@chaosplane/daemon';
+import { createJournal, type Journal } from '../src/journal/createJournal.js';
+import { createProcessManager } from '../src/process/createProcessManager.js';
+import { processStartTime } from '../src/process/procStat.js';
 import { hostProcessesRunning, until } from './support/processes.js';
 
 const NS_LAST_PID = '/proc/sys/kernel/ns_last_pid';

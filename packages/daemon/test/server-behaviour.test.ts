@@ -8,14 +8,11 @@ import { PassThrough } from 'node:stream';
 import tls from 'node:tls';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ChaosDaemonDefinition,
-  createDaemonClientPool,
-  createLogger,
-  type DaemonClientPool,
-} from '@chaosplane/core';
+import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
+import { createDaemonClientPool, type DaemonClientPool } from '../src/client/createDaemonClientPool.js';
+import { createLogger } from '@chaosplane/service';
 import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
-import { mintCertificates, type MintedCertificates } from '@chaosplane/daemon/testing';
+import { mintCertificates, type MintedCertificates } from '@chaosplane/dev/harness';
 import { type ClientError, Status } from 'nice-grpc';
 
 import { ProbeDefinition, probePlugin } from './support/probePlugin.js';

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createJournal, startDaemon } from '@chaosplane/daemon';
+import { createJournal } from '../src/journal/createJournal.js';
+import { startDaemon } from '../src/server/startDaemon.js';
 
 import { probePlugin } from './support/probePlugin.js';
 

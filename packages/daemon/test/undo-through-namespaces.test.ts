@@ -11,14 +11,11 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError, createLogger } from '@chaosplane/core';
-import {
-  createJournal,
-  createProcessManager,
-  runCommand,
-  type Journal,
-  type ProcessManager,
-} from '@chaosplane/daemon';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createLogger } from '@chaosplane/service';
+import { createJournal, type Journal } from '../src/journal/createJournal.js';
+import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
+import { runCommand } from '../src/process/runCommand.js';
 import { until } from './support/processes.js';
 
 function namespacesUnavailable(): string | undefined {
@@ -237,7 +234,7 @@ const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
         () => undefined,
         (error: unknown) => error,
       );
-      expect(ChaosplaneError.isKind(failure, 'runtime')).toBe(true);
+      expect(ChaosplaneError.isKind(failure, 'command')).toBe(true);
       expect(String(failure)).toMatch(/apply .* exited with 1.*undoing what it may have changed failed too/);
       expect(await addressesIn(holder.pid!)).toContain('192.0.2.20/32');
       const [kept] = journal.active();
@@ -263,7 +260,7 @@ const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
       await restart();
       writeFileSync(gate, '');
       const report = await manager.recoverFromJournal();
-      expect(report.recovered).toEqual([uid]);
+      expect(report.unapplied).toEqual([uid]);
       expect(await addressesIn(pid)).not.toContain('192.0.2.20/32');
       expect(journal.active()).toEqual([]);
     });

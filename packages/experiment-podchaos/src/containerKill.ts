@@ -7,55 +7,47 @@
 // (`instanceId`): when the pod now runs another id, or none, the selected container is gone
 // and the record counts as killed. Records without an id (the container had not started when
 // it was selected) kill whatever runs under the name.
-import {
-  ChaosDaemonDefinition,
-  DAEMON_CLIENT_POOL,
-  PHASE_INJECTED,
-  PHASE_NOT_INJECTED,
-  decodeContainerRecord,
-  isTargetGone,
-  type ChaosImpl,
-  type ContainerRecord,
-  type ControllerDeps,
-  type DaemonClientPool,
-  type Logger,
-} from '@chaosplane/core';
-import type { PodChaosSpec } from './kind.js';
+import { ChaosDaemonDefinition } from '@chaosplane/daemon/client';
+import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosImpl } from '@chaosplane/sdk';
+import type { PodChaosSpec, PodChaosTarget } from './kind.js';
 
-/** Builds the container-kill implementation; it calls daemons through the operator's pool. */
-export function createContainerKillImpl(deps: Pick<ControllerDeps, 'get'>): ChaosImpl<PodChaosSpec> {
-  const pool = deps.get<DaemonClientPool>(DAEMON_CLIENT_POOL);
+/** Builds the container-kill implementation; it calls the daemon of the target's node. */
+export function createContainerKillImpl(): ChaosImpl<PodChaosSpec, PodChaosTarget> {
   return {
-    async apply({ index, records, obj, kube, log, signal, events }) {
-      const record = records[index]!;
-      try {
-        const target = await decodeContainerRecord(kube, record.id);
-        if (record.instanceId !== undefined && target.containerId !== record.instanceId) {
-          return alreadyDone(record, log, target.containerId);
-        }
-        log.info('Apply container-kill', {
-          containerId: target.containerId,
-          node: target.pod.spec?.nodeName,
+    async apply({ target, record, daemon, log, events }) {
+      if (target.kind !== 'container') {
+        throw new ChaosplaneError('invalid', 'container-kill selects containers', { field: 'spec.action' });
+      }
+      if (record.instanceId !== undefined && target.containerId !== record.instanceId) {
+        log.info('container-kill already done: the selected container is gone', {
+          selectedContainerId: record.instanceId,
+          currentContainerId: target.containerId,
         });
-        const chaos = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
-        const daemon = await pool.clientFor(target.pod, ChaosDaemonDefinition, { chaos, signal });
-        await daemon.killContainer({ containerId: target.containerId, signal: 'SIGKILL' }, { signal });
-        events?.normal('ContainerKilled', `killed container ${target.containerName} (${target.containerId})`);
         return PHASE_INJECTED;
+      }
+      log.info('Apply container-kill', { containerId: target.containerId, node: target.nodeName });
+      try {
+        await daemon(ChaosDaemonDefinition).killContainer({
+          containerId: target.containerId,
+          signal: 'SIGKILL',
+        });
       } catch (error) {
         // The selected container exited, or left with its pod, before the kill: nothing to do.
-        if (record.instanceId !== undefined && isTargetGone(error)) return alreadyDone(record, log);
+        if (record.instanceId !== undefined && ChaosplaneError.isKind(error, 'not-found'))
+          return PHASE_INJECTED;
         throw error;
       }
+      events.normal('ContainerKilled', `killed container ${target.containerName} (${target.containerId})`);
+      return PHASE_INJECTED;
     },
-    recover: () => Promise.resolve(PHASE_NOT_INJECTED),
+    // The pod left, or the container has no running id: the selected one is gone, if one was.
+    whenTargetGone({ record, log }, error) {
+      if (record.instanceId === undefined) throw error;
+      log.info('container-kill already done: the selected container is gone', {
+        selectedContainerId: record.instanceId,
+      });
+      return PHASE_INJECTED;
+    },
+    recover: () => PHASE_NOT_INJECTED,
   };
-}
-
-function alreadyDone(record: ContainerRecord, log: Logger, currentId?: string): string {
-  log.info('container-kill already done: the selected container is gone', {
-    selectedContainerId: record.instanceId,
-    ...(currentId !== undefined ? { currentContainerId: currentId } : {}),
-  });
-  return PHASE_INJECTED;
 }

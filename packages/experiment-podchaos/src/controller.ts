@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The PodChaos controller: one implementation per action behind core's action multiplexer.
-import { createActionMultiplexer, type ChaosImpl, type ControllerDeps } from '@chaosplane/core';
+// The PodChaos controller: one implementation per action behind the SDK's action multiplexer.
+import { createActionMultiplexer, type ChaosImpl } from '@chaosplane/sdk';
 import { createContainerKillImpl } from './containerKill.js';
-import type { PodChaosSpec } from './kind.js';
+import type { PodChaosSpec, PodChaosTarget } from './kind.js';
 import { PAUSE_IMAGE_ENV, createPodFailureImpl, type PodFailureOptions } from './podFailure.js';
 import { createPodKillImpl } from './podKill.js';
 
@@ -12,16 +12,13 @@ export interface PodChaosOptions extends PodFailureOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Builds the PodChaos implementation from the operator's dependencies. */
-export function createPodChaosImpl(
-  deps: Pick<ControllerDeps, 'get'>,
-  options: PodChaosOptions = {},
-): ChaosImpl<PodChaosSpec> {
+/** Builds the PodChaos implementation: one implementation per action. */
+export function createPodChaosImpl(options: PodChaosOptions = {}): ChaosImpl<PodChaosSpec, PodChaosTarget> {
   const fromEnv = (options.env ?? process.env)[PAUSE_IMAGE_ENV]?.trim();
   const pauseImage = options.pauseImage ?? (fromEnv ? fromEnv : undefined);
-  return createActionMultiplexer<PodChaosSpec>({
+  return createActionMultiplexer<PodChaosSpec, PodChaosTarget>({
     'pod-kill': createPodKillImpl(),
     'pod-failure': createPodFailureImpl({ ...options, ...(pauseImage ? { pauseImage } : {}) }),
-    'container-kill': createContainerKillImpl(deps),
+    'container-kill': createContainerKillImpl(),
   });
 }

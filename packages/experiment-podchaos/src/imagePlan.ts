@@ -6,8 +6,7 @@
 // experiment recovers last restores the true originals, in any order; the others only drop
 // their annotation. Chaos Mesh keys one annotation per container and can restore the pause
 // image when two pod-failures overlap; this scheme cannot.
-import type { V1Pod } from '@kubernetes/client-node';
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError, type Pod } from '@chaosplane/sdk';
 
 /** Prefix of the annotations pod-failure writes on the pods it pauses. */
 export const ORIGINAL_IMAGES_ANNOTATION_PREFIX = 'podfailure.chaosplane.io/';
@@ -57,7 +56,7 @@ function parse(value: string | undefined): OriginalImages | undefined {
 }
 
 /** The pod-failure annotations on a pod other than `key`, parsed. */
-function otherAnnotations(pod: V1Pod, key: string): OriginalImages[] {
+function otherAnnotations(pod: Pod, key: string): OriginalImages[] {
   return Object.entries(pod.metadata?.annotations ?? {})
     .filter(([name]) => name.startsWith(ORIGINAL_IMAGES_ANNOTATION_PREFIX) && name !== key)
     .map(([, value]) => parse(value))
@@ -74,7 +73,7 @@ function imagesOf(containers: ReadonlyArray<{ name: string; image?: string }> | 
  * init container image set to `pauseImage`. Undefined when nothing needs to change.
  */
 export function planFailure(
-  pod: V1Pod,
+  pod: Pod,
   key: string,
   chaos: string,
   pauseImage: string,
@@ -110,7 +109,7 @@ export function planFailure(
  * goes; the images come back only when no other pod-failure is still active on the pod.
  * Undefined when the experiment left nothing on this pod.
  */
-export function planRestore(pod: V1Pod, key: string): ImageChange | undefined {
+export function planRestore(pod: Pod, key: string): ImageChange | undefined {
   const raw = pod.metadata?.annotations?.[key];
   if (raw === undefined) return undefined;
   const mine = parse(raw);
@@ -167,7 +166,7 @@ export function toStrategicMergePatch(change: ImageChange, resourceVersion: stri
 }
 
 /** Applies a change to a pod in memory (what the API server does with the patch). */
-export function applyChange(pod: V1Pod, change: ImageChange): V1Pod {
+export function applyChange(pod: Pod, change: ImageChange): Pod {
   const annotations = { ...pod.metadata?.annotations };
   for (const [name, value] of Object.entries(change.annotations)) {
     if (value === null) delete annotations[name];

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * PodChaos as a Chaosplane plugin: Chaos Mesh's pod-kill, pod-failure and container-kill,
- * built only on the public API of @chaosplane/core (the daemon's core KillContainer RPC does
- * the container kill, so the plugin has no daemon half of its own).
+ * built only on the plugin SDK (the daemon's core KillContainer RPC does the container kill,
+ * so the plugin has no daemon half of its own).
  * @packageDocumentation
  */
-import { definePlugin } from '@chaosplane/core';
+import { definePlugin } from '@chaosplane/sdk';
 import { createPodChaosImpl } from './controller.js';
 import { podChaosKind } from './kind.js';
 
@@ -17,6 +17,7 @@ export {
   podChaosKind,
   type PodChaosAction,
   type PodChaosSpec,
+  type PodChaosTarget,
 } from './kind.js';
 export { createPodChaosImpl, type PodChaosOptions } from './controller.js';
 export { createPodKillImpl } from './podKill.js';
@@ -40,5 +41,5 @@ export {
 
 export default definePlugin({
   kind: podChaosKind,
-  controller: deps => createPodChaosImpl(deps),
+  controller: () => createPodChaosImpl(),
 });

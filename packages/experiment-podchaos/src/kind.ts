@@ -2,16 +2,21 @@
 // PodChaos with Chaos Mesh's spec (api/v1alpha1/podchaos_types.go): an action, a container
 // selector inline, a grace period for pod-kill and a duration. pod-kill and container-kill are
 // one-shot; pod-failure lasts until its duration ends or the object is deleted or paused.
-import { type Static, Type } from '@sinclair/typebox';
 import {
   ContainerSelectorProperties,
   DurationString,
   StringEnum,
+  Type,
   containerSelector,
   podSelector,
   type ChaosKindDefinition,
+  type ChaosObject,
+  type ContainerTarget,
+  type PodTarget,
+  type SelectorRef,
   type SpecRule,
-} from '@chaosplane/core';
+  type Static,
+} from '@chaosplane/sdk';
 
 /** The three PodChaos actions, as Chaos Mesh spells them. */
 export const POD_CHAOS_ACTIONS = ['pod-kill', 'pod-failure', 'container-kill'] as const;
@@ -58,8 +63,11 @@ export function isOneShotAction(action: string): boolean {
   return action === 'pod-kill' || action === 'container-kill';
 }
 
+/** What PodChaos acts on: pods for pod-kill and pod-failure, containers for container-kill. */
+export type PodChaosTarget = PodTarget | ContainerTarget;
+
 /** The PodChaos kind (chaos-mesh.org/v1alpha1, namespaced). */
-export const podChaosKind: ChaosKindDefinition<typeof PodChaosSpecSchema> = {
+export const podChaosKind = {
   kind: 'PodChaos',
   plural: 'podchaos',
   singular: 'podchaos',
@@ -67,8 +75,11 @@ export const podChaosKind: ChaosKindDefinition<typeof PodChaosSpecSchema> = {
   rules: [containerKillNeedsNames],
   isOneShot: obj => isOneShotAction(obj.spec.action),
   // Pods for pod-kill and pod-failure (record ids ns/pod), containers for container-kill.
-  selectors: obj =>
+  selectors: (obj: ChaosObject<PodChaosSpec>) =>
     obj.spec.action === 'container-kill'
       ? { '.': containerSelector(obj.spec) }
       : { '.': podSelector(obj.spec) },
-};
+} satisfies ChaosKindDefinition<
+  typeof PodChaosSpecSchema,
+  Record<string, SelectorRef<unknown, PodChaosTarget>>
+>;

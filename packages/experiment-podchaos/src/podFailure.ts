@@ -3,16 +3,15 @@
 // remembering the originals in an annotation (see imagePlan.ts), and put them back on recover.
 // Every write is a patch conditional on the resourceVersion it was computed from; on 409 the
 // pod is read again and the plan recomputed, so overlapping experiments never lose an update.
-import { PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import {
   ChaosplaneError,
   PHASE_INJECTED,
   PHASE_NOT_INJECTED,
-  decodePodRecord,
   type ChaosImpl,
   type ChaosObject,
-} from '@chaosplane/core';
-import { coreApiFor, statusCodeOf } from './coreApi.js';
+  type KubeClient,
+  type Pod,
+} from '@chaosplane/sdk';
 import {
   annotationKeyFor,
   planFailure,
@@ -20,7 +19,8 @@ import {
   toStrategicMergePatch,
   type ImageChange,
 } from './imagePlan.js';
-import type { PodChaosSpec } from './kind.js';
+import type { PodChaosSpec, PodChaosTarget } from './kind.js';
+import { patchPod, readPod } from './podApi.js';
 
 /**
  * The image pod-failure runs instead of the pod's own. Chaos Mesh uses
@@ -45,34 +45,39 @@ function keyOf(obj: ChaosObject<PodChaosSpec>): string {
 }
 
 /** Builds the pod-failure implementation. */
-export function createPodFailureImpl(options: PodFailureOptions = {}): ChaosImpl<PodChaosSpec> {
+export function createPodFailureImpl(
+  options: PodFailureOptions = {},
+): ChaosImpl<PodChaosSpec, PodChaosTarget> {
   const pauseImage = options.pauseImage ?? DEFAULT_PAUSE_IMAGE;
   const attempts = options.maxConflictRetries ?? 8;
 
-  /** Reads the pod, plans, patches; again on 409 until the plan applies or is empty. */
+  /**
+   * Plans on `pod` and patches; on 409 reads the pod again and plans again, until the plan
+   * applies or is empty. A pod that is gone is `not-found` (the engine counts it as recovered).
+   */
   async function patchUntilSettled(
-    kube: KubeConfig,
-    recordId: string,
-    plan: (pod: V1Pod) => ImageChange | undefined,
+    kube: KubeClient,
+    target: PodChaosTarget,
+    plan: (pod: Pod) => ImageChange | undefined,
     signal: AbortSignal,
   ): Promise<ImageChange | undefined> {
+    const { namespace, podName } = target;
+    let pod = target.pod;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
-      const { namespace, podName, pod } = await decodePodRecord(kube, recordId);
       const change = plan(pod);
       if (change === undefined) return undefined;
       try {
-        await coreApiFor(kube).patchNamespacedPod(
-          { name: podName, namespace, body: toStrategicMergePatch(change, pod.metadata?.resourceVersion) },
-          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        await patchPod(
+          kube,
+          namespace,
+          podName,
+          toStrategicMergePatch(change, pod.metadata.resourceVersion),
+          signal,
         );
         return change;
       } catch (error) {
-        const code = statusCodeOf(error);
-        if (code === 404) {
-          throw new ChaosplaneError('not-found', `pod ${namespace}/${podName} not found`, { cause: error });
-        }
-        if (code !== 409) throw error;
+        if (!ChaosplaneError.isKind(error, 'conflict')) throw error;
         if (attempt >= attempts) {
           throw new ChaosplaneError(
             'conflict',
@@ -83,36 +88,40 @@ export function createPodFailureImpl(options: PodFailureOptions = {}): ChaosImpl
           );
         }
       }
+      pod = await readPod(kube, namespace, podName, signal);
     }
   }
 
   return {
-    async apply({ index, records, obj, kube, log, signal, events }) {
-      const id = records[index]!.id;
+    async apply({ target, obj, kube, log, signal, events }) {
       const chaos = `${obj.metadata.namespace}/${obj.metadata.name}`;
       const change = await patchUntilSettled(
         kube,
-        id,
+        target,
         pod => planFailure(pod, keyOf(obj), chaos, pauseImage),
         signal,
       );
       if (change !== undefined) {
-        log.info('Apply pod-failure', { pod: id, pauseImage, containers: Object.keys(change.containers) });
-        events?.normal('PodFailed', `${id}: images swapped for ${pauseImage}`);
+        log.info('Apply pod-failure', {
+          pod: target.id,
+          pauseImage,
+          containers: Object.keys(change.containers),
+        });
+        events.normal('PodFailed', `${target.id}: images swapped for ${pauseImage}`);
       }
       return PHASE_INJECTED;
     },
-    // A vanished pod throws `not-found` (decodePodRecord), which the engine counts as recovered.
-    async recover({ index, records, obj, kube, log, signal, events }) {
-      const id = records[index]!.id;
-      const change = await patchUntilSettled(kube, id, pod => planRestore(pod, keyOf(obj)), signal);
+    async recover({ target, obj, kube, log, signal, events }) {
+      const change = await patchUntilSettled(kube, target, pod => planRestore(pod, keyOf(obj)), signal);
       if (change !== undefined) {
         const restored =
           Object.keys(change.containers).length + Object.keys(change.initContainers).length > 0;
-        log.info('Recover pod-failure', { pod: id, restored });
-        events?.normal(
+        log.info('Recover pod-failure', { pod: target.id, restored });
+        events.normal(
           'PodRecovered',
-          restored ? `${id}: original images restored` : `${id}: another pod-failure still holds the pod`,
+          restored
+            ? `${target.id}: original images restored`
+            : `${target.id}: another pod-failure still holds the pod`,
         );
       }
       return PHASE_NOT_INJECTED;

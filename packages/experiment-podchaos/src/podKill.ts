@@ -9,58 +9,45 @@
 // replacement and the selected one is gone, and the delete carries that UID as a precondition.
 // No clocks are compared: a pod created after the experiment (selection waits for targets to
 // appear) is the selected pod, and it is killed.
-import { PHASE_INJECTED, PHASE_NOT_INJECTED, parseRecordId, type ChaosImpl } from '@chaosplane/core';
-import type { V1Pod } from '@kubernetes/client-node';
-import { coreApiFor, statusCodeOf } from './coreApi.js';
-import type { PodChaosSpec } from './kind.js';
+import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosImpl } from '@chaosplane/sdk';
+import type { PodChaosSpec, PodChaosTarget } from './kind.js';
+import { deletePod } from './podApi.js';
 
 /** Builds the pod-kill implementation. */
-export function createPodKillImpl(): ChaosImpl<PodChaosSpec> {
+export function createPodKillImpl(): ChaosImpl<PodChaosSpec, PodChaosTarget> {
   return {
-    async apply({ index, records, obj, kube, log, events }) {
-      const record = records[index]!;
-      const { namespace, podName } = parseRecordId(record.id);
-      const gracePeriodSeconds = obj.spec.gracePeriod ?? 0;
-      const api = coreApiFor(kube);
-      let pod: V1Pod;
-      try {
-        pod = await api.readNamespacedPod({ name: podName, namespace });
-      } catch (error) {
-        // Gone already (another experiment or a controller was faster): the goal is met.
-        if (statusCodeOf(error) === 404) return PHASE_INJECTED;
-        throw error;
-      }
-      const uid = pod.metadata?.uid;
+    async apply({ target, record, obj, kube, log, events, signal }) {
+      const { namespace, podName, pod } = target;
+      const where = `${namespace}/${podName}`;
+      const uid = pod.metadata.uid;
       if (record.instanceId !== undefined && uid !== record.instanceId) {
         log.info('pod-kill already done: the selected pod is gone and another has its name', {
-          pod: `${namespace}/${podName}`,
+          pod: where,
           selectedUid: record.instanceId,
           currentUid: uid,
         });
         return PHASE_INJECTED;
       }
-      if (pod.metadata?.deletionTimestamp !== undefined) {
-        log.info('pod-kill already done: the pod is terminating', { pod: `${namespace}/${podName}` });
+      if (pod.metadata.deletionTimestamp !== undefined) {
+        log.info('pod-kill already done: the pod is terminating', { pod: where });
         return PHASE_INJECTED;
       }
-      log.info('Apply pod-kill', { pod: `${namespace}/${podName}`, gracePeriodSeconds });
+      const gracePeriodSeconds = obj.spec.gracePeriod ?? 0;
+      log.info('Apply pod-kill', { pod: where, gracePeriodSeconds });
       try {
-        await api.deleteNamespacedPod({
-          name: podName,
-          namespace,
-          gracePeriodSeconds,
-          body: { gracePeriodSeconds, ...(uid !== undefined ? { preconditions: { uid } } : {}) },
-        });
+        await deletePod(kube, { namespace, name: podName, uid, gracePeriodSeconds }, signal);
       } catch (error) {
-        // 404: gone meanwhile. 409: the UID precondition failed, a replacement took the name.
-        const code = statusCodeOf(error);
-        if (code !== 404 && code !== 409) throw error;
-        return PHASE_INJECTED;
+        // Gone meanwhile, or the UID precondition failed: a replacement took the name.
+        if (ChaosplaneError.isKind(error, 'not-found') || ChaosplaneError.isKind(error, 'conflict'))
+          return PHASE_INJECTED;
+        throw error;
       }
-      events?.normal('PodKilled', `deleted pod ${namespace}/${podName}`);
+      events.normal('PodKilled', `deleted pod ${where}`);
       return PHASE_INJECTED;
     },
+    // Gone already (another experiment or a controller was faster): the goal is met.
+    whenTargetGone: () => PHASE_INJECTED,
     // A deleted pod cannot be brought back; its controller recreates it.
-    recover: () => Promise.resolve(PHASE_NOT_INJECTED),
+    recover: () => PHASE_NOT_INJECTED,
   };
 }

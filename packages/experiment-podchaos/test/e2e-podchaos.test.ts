@@ -8,28 +8,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { createSilentLogger, type ChaosObject } from '@chaosplane/core';
-import { captureLogger, eventually } from '@chaosplane/core/testing';
-import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
-import { startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
+import { startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 import {
   DEFAULT_PAUSE_IMAGE,
   ORIGINAL_IMAGES_ANNOTATION_PREFIX,
   createContainerKillImpl,
+  type PodChaosSpec,
 } from '@chaosplane/experiment-podchaos';
+import type { ChaosObject } from '@chaosplane/sdk';
+import { captureLogger, describeIf, eventually, testKitUnavailableReason } from '@chaosplane/testing';
+import { callImpl } from './support/callImpl.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chaos-mesh');
-const unavailable = containerdUnavailableReason();
-if (unavailable) console.warn(`skipping the PodChaos end-to-end test: ${unavailable}`);
-const describeWithContainerd = unavailable ? describe.skip : describe;
 
 const bare = (containerId: string | undefined) => (containerId ?? '').replace('containerd://', '');
 
-describeWithContainerd('PodChaos end to end (real containerd, kubectl, mTLS)', () => {
+describeIf(testKitUnavailableReason())('PodChaos end to end (real containerd, kubectl, mTLS)', () => {
   const operator = captureLogger('operator');
   const dev = captureLogger('dev');
   const stop = new AbortController();
@@ -158,8 +156,8 @@ spec:
       log: dev.log,
       signal: stop.signal,
     });
-    core = plane.kube.makeApiClient(CoreV1Api);
-    custom = plane.kube.makeApiClient(CustomObjectsApi);
+    core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
     kubectl = async (...args) =>
       (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
     kubectlApply = async yaml => {
@@ -219,19 +217,11 @@ spec:
     // The engine repeating that apply (its result lost) must not kill the restarted container:
     // the record's instance is gone, so the apply succeeds without calling any daemon.
     const chaos = await readChaos('chaos-mesh', 'container-kill-example');
-    const repeat = createContainerKillImpl({
-      get: (() => ({
-        clientFor: () => Promise.reject(new Error('a repeated container-kill must not call the daemon')),
-      })) as never,
-    });
+    // (The context's daemon throws: a repeated container-kill must not call it.)
     await expect(
-      repeat.apply({
-        index: 0,
-        records: [{ ...records[0]!, phase: 'Not Injected' }],
-        obj: chaos as ChaosObject<never>,
-        signal: stop.signal,
-        log: createSilentLogger(),
-        kube: plane.kube,
+      callImpl(createContainerKillImpl(), 'apply', plane.kube, chaos as ChaosObject<PodChaosSpec>, {
+        ...records[0]!,
+        phase: 'Not Injected',
       }),
     ).resolves.toBe('Injected');
     expect(idOf(await readPod('chaos-mesh', 'monitor-0'), 'prometheus')).toMatchObject({

@@ -2,7 +2,7 @@
 // pod-failure's annotation scheme: whatever the order in which overlapping experiments apply
 // and recover, the pod ends with its first images, and no annotation is left behind.
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { Pod } from '@chaosplane/sdk';
 import fc from 'fast-check';
 import {
   ORIGINAL_IMAGES_ANNOTATION_PREFIX,
@@ -15,7 +15,7 @@ import {
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
 
-function pod(): V1Pod {
+function pod(): Pod {
   return {
     metadata: { name: 'web', namespace: 'default', annotations: { keep: 'me' } },
     spec: {
@@ -28,15 +28,15 @@ function pod(): V1Pod {
   };
 }
 
-const images = (p: V1Pod) => [...p.spec!.containers, ...(p.spec!.initContainers ?? [])].map(c => c.image);
-const ours = (p: V1Pod) =>
+const images = (p: Pod) => [...p.spec!.containers, ...(p.spec!.initContainers ?? [])].map(c => c.image);
+const ours = (p: Pod) =>
   Object.keys(p.metadata?.annotations ?? {}).filter(k => k.startsWith(ORIGINAL_IMAGES_ANNOTATION_PREFIX));
 
-function apply(p: V1Pod, uid: string): V1Pod {
+function apply(p: Pod, uid: string): Pod {
   const change = planFailure(p, annotationKeyFor(uid), `default/${uid}`, PAUSE);
   return change ? applyChange(p, change) : p;
 }
-function recover(p: V1Pod, uid: string): V1Pod {
+function recover(p: Pod, uid: string): Pod {
   const change = planRestore(p, annotationKeyFor(uid));
   return change ? applyChange(p, change) : p;
 }
@@ -108,7 +108,7 @@ describe('pod-failure image plan', () => {
   it('refuses to recover from an annotation it cannot read, instead of leaving the pod paused', () => {
     const paused = apply(pod(), 'a');
     const key = annotationKeyFor('a');
-    const damaged: V1Pod = {
+    const damaged: Pod = {
       ...paused,
       metadata: { ...paused.metadata, annotations: { ...paused.metadata!.annotations, [key]: '{not json' } },
     };

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The PodChaos kind: Chaos Mesh's spec and messages, one-shot actions and the selector map.
 import { describe, expect, it } from '@jest/globals';
-import { resolveKind, validateChaosObject, type ChaosObject } from '@chaosplane/core';
-import plugin, {
-  CONTAINER_NAME_REQUIRED,
-  podChaosKind,
-  type PodChaosSpec,
-} from '@chaosplane/experiment-podchaos';
+import { validateChaosObject } from '@chaosplane/engine';
+import { type ChaosObject } from '@chaosplane/sdk';
+import plugin, { CONTAINER_NAME_REQUIRED, type PodChaosSpec } from '@chaosplane/experiment-podchaos';
 
-const kind = resolveKind(podChaosKind);
+const kind = plugin.kind;
 
 function obj(spec: Record<string, unknown>): ChaosObject<PodChaosSpec> {
   return {
@@ -26,7 +23,7 @@ describe('PodChaos kind', () => {
     expect(plugin.kind.apiVersion).toBe('chaos-mesh.org/v1alpha1');
     expect(plugin.kind.kind).toBe('PodChaos');
     expect(plugin.kind.plural).toBe('podchaos');
-    expect(plugin.controllerModule).toBeDefined();
+    expect(plugin.controller).toBeDefined();
   });
 
   it('accepts each action with Chaos Mesh’s fields', () => {

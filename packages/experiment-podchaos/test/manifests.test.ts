@@ -6,12 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { resolveKind, validateChaosObject, type ChaosObject } from '@chaosplane/core';
-import { podChaosKind, type PodChaosSpec } from '@chaosplane/experiment-podchaos';
+import { validateChaosObject } from '@chaosplane/engine';
+import { type ChaosObject } from '@chaosplane/sdk';
+import plugin, { type PodChaosSpec } from '@chaosplane/experiment-podchaos';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const examples = path.resolve(here, '../../../examples');
-const kind = resolveKind(podChaosKind);
+const kind = plugin.kind;
 
 async function load(dir: string, filter: (name: string) => boolean) {
   const names = (await readdir(dir)).filter(filter).sort();

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// pod-failure against a real API server (kube-emulator over HTTPS, client-node): patches are
+// pod-failure against a real API server (kube-emulator over HTTPS, the kube layer): patches are
 // conditional on the resourceVersion, conflicts are retried, and many experiments applying and
 // recovering at the same moment on one pod still leave it with its first images.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import {
-  ChaosplaneError,
-  PHASE_INJECTED,
-  PHASE_NOT_INJECTED,
-  createSilentLogger,
-  type ChaosObject,
-  type ImplContext,
-} from '@chaosplane/core';
+import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';
+import { callImpl } from './support/callImpl.js';
 import {
   ORIGINAL_IMAGES_ANNOTATION_PREFIX,
   createPodFailureImpl,
@@ -25,6 +20,7 @@ describe('pod-failure on a real API server', () => {
   let emulator: KubeEmulator;
   let kube: KubeConfig;
   let core: CoreV1Api;
+  let connection: KubeConnection;
   const requests: string[] = [];
 
   beforeAll(async () => {
@@ -37,36 +33,30 @@ describe('pod-failure on a real API server', () => {
     kube = new KubeConfig();
     kube.loadFromString(emulator.kubeConfig);
     core = kube.makeApiClient(CoreV1Api);
+    connection = createKubeConnection(kube);
     await core.createNamespace({ body: { metadata: { name: 'shop' } } });
   });
 
   afterAll(async () => {
+    connection?.close();
     await emulator?.stop();
   });
 
-  function context(uid: string, podName: string): ImplContext<PodChaosSpec> {
+  /** Calls pod-failure for the experiment `uid` on one pod, as the engine would. */
+  function call(
+    impl: ReturnType<typeof createPodFailureImpl>,
+    operation: 'apply' | 'recover',
+    uid: string,
+    podName: string,
+  ) {
     const obj: ChaosObject<PodChaosSpec> = {
       apiVersion: 'chaos-mesh.org/v1alpha1',
       kind: 'PodChaos',
       metadata: { name: `failure-${uid}`, namespace: 'shop', uid },
       spec: { action: 'pod-failure', mode: 'all', selector: {} },
     };
-    return {
-      index: 0,
-      records: [
-        {
-          id: `shop/${podName}`,
-          selectorKey: '.',
-          phase: PHASE_NOT_INJECTED,
-          injectedCount: 0,
-          recoveredCount: 0,
-        },
-      ],
-      obj,
-      signal: new AbortController().signal,
-      log: createSilentLogger(),
-      kube,
-    };
+    const phase = operation === 'apply' ? PHASE_NOT_INJECTED : PHASE_INJECTED;
+    return callImpl(impl, operation, connection, obj, { id: `shop/${podName}`, phase });
   }
 
   async function createPod(name: string): Promise<void> {
@@ -101,11 +91,11 @@ describe('pod-failure on a real API server', () => {
     const uids = Array.from({ length: 8 }, (_, i) => `uid-${i}`);
     const before = requests.length;
 
-    const applied = await Promise.all(uids.map(uid => impl.apply(context(uid, 'cart'))));
+    const applied = await Promise.all(uids.map(uid => call(impl, 'apply', uid, 'cart')));
     expect(applied).toEqual(uids.map(() => PHASE_INJECTED));
     expect(await state('cart')).toEqual({ images: [PAUSE, PAUSE, PAUSE], annotations: 8 });
 
-    const recovered = await Promise.all(uids.map(uid => impl.recover(context(uid, 'cart'))));
+    const recovered = await Promise.all(uids.map(uid => call(impl, 'recover', uid, 'cart')));
     expect(recovered).toEqual(uids.map(() => PHASE_NOT_INJECTED));
     expect(await state('cart')).toEqual({
       images: ['shop/migrate:7', 'shop/api:7', 'envoy:1.31'],
@@ -122,7 +112,7 @@ describe('pod-failure on a real API server', () => {
     const impl = createPodFailureImpl({ pauseImage: PAUSE, maxConflictRetries: 1 });
     // Four at once with a single attempt each: one wins, the three losers cannot retry.
     const results = await Promise.allSettled(
-      ['a', 'b', 'c', 'd'].map(uid => impl.apply(context(uid, 'checkout'))),
+      ['a', 'b', 'c', 'd'].map(uid => call(impl, 'apply', uid, 'checkout')),
     );
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(3);
@@ -133,7 +123,7 @@ describe('pod-failure on a real API server', () => {
     expect(await state('checkout')).toEqual({ images: [PAUSE, PAUSE, PAUSE], annotations: 1 });
 
     await core.deleteNamespacedPod({ namespace: 'shop', name: 'checkout' });
-    const gone = await impl.recover(context('a', 'checkout')).catch((e: unknown) => e);
+    const gone = await call(impl, 'recover', 'a', 'checkout').catch((e: unknown) => e);
     expect(ChaosplaneError.isKind(gone, 'not-found')).toBe(true);
   });
 });

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @chaosplane/operator: the `chaosplane-operator` binary and the `chaosplane` CLI, and the
- * embedded control plane behind `chaosplane dev`, usable from code (end-to-end tests).
+ * @chaosplane/operator: the production operator. The `chaosplane-operator` binary (plugins,
+ * selection cache, daemon client pool, engine, leader election, health and metrics), and the
+ * library behind the CLI's `crds` and `explain` commands.
  * @packageDocumentation
  */
-export { startOperator, loadKubeConfig, type RunningOperator } from './operator/startOperator.js';
+export { startOperator, type RunningOperator } from './operator/startOperator.js';
 export type { OperatorOptions, DaemonDiscovery } from './operator/OperatorOptions.js';
 export { installCrds } from './operator/installCrds.js';
 export {
@@ -34,19 +35,4 @@ export {
   type ExplainOptions,
   type ObjectExplanation,
 } from './commands/explain.js';
-export {
-  startDevControlPlane,
-  DEV_NAMESPACE,
-  type DevControlPlane,
-  type DevControlPlaneOptions,
-  type DevDaemon,
-} from './dev/startDevControlPlane.js';
-export {
-  capabilityBoundingPrefix,
-  spawnDaemonProcess,
-  type DaemonProcess,
-  type DaemonProcessOptions,
-} from './dev/spawnDaemonProcess.js';
-export { startLocalKubelet, type LocalKubelet, type LocalKubeletOptions } from './dev/startLocalKubelet.js';
-export { runDemo, type DemoResult } from './dev/runDemo.js';
-export { applyManifests, applyManifestFile, parseManifests } from './dev/manifests.js';
+export { parseManifests, type ManifestObject } from './config/parseManifests.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The setpriv prefix that confines the dev daemon to a DaemonSet's capability list.
 import { describe, expect, it } from '@jest/globals';
-import { capabilityBoundingPrefix } from '@chaosplane/operator';
+import { capabilityBoundingPrefix } from '@chaosplane/dev';
 
 describe('capabilityBoundingPrefix', () => {
   it('turns Kubernetes capability names into a setpriv bounding set with nothing inheritable', () => {

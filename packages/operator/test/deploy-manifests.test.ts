@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { generateCrd, loadPlugins } from '@chaosplane/core';
+import { generateCrd } from '@chaosplane/engine';
+import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
 

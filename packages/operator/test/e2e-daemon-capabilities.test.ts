@@ -13,16 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import type { ChaosObject } from '@chaosplane/core';
-import { captureLogger, eventually } from '@chaosplane/core/testing';
-import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
+import type { ChaosObject } from '@chaosplane/sdk';
+import { captureLogger } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/dev';
+import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import {
   applyManifestFile,
   capabilityBoundingPrefix,
-  parseManifests,
   startDevControlPlane,
   type DevControlPlane,
-} from '@chaosplane/operator';
+} from '@chaosplane/dev';
+import { parseManifests } from '../src/config/parseManifests.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -177,7 +178,7 @@ describeIfPossible('the daemon with only the capabilities of deploy/daemon.yaml 
   it('runs HelloWorldChaos: ps as nobody inside each target prints the container processes', async () => {
     const manifest = path.join(examples, 'helloworld.yaml');
     expect(await kubectl('apply', '-f', manifest)).toContain('created');
-    const custom = plane.kube.makeApiClient(CustomObjectsApi);
+    const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
     const ref = {
       group: 'chaos-mesh.org',
       version: 'v1alpha1',

@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import type { ChaosObject } from '@chaosplane/core';
-import { captureLogger, eventually } from '@chaosplane/core/testing';
-import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
-import { applyManifestFile, startDevControlPlane, type DevControlPlane } from '@chaosplane/operator';
+import type { ChaosObject } from '@chaosplane/sdk';
+import { captureLogger } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/dev';
+import { containerdUnavailableReason } from '@chaosplane/dev/harness';
+import { applyManifestFile, startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -72,7 +73,7 @@ describeWithContainerd(
       expect(await kubectl('apply', '-f', path.join(examples, 'helloworld.yaml'))).toContain(
         'helloworldchaos.chaos-mesh.org/busybox-helloworld-chaos created',
       );
-      const custom = plane.kube.makeApiClient(CustomObjectsApi);
+      const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
       const ref = {
         group: 'chaos-mesh.org',
         version: 'v1alpha1',
@@ -145,7 +146,7 @@ describeWithContainerd(
       expect(await kubectl('apply', '-f', manifest)).toContain(
         'signalchaos.chaos-mesh.org/kill-one-busybox created',
       );
-      const custom = plane.kube.makeApiClient(CustomObjectsApi);
+      const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
       const ref = {
         group: 'chaos-mesh.org',
         version: 'v1alpha1',

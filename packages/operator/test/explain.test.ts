@@ -9,14 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { createKubeConnection } from '@chaosplane/kube';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
-import {
-  applyManifestFile,
-  explainManifest,
-  formatExplanations,
-  parseExplainArgs,
-  parseOperatorArgs,
-} from '@chaosplane/operator';
+import { applyManifestFile } from '@chaosplane/dev';
+import { explainManifest, formatExplanations } from '../src/commands/explain.js';
+import { parseExplainArgs } from '../src/config/explainArgs.js';
+import { parseOperatorArgs } from '../src/config/operatorArgs.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -57,7 +55,9 @@ describe('chaosplane explain', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cp-explain-'));
     const kube = new KubeConfig();
     kube.loadFromString(emulator.kubeConfig);
-    await applyManifestFile(kube, path.join(repo, 'examples/busybox.yaml'));
+    const connection = createKubeConnection(kube);
+    await applyManifestFile(connection, path.join(repo, 'examples/busybox.yaml'));
+    connection.close();
     // busybox-0 runs; busybox-1 stays Pending (no kubelet here).
     const core = kube.makeApiClient(CoreV1Api);
     await markRunning(core, 'busybox', 'busybox-0');
@@ -110,7 +110,7 @@ describe('chaosplane explain', () => {
     const { stdout } = await run(
       process.execPath,
       [
-        path.join(repo, 'packages/operator/dist/cli/chaosplane.js'),
+        path.join(repo, 'packages/cli/bin/chaosplane.js'),
         'explain',
         '-f',
         bad,

@@ -3,33 +3,35 @@
 // in place on a second start.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import {
-  createKubeClient,
-  createSilentLogger,
-  generateCrd,
-  loadPlugins,
-  type ChaosPlugin,
-} from '@chaosplane/core';
+import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
+import { createSilentLogger, loadPlugins } from '@chaosplane/service';
+import { generateCrd } from '@chaosplane/engine';
+import { type ChaosPlugin } from '@chaosplane/sdk';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { installCrds } from '@chaosplane/operator';
 
 describe('installCrds', () => {
   let emulator: KubeEmulator;
-  let kube: KubeConfig;
+  let kube: KubeConnection;
+  let config: KubeConfig;
   let plugin: ChaosPlugin;
 
   beforeAll(async () => {
     emulator = await startKubeEmulator();
-    kube = new KubeConfig();
-    kube.loadFromString(emulator.kubeConfig);
+    config = new KubeConfig();
+    config.loadFromString(emulator.kubeConfig);
+    kube = createKubeConnection(config);
     [plugin] = (await loadPlugins(['@chaosplane/experiment-helloworld'])) as [ChaosPlugin];
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    kube.close();
+    await emulator.stop();
+  });
 
   it('installs the CRD with its whole schema, then upgrades it in place', async () => {
     const names = await installCrds(kube, [plugin.kind], createSilentLogger());
     expect(names).toEqual(['helloworldchaos.chaos-mesh.org']);
-    const client = createKubeClient(kube);
+    const client = createKubeConnection(config);
     try {
       const read = () =>
         client.request<{
@@ -54,7 +56,7 @@ describe('installCrds', () => {
 
   it('makes the spec immutable with Chaos Mesh’s message, as the API server enforces it', async () => {
     await installCrds(kube, [plugin.kind], createSilentLogger());
-    const client = createKubeClient(kube);
+    const client = createKubeConnection(config);
     const path = '/apis/chaos-mesh.org/v1alpha1/namespaces/default/helloworldchaos';
     try {
       const created = await client.request<{

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createKubeClient } from '@chaosplane/core';
-import { eventually } from '@chaosplane/core/testing';
+import { createKubeConnection as createKubeClient } from '@chaosplane/kube';
+import { eventually } from '@chaosplane/dev';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 import { BUNDLED_PLUGINS, PLUGINS_ENV, resolvePluginList } from '../src/config/pluginList.js';
 import { parseOperatorArgs } from '../src/config/operatorArgs.js';
 

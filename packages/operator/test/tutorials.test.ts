@@ -23,32 +23,22 @@ import { Container } from 'inversify';
 import { parse } from 'yaml';
 import {
   CHAOS_IMPL,
-  KUBE_CONFIG,
   LOGGER,
   SELECTOR_REGISTRY,
-  createSilentLogger,
-  generateCrd,
-  loadPlugins,
-  registerPlugins,
-  startEngine,
-  structuralViolations,
-  validateChaosObject,
   type ChaosImplRegistration,
-  type ChaosObject,
-  type ChaosPlugin,
-  type JsonSchema,
   type SelectorRegistry,
-} from '@chaosplane/core';
-import { captureLogger, eventually as waitFor } from '@chaosplane/core/testing';
-import { containerdUnavailableReason } from '@chaosplane/daemon/testing';
+} from '@chaosplane/sdk/framework';
+import { KUBE_CONFIG, structuralViolations, type JsonSchema } from '@chaosplane/core';
+import { createSilentLogger, loadPlugins } from '@chaosplane/service';
+import { generateCrd, registerPlugins, startEngine, validateChaosObject } from '@chaosplane/engine';
+import { type ChaosObject, type ChaosPlugin } from '@chaosplane/sdk';
+import { captureLogger } from '@chaosplane/testing';
+import { eventually as waitFor } from '@chaosplane/dev';
+import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
-import {
-  applyManifests,
-  operatorCommand,
-  parseManifests,
-  startDevControlPlane,
-  type DevControlPlane,
-} from '@chaosplane/operator';
+import { applyManifests, startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
+import { operatorCommand } from '../src/config/operatorArgs.js';
+import { parseManifests } from '../src/config/parseManifests.js';
 import { createSelectionCache, selectorsModule, type SelectionCache } from '@chaosplane/selectors';
 import { parseTutorial, type Tutorial } from './tutorials/parseTutorial.js';
 import { flagsInHelp, flagsInTables, markdownSection } from './tutorials/referenceFlags.js';

@@ -10,14 +10,15 @@ export {
   createPodSelector,
   NO_POD_SELECTED,
   type PodSelectorOptions,
-  type PodTarget,
+  type SelectedPod,
 } from './selection/createPodSelector.js';
 export {
   createContainerSelector,
   containersOf,
   NO_CONTAINER_SELECTED,
-  type ContainerTarget,
+  type SelectedContainer,
 } from './selection/createContainerSelector.js';
+export { parseRecordId, resolvePodTarget, resolveContainerTarget } from './selection/resolveTargets.js';
 export {
   createSelectorRegistry,
   type ExplainingSelectorRegistry,

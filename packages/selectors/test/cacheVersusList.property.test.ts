@@ -4,8 +4,9 @@
 // give the same pods, or the same error, in the deterministic mode `all`. Runs against a real
 // kube-emulator; every run gets a fresh namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import fc from 'fast-check';
-import type { PodSelectorSpec } from '@chaosplane/core';
+import type { PodSelectorSpec } from '@chaosplane/sdk/framework';
 import {
   createDirectListSource,
   createPodSelector,
@@ -16,7 +17,6 @@ import type { PodFixture } from './support/cluster.js';
 import {
   createPod,
   ensureNamespace,
-  eventually,
   startEmulator,
   type EmulatorCluster,
 } from './support/emulatorCluster.js';
@@ -114,7 +114,7 @@ beforeAll(async () => {
   await cluster.core.createNode({ body: { metadata: { name: 'node-1', labels: { zone: 'a' } } } });
   await cluster.core.createNode({ body: { metadata: { name: 'node-2', labels: { zone: 'b' } } } });
   await cluster.core.createNode({ body: { metadata: { name: 'node-3', labels: { zone: 'a' } } } });
-  cache = createSelectionCache(cluster.kubeConfig);
+  cache = createSelectionCache(cluster.connection);
   await cache.start();
 });
 
@@ -133,7 +133,7 @@ async function outcome(run: Promise<{ id: string }[]>): Promise<string[] | strin
 
 describe('cache versus direct LIST', () => {
   it('select the same pods for random pod sets and selectors (mode all)', async () => {
-    const direct = createDirectListSource(cluster.kubeConfig);
+    const direct = createDirectListSource(cluster.connection);
     await fc.assert(
       fc.asyncProperty(
         fc.array(podArbitrary, { minLength: 1, maxLength: 10 }),
@@ -154,15 +154,17 @@ describe('cache versus direct LIST', () => {
             containers: ['main'],
           }));
           for (const fixture of fixtures) await createPod(cluster.core, fixture);
-          await eventually(`the cache holds namespace ${namespace} as written`, () =>
-            fixtures.every(fixture => {
-              const cached = cache.store.pod(namespace, fixture.name);
-              return (
-                cached !== undefined &&
-                cached.phase === fixture.phase &&
-                cached.terminating === Boolean(fixture.terminating)
-              );
-            }),
+          await eventually(
+            () =>
+              fixtures.every(fixture => {
+                const cached = cache.store.pod(namespace, fixture.name);
+                return (
+                  cached !== undefined &&
+                  cached.phase === fixture.phase &&
+                  cached.terminating === Boolean(fixture.terminating)
+                );
+              }),
+            { what: `the cache holds namespace ${namespace} as written`, intervalMs: 20 },
           );
           for (const selector of selectors) {
             const spec: PodSelectorSpec = {

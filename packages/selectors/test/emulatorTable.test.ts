@@ -17,12 +17,12 @@ let cluster: EmulatorCluster;
 let cache: SelectionCache;
 const sources: Record<'cache' | 'direct LIST', () => SelectionSource> = {
   cache: () => cache,
-  'direct LIST': () => createDirectListSource(cluster.kubeConfig),
+  'direct LIST': () => createDirectListSource(cluster.connection),
 };
 
 beforeAll(async () => {
   cluster = await startFixtureCluster();
-  cache = createSelectionCache(cluster.kubeConfig);
+  cache = createSelectionCache(cluster.connection);
   await cache.start();
 });
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 import { countForMode, pickRandom, validateModeValue, type RandomIndex } from '@chaosplane/selectors';
 
 const maxRandom: RandomIndex = n => n - 1;

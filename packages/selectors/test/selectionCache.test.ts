@@ -2,12 +2,12 @@
 // The informer cache against a real kube-emulator: initial sync, watch updates, recovery from
 // watch disconnects and API errors, namespace-scoped mode, and stop().
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ChaosplaneError } from '@chaosplane/core';
+import { eventually } from '@chaosplane/testing';
+import { ChaosplaneError } from '@chaosplane/sdk';
 import { createPodSelector, createSelectionCache, type SelectionCache } from '@chaosplane/selectors';
 import {
   createPod,
   ensureNamespace,
-  eventually,
   startEmulator,
   type EmulatorCluster,
 } from './support/emulatorCluster.js';
@@ -41,7 +41,7 @@ async function setup(
   await ensureNamespace(cluster.core, { metadata: { name: 'other' } });
   await createPod(cluster.core, running('app', 'before', { app: 'web' }));
   const errors: string[] = [];
-  const cache = createSelectionCache(cluster.kubeConfig, {
+  const cache = createSelectionCache(cluster.connection, {
     backoffInitialMs: 20,
     backoffMaxMs: 200,
     onError: (resource, error) => errors.push(`${resource}: ${String(error)}`),
@@ -63,10 +63,10 @@ describe('selection cache', () => {
     expect(cache.store.pod('app', 'before')?.labels).toEqual({ app: 'web' });
 
     await createPod(cluster.core, running('app', 'after', { app: 'web' }));
-    await eventually(
-      'the new pod is Running in the cache',
-      () => cache.store.pod('app', 'after')?.phase === 'Running',
-    );
+    await eventually(() => cache.store.pod('app', 'after')?.phase === 'Running', {
+      what: 'the new pod is Running in the cache',
+      intervalMs: 20,
+    });
     const selector = createPodSelector(cache);
     const select = async () =>
       (await selector.select({ selector: { labelSelectors: { app: 'web' } }, mode: 'all' }, context())).map(
@@ -77,14 +77,17 @@ describe('selection cache', () => {
     const pod = await cluster.core.readNamespacedPod({ namespace: 'app', name: 'after' });
     pod.metadata!.labels = { app: 'api' };
     await cluster.core.replaceNamespacedPod({ namespace: 'app', name: 'after', body: pod });
-    await eventually(
-      'the label change reached the cache',
-      () => cache.store.pod('app', 'after')?.labels['app'] === 'api',
-    );
+    await eventually(() => cache.store.pod('app', 'after')?.labels['app'] === 'api', {
+      what: 'the label change reached the cache',
+      intervalMs: 20,
+    });
     expect(await select()).toEqual(['app/before']);
 
     await cluster.core.deleteNamespacedPod({ namespace: 'app', name: 'before', gracePeriodSeconds: 0 });
-    await eventually('the deletion reached the cache', () => cache.store.pod('app', 'before') === undefined);
+    await eventually(() => cache.store.pod('app', 'before') === undefined, {
+      what: 'the deletion reached the cache',
+      intervalMs: 20,
+    });
     await expect(select()).rejects.toThrow('no pod is selected');
     expect(cache.store.counts().pods).toBe(1);
   });
@@ -93,15 +96,15 @@ describe('selection cache', () => {
     const { cluster, cache } = await setup();
     await cache.start();
     // start() resolves after the LIST; the watch opens just after it.
-    await eventually(
-      'the pod watch was open and is now closed',
-      () => cluster.emulator.faults.disconnectWatches('pods') > 0,
-    );
+    await eventually(() => cluster.emulator.faults.disconnectWatches('pods') > 0, {
+      what: 'the pod watch was open and is now closed',
+      intervalMs: 20,
+    });
     await createPod(cluster.core, running('app', 'while-reconnecting'));
-    await eventually(
-      'the pod created across the reconnect is cached',
-      () => cache.store.pod('app', 'while-reconnecting') !== undefined,
-    );
+    await eventually(() => cache.store.pod('app', 'while-reconnecting') !== undefined, {
+      what: 'the pod created across the reconnect is cached',
+      intervalMs: 20,
+    });
     expect(cache.listCounts['pods']).toBe(1); // resumed from its resourceVersion, no re-list
   });
 
@@ -111,16 +114,16 @@ describe('selection cache', () => {
     // Hold the pod watch down (it is closed as soon as it opens) while more changes than the
     // server's watch history happen, then let it resume from its now-expired resourceVersion.
     cluster.emulator.faults.set({ watchDisconnects: [{ resources: ['pods'], afterMs: 0 }] });
-    await eventually(
-      'the pod watch was open and is now closed',
-      () => cluster.emulator.faults.disconnectWatches('pods') >= 0,
-    );
+    await eventually(() => cluster.emulator.faults.disconnectWatches('pods') >= 0, {
+      what: 'the pod watch was open and is now closed',
+      intervalMs: 20,
+    });
     for (let i = 0; i < 8; i++) await createPod(cluster.core, running('app', `burst-${i}`));
     await cluster.core.deleteNamespacedPod({ namespace: 'app', name: 'before', gracePeriodSeconds: 0 });
     cluster.emulator.faults.clear();
     await eventually(
-      'the cache re-listed and holds exactly the 8 new pods',
       () => cache.store.counts().pods === 8 && cache.store.pod('app', 'before') === undefined,
+      { what: 'the cache re-listed and holds exactly the 8 new pods', intervalMs: 20 },
     );
     expect(cache.listCounts['pods']).toBeGreaterThanOrEqual(2);
   });
@@ -129,10 +132,10 @@ describe('selection cache', () => {
     // Bookmarks every 10 minutes: an idle watch says nothing, as a stalled connection would.
     const { cache } = await setup({ staleAfterMs: 150 }, { bookmarkIntervalMs: 600_000 });
     await cache.start();
-    await eventually(
-      'the silent pod watch was replaced by a re-list',
-      () => (cache.listCounts['pods'] ?? 0) >= 2,
-    );
+    await eventually(() => (cache.listCounts['pods'] ?? 0) >= 2, {
+      what: 'the silent pod watch was replaced by a re-list',
+      intervalMs: 20,
+    });
     expect(cache.store.pod('app', 'before')).toBeDefined();
   });
 
@@ -140,7 +143,7 @@ describe('selection cache', () => {
     const { cluster, cache, errors } = await setup();
     cluster.emulator.faults.set({ errors: [{ status: 503, rate: 1, verbs: ['list'], resources: ['pods'] }] });
     const started = cache.start();
-    await eventually('a failed LIST was reported', () => errors.length >= 2);
+    await eventually(() => errors.length >= 2, { what: 'a failed LIST was reported', intervalMs: 20 });
     expect(cache.synced).toBe(false);
     expect(errors[0]).toMatch(/^pods: /);
     cluster.emulator.faults.clear();
@@ -187,7 +190,7 @@ describe('selection cache', () => {
     await cache.stop(); // idempotent
 
     const controller = new AbortController();
-    const second = createSelectionCache(cluster.kubeConfig, { signal: controller.signal });
+    const second = createSelectionCache(cluster.connection, { signal: controller.signal });
     cluster.emulator.faults.clear();
     await second.start();
     controller.abort();

@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from '@jest/globals';
-import {
-  ChaosplaneError,
-  SELECTOR_REGISTRY,
-  TARGET_SELECTOR,
-  containerSelector,
-  podSelector,
-  type SelectorRegistry,
-  type TargetSelector,
-} from '@chaosplane/core';
+import { ChaosplaneError, containerSelector, podSelector, type TargetSelector } from '@chaosplane/sdk';
+import { SELECTOR_REGISTRY, TARGET_SELECTOR, type SelectorRegistry } from '@chaosplane/sdk/framework';
 import {
   createContainerSelector,
   createPodSelector,

@@ -2,10 +2,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
 
-import { ChaosplaneError, createLogger } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createLogger, loadPlugins } from '@chaosplane/service';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { loadDaemonPlugins } from '../plugins/loadDaemonPlugins.js';
+import { daemonHandlersOf } from '../plugin/daemonHandlersOf.js';
 import { DAEMON_VERSION } from '../server/createCoreService.js';
 import { type DaemonRuntimeOptions, startDaemon } from '../server/startDaemon.js';
 
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
       keyPem: readFileSync(options.key!),
     };
   }
-  const plugins = await loadDaemonPlugins(options.plugin);
+  const plugins = daemonHandlersOf(await loadPlugins(options.plugin));
   const daemon = await startDaemon({
     grpcHost: options.grpcHost,
     grpcPort: options.grpcPort,
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     tls,
     stateDir: options.stateDir,
     runtimes,
-    plugins: plugins.map(p => p.registration),
+    plugins,
     logger,
     nsenterPath: options.nsenter,
     ...(options.allowedClient.length > 0 ? { allowedClients: options.allowedClient } : {}),

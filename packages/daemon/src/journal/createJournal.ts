@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 
 import type { NamespaceIds } from '../process/namespaceIdentity.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
@@ -24,9 +24,16 @@ export interface JournalChaosRef {
   name: string;
 }
 
-/** The undo of an injected change: a command run in the target's namespaces. */
+/** The undo of an injected change: a command run in the target's namespaces, or exec'd in its container. */
 export interface JournalUndo {
   argv: string[];
+  /** Written to the undo command's stdin. */
+  stdin?: string;
+  /**
+   * Set when the change was made as the container's own user: the undo is exec'd through the
+   * container runtime in this container (`containerd://…`), not entered with nsenter.
+   */
+  execIn?: string;
   targetPid?: number;
   /** Start time of the target, so the undo never enters a process that reused its PID. */
   targetStartTime?: string;
@@ -63,6 +70,12 @@ export interface JournalEntry {
   chaos?: JournalChaosRef;
   /** What a restarted daemon does with a live process: kill it (default) or adopt it. */
   onRestart: 'kill' | 'adopt';
+  /**
+   * Changes: false from `begin` until the apply command has exited 0 (then an `applied` record
+   * sets it). A restarted daemon undoes a change whose apply never finished instead of adopting
+   * it. Absent in entries written before it was recorded: those are taken as applied.
+   */
+  applied?: boolean;
 }
 
 /** One line of the journal file. */
@@ -71,6 +84,8 @@ export type JournalRecord =
   | { op: 'spawned'; uid: string; pid: number; startTime: string }
   /** The entry's deadline moved (a change whose apply failed and whose undo must be retried now). */
   | { op: 'deadline'; uid: string; deadlineMs: number }
+  /** A change's apply command exited 0: the change is in place. */
+  | { op: 'applied'; uid: string }
   | { op: 'end'; uid: string; reason: string };
 
 /** The on-node journal: append-only, each record fsynced before the action it announces. */
@@ -141,6 +156,41 @@ function lockStateDir(stateDir: string): () => void {
   };
 }
 
+/** Applies one journal record to the entries it knows (appends and replay alike). */
+function applyRecord(entries: Map<string, JournalEntry>, record: JournalRecord): void {
+  if (record.op === 'begin') {
+    entries.set(record.entry.uid, { ...record.entry });
+    return;
+  }
+  if (record.op === 'end') {
+    entries.delete(record.uid);
+    return;
+  }
+  const entry = entries.get(record.uid);
+  if (!entry) return;
+  if (record.op === 'spawned') Object.assign(entry, { pid: record.pid, startTime: record.startTime });
+  else if (record.op === 'deadline') entry.deadlineMs = record.deadlineMs;
+  else entry.applied = true;
+}
+
+/** Replays the journal file into `entries`; lines that do not parse (a torn tail) are skipped. */
+function replayInto(journalFile: string, entries: Map<string, JournalEntry>): void {
+  let text: string;
+  try {
+    text = readFileSync(journalFile, 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      applyRecord(entries, JSON.parse(line) as JournalRecord);
+    } catch {
+      // A torn or foreign line: its action never happened (every action waits for its fsync).
+    }
+  }
+}
+
 /** Cuts a torn last line (a crash mid-write) so the next record starts on a line of its own. */
 function truncateTornTail(file: string): void {
   let content: Buffer;
@@ -177,27 +227,6 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
     throw error;
   }
 
-  function apply(record: JournalRecord): void {
-    switch (record.op) {
-      case 'begin':
-        entries.set(record.entry.uid, { ...record.entry });
-        break;
-      case 'spawned': {
-        const entry = entries.get(record.uid);
-        if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
-        break;
-      }
-      case 'deadline': {
-        const entry = entries.get(record.uid);
-        if (entry) entry.deadlineMs = record.deadlineMs;
-        break;
-      }
-      case 'end':
-        entries.delete(record.uid);
-        break;
-    }
-  }
-
   const journal: Journal = {
     file,
     active: () => [...entries.values()].map(e => ({ ...e })),
@@ -205,7 +234,7 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
       if (fd < 0) throw new ChaosplaneError('internal', `journal ${file} is closed`);
       writeSync(fd, `${JSON.stringify(record)}\n`);
       fsyncSync(fd);
-      apply(record);
+      applyRecord(entries, record);
       if (++appendsSinceCompact >= compactEvery) journal.compact();
     },
     compact() {
@@ -241,31 +270,4 @@ export function createJournal(stateDir: string, options: { compactEvery?: number
     },
   };
   return journal;
-
-  function replayInto(journalFile: string, target: Map<string, JournalEntry>): void {
-    let text: string;
-    try {
-      text = readFileSync(journalFile, 'utf8');
-    } catch {
-      return;
-    }
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let record: JournalRecord;
-      try {
-        record = JSON.parse(line) as JournalRecord;
-      } catch {
-        continue;
-      }
-      // Reuse apply() on the map being built.
-      if (record.op === 'begin') target.set(record.entry.uid, { ...record.entry });
-      else if (record.op === 'spawned') {
-        const entry = target.get(record.uid);
-        if (entry) Object.assign(entry, { pid: record.pid, startTime: record.startTime });
-      } else if (record.op === 'deadline') {
-        const entry = target.get(record.uid);
-        if (entry) entry.deadlineMs = record.deadlineMs;
-      } else if (record.op === 'end') target.delete(record.uid);
-    }
-  }
 }

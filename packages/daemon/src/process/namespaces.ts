@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 
 /** Linux namespaces a command can enter: the files under /proc/PID/ns. */
 export type NamespaceName = 'mnt' | 'pid' | 'net' | 'ipc' | 'uts';

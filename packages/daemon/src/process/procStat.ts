@@ -5,6 +5,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 export interface ProcStat {
   /** Field 3: R, S, D, Z (zombie), X (dead)… */
   state: string;
+  /** Field 4: the parent's PID. */
+  ppid: number;
+  /** Field 5: the process group. */
+  pgrp: number;
   /** Field 9: the kernel's PF_* flags. */
   flags: number;
   /** Field 22: start time in clock ticks since boot. */
@@ -23,7 +27,13 @@ export function readProcStat(pid: number): ProcStat | undefined {
   // The command name (field 2) is in parentheses and may itself contain spaces or ")".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3, so field N is fields[N - 3].
-  return { state: fields[0]!, flags: Number(fields[6]), startTime: fields[19]! };
+  return {
+    state: fields[0]!,
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    flags: Number(fields[6]),
+    startTime: fields[19]!,
+  };
 }
 
 /**
@@ -43,6 +53,22 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
+/** PIDs of live (not zombie) processes on this host, with their stat. */
+function* liveProcesses(): Generator<{ pid: number; stat: ProcStat }> {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const stat = readProcStat(pid);
+    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') yield { pid, stat };
+  }
+}
+
+/** PIDs of the live members of process group `pgrp`. */
+export function findProcessesByGroup(pgrp: number): number[] {
+  return [...liveProcesses()].filter(({ stat }) => stat.pgrp === pgrp).map(({ pid }) => pid);
+}
+
 /**
  * PIDs of live processes whose environment holds `NAME=value`. The daemon marks every process it
  * starts this way, so children of a lost process are found even without a recorded PID.
@@ -50,16 +76,12 @@ export function isSameProcess(pid: number, startTime: string): boolean {
 export function findProcessesByEnv(name: string, value: string): number[] {
   const needle = Buffer.from(`${name}=${value}\0`);
   const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
+  for (const { pid } of liveProcesses()) {
     try {
       const environ = readFileSync(`/proc/${pid}/environ`);
       // Entries are NUL-terminated; prefix with NUL so a match is a whole entry.
-      if (Buffer.concat([Buffer.from([0]), environ]).includes(Buffer.concat([Buffer.from([0]), needle]))) {
-        if (processStartTime(pid) !== undefined) found.push(pid);
-      }
+      if (Buffer.concat([Buffer.from([0]), environ]).includes(Buffer.concat([Buffer.from([0]), needle])))
+        found.push(pid);
     } catch {
       // Gone, or a kernel thread: not ours.
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawn } from 'node:child_process';
 
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 
 /** What a finished command produced. */
 export interface RunResult {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import os from 'node:os';
 
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import type { RunResult } from '../process/runCommand.js';
 
 /** The container runtimes the daemon talks to, named as in Kubernetes container ids. */
 export type RuntimeName = 'containerd' | 'docker' | 'cri-o';
@@ -25,7 +26,21 @@ export interface RuntimeContainer {
   labels: Record<string, string>;
 }
 
-/** What every runtime client offers: PID of a container, kill, list. */
+/** Options of {@link ContainerRuntimeClient.exec}. */
+export interface ExecOptions {
+  /** The program and its arguments, resolved in the container (never through a shell). */
+  argv: string[];
+  /** Written to the process's stdin, which is closed afterwards. */
+  stdin?: string;
+  /** Cancels the call: the exec'd process is killed. */
+  signal?: AbortSignal;
+  /** Kill the process after this long; 60 s by default. */
+  timeoutMs?: number;
+  /** Output kept per stream; 1 MiB by default (the rest is dropped and `truncated` set). */
+  maxOutputBytes?: number;
+}
+
+/** What every runtime client offers: PID of a container, kill, list, exec. */
 export interface ContainerRuntimeClient {
   readonly name: RuntimeName;
   /**
@@ -35,6 +50,14 @@ export interface ContainerRuntimeClient {
   pidOf(bareId: string, signal?: AbortSignal): Promise<number>;
   /** Sends `signalName` (SIGKILL, SIGTERM, …) to the container's init process. */
   kill(bareId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
+  /**
+   * Runs a process in the container through the runtime's own exec API, as `kubectl exec`
+   * does: with the container's user, capabilities, environment, working directory, cgroup and
+   * security profile (never more than the container itself may do). Resolves when it exits,
+   * whatever its exit code; fails with kind `not-found` when the container is unknown or not
+   * running, `aborted` when cancelled or timed out (the process is killed either way).
+   */
+  exec(bareId: string, options: ExecOptions): Promise<RunResult>;
   /** Every container the runtime knows (in its namespace, for containerd). */
   list(signal?: AbortSignal): Promise<RuntimeContainer[]>;
   /** A cheap call that fails when the runtime cannot be reached. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 
+import type { RunResult } from '../process/runCommand.js';
 import {
   type ContainerRuntimeClient,
+  type ExecOptions,
   parseContainerId,
   type RuntimeName,
   RUNTIME_PREFIXES,
@@ -18,6 +20,8 @@ export interface RuntimeResolver {
   pidOf(containerId: string, signal?: AbortSignal): Promise<{ pid: number; runtime: RuntimeName }>;
   /** Sends a signal to the container's init process. */
   kill(containerId: string, signalName: NodeJS.Signals, signal?: AbortSignal): Promise<void>;
+  /** Runs a process in the container through its runtime's exec API (see {@link ContainerRuntimeClient.exec}). */
+  exec(containerId: string, options: ExecOptions): Promise<RunResult>;
   /** Pings every runtime (2 s each at most). */
   health(signal?: AbortSignal): Promise<{ runtime: RuntimeName; reachable: boolean; error: string }[]>;
   /** Closes every client. */
@@ -59,6 +63,10 @@ export function createRuntimeResolver(clients: ContainerRuntimeClient[]): Runtim
     async kill(containerId, signalName, signal) {
       const { client, bareId } = clientFor(containerId);
       await client.kill(bareId, signalName, signal);
+    },
+    exec(containerId, options) {
+      const { client, bareId } = clientFor(containerId);
+      return client.exec(bareId, options);
     },
     health(signal) {
       return Promise.all(

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
 
-import { ChaosplaneError, type ChaosDaemonServiceImplementation, type TrackedEntry } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import {
+  type ChaosDaemonServiceImplementation,
+  type TrackedEntry,
+} from '../gen/chaosplane/daemon/v1/daemon.js';
 
 import type { Journal } from '../journal/createJournal.js';
 import type { ProcessManager, TrackedInfo } from '../process/createProcessManager.js';

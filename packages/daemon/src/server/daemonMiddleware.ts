@@ -1,22 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import { ChaosplaneError, type ChaosplaneErrorKind, chaosLogger, type Logger } from '@chaosplane/core';
+import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
+import { chaosLogger } from '@chaosplane/service';
 import { isAbortError } from 'abort-controller-x';
 import { type CallContext, ServerError, type ServerMiddleware, Status } from 'nice-grpc';
 
+import { STATUS_OF_KIND } from '../grpcStatus.js';
 import { callerIdentity, chaosOf } from './callMetadata.js';
 import type { DaemonMetrics } from './daemonMetrics.js';
-
-const STATUS_OF_KIND: Record<ChaosplaneErrorKind, Status> = {
-  invalid: Status.INVALID_ARGUMENT,
-  'not-found': Status.NOT_FOUND,
-  conflict: Status.ALREADY_EXISTS,
-  plugin: Status.FAILED_PRECONDITION,
-  daemon: Status.UNAVAILABLE,
-  runtime: Status.UNAVAILABLE,
-  selection: Status.INVALID_ARGUMENT,
-  aborted: Status.CANCELLED,
-  internal: Status.INTERNAL,
-};
 
 /** Maps any error to a gRPC status with a clear message; unknown errors never leak stacks. */
 export function toServerError(error: unknown): ServerError {

@@ -1,30 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import {
-  ChaosDaemonDefinition,
-  ChaosplaneError,
-  chaosLogger,
-  createSilentLogger,
-  type Logger,
-} from '@chaosplane/core';
+import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
+import { createSilentLogger, startHealthServer, type HealthServer } from '@chaosplane/service';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { createServer } from 'nice-grpc';
-
+import { ChaosDaemonDefinition } from '../gen/chaosplane/daemon/v1/daemon.js';
 import { createJournal, type Journal } from '../journal/createJournal.js';
+import { createDaemonToolkit } from '../plugin/createDaemonToolkit.js';
+import type { DaemonHandlerRegistration } from '../plugin/defineDaemonHandler.js';
 import {
   createProcessManager,
   type JournalRecoveryReport,
   type ProcessManager,
 } from '../process/createProcessManager.js';
-import type { DaemonHandlerDeps, DaemonHandlerRegistration } from '../plugins/DaemonPlugin.js';
 import type { ContainerRuntimeClient } from '../runtime/ContainerRuntime.js';
 import { createContainerdClient } from '../runtime/createContainerdClient.js';
 import { createCrioClient } from '../runtime/createCrioClient.js';
 import { createDockerClient } from '../runtime/createDockerClient.js';
 import { createRuntimeResolver, type RuntimeResolver } from '../runtime/createRuntimeResolver.js';
-import { callerIdentity, chaosOf, peerIdentityInterceptor } from './callMetadata.js';
+import { peerIdentityInterceptor } from './callMetadata.js';
 import { createCoreService } from './createCoreService.js';
 import { createDaemonMetrics } from './daemonMetrics.js';
 import { createDaemonMiddleware } from './daemonMiddleware.js';
@@ -102,6 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       journal,
       stateDir: options.stateDir,
       logger,
+      exec: (containerId, execOptions) => runtimes.exec(containerId, execOptions),
       ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
     });
     stopProcessManager = () => processManager.close();
@@ -134,17 +128,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (serviceNames.includes(fullName)) {
         throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
       }
-      const pluginLogger = logger.child({ plugin: fullName });
-      const deps: DaemonHandlerDeps = {
-        logger: pluginLogger,
-        runtimes,
+      const toolkit = createDaemonToolkit({
         processManager,
-        journal,
-        callerIdentity,
-        chaosOf,
-        loggerFor: context => chaosLogger(pluginLogger, chaosOf(context) ?? {}),
-      };
-      server.add(plugin.service, plugin.handler(deps));
+        runtimes,
+        log: logger.child({ plugin: fullName }),
+      });
+      server.add(plugin.service, plugin.handler(toolkit));
       serviceNames.push(fullName);
     }
 
@@ -163,44 +152,24 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const listenHost = grpcHost.includes(':') && !grpcHost.startsWith('[') ? `[${grpcHost}]` : grpcHost;
     const grpcPort = await server.listen(`${listenHost}:${options.grpcPort ?? 31767}`, credentials);
 
-    let httpServer: http.Server | undefined;
     let serving = true;
+    let health: HealthServer | undefined;
     if (options.httpPort !== undefined) {
-      httpServer = http.createServer((request, response) => {
-        const url = request.url ?? '/';
-        if (url === '/healthz') {
-          // Liveness: the process serves. Readiness (below) also needs every runtime.
-          response
-            .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' })
-            .end(serving ? 'ok\n' : 'shutting down\n');
-        } else if (url === '/readyz') {
-          runtimes.health().then(
-            results => {
-              const down = results.filter(r => !r.reachable);
-              const ready = serving && down.length === 0;
-              const text = !serving
-                ? 'shutting down\n'
-                : down.map(r => `runtime ${r.runtime} unreachable: ${r.error}\n`).join('') || 'ok\n';
-              response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
-            },
-            (error: unknown) => response.writeHead(500).end(String(error)),
-          );
-        } else if (url === '/metrics') {
-          metrics.registry.metrics().then(
-            text => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-            (error: unknown) => response.writeHead(500).end(String(error)),
-          );
-        } else {
-          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        }
-      });
-      const server_ = httpServer;
-      await new Promise<void>((resolve, reject) => {
-        server_.once('error', reject);
-        server_.listen(options.httpPort, options.httpHost ?? '0.0.0.0', resolve);
-      });
+      health = await startHealthServer(
+        { host: options.httpHost ?? '0.0.0.0', port: options.httpPort },
+        {
+          metrics: metrics.registry,
+          live: () => serving,
+          // Readiness also needs every runtime.
+          async notReady() {
+            if (!serving) return ['shutting down'];
+            const results = await runtimes.health();
+            return results.filter(r => !r.reachable).map(r => `runtime ${r.runtime} unreachable: ${r.error}`);
+          },
+        },
+      );
     }
-    const httpPort = httpServer ? (httpServer.address() as AddressInfo).port : undefined;
+    const httpPort = health?.port;
     logger.info('chaos daemon serving', {
       grpc: `${listenHost}:${grpcPort}`,
       http: httpPort,
@@ -231,10 +200,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           });
           journal.close();
           runtimes.close();
-          if (httpServer) {
-            httpServer.closeAllConnections();
-            await new Promise<void>(resolve => httpServer.close(() => resolve()));
-          }
+          await health?.close();
           if (recoveryError !== undefined) throw recoveryError;
           logger.info('chaos daemon stopped');
         })();

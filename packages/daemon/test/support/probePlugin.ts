@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // A test plugin with a service of its own (test.plugin.v1.Probe), registered without touching
 // the core proto. To stay free of a generation step it reuses core messages as its request and
-// response types: WhoCalls(VersionRequest) → VersionResponse; Wait(ContainerPidRequest with the
+// response types: WhoCalls(VersionRequest) → VersionResponse (caller, chaos object, record); Wait(ContainerPidRequest with the
 // milliseconds to wait in container_id) → VersionResponse.
-import { daemonProto } from '@chaosplane/core';
-import { defineDaemonHandler } from '@chaosplane/daemon';
+import { daemonProto } from '@chaosplane/daemon/client';
+import { defineDaemonHandler } from '../../src/plugin/defineDaemonHandler.js';
 import { delay } from 'abort-controller-x';
 
 export const ProbeDefinition = {
@@ -32,14 +32,15 @@ export const ProbeDefinition = {
 
 export const probePlugin = defineDaemonHandler({
   service: ProbeDefinition,
-  handler: deps => ({
+  handler: daemon => ({
+    // What the call's scope says: the caller, the chaos object and the record.
     whoCalls(_request, context) {
-      const chaos = deps.chaosOf(context);
-      deps.loggerFor(context).info('probe called');
+      const call = daemon.call(context);
+      call.log.info('probe called');
       return Promise.resolve({
-        callerIdentity: deps.callerIdentity(context),
-        version: chaos ? `${chaos.namespace}/${chaos.name}` : '',
-        services: deps.runtimes.runtimes,
+        callerIdentity: call.caller,
+        version: call.chaos ? `${call.chaos.namespace}/${call.chaos.name}` : '',
+        services: call.record !== undefined ? [call.record] : [],
       });
     },
     async wait(request, context) {

@@ -3,7 +3,8 @@
 // `chaosplane-operator`: loads plugins, reconciles their chaos objects; SIGTERM/SIGINT stop it
 // gracefully (in-flight records finish and are written).
 import { CommanderError } from 'commander';
-import { ChaosplaneError, createLogger } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createLogger } from '@chaosplane/service';
 import { parseOperatorArgs } from '../config/operatorArgs.js';
 import { startOperator } from '../operator/startOperator.js';
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { loadPlugins, writeCrdFiles } from '@chaosplane/core';
+import { writeCrdFiles } from '@chaosplane/engine';
+import { loadPlugins } from '@chaosplane/service';
 
 /** Options of {@link generateCrdFiles}. */
 export interface GenerateCrdFilesOptions {

@@ -4,21 +4,14 @@
 // of the namespaces considered is left alone; from the same validation and selection code the
 // operator runs, reading the cluster but writing nothing.
 import { readFile } from 'node:fs/promises';
-import {
-  ChaosplaneError,
-  createSilentLogger,
-  formatViolations,
-  loadPlugins,
-  validateChaosObject,
-  type ChaosKind,
-  type ChaosObject,
-  type Logger,
-} from '@chaosplane/core';
+import { formatViolations, validateChaosObject } from '@chaosplane/engine';
+import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
+import { ChaosplaneError, type ChaosKind, type ChaosObject, type Logger } from '@chaosplane/sdk';
 import { createDirectListSource, type SelectionExplanation } from '@chaosplane/selectors';
-import { parseManifests } from '../dev/manifests.js';
+import { createSilentLogger, loadPlugins } from '@chaosplane/service';
+import { parseManifests } from '../config/parseManifests.js';
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
 import { createOperatorContainer, explainingRegistryOf } from '../operator/selectionWiring.js';
-import { loadKubeConfig } from '../operator/startOperator.js';
 
 /** Options of {@link explainManifest}. */
 export interface ExplainOptions {
@@ -61,7 +54,28 @@ export async function explainManifest(options: ExplainOptions): Promise<ObjectEx
     options.pluginsFrom === undefined ? {} : { from: options.pluginsFrom },
   );
   const kinds = new Map<string, ChaosKind>(plugins.map(p => [`${p.kind.apiVersion}/${p.kind.kind}`, p.kind]));
-  const kube = loadKubeConfig(options.kubeconfig);
+  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  const kube = createKubeConnection(kubeConfig, { maxSockets: 4 });
+  try {
+    return await explainObjects(
+      options,
+      plugins,
+      kinds,
+      kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace,
+      kube,
+    );
+  } finally {
+    kube.close();
+  }
+}
+
+async function explainObjects(
+  options: ExplainOptions,
+  plugins: Awaited<ReturnType<typeof loadPlugins>>,
+  kinds: Map<string, ChaosKind>,
+  contextNamespace: string | undefined,
+  kube: KubeConnection,
+): Promise<ObjectExplanation[]> {
   // The operator's own wiring (gates from its options, plugin selector kinds), reading through
   // direct LISTs instead of the operator's watch cache: a one-off read, nothing to start and stop.
   const container = await createOperatorContainer({
@@ -81,8 +95,7 @@ export async function explainManifest(options: ExplainOptions): Promise<ObjectEx
     const kind = kinds.get(`${manifest.apiVersion}/${manifest.kind}`);
     if (kind === undefined) continue;
     const obj = manifest as unknown as ChaosObject;
-    const namespace =
-      obj.metadata?.namespace ?? kube.getContextObject(kube.getCurrentContext())?.namespace ?? 'default';
+    const namespace = obj.metadata?.namespace ?? contextNamespace ?? 'default';
     const result: ObjectExplanation = {
       kind: kind.kind,
       namespace,

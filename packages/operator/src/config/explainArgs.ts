@@ -4,8 +4,8 @@
 // configured exactly like the operator it stands for.
 import { Command, Option } from 'commander';
 import type { ExplainOptions } from '../commands/explain.js';
-import { selectionConfigFromCommand, selectionOptions } from './operatorArgs.js';
 import { applyEnvironment } from './environmentOptions.js';
+import { selectionConfigFromCommand, selectionOptions } from './operatorArgs.js';
 
 /** The `explain` subcommand (also used for --help); its action is attached by the CLI. */
 export function explainCommand(): Command {

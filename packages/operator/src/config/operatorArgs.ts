@@ -3,11 +3,12 @@
 // (CHAOSPLANE_<FLAG>), turned into OperatorOptions with errors that name the flag.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ChaosplaneError, parseDuration, type DaemonClientTls } from '@chaosplane/core';
+import type { DaemonClientTls } from '@chaosplane/daemon/client';
+import { ChaosplaneError, parseDuration } from '@chaosplane/sdk';
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
 import { commaList } from './commaList.js';
-import { resolvePluginList } from './pluginList.js';
 import { applyEnvironment } from './environmentOptions.js';
+import { resolvePluginList } from './pluginList.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -3,7 +3,7 @@
 // file, or the environment, in that order of precedence.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 import { commaList } from './commaList.js';
 
 /** The plugins bundled with Chaosplane, loaded when nothing else is configured. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { DaemonClientTls } from '@chaosplane/core';
+import type { DaemonClientTls } from '@chaosplane/daemon/client';
 
 /** How the operator reaches the chaos daemons. */
 export type DaemonDiscovery =

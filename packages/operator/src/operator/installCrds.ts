@@ -3,41 +3,36 @@
 // The CRD goes out as raw JSON: client-node's typed ApiextensionsV1Api would pass it through
 // its models and silently drop `enum`, `x-kubernetes-validations` and
 // `x-kubernetes-preserve-unknown-fields`.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeClient, generateCrd, isNotFound, type ChaosKind, type Logger } from '@chaosplane/core';
+import { generateCrd } from '@chaosplane/engine';
+import { ChaosplaneError, type ChaosKind, type KubeClient, type Logger } from '@chaosplane/sdk';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 /** Creates or upgrades the CRD of every kind; returns the names written. */
 export async function installCrds(
-  kube: KubeConfig,
+  client: KubeClient,
   kinds: readonly ChaosKind[],
   log: Logger,
 ): Promise<string[]> {
-  const client = createKubeClient(kube, { maxSockets: 2 });
   const names: string[] = [];
-  try {
-    for (const kind of kinds) {
-      const crd = generateCrd(kind);
-      const name = crd.metadata.name;
-      try {
-        const existing = await client.request<{ metadata: { resourceVersion: string } }>(
-          'GET',
-          `${CRDS}/${name}`,
-        );
-        await client.request('PUT', `${CRDS}/${name}`, {
-          body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } },
-        });
-        log.info('CRD upgraded', { crd: name });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        await client.request('POST', CRDS, { body: crd });
-        log.info('CRD installed', { crd: name });
-      }
-      names.push(name);
+  for (const kind of kinds) {
+    const crd = generateCrd(kind);
+    const name = crd.metadata.name;
+    const existing = await client
+      .request<{ metadata: { resourceVersion: string } }>('GET', `${CRDS}/${name}`)
+      .catch((error: unknown) => {
+        if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
+        throw error;
+      });
+    if (existing === undefined) {
+      await client.request('POST', CRDS, { body: crd });
+      log.info('CRD installed', { crd: name });
+    } else {
+      const metadata = { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion };
+      await client.request('PUT', `${CRDS}/${name}`, { body: { ...crd, metadata } });
+      log.info('CRD upgraded', { crd: name });
     }
-  } finally {
-    client.close();
+    names.push(name);
   }
   return names;
 }

@@ -2,18 +2,10 @@
 // One place that turns the operator's options into selection gates and a DI container holding
 // every selector kind (bundled and plugin-added): the operator and `chaosplane explain` both
 // build theirs here, so the dry run cannot disagree with what the operator would select.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Container } from 'inversify';
-import {
-  ChaosplaneError,
-  KUBE_CONFIG,
-  LOGGER,
-  SELECTOR_REGISTRY,
-  registerPlugins,
-  type ChaosPlugin,
-  type Logger,
-  type SelectorRegistry,
-} from '@chaosplane/core';
+import { registerPlugins } from '@chaosplane/engine';
+import { ChaosplaneError, type ChaosPlugin, type KubeClient, type Logger } from '@chaosplane/sdk';
+import { KUBE_CLIENT, LOGGER, SELECTOR_REGISTRY, type SelectorRegistry } from '@chaosplane/sdk/framework';
 import {
   selectorsModule,
   type ExplainingSelectorRegistry,
@@ -42,7 +34,8 @@ export function selectionGates(config: SelectionConfig): SelectionGateOptions {
 /** What {@link createOperatorContainer} needs. */
 export interface OperatorContainerOptions {
   config: SelectionConfig;
-  kube: KubeConfig;
+  /** Reads targets back before each call, and is what plugins get as `kube`. */
+  kube: KubeClient;
   log: Logger;
   /** Where selection reads pods, namespaces and nodes (the cache, or direct LISTs). */
   source: SelectionSource;
@@ -56,14 +49,17 @@ export interface OperatorContainerOptions {
 export async function createOperatorContainer(options: OperatorContainerOptions): Promise<Container> {
   const container = new Container();
   container.bind(LOGGER).toConstantValue(options.log);
-  container.bind(KUBE_CONFIG).toConstantValue(options.kube);
-  await container.load(selectorsModule(options.source, selectionGates(options.config)));
+  container.bind(KUBE_CLIENT).toConstantValue(options.kube);
+  await container.load(
+    selectorsModule(options.source, { ...selectionGates(options.config), kube: options.kube }),
+  );
   await registerPlugins(container, options.plugins);
   return container;
 }
 
 /** The selector registry of an operator container, with its dry run. */
 export function explainingRegistryOf(container: Container): ExplainingSelectorRegistry {
+  // SELECTOR_REGISTRY's type; inversify's identifiers carry none for symbols.
   const registry = container.get<SelectorRegistry>(SELECTOR_REGISTRY);
   if (typeof (registry as Partial<ExplainingSelectorRegistry>).explain !== 'function') {
     throw new ChaosplaneError('runtime', 'the selector registry has no dry run (explain)');

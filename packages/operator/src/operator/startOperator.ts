@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Wires the operator: kubeconfig, plugins (the DI "impl" group), the selection cache and
 // selectors, the daemon client pool, the engine (with leader election), and the HTTP server.
-import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import {
-  ChaosplaneError,
-  DAEMON_CLIENT_POOL,
-  createDaemonClientPool,
-  createEngineFromContainer,
-  loadPlugins,
-  type DaemonAddressSource,
-  type Logger,
-} from '@chaosplane/core';
+import { createDaemonClientPool, type DaemonAddressSource } from '@chaosplane/daemon/client';
+import { createEngineFromContainer } from '@chaosplane/engine';
+import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
+import type { Logger } from '@chaosplane/sdk';
+import { DAEMON_CONNECTOR } from '@chaosplane/sdk/framework';
 import { createSelectionCache } from '@chaosplane/selectors';
+import { loadPlugins, parseHostPort, startHealthServer, type HealthServer } from '@chaosplane/service';
+import type { OperatorOptions } from './OperatorOptions.js';
 import { installCrds } from './installCrds.js';
 import { createOperatorContainer } from './selectionWiring.js';
-import type { OperatorOptions } from './OperatorOptions.js';
-import { startHttpServer, type HttpServerHandle } from './startHttpServer.js';
 
 /** A running operator. */
 export interface RunningOperator {
@@ -32,34 +27,10 @@ export interface RunningOperator {
   done: Promise<void>;
 }
 
-/** Loads a kubeconfig from a path, or by the default rules (KUBECONFIG, in-cluster, ~/.kube/config). */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kube = new KubeConfig();
-  try {
-    if (path !== undefined) kube.loadFromFile(path);
-    else kube.loadFromDefault();
-  } catch (error) {
-    throw new ChaosplaneError(
-      'invalid',
-      `cannot load kubeconfig ${path ?? '(default rules)'}: ${(error as Error).message}`,
-      {
-        field: 'kubeconfig',
-        cause: error,
-      },
-    );
-  }
-  if (kube.getCurrentCluster() === null) {
-    throw new ChaosplaneError('invalid', `kubeconfig ${path ?? '(default rules)'} has no current cluster`, {
-      field: 'kubeconfig',
-    });
-  }
-  return kube;
-}
-
-function daemonSource(options: OperatorOptions, kube: KubeConfig): DaemonAddressSource {
+function daemonSource(options: OperatorOptions, kube: KubeConnection): DaemonAddressSource {
   const discovery = options.daemon.discovery;
   if (discovery.kind === 'fixed') return { resolve: () => Promise.resolve(discovery.host) };
-  return { kubeConfig: kube, namespace: discovery.namespace, serviceName: discovery.serviceName };
+  return { kube, namespace: discovery.namespace, serviceName: discovery.serviceName };
 }
 
 /**
@@ -71,7 +42,8 @@ export async function startOperator(
   log: Logger,
   signal: AbortSignal,
 ): Promise<RunningOperator> {
-  const kube = loadKubeConfig(options.kubeconfig);
+  // One connection to the API server for everything: the engine, the cache, plugins, the pool.
+  const kube = createKubeConnection(loadKubeConfig(options.kubeconfig), { maxSockets: 32 });
   const plugins = await loadPlugins(
     options.plugins,
     options.pluginsFrom === undefined ? {} : { from: options.pluginsFrom },
@@ -94,10 +66,11 @@ export async function startOperator(
     callTimeoutMs: options.daemon.callTimeoutMs,
   });
   const container = await createOperatorContainer({ config: options, kube, log, source: cache, plugins });
-  container.bind(DAEMON_CLIENT_POOL).toConstantValue(pool);
+  container.bind(DAEMON_CONNECTOR).toConstantValue(pool);
 
   const registry = new Registry();
   const engine = createEngineFromContainer(container, {
+    kube,
     metricsRegistry: registry,
     workersPerKind: options.engine.workersPerKind,
     recordParallelism: options.engine.recordParallelism,
@@ -123,10 +96,13 @@ export async function startOperator(
   });
 
   let cacheSynced = false;
-  let http: HttpServerHandle | undefined;
+  let http: HealthServer | undefined;
   try {
     if (options.httpAddress !== undefined) {
-      http = await startHttpServer(options.httpAddress, { registry, ready: () => cacheSynced });
+      http = await startHealthServer(parseHostPort(options.httpAddress, 'http-addr'), {
+        metrics: registry,
+        notReady: () => (cacheSynced ? [] : ['the selection cache has not synced yet']),
+      });
       log.info('serving /metrics, /healthz and /readyz', { address: http.address });
     }
     await cache.start();
@@ -135,6 +111,7 @@ export async function startOperator(
     await cache.stop();
     await http?.close();
     pool.close();
+    kube.close();
     throw error;
   }
   log.info('operator started', {
@@ -146,6 +123,7 @@ export async function startOperator(
     await cache.stop();
     pool.close();
     await http?.close();
+    kube.close();
     log.info('operator stopped');
   });
   return {

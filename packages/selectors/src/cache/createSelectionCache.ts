@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The shared informer cache selection reads from: pods, namespaces and nodes, each kept by its
 // own list+watch loop, so a reconcile never LISTs the API server.
-import { ChaosplaneError, type Logger } from '@chaosplane/core';
-import { CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+import {
+  createListWatch,
+  runReflector,
+  type KubeConnection,
+  type ReflectorEvent,
+  type ReflectorOptions,
+} from '@chaosplane/kube';
+import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import { toNamespaceRecord, toNodeRecord, toPodRecord, type KubeObjectLike } from '../model/records.js';
 import type { SelectionSource } from '../selection/SelectionSource.js';
 import { createSelectionStore, type SelectionStoreReader } from './createSelectionStore.js';
 import { createStoreSource } from './createStoreSource.js';
-import { runReflector, type ListPage, type ReflectorOptions } from './runReflector.js';
 
 /** Options of {@link createSelectionCache}. */
 export interface SelectionCacheOptions {
@@ -49,36 +54,32 @@ export interface SelectionCache extends SelectionSource {
   readonly listCounts: Readonly<Record<string, number>>;
 }
 
-interface WithPagination {
-  limit: number;
-  _continue?: string;
+/** How one resource's events land in the store. */
+interface ResourceSink {
+  replace(items: KubeObjectLike[]): void;
+  upsert(item: KubeObjectLike): void;
+  remove(item: KubeObjectLike): void;
 }
 
-function pageOf(response: {
-  items: unknown[];
-  metadata?: { resourceVersion?: string; _continue?: string };
-}): ListPage {
-  return {
-    items: response.items as KubeObjectLike[],
-    ...(response.metadata ? { metadata: response.metadata } : {}),
-  };
+function applyEvent(sink: ResourceSink, event: ReflectorEvent<KubeObjectLike>): void {
+  if (event.type === 'listed') sink.replace(event.items);
+  else if (event.type === 'deleted') sink.remove(event.object);
+  else sink.upsert(event.object);
 }
 
 /**
  * Creates the shared selection cache over a cluster.
  * @example
- *   const cache = createSelectionCache(kubeConfig, { signal });
+ *   const cache = createSelectionCache(createKubeConnection(kubeConfig), { signal });
  *   await cache.start();
  *   const registry = createSelectorRegistry([createPodSelector(cache), createContainerSelector(cache)]);
  */
 export function createSelectionCache(
-  kubeConfig: KubeConfig,
+  connection: KubeConnection,
   options: SelectionCacheOptions = {},
 ): SelectionCache {
   const store = createSelectionStore();
   const read = createStoreSource(store);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const watch = new Watch(kubeConfig);
   const scope = options.namespace;
   const pageSize = options.pageSize ?? 500;
   const resources = options.watchNodes === false ? ['pods', 'namespaces'] : ['pods', 'namespaces', 'nodes'];
@@ -90,74 +91,60 @@ export function createSelectionCache(
   let resolveSynced: () => void = () => undefined;
   let rejectSynced: (error: unknown) => void = () => undefined;
 
-  const page = (continueToken: string | undefined): WithPagination =>
-    continueToken === undefined ? { limit: pageSize } : { limit: pageSize, _continue: continueToken };
+  const listWatch = (path: string, query?: Record<string, string>) =>
+    createListWatch<KubeObjectLike>(connection, path, {
+      pageSize,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+      ...(query ? { query } : {}),
+    });
+  const reflector = (resource: string, path: string, sink: ResourceSink, query?: Record<string, string>) => {
+    const reflectorOptions: ReflectorOptions<KubeObjectLike> = {
+      resource,
+      source: listWatch(path, query),
+      backoffBaseMs: options.backoffInitialMs ?? 500,
+      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      watchdogMs: options.staleAfterMs ?? 600_000,
+      ...(options.logger ? { log: options.logger } : {}),
+      onEvent(event) {
+        applyEvent(sink, event);
+        if (event.type !== 'listed') return;
+        listCounts[resource] = (listCounts[resource] ?? 0) + 1;
+        listed.add(resource);
+        if (resources.every(name => listed.has(name))) resolveSynced();
+      },
+      onRestart(cause, error) {
+        if (cause === 'error') options.onError?.(resource, error);
+      },
+    };
+    return reflectorOptions;
+  };
 
-  type ResourceParts = Pick<
-    ReflectorOptions,
-    'resource' | 'watchPath' | 'list' | 'replace' | 'upsert' | 'remove'
-  > &
-    Partial<Pick<ReflectorOptions, 'watchQuery'>>;
-  const reflector = (parts: ResourceParts): ReflectorOptions => ({
-    ...parts,
-    watch,
-    backoffInitialMs: options.backoffInitialMs ?? 500,
-    backoffMaxMs: options.backoffMaxMs ?? 30_000,
-    staleAfterMs: options.staleAfterMs ?? 600_000,
-    watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
-    onError(error) {
-      options.logger?.warn('selection cache watch failed; retrying', {
-        resource: parts.resource,
-        error: String(error),
-      });
-      options.onError?.(parts.resource, error);
-    },
-    onListed() {
-      listCounts[parts.resource] = (listCounts[parts.resource] ?? 0) + 1;
-      listed.add(parts.resource);
-      if (resources.every(resource => listed.has(resource))) resolveSynced();
-    },
-  });
-
-  const reflectors: ReflectorOptions[] = [
-    reflector({
-      resource: 'pods',
-      watchPath:
-        scope === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(scope)}/pods`,
-      list: async token =>
-        pageOf(
-          scope === undefined
-            ? await core.listPodForAllNamespaces(page(token))
-            : await core.listNamespacedPod({ namespace: scope, ...page(token) }),
-        ),
-      replace: items => store.replacePods(items.map(toPodRecord)),
-      upsert: item => store.upsertPod(toPodRecord(item)),
-      remove: item => store.deletePod(item.metadata?.namespace ?? '', item.metadata?.name ?? ''),
-    }),
-    reflector({
-      resource: 'namespaces',
-      watchPath: '/api/v1/namespaces',
-      ...(scope === undefined ? {} : { watchQuery: { fieldSelector: `metadata.name=${scope}` } }),
-      list: async token =>
-        pageOf(
-          await core.listNamespace({
-            ...page(token),
-            ...(scope === undefined ? {} : { fieldSelector: `metadata.name=${scope}` }),
-          }),
-        ),
-      replace: items => store.replaceNamespaces(items.map(toNamespaceRecord)),
-      upsert: item => store.upsertNamespace(toNamespaceRecord(item)),
-      remove: item => store.deleteNamespace(item.metadata?.name ?? ''),
-    }),
-    reflector({
-      resource: 'nodes',
-      watchPath: '/api/v1/nodes',
-      list: async token => pageOf(await core.listNode(page(token))),
+  const reflectors: ReflectorOptions<KubeObjectLike>[] = [
+    reflector(
+      'pods',
+      scope === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(scope)}/pods`,
+      {
+        replace: items => store.replacePods(items.map(toPodRecord)),
+        upsert: item => store.upsertPod(toPodRecord(item)),
+        remove: item => store.deletePod(item.metadata?.namespace ?? '', item.metadata?.name ?? ''),
+      },
+    ),
+    reflector(
+      'namespaces',
+      '/api/v1/namespaces',
+      {
+        replace: items => store.replaceNamespaces(items.map(toNamespaceRecord)),
+        upsert: item => store.upsertNamespace(toNamespaceRecord(item)),
+        remove: item => store.deleteNamespace(item.metadata?.name ?? ''),
+      },
+      scope === undefined ? undefined : { fieldSelector: `metadata.name=${scope}` },
+    ),
+    reflector('nodes', '/api/v1/nodes', {
       replace: items => store.replaceNodes(items.map(toNodeRecord)),
       upsert: item => store.upsertNode(toNodeRecord(item)),
       remove: item => store.deleteNode(item.metadata?.name ?? ''),
     }),
-  ].filter(candidate => resources.includes(candidate.resource));
+  ].filter(candidate => resources.includes(candidate.resource ?? ''));
 
   const cache: SelectionCache = {
     store,

@@ -3,26 +3,21 @@
 // field selectors applied by the API server, GETs for named pods, namespaces and nodes. The
 // operator uses the cache; this path exists for tools without a cache and as the reference the
 // property test compares the cache against.
-import { ChaosplaneError } from '@chaosplane/core';
-import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ChaosplaneError, type KubeClient } from '@chaosplane/sdk';
 import {
   toNamespaceRecord,
   toNodeRecord,
   toPodRecord,
+  type KubeObjectLike,
   type NamespaceRecord,
   type NodeRecord,
   type PodRecord,
 } from '../model/records.js';
 import type { SelectionSource } from '../selection/SelectionSource.js';
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
-}
-
 function wrap(what: string, error: unknown): ChaosplaneError {
-  if (ChaosplaneError.is(error)) return error;
-  const detail = error instanceof ApiException ? `HTTP ${error.code}: ${String(error.body)}` : String(error);
-  return new ChaosplaneError('selection', `${what} failed: ${detail}`, { cause: error });
+  if (ChaosplaneError.is(error) && error.kind === 'aborted') return error;
+  return new ChaosplaneError('selection', `${what} failed: ${(error as Error).message}`, { cause: error });
 }
 
 function throwIfAborted(signal: AbortSignal): void {
@@ -30,57 +25,66 @@ function throwIfAborted(signal: AbortSignal): void {
     throw new ChaosplaneError('aborted', 'selection was cancelled', { cause: signal.reason });
 }
 
-async function getOrUndefined<T>(
-  what: string,
-  signal: AbortSignal,
-  read: () => Promise<T>,
-): Promise<T | undefined> {
-  throwIfAborted(signal);
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw wrap(what, error);
-  }
-}
+type Query = Record<string, string | undefined>;
 
 /** A {@link SelectionSource} that asks the API server on every call. */
-export function createDirectListSource(kubeConfig: KubeConfig): SelectionSource {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+export function createDirectListSource(kube: KubeClient): SelectionSource {
+  const get = async (
+    what: string,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<KubeObjectLike | undefined> => {
+    throwIfAborted(signal);
+    try {
+      return await kube.request<KubeObjectLike>('GET', path, { signal });
+    } catch (error) {
+      if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
+      throw wrap(what, error);
+    }
+  };
+  const list = async (what: string, path: string, query: Query, signal: AbortSignal) => {
+    throwIfAborted(signal);
+    try {
+      return (await kube.request<{ items: KubeObjectLike[] }>('GET', path, { query, signal })).items;
+    } catch (error) {
+      throw wrap(what, error);
+    }
+  };
+  const ns = (name: string) => `/api/v1/namespaces/${encodeURIComponent(name)}`;
   return {
     async listPods(namespace, hints, signal): Promise<PodRecord[]> {
-      throwIfAborted(signal);
-      try {
-        const list = await core.listNamespacedPod({ namespace, ...hints });
-        return list.items.map(toPodRecord);
-      } catch (error) {
-        throw wrap(`listing pods in namespace ${namespace}`, error);
-      }
+      const items = await list(
+        `listing pods in namespace ${namespace}`,
+        `${ns(namespace)}/pods`,
+        { ...hints },
+        signal,
+      );
+      return items.map(toPodRecord);
     },
     async getPod(namespace, name, signal): Promise<PodRecord | undefined> {
-      const pod = await getOrUndefined(`reading pod ${namespace}/${name}`, signal, () =>
-        core.readNamespacedPod({ namespace, name }),
+      const pod = await get(
+        `reading pod ${namespace}/${name}`,
+        `${ns(namespace)}/pods/${encodeURIComponent(name)}`,
+        signal,
       );
       return pod && toPodRecord(pod);
     },
     async getNamespace(name, signal): Promise<NamespaceRecord | undefined> {
-      const namespace = await getOrUndefined(`reading namespace ${name}`, signal, () =>
-        core.readNamespace({ name }),
-      );
+      const namespace = await get(`reading namespace ${name}`, ns(name), signal);
       return namespace && toNamespaceRecord(namespace);
     },
     async getNode(name, signal): Promise<NodeRecord | undefined> {
-      const node = await getOrUndefined(`reading node ${name}`, signal, () => core.readNode({ name }));
+      const node = await get(`reading node ${name}`, `/api/v1/nodes/${encodeURIComponent(name)}`, signal);
       return node && toNodeRecord(node);
     },
     async listNodes(query, signal): Promise<NodeRecord[]> {
-      throwIfAborted(signal);
-      try {
-        const list = await core.listNode({ labelSelector: query.labelSelector });
-        return list.items.map(toNodeRecord);
-      } catch (error) {
-        throw wrap('listing nodes', error);
-      }
+      const items = await list(
+        'listing nodes',
+        '/api/v1/nodes',
+        { labelSelector: query.labelSelector },
+        signal,
+      );
+      return items.map(toNodeRecord);
     },
   };
 }

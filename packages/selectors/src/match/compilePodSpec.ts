@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Turns a PodSelectorSpec into checks, validating every field before any I/O.
-import { ChaosplaneError, type PodSelectorSpec } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import type { PodSelectorSpec } from '@chaosplane/sdk/framework';
 import type { PodRecord } from '../model/records.js';
+import { compileFieldSelectors, toFieldSelectorString, type FieldRequirement } from './fieldRequirements.js';
 import {
   compileEqualityMap,
   compileExpressions,
   toSelectorString,
   type MapRequirement,
 } from './labelRequirements.js';
-import { compileFieldSelectors, toFieldSelectorString, type FieldRequirement } from './fieldRequirements.js';
 import { compilePhaseRule, type PhaseRule } from './phaseRule.js';
 
 /** A PodSelectorSpec, compiled. */

@@ -2,7 +2,7 @@
 // Field selectors on pods: the fields the kube-apiserver can select pods on
 // (pkg/registry/core/pod/strategy.go, mirrored by Chaos Mesh's field selector), with the
 // operators the API server accepts (`=`, `==`, `!=`).
-import { ChaosplaneError } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
 import type { PodRecord } from '../model/records.js';
 
 /** The pod fields a field selector may name, and how each is read from a pod record. */

@@ -8,7 +8,8 @@
  */
 const own = (m: Readonly<Record<string, string>>, key: string): string | undefined =>
   Object.hasOwn(m, key) ? m[key] : undefined;
-import { ChaosplaneError, type LabelSelectorRequirement } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import type { LabelSelectorRequirement } from '@chaosplane/sdk/framework';
 
 /** One compiled requirement on a string map (labels or annotations). */
 export interface MapRequirement {

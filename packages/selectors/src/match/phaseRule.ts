@@ -3,7 +3,8 @@
 // a pod whose phase is not Running is selected only when podPhaseSelectors names that phase as
 // an include. In Chaos Mesh `mode: all` picked Completed pods and the experiment never finished
 // (chaos-mesh#4476, #3315).
-import { ChaosplaneError, POD_PHASES } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { POD_PHASES } from '@chaosplane/sdk/framework';
 
 /** The compiled phase rule of one selector. */
 export interface PhaseRule {

@@ -48,7 +48,7 @@ export interface NodeRecord {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** The minimal object shape the converters accept: a plain JSON object or a client-node model. */
+/** The minimal object shape the converters accept: a pod, namespace or node as plain JSON. */
 export interface KubeObjectLike {
   metadata?: {
     name?: string;
@@ -57,6 +57,7 @@ export interface KubeObjectLike {
     annotations?: Record<string, string>;
     deletionTimestamp?: unknown;
     uid?: string;
+    resourceVersion?: string;
   };
   spec?: unknown;
   status?: unknown;
@@ -72,7 +73,7 @@ function stringMap(value: Record<string, string> | undefined): Readonly<Record<s
   return value && Object.keys(value).length > 0 ? value : EMPTY;
 }
 
-/** Projects a pod (plain JSON from a watch, or a client-node `V1Pod`) to a {@link PodRecord}. */
+/** Projects a pod (plain JSON from a list or watch) to a {@link PodRecord}. */
 export function toPodRecord(pod: KubeObjectLike): PodRecord {
   const spec = (pod.spec ?? {}) as Record<string, unknown>;
   const status = (pod.status ?? {}) as Record<string, unknown>;

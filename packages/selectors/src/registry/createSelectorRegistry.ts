@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   ChaosplaneError,
+  type SelectedTarget,
   type SelectionContext,
   type SelectorRef,
-  type SelectorRegistry,
   type Target,
   type TargetSelector,
-} from '@chaosplane/core';
+} from '@chaosplane/sdk';
+import type { SelectorRegistry } from '@chaosplane/sdk/framework';
 import { isExplainable, type SelectionExplanation } from '../selection/explanation.js';
 
 /** A {@link SelectorRegistry} that can also dry-run a selector reference. */
@@ -34,12 +35,12 @@ export function createSelectorRegistry(selectors: readonly TargetSelector[]): Ex
     byKind.set(selector.kind, selector);
   }
   const kinds = (): string[] => [...byKind.keys()].sort();
-  const lookup = (ref: SelectorRef): TargetSelector => {
-    const selector = byKind.get(ref?.kind);
+  const lookup = (kind: string): TargetSelector => {
+    const selector = byKind.get(kind);
     if (selector === undefined) {
       throw new ChaosplaneError(
         'invalid',
-        `specification type not found: ${String(ref?.kind)} (known selector kinds: ${kinds().join(', ') || 'none'})`,
+        `specification type not found: ${String(kind)} (known selector kinds: ${kinds().join(', ') || 'none'})`,
         { field: 'kind' },
       );
     }
@@ -47,11 +48,17 @@ export function createSelectorRegistry(selectors: readonly TargetSelector[]): Ex
   };
   return {
     kinds,
-    async select(ref: SelectorRef, context: SelectionContext): Promise<Target[]> {
-      return lookup(ref).select(ref.spec, context);
+    async select(ref: SelectorRef, context: SelectionContext): Promise<SelectedTarget[]> {
+      return lookup(ref?.kind).select(ref.spec, context);
+    },
+    async resolve(kind: string, target: SelectedTarget, signal: AbortSignal): Promise<Target> {
+      const selector = lookup(kind);
+      // A kind that cannot read its targets back hands them over as they were selected.
+      if (selector.resolve === undefined) return { ...target, kind };
+      return selector.resolve(target, signal);
     },
     async explain(ref, context) {
-      const selector = lookup(ref);
+      const selector = lookup(ref?.kind);
       if (isExplainable(selector)) return selector.explain(ref.spec, context);
       // A plugin kind without explain(): the dry run can still list its targets.
       const targets = await selector.select(ref.spec, context);

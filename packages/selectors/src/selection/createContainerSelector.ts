@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-import { ChaosplaneError, type ContainerSelector, type Target } from '@chaosplane/core';
+import {
+  ChaosplaneError,
+  type ContainerSelector,
+  type ContainerTarget,
+  type SelectedTarget,
+} from '@chaosplane/sdk';
 import { cryptoRandomIndex } from '../mode/pickByMode.js';
 import { podId, type PodRecord } from '../model/records.js';
+import type { SelectionSource } from './SelectionSource.js';
 import {
   explanationOfError,
   pickPods,
@@ -12,10 +18,10 @@ import {
 import type { Exclusion } from './evaluatePods.js';
 import { errorSummary, type ExplainableSelector } from './explanation.js';
 import { createNamespaceGates } from './namespaceGates.js';
-import type { SelectionSource } from './SelectionSource.js';
+import { resolveContainerTarget } from './resolveTargets.js';
 
 /** A selected container: the record id `ns/pod/container` plus what callers need to reach it. */
-export interface ContainerTarget extends Target {
+export interface SelectedContainer extends SelectedTarget {
   readonly namespace: string;
   readonly pod: string;
   readonly container: string;
@@ -49,8 +55,8 @@ export function containersOf(pod: PodRecord, names: readonly string[]): string[]
 function expand(
   pick: PodPick,
   names: readonly string[],
-): { targets: ContainerTarget[]; skipped: Exclusion[] } {
-  const targets: ContainerTarget[] = [];
+): { targets: SelectedContainer[]; skipped: Exclusion[] } {
+  const targets: SelectedContainer[] = [];
   const skipped: Exclusion[] = [];
   for (const pod of pick.picked) {
     const containers = containersOf(pod, names);
@@ -92,11 +98,13 @@ function noContainerError(names: readonly string[]): ChaosplaneError {
 export function createContainerSelector(
   source: SelectionSource,
   options: PodSelectorOptions = {},
-): ExplainableSelector<ContainerSelector> {
+): ExplainableSelector<ContainerSelector, ContainerTarget> {
   const gates = createNamespaceGates(source, options);
   const random = options.random ?? cryptoRandomIndex;
+  const kube = options.kube;
   return {
     kind: 'container',
+    ...(kube ? { resolve: (target, signal) => resolveContainerTarget(kube, target, signal) } : {}),
     async select(spec, context) {
       const names = requireNames(spec?.containerNames);
       const pick = await pickPods(spec, context, source, gates, random, false);

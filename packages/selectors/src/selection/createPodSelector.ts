@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
-import { ChaosplaneError, type PodSelector, type SelectionContext, type Target } from '@chaosplane/core';
+import {
+  ChaosplaneError,
+  type KubeClient,
+  type PodSelector,
+  type PodTarget,
+  type SelectedTarget,
+  type SelectionContext,
+} from '@chaosplane/sdk';
 import { cryptoRandomIndex, pickByMode, type RandomIndex } from '../mode/pickByMode.js';
 import { podId, type PodRecord } from '../model/records.js';
 import { validateModeValue, type ModeValue } from '../spec/validateModeValue.js';
+import type { SelectionSource } from './SelectionSource.js';
 import { evaluatePods, type Exclusion, type PodEvaluation } from './evaluatePods.js';
 import { errorSummary, type ExplainableSelector, type SelectionExplanation } from './explanation.js';
 import { createNamespaceGates, type NamespaceGates, type SelectionGateOptions } from './namespaceGates.js';
-import type { SelectionSource } from './SelectionSource.js';
+import { resolvePodTarget } from './resolveTargets.js';
 
 /** Options of the pod and container selectors. */
 export interface PodSelectorOptions extends SelectionGateOptions {
   /** Random source for the modes; defaults to `crypto.randomInt`. Tests may pass their own. */
   readonly random?: RandomIndex;
+  /**
+   * Reads targets back before each apply or recover (a GET of the pod); without it the
+   * selectors only select (dry runs, tools).
+   */
+  readonly kube?: KubeClient;
 }
 
 /** A selected pod: the record id plus what callers need to reach it. */
-export interface PodTarget extends Target {
+export interface SelectedPod extends SelectedTarget {
   readonly namespace: string;
   readonly name: string;
   /** `spec.nodeName` ('' when unscheduled). */
@@ -105,7 +118,7 @@ export function sortExclusions(exclusions: Exclusion[]): Exclusion[] {
   return exclusions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function toPodTarget(pod: PodRecord): PodTarget {
+function toPodTarget(pod: PodRecord): SelectedPod {
   return {
     id: podId(pod),
     ...(pod.uid !== '' ? { instanceId: pod.uid } : {}),
@@ -122,11 +135,13 @@ function toPodTarget(pod: PodRecord): PodTarget {
 export function createPodSelector(
   source: SelectionSource,
   options: PodSelectorOptions = {},
-): ExplainableSelector<PodSelector> {
+): ExplainableSelector<PodSelector, PodTarget> {
   const gates = createNamespaceGates(source, options);
   const random = options.random ?? cryptoRandomIndex;
+  const kube = options.kube;
   return {
     kind: 'pod',
+    ...(kube ? { resolve: (target, signal) => resolvePodTarget(kube, target, signal) } : {}),
     async select(spec, context) {
       const { picked, failure } = await pickPods(spec, context, source, gates, random, false);
       if (failure !== undefined) throw failure;

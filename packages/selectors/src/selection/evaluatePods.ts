@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one code path that decides which pods are eligible: selection and explain() both run it;
 // explain() only asks it to look at every pod and keep every reason.
-import { ChaosplaneError, type PodSelectorSpec, type SelectionContext } from '@chaosplane/core';
+import { ChaosplaneError, type SelectionContext } from '@chaosplane/sdk';
+import type { PodSelectorSpec } from '@chaosplane/sdk/framework';
 import { compilePodSpec, podMismatchReasons, type CompiledPodSpec } from '../match/compilePodSpec.js';
 import type { PhaseRule } from '../match/phaseRule.js';
 import { podId, type PodRecord } from '../model/records.js';
-import type { NamespaceGates } from './namespaceGates.js';
 import type { SelectionSource } from './SelectionSource.js';
+import type { NamespaceGates } from './namespaceGates.js';
 
 /** Why one pod (or container) was not selected. */
 export interface Exclusion {

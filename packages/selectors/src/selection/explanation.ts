@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ChaosplaneError, ChaosplaneErrorKind, SelectionContext, Target } from '@chaosplane/core';
+import type {
+  ChaosplaneError,
+  ChaosplaneErrorKind,
+  SelectedTarget,
+  SelectionContext,
+  Target,
+  TargetSelector,
+} from '@chaosplane/sdk';
 import type { Exclusion, NamespaceVerdict } from './evaluatePods.js';
 
 /** The dry run of a selector: what it would pick and why everything else is left out. */
@@ -11,7 +18,7 @@ export interface SelectionExplanation {
   /** Ids that pass every gate and check, before the mode. */
   readonly eligible: readonly string[];
   /** The targets picked by the mode (a random pick for random modes, as a real run would make). */
-  readonly targets: readonly Target[];
+  readonly targets: readonly SelectedTarget[];
   /** Each pod of the namespaces considered that is not a target, with the reasons. */
   readonly excluded: readonly Exclusion[];
   /** Set when the real selection would fail (`no pod is selected`, a bad spec…). */
@@ -19,10 +26,10 @@ export interface SelectionExplanation {
 }
 
 /** A {@link TargetSelector} that can also explain itself. */
-export interface ExplainableSelector<Spec = unknown> {
-  readonly kind: string;
-  /** Picks the targets. */
-  select(spec: Spec, context: SelectionContext): Promise<Target[]>;
+export interface ExplainableSelector<Spec = unknown, T extends Target = Target> extends TargetSelector<
+  Spec,
+  T
+> {
   /** Dry run: the same code as {@link select}, with every exclusion reason. */
   explain(spec: Spec, context: SelectionContext): Promise<SelectionExplanation>;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The namespace safety gates: protected namespaces, the opt-in annotation filter and the
 // namespace-scoped mode.
-import { ChaosplaneError, INJECT_ANNOTATION, INJECT_ENABLED } from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { INJECT_ANNOTATION, INJECT_ENABLED } from '@chaosplane/sdk/framework';
 import type { SelectionSource } from './SelectionSource.js';
 
 /** Namespaces never selected unless configured otherwise. */

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The selection-time check of `mode` and `value`. The rules and messages are core's (Chaos
+// The selection-time check of `mode` and `value`. The rules and messages are the SDK's (Chaos
 // Mesh's admission-webhook messages, api/v1alpha1/common_webhook.go), so a manifest that
 // bypassed admission fails here with the same words.
-import {
-  ChaosplaneError,
-  SELECTOR_MODES,
-  selectorValueViolations,
-  type SelectorMode,
-} from '@chaosplane/core';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { SELECTOR_MODES, selectorValueViolations, type SelectorMode } from '@chaosplane/sdk/framework';
 
-/** The modes Chaos Mesh accepts (core's list). */
+/** The modes Chaos Mesh accepts (the SDK's list). */
 export { SELECTOR_MODES };
 
 /** A validated mode with its parsed value (`undefined` for `one` and `all`, which ignore it). */

@@ -3,6 +3,7 @@
 // pods are created, then their status written through the status subresource (the API server
 // ignores status on create), and "terminating" pods get a finalizer and a DELETE.
 import * as k8s from '@kubernetes/client-node';
+import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
 import { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from '@chaosplane/kube-emulator';
 import {
   NAMESPACES,
@@ -18,6 +19,8 @@ import {
 export interface EmulatorCluster {
   emulator: KubeEmulator;
   kubeConfig: k8s.KubeConfig;
+  /** The kube layer's connection to the emulator, what the cache and selectors read through. */
+  connection: KubeConnection;
   core: k8s.CoreV1Api;
   stop(): Promise<void>;
 }
@@ -27,7 +30,17 @@ export async function startEmulator(options: KubeEmulatorOptions = {}): Promise<
   const emulator = await startKubeEmulator(options);
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromString(emulator.kubeConfig);
-  return { emulator, kubeConfig, core: kubeConfig.makeApiClient(k8s.CoreV1Api), stop: () => emulator.stop() };
+  const connection = createKubeConnection(kubeConfig);
+  return {
+    emulator,
+    kubeConfig,
+    connection,
+    core: kubeConfig.makeApiClient(k8s.CoreV1Api),
+    stop: async () => {
+      connection.close();
+      await emulator.stop();
+    },
+  };
 }
 
 /** Creates a namespace, or sets the annotations of one that exists (kube-system is built in). */
@@ -73,18 +86,5 @@ export async function startFixtureCluster(): Promise<EmulatorCluster> {
   } catch (error) {
     await cluster.stop();
     throw error;
-  }
-}
-
-/** Polls until `check` returns true, failing with `what` after `timeoutMs`. */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 20));
   }
 }

@@ -2,7 +2,7 @@
 // The table of selection cases over the fixture cluster (support/cluster.ts), run in memory and
 // against kube-emulator (through the cache and through direct LIST). Mode `all`, so the expected
 // ids are exact.
-import type { PodSelectorSpec } from '@chaosplane/core';
+import type { PodSelectorSpec } from '@chaosplane/sdk/framework';
 import type { PodSelectorOptions } from '@chaosplane/selectors';
 
 export interface SelectionCase {

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `chaosplane` CLI: CRD generation, the dry run (explain), the embedded control plane (dev)
+// and the plugin scaffolder (new plugin).
+import {
+  explainCommand,
+  explainManifest,
+  explainOptionsFromCommand,
+  formatExplanations,
+  generateCrdFiles,
+  resolvePluginList,
+} from '@chaosplane/operator';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { Command } from 'commander';
+import { runDevCommand } from './commands/dev.js';
+import { newPluginCommand } from './commands/newPlugin.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('chaosplane')
+  .description('Chaosplane: pluggable chaos engineering for Kubernetes')
+  .showHelpAfterError();
+
+program
+  .command('crds')
+  .description("write the CRD YAML of every loaded plugin's kind")
+  .option('--out <dir>', 'output directory', 'deploy/crds')
+  .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
+  .option('--config <file>', 'config file with a plugins list')
+  .action(async (options: { out: string; plugin: string[]; config?: string }) => {
+    const plugins = await resolvePluginList({
+      flags: options.plugin,
+      ...(options.config !== undefined ? { configFile: options.config } : {}),
+    });
+    for (const file of await generateCrdFiles({ plugins, out: options.out })) console.log(`wrote ${file}`);
+  });
+
+program
+  .command('dev')
+  .description('run Chaosplane locally: kube-emulator, containerd, the daemon and the operator')
+  .option('--demo', 'apply examples/helloworld.yaml, show what happens, delete it and exit', false)
+  .option(
+    '--dir <dir>',
+    'state directory (kube-emulator data, kubeconfig, journal, certificates)',
+    '.chaosplane',
+  )
+  .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
+  .option('--config <file>', 'config file with a plugins list')
+  .action(async (options: { demo: boolean; dir: string; plugin: string[]; config?: string }) => {
+    const plugins = await resolvePluginList({
+      flags: options.plugin,
+      ...(options.config !== undefined ? { configFile: options.config } : {}),
+    });
+    await runDevCommand({ dir: options.dir, demo: options.demo, plugins });
+  });
+
+program.addCommand(
+  explainCommand().action(async (_options: unknown, command: Command) => {
+    const { json, ...options } = await explainOptionsFromCommand(command);
+    const results = await explainManifest(options);
+    console.log(json ? JSON.stringify(results, null, 2) : formatExplanations(results));
+  }),
+);
+
+program.addCommand(newPluginCommand());
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(ChaosplaneError.is(error) ? `chaosplane: ${error.message}` : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// `chaosplane dev [--demo]`: the embedded control plane, and the HelloWorldChaos demo on it.
+import { applyManifestFile, examplesDir, runDemo, startDevControlPlane } from '@chaosplane/dev';
+import { ChaosplaneError } from '@chaosplane/sdk';
+import { createLogger, type LoggerOptions } from '@chaosplane/service';
+
+/** Options of {@link runDevCommand}. */
+export interface DevCommandOptions {
+  dir: string;
+  demo: boolean;
+  plugins: string[];
+  /** Log format; readable lines unless LOG_FORMAT says otherwise. */
+  format?: LoggerOptions['format'];
+}
+
+/** Runs `chaosplane dev`: until SIGINT/SIGTERM, or through the demo with `--demo`. */
+export async function runDevCommand(options: DevCommandOptions): Promise<void> {
+  const format = options.format ?? (process.env['LOG_FORMAT'] === 'json' ? 'json' : 'pretty');
+  const log = createLogger({ component: 'dev', format });
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+
+  const examples = examplesDir();
+  const plane = await startDevControlPlane({
+    dir: options.dir,
+    plugins: options.plugins,
+    operatorLog: createLogger({ component: 'operator', format }),
+    daemonLog: createLogger({ component: 'daemon', format }),
+    log,
+    signal: stop.signal,
+  });
+  try {
+    if (options.demo) {
+      if (examples === undefined) {
+        throw new ChaosplaneError(
+          'not-found',
+          'the demo needs the repository’s examples/ directory (run it from a clone)',
+        );
+      }
+      const result = await runDemo(plane, examples, log);
+      log.info(
+        `demo finished: ${result.records.length} containers said hello, every record was Injected, and the experiment was deleted cleanly`,
+      );
+      return;
+    }
+    if (examples !== undefined) await applyManifestFile(plane.kube, `${examples}/busybox.yaml`);
+    else {
+      await plane.kube
+        .request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'busybox' } } })
+        .catch(() => undefined);
+    }
+    log.info('Chaosplane is running. In another terminal:');
+    log.info(`  kubectl --kubeconfig ${plane.kubeconfigPath} get pods -n busybox`);
+    log.info(`  kubectl --kubeconfig ${plane.kubeconfigPath} apply -f examples/helloworld.yaml`);
+    log.info('Press Ctrl-C to stop.');
+    await new Promise<void>(resolve =>
+      stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  } finally {
+    stop.abort();
+    await plane.stop();
+    log.info('stopped: operator, daemon, containers, containerd and kube-emulator');
+  }
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon's side of the handler API: a call's scope over the process manager and the runtime
+// clients. Changes and processes are keyed by (chaos object, record, name), so a plugin never
+// builds identifier strings, a repeated apply finds its change in place, and recover finds it.
+import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
+import { chaosLogger } from '@chaosplane/service';
+import type { CallContext } from 'nice-grpc-common';
+import { commandFailed } from '../process/commandTarget.js';
+import type { ProcessManager } from '../process/createProcessManager.js';
+import type { NamespaceName, RunAs } from '../process/namespaces.js';
+import type { RuntimeResolver } from '../runtime/createRuntimeResolver.js';
+import { callerIdentity, chaosOf, deadlineOf, recordOf } from '../server/callMetadata.js';
+import type { DaemonCall, DaemonToolkit, RunIdentity, TargetContainer } from './types.js';
+
+/** The overflow uid/gid: owns nothing, holds no capabilities. */
+const NOBODY: RunAs = { uid: 65534, gid: 65534 };
+const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Where a command runs under an identity: nsenter's target, or the container's exec. */
+type Placement = { execIn: string } | { pid: number; namespaces: NamespaceName[]; runAs?: RunAs };
+
+function placementOf(identity: RunIdentity, containerId: string, pid: number): Placement {
+  switch (identity.as) {
+    case 'container':
+      if ((identity as { namespaces?: unknown }).namespaces !== undefined) {
+        throw new ChaosplaneError(
+          'invalid',
+          "as: 'container' runs in all of the container's namespaces: leave namespaces out",
+          {
+            field: 'namespaces',
+          },
+        );
+      }
+      return { execIn: containerId };
+    case 'nobody':
+      return { pid, namespaces: identity.namespaces, runAs: NOBODY };
+    case 'root':
+      if (identity.namespaces.includes('mnt')) {
+        throw new ChaosplaneError(
+          'invalid',
+          "as: 'root' refuses the mnt namespace: the container's binaries would run as root with the daemon's " +
+            "capabilities; use as: 'container' for the container's files, or a host binary without mnt",
+          { field: 'namespaces' },
+        );
+      }
+      return { pid, namespaces: identity.namespaces };
+    default:
+      throw new ChaosplaneError('invalid', `as must be 'container', 'nobody' or 'root'`, { field: 'as' });
+  }
+}
+
+/** What the toolkit is built on. */
+export interface DaemonToolkitDeps {
+  processManager: ProcessManager;
+  runtimes: RuntimeResolver;
+  /** Named after the plugin's service. */
+  log: Logger;
+}
+
+/** Creates the toolkit one plugin's handler factory receives. */
+export function createDaemonToolkit(deps: DaemonToolkitDeps): DaemonToolkit {
+  return { log: deps.log, call: context => createCall(deps, context) };
+}
+
+function createCall(deps: DaemonToolkitDeps, context: CallContext): DaemonCall {
+  const chaos = chaosOf(context);
+  const record = recordOf(context);
+  const deadlineMs = deadlineOf(context);
+  const log = chaosLogger(deps.log, { ...(chaos ?? {}), ...(record ? { record } : {}) });
+  const keyOf = (name: string): string => {
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new ChaosplaneError('invalid', `name ${JSON.stringify(name)} must be a lower-case DNS label`, {
+        field: 'name',
+      });
+    }
+    if (chaos === undefined || record === undefined) {
+      throw new ChaosplaneError(
+        'invalid',
+        'a lasting change needs the chaos object and record the call acts for: the operator sends them (chaos-namespace, chaos-name, chaos-record metadata)',
+        { field: 'metadata' },
+      );
+    }
+    return `${chaos.namespace}/${chaos.name}:${chaos.uid ?? '-'}:${record}:${name}`;
+  };
+  const deadlineFor = (durationMs: number | undefined) =>
+    durationMs !== undefined ? { durationMs } : deadlineMs !== undefined ? { deadlineMs } : {};
+  const journalChaos = chaos ? { chaos: { namespace: chaos.namespace, name: chaos.name } } : {};
+
+  const container = async (containerId: string): Promise<TargetContainer> => {
+    const { pid } = await deps.runtimes.pidOf(containerId, context.signal);
+    return {
+      containerId,
+      pid,
+      signal: signalName => deps.runtimes.kill(containerId, signalName, context.signal),
+      async run(argv, options) {
+        const placement = placementOf(options, containerId, pid);
+        const stdin = options.stdin !== undefined ? { stdin: options.stdin } : {};
+        const timeout = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+        const result =
+          'execIn' in placement
+            ? await deps.runtimes.exec(containerId, { argv, signal: context.signal, ...stdin, ...timeout })
+            : await deps.processManager.run({
+                ...placement,
+                argv,
+                signal: context.signal,
+                ...stdin,
+                ...timeout,
+              });
+        if (result.exitCode !== 0 && options.allowFailure !== true)
+          throw commandFailed('command', argv, result);
+        return result;
+      },
+      async change(name, options) {
+        const identifier = keyOf(name);
+        if (deps.processManager.find(identifier)) return { applied: false };
+        await deps.processManager.injectChange({
+          identifier,
+          ...placementOf(options, containerId, pid),
+          apply: options.apply,
+          undo: options.undo,
+          signal: context.signal,
+          ...deadlineFor(options.durationMs),
+          ...journalChaos,
+        });
+        log.info('change applied', { change: name, containerId });
+        return { applied: true };
+      },
+      async start(name, options) {
+        const identifier = keyOf(name);
+        const running = deps.processManager.find(identifier);
+        if (running) return { started: false, pid: running.pid };
+        const placement = placementOf(options, containerId, pid);
+        if ('execIn' in placement)
+          throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
+        const started = await deps.processManager.startManaged({
+          identifier,
+          ...placement,
+          argv: options.argv,
+          ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+          ...deadlineFor(options.durationMs),
+          ...journalChaos,
+        });
+        return { started: true, pid: started.pid };
+      },
+    };
+  };
+
+  return {
+    chaos,
+    record,
+    deadlineMs,
+    caller: callerIdentity(context),
+    log,
+    signal: context.signal,
+    container,
+    async revert(name) {
+      const entry = deps.processManager.find(keyOf(name));
+      if (entry === undefined) return false;
+      return deps.processManager.cancel(entry.uid);
+    },
+  };
+}

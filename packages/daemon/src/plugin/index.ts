@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @chaosplane/daemon/plugin: what a plugin's daemon handler is written with. One call's scope
+ * (the chaos object and record it acts for), the target container, and what a handler can do
+ * there: run a command, make a lasting journaled change, start a tracked process; each as the
+ * container's own user, as nobody, or as host root in chosen namespaces.
+ * @packageDocumentation
+ */
+export { defineDaemonHandler, type DaemonHandlerRegistration } from './defineDaemonHandler.js';
+export type {
+  DaemonToolkit,
+  DaemonCall,
+  TargetContainer,
+  RunIdentity,
+  RunCommandOptions,
+  ChangeOptions,
+  StartProcessOptions,
+  CommandSpec,
+} from './types.js';
+export type { RunResult } from '../process/runCommand.js';
+export type { NamespaceName } from '../process/namespaces.js';

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// What a plugin's daemon handler works with: one call's scope, the target container, and the
+// three things it can do there (run a command, make a lasting change, start a process).
+import type { Logger } from '@chaosplane/sdk';
+import type { CallContext } from 'nice-grpc-common';
+import type { NamespaceName } from '../process/namespaces.js';
+import type { RunResult } from '../process/runCommand.js';
+
+/**
+ * Who a command runs as, and where. Pick the narrowest that works:
+ * - `container`: the container's own user, through the container runtime's exec API (as
+ *   `kubectl exec`): its uid/gid, capabilities, environment, cgroup and security profile. For
+ *   the container's own binaries and files. It can do no more than the container itself.
+ * - `nobody`: uid/gid 65534 with no capabilities, in the namespaces listed (`['mnt', 'pid']`
+ *   to read the container's view, as HelloWorldChaos's `ps`). For read-only looks.
+ * - `root`: host root with the daemon's capabilities, in only the namespaces listed; the host's
+ *   binaries (the daemon image's `tc`, `iptables`). `mnt` is refused: the container's files
+ *   belong to its tenant, and running them as root with the daemon's capabilities would be a
+ *   way out of the container.
+ */
+export type RunIdentity =
+  | { as: 'container' }
+  | { as: 'nobody'; namespaces: NamespaceName[] }
+  | { as: 'root'; namespaces: NamespaceName[] };
+
+/** A command: its argv (never a shell string) and what it reads on stdin. */
+export interface CommandSpec {
+  argv: string[];
+  stdin?: string;
+}
+
+/** Options of {@link TargetContainer.run}. */
+export type RunCommandOptions = RunIdentity & {
+  stdin?: string;
+  /** Kill it after this long; 60 s by default. */
+  timeoutMs?: number;
+  /** Resolve with a non-zero exit instead of rejecting with kind `command`. */
+  allowFailure?: boolean;
+};
+
+/** Options of {@link TargetContainer.change}. */
+export type ChangeOptions = RunIdentity & {
+  /** Makes the change; must exit 0. */
+  apply: CommandSpec;
+  /** Takes it back; must exit 0. Journaled before `apply` runs. */
+  undo: CommandSpec;
+  /** How long it lasts at most; the experiment's end (sent by the operator) by default. */
+  durationMs?: number;
+};
+
+/** Options of {@link TargetContainer.start}. */
+export type StartProcessOptions = Exclude<RunIdentity, { as: 'container' }> & {
+  argv: string[];
+  /** How long it runs at most; the experiment's end by default. */
+  durationMs?: number;
+  /** What a restarted daemon does while it still runs: kill it (the default) or adopt it. */
+  onRestart?: 'kill' | 'adopt';
+};
+
+/** A running container on this node, as a handler acts on it. */
+export interface TargetContainer {
+  /** Its runtime-prefixed id (`containerd://…`). */
+  readonly containerId: string;
+  /** The host PID of its first process. */
+  readonly pid: number;
+  /** Sends a signal (`SIGTERM`, `SIGKILL`…) to its first process through the container runtime. */
+  signal(signalName: NodeJS.Signals): Promise<void>;
+  /**
+   * Runs a command to completion. A non-zero exit rejects with kind `command` (the operator
+   * sees FAILED_PRECONDITION with the exit code and stderr) unless `allowFailure`.
+   */
+  run(argv: string[], options: RunCommandOptions): Promise<RunResult>;
+  /**
+   * Makes a lasting change, keyed by the call's chaos object and record and by `name`: a repeated
+   * call finds it in place and resolves `{ applied: false }`. Undone by {@link DaemonCall.revert},
+   * at its deadline by the daemon itself, and after a daemon crash; a change whose apply a crash
+   * cut short is undone, never taken as applied.
+   */
+  change(name: string, options: ChangeOptions): Promise<{ applied: boolean }>;
+  /** Starts a long-running process keyed like {@link change}; killed on revert, at its deadline, on restart. */
+  start(name: string, options: StartProcessOptions): Promise<{ started: boolean; pid: number | undefined }>;
+}
+
+/** One call, as a handler sees it: who it acts for, and what it may act on. */
+export interface DaemonCall {
+  /** The chaos object the call acts for (from the operator's metadata). */
+  readonly chaos: { namespace: string; name: string; uid?: string } | undefined;
+  /** The record the call acts for (`ns/pod/container`). */
+  readonly record: string | undefined;
+  /** When the experiment ends (ms since epoch): the default deadline of changes and processes. */
+  readonly deadlineMs: number | undefined;
+  /** The caller's verified identity (client certificate CN); empty with `--insecure`. */
+  readonly caller: string;
+  /** A logger whose lines carry the chaos object and the record. */
+  readonly log: Logger;
+  /** Aborted when the call is cancelled or times out. */
+  readonly signal: AbortSignal;
+  /** A running container of this node; `not-found` when it is gone (the target counts as recovered). */
+  container(containerId: string): Promise<TargetContainer>;
+  /**
+   * Undoes the change, or stops the process, this record made under `name`. Resolves false
+   * when there is none (never made, or already undone): recovering twice is safe.
+   */
+  revert(name: string): Promise<boolean>;
+}
+
+/** What a handler factory is given once, when the daemon starts. */
+export interface DaemonToolkit {
+  /** A logger named after the plugin's service. */
+  readonly log: Logger;
+  /** The scope of one call. */
+  call(context: CallContext): DaemonCall;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// A daemon SIGKILLed while a change's apply command still runs: the change may be half made, so
+// the next daemon must undo it (never adopt it as applied), kill what the apply left running
+// without leaving zombies in the target's pid namespace, and let the apply be retried. Real
+// containerd, a real network namespace, the compiled daemon in a child process.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import {
+  containerdUnavailableReason,
+  startContainerd,
+  type ContainerdEnvironment,
+  type TestContainer,
+} from '@chaosplane/dev/harness';
+import { describeIf, eventually } from '@chaosplane/testing';
+import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ADDRESS = '192.0.2.40/32';
+
+/** The processes of `pid`'s pid namespace, with their state (Z is a zombie). */
+function processesInPidNamespaceOf(pid: number): { pid: number; state: string; comm: string }[] {
+  const ns = readlinkSync(`/proc/${pid}/ns/pid`);
+  const found: { pid: number; state: string; comm: string }[] = [];
+  for (const entry of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      found.push({ pid: Number(entry), state: stat.slice(stat.lastIndexOf(')') + 2)[0]!, comm });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+describeIf(containerdUnavailableReason())('a daemon killed while an apply runs', () => {
+  let containerd: ContainerdEnvironment;
+  let container: TestContainer;
+  let stateDir: string;
+  let daemon: RunningDaemon | undefined;
+  const addresses = async () =>
+    (
+      await daemon!.processManager.run({
+        pid: container.pid,
+        namespaces: ['net'],
+        argv: ['ip', '-o', 'addr', 'show', 'dev', 'lo'],
+      })
+    ).stdout;
+
+  beforeAll(async () => {
+    containerd = await startContainerd();
+    container = await containerd.createContainer();
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-apply-crash-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await daemon?.close();
+    await containerd?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('undoes the half-made change at restart, leaves no zombie, and a retried apply succeeds', async () => {
+    const gate = path.join(stateDir, 'gate');
+    writeFileSync(gate, '');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(here, 'fixtures/apply-crash-daemon.mjs'),
+        stateDir,
+        containerd.socketPath,
+        containerd.namespace,
+        String(container.pid),
+        gate,
+        ADDRESS,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', code => reject(new Error(`child daemon exited early (${code})`)));
+    });
+    const { uid, identifier } = JSON.parse(line) as { uid: string; identifier: string };
+    // The apply is mid-way: the address is added, its shell still runs in the target's pid namespace.
+    expect(processesInPidNamespaceOf(container.pid).map(p => p.comm)).toContain('sh');
+    child.kill('SIGKILL');
+    await new Promise(resolve => child.once('exit', resolve));
+
+    daemon = await startDaemon({
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      tls: 'insecure',
+      stateDir,
+      runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
+    });
+    expect(daemon.recovery).toMatchObject({ unapplied: [uid], adopted: [], recovered: [], failed: [] });
+    expect(daemon.recovery.orphanedRuns.length).toBeGreaterThan(0);
+    expect(await addresses()).not.toContain(ADDRESS);
+    expect(daemon.processManager.find(identifier)).toBeUndefined();
+    expect(daemon.journal.active()).toEqual([]);
+    // What the apply left running is gone, reaped: no zombie in the target's pid namespace.
+    await eventually(
+      () => {
+        const left = processesInPidNamespaceOf(container.pid).filter(p => p.pid !== container.pid);
+        return left.length === 0 || undefined;
+      },
+      {
+        what: "the target's pid namespace holds only its own process",
+        timeoutMs: 5_000,
+        describe: () => JSON.stringify(processesInPidNamespaceOf(container.pid)),
+      },
+    );
+
+    // The controller's call failed with the crash; its retry applies the change afresh.
+    rmSync(gate);
+    const retried = await daemon.processManager.injectChange({
+      identifier,
+      pid: container.pid,
+      namespaces: ['net', 'pid'],
+      apply: {
+        argv: ['sh', '-c', `ip addr add ${ADDRESS} dev lo && while [ -e "$0" ]; do sleep 0.1; done`, gate],
+      },
+      undo: { argv: ['ip', 'addr', 'del', ADDRESS, 'dev', 'lo'] },
+    });
+    expect(await addresses()).toContain(ADDRESS);
+    expect(daemon.journal.active().find(e => e.uid === retried.uid)?.applied).toBe(true);
+    expect(await daemon.processManager.cancel(retried.uid)).toBe(true);
+    expect(await addresses()).not.toContain(ADDRESS);
+  }, 60_000);
+});

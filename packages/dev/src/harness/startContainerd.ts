@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+import { ChaosplaneError } from '@chaosplane/sdk';
+
+import { busyboxPath, createBusyboxRootfs } from './busyboxRootfs.js';
+
+const run = promisify(execFile);
+
+/** A container started by {@link ContainerdEnvironment.createContainer}. */
+export interface TestContainer {
+  /** Kubernetes-style id: `containerd://<bareId>`. */
+  id: string;
+  bareId: string;
+  /** Host PID of its init process, read with `ctr task ls` (independently of the daemon). */
+  pid: number;
+  /** Its root filesystem on the host. */
+  rootfs: string;
+}
+
+/** A private containerd, its socket and the containers created in it. */
+export interface ContainerdEnvironment {
+  /** containerd's gRPC socket. */
+  socketPath: string;
+  /** The containerd namespace the containers live in. */
+  namespace: string;
+  /** The temporary directory holding root, state, socket, config and rootfs copies. */
+  dir: string;
+  /**
+   * Starts a container from a busybox rootfs, by default running `sleep 3600`. With `user`, its
+   * process runs as that uid/gid with no capabilities at all (every set empty, no new
+   * privileges), as a restricted pod (`runAsUser`, `capabilities.drop: [ALL]`) would.
+   */
+  createContainer(options?: CreateContainerOptions): Promise<TestContainer>;
+  /** Kills a container's task with SIGKILL and waits until it is STOPPED (the task is kept). */
+  stopContainer(bareId: string): Promise<void>;
+  /** Status of a container's task as ctr shows it (RUNNING, STOPPED…), undefined without a task. */
+  taskStatus(bareId: string): Promise<{ pid: number; status: string } | undefined>;
+  /** Deletes every container, stops containerd and its shims, unmounts and removes the directory. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link ContainerdEnvironment.createContainer}. */
+export interface CreateContainerOptions {
+  /** Container id; a unique `cp-…` by default. */
+  id?: string;
+  /** Its process; `/bin/sleep 3600` by default. */
+  argv?: string[];
+  /** Run its process as this user, without capabilities; root with ctr's defaults otherwise. */
+  user?: { uid: number; gid: number };
+}
+
+/** Options of {@link startContainerd}. */
+export interface StartContainerdOptions {
+  /** containerd namespace; `chaosplane-test` by default. */
+  namespace?: string;
+  /** Where the temporary directory goes; os.tmpdir() by default (keep it short: socket paths). */
+  parentDir?: string;
+}
+
+/**
+ * Why containerd cannot run here (not root, binaries missing), or undefined when it can. Tests
+ * print this when they skip.
+ */
+export function containerdUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'containerd needs root (run the tests as root)';
+  for (const binary of ['containerd', 'ctr', 'runc', 'containerd-shim-runc-v2']) {
+    try {
+      execFileSync('sh', ['-c', 'command -v "$1"', 'sh', binary], { stdio: 'ignore' });
+    } catch {
+      return `${binary} is not installed (Debian packages containerd and runc; scripts/install-system-deps.sh)`;
+    }
+  }
+  if (!busyboxPath()) return 'busybox is not installed (Debian package busybox-static)';
+  return undefined;
+}
+
+/**
+ * Starts a private containerd (own --root, --state, --address and a config that disables the
+ * CRI plugin) under a temporary directory. Containers are created with
+ * `ctr run -d --rootfs DIR ID …` from a copy of the static busybox, so no image registry is
+ * needed. Always call `stop()` (in afterAll): it removes containers, shims and mounts.
+ *
+ * @example
+ * const containerd = await startContainerd();
+ * const c = await containerd.createContainer();       // sleep 3600
+ * // c.id === 'containerd://…', c.pid is the host PID
+ * await containerd.stop();
+ */
+export async function startContainerd(options: StartContainerdOptions = {}): Promise<ContainerdEnvironment> {
+  const reason = containerdUnavailableReason();
+  if (reason) throw new ChaosplaneError('runtime', `cannot start containerd: ${reason}`);
+  const namespace = options.namespace ?? 'chaosplane-test';
+  const dir = await mkdtemp(path.join(options.parentDir ?? os.tmpdir(), 'cp-ctd-'));
+  const socketPath = path.join(dir, 'containerd.sock');
+  const configPath = path.join(dir, 'config.toml');
+  await writeFile(
+    configPath,
+    [
+      'version = 2',
+      // The CRI plugin would want CNI and a sandbox image; tests only need tasks and containers.
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = ${JSON.stringify(socketPath)}`,
+      '[ttrpc]',
+      `  address = ${JSON.stringify(`${socketPath}.ttrpc`)}`,
+      '',
+    ].join('\n'),
+  );
+  const logFd = openSync(path.join(dir, 'containerd.log'), 'a');
+  const daemon: ChildProcess = spawn(
+    'containerd',
+    [
+      '--config',
+      configPath,
+      '--root',
+      path.join(dir, 'root'),
+      '--state',
+      path.join(dir, 'state'),
+      '--address',
+      socketPath,
+    ],
+    { stdio: ['ignore', logFd, logFd] },
+  );
+  closeSync(logFd);
+  const created = new Set<string>();
+  const ctr = (...args: string[]): Promise<{ stdout: string }> =>
+    run('ctr', ['--address', socketPath, '--namespace', namespace, ...args], { timeout: 30_000 });
+
+  async function waitReady(): Promise<void> {
+    const until = Date.now() + 20_000;
+    let lastError: unknown;
+    while (Date.now() < until) {
+      if (daemon.exitCode !== null) break;
+      try {
+        await run('ctr', ['--address', socketPath, 'version'], { timeout: 5000 });
+        return;
+      } catch (error) {
+        lastError = error;
+        await sleep(100);
+      }
+    }
+    const log = readFileSync(path.join(dir, 'containerd.log'), 'utf8').split('\n').slice(-20).join('\n');
+    throw new ChaosplaneError('runtime', `containerd did not become ready: ${String(lastError)}\n${log}`);
+  }
+
+  async function taskStatus(bareId: string): Promise<{ pid: number; status: string } | undefined> {
+    const { stdout } = await ctr('task', 'ls');
+    for (const line of stdout.split('\n').slice(1)) {
+      const [task, pid, status] = line.trim().split(/\s+/);
+      if (task === bareId) return { pid: Number(pid), status: status ?? '' };
+    }
+    return undefined;
+  }
+
+  function makeRootfs(bareId: string): Promise<string> {
+    return createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
+  }
+
+  // ctr 1.6 has no --user: the spec is ctr's default one, completed as `ctr run --rootfs` would
+  // (args, root path, cgroup /namespace/id), with the user set and every capability dropped.
+  async function writeUserSpec(
+    bareId: string,
+    rootfs: string,
+    argv: string[],
+    user: { uid: number; gid: number },
+  ): Promise<string> {
+    const spec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as {
+      process: Record<string, unknown>;
+      root: Record<string, unknown>;
+      linux: Record<string, unknown>;
+    };
+    spec.process.args = argv;
+    spec.process.user = { uid: user.uid, gid: user.gid };
+    spec.process.noNewPrivileges = true;
+    spec.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
+    spec.root = { path: rootfs, readonly: false };
+    spec.linux.cgroupsPath = `/${namespace}/${bareId}`;
+    const specPath = path.join(dir, 'specs', `${bareId}.json`);
+    await mkdir(path.dirname(specPath), { recursive: true });
+    await writeFile(specPath, JSON.stringify(spec));
+    return specPath;
+  }
+
+  async function removeContainer(bareId: string): Promise<void> {
+    await ctr('task', 'kill', '--signal', 'SIGKILL', bareId).catch(() => undefined);
+    for (let i = 0; i < 100; i++) {
+      const status = await taskStatus(bareId).catch(() => undefined);
+      if (!status || status.status !== 'RUNNING') break;
+      await sleep(50);
+    }
+    await ctr('task', 'delete', '--force', bareId).catch(() => undefined);
+    await ctr('container', 'delete', bareId).catch(() => undefined);
+  }
+
+  try {
+    await waitReady();
+  } catch (error) {
+    daemon.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  let sequence = 0;
+  return {
+    socketPath,
+    namespace,
+    dir,
+    taskStatus,
+
+    async createContainer(containerOptions = {}) {
+      const bareId = containerOptions.id ?? `cp-${process.pid}-${++sequence}-${Date.now().toString(36)}`;
+      const argv = containerOptions.argv ?? ['/bin/sleep', '3600'];
+      const rootfs = await makeRootfs(bareId);
+      created.add(bareId);
+      if (containerOptions.user) {
+        const specPath = await writeUserSpec(bareId, rootfs, argv, containerOptions.user);
+        await ctr('run', '--detach', '--config', specPath, bareId);
+      } else {
+        await ctr('run', '--detach', '--rootfs', rootfs, bareId, ...argv);
+      }
+      for (let i = 0; i < 200; i++) {
+        const status = await taskStatus(bareId);
+        if (status && status.pid > 0)
+          return { id: `containerd://${bareId}`, bareId, pid: status.pid, rootfs };
+        await sleep(25);
+      }
+      throw new ChaosplaneError('runtime', `container ${bareId} did not start`);
+    },
+
+    async stopContainer(bareId) {
+      await ctr('task', 'kill', '--signal', 'SIGKILL', bareId);
+      for (let i = 0; i < 200; i++) {
+        const status = await taskStatus(bareId);
+        if (status?.status === 'STOPPED') return;
+        await sleep(25);
+      }
+      throw new ChaosplaneError('runtime', `container ${bareId} did not stop`);
+    },
+
+    async stop() {
+      for (const bareId of created) await removeContainer(bareId);
+      daemon.kill('SIGTERM');
+      const giveUp = new AbortController();
+      await Promise.race([
+        new Promise(resolve => daemon.once('exit', resolve)),
+        sleep(10_000, undefined, { signal: giveUp.signal }).catch(() => undefined),
+      ]);
+      giveUp.abort();
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+      killShims(dir);
+      unmountUnder(dir);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Shims outlive containerd by design; ours carry our socket path in their command line.
+function killShims(dir: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('containerd-shim') && cmdline.includes(dir))
+        process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }
+}
+
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map(line => line.split(' ')[1] ?? '')
+    .filter(target => target.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const target of mounts) {
+    try {
+      execFileSync('umount', ['-l', target], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
+}

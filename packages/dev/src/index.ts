@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @chaosplane/dev: Chaosplane on one machine, for people and tests. The embedded control plane
+ * behind `chaosplane dev` (kube-emulator, a private containerd, the daemon over mTLS, the
+ * operator and a local kubelet running pods as real containers), the HelloWorldChaos demo,
+ * manifest application, `eventually`, and the harness under `@chaosplane/dev/harness`.
+ * @packageDocumentation
+ */
+export {
+  startDevControlPlane,
+  DEV_NAMESPACE,
+  DAEMON_SERVER_NAME,
+  type DevControlPlane,
+  type DevControlPlaneOptions,
+  type DevDaemon,
+} from './startDevControlPlane.js';
+export {
+  capabilityBoundingPrefix,
+  spawnDaemonProcess,
+  type DaemonProcess,
+  type DaemonProcessOptions,
+} from './spawnDaemonProcess.js';
+export {
+  startLocalKubelet,
+  isPauseImage,
+  type LocalKubelet,
+  type LocalKubeletOptions,
+} from './startLocalKubelet.js';
+export { runDemo, type DemoResult } from './runDemo.js';
+export { applyManifests, applyManifestFile } from './applyManifests.js';
+export { examplesDir } from './examplesDir.js';
+export { eventually, type EventuallyOptions } from './eventually.js';

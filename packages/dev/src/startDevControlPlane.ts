@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// `chaosplane dev`: a whole Chaosplane on one machine. kube-emulator (data under .chaosplane/),
+// a private containerd, the chaos daemon (mTLS) and the operator, wired exactly as in a
+// cluster: the operator finds the daemon through the EndpointSlice of its headless Service.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { daemonHandlersOf, startDaemon } from '@chaosplane/daemon';
+import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
+import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { startOperator, type RunningOperator } from '@chaosplane/operator';
+import { ChaosplaneError, type KubeClient, type Logger } from '@chaosplane/sdk';
+import { loadPlugins } from '@chaosplane/service';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  containerdUnavailableReason,
+  mintCertificates,
+  startContainerd,
+  type ContainerdEnvironment,
+  type MintedCertificates,
+} from './harness/index.js';
+import { spawnDaemonProcess } from './spawnDaemonProcess.js';
+import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
+
+/** The namespace the operator and the daemon's Service live in. */
+export const DEV_NAMESPACE = 'chaosplane';
+/** The name the daemon's certificate carries and the operator checks. */
+export const DAEMON_SERVER_NAME = 'chaosplane-daemon';
+
+/** Options of {@link startDevControlPlane}. */
+export interface DevControlPlaneOptions {
+  /** State directory (kube-emulator data, kubeconfig, daemon journal, certificates); `.chaosplane`. */
+  dir: string;
+  /** Plugins for the operator and the daemon. */
+  plugins: string[];
+  /** Directory plugin names are resolved from. */
+  pluginsFrom?: string;
+  /** Loggers of the two halves, so their lines can be told apart. */
+  operatorLog: Logger;
+  daemonLog: Logger;
+  /** Logger of the control plane itself (kubelet, setup). */
+  log: Logger;
+  /** Stops everything when aborted. */
+  signal: AbortSignal;
+  /**
+   * Run the daemon as its own process (the built `chaosplane-daemon`) confined by `setpriv` to
+   * exactly these capabilities (Kubernetes names, as in deploy/daemon.yaml's securityContext)
+   * instead of in this process with all of the caller's. Needs root and util-linux setpriv.
+   */
+  daemonCapabilities?: readonly string[];
+}
+
+/** The daemon of a dev control plane, in this process or a child process. */
+export interface DevDaemon {
+  /** Process id of the daemon: this process's when it runs in-process. */
+  pid: number;
+  grpcPort: number;
+  /** Graceful shutdown. */
+  close(): Promise<void>;
+}
+
+/** A running embedded control plane. */
+export interface DevControlPlane {
+  kubeconfigPath: string;
+  /** The emulator's kubeconfig, loaded. */
+  kubeConfig: KubeConfig;
+  /** A connection to the emulator (closed by `stop()`). */
+  kube: KubeConnection;
+  nodeName: string;
+  emulator: KubeEmulator;
+  /** The private containerd the kubelet runs pods in. */
+  containerd: ContainerdEnvironment;
+  daemon: DevDaemon;
+  /** The certificates of the daemon (server) and the operator (client), with their CA. */
+  certs: MintedCertificates;
+  operator: RunningOperator;
+  kubelet: LocalKubelet;
+  /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
+export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
+  const missing = containerdUnavailableReason();
+  if (missing !== undefined) {
+    throw new ChaosplaneError(
+      'runtime',
+      `chaosplane dev runs pods as real containerd containers, but ${missing}. On Debian: ` +
+        'sudo apt-get install -y containerd runc busybox-static (or run scripts/install-system-deps.sh as root)',
+    );
+  }
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    const emulator = await startKubeEmulator({ dataDir: path.join(dir, 'kube'), kubeconfigPath });
+    cleanups.push(() => emulator.stop());
+    const kubeConfig = loadKubeConfig(kubeconfigPath);
+    const kube = createKubeConnection(kubeConfig, { maxSockets: 8 });
+    cleanups.push(() => Promise.resolve(kube.close()));
+    options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
+
+    const containerd: ContainerdEnvironment = await startContainerd({ namespace: 'k8s.io' });
+    cleanups.push(() => containerd.stop());
+    options.log.info('containerd started', { socket: containerd.socketPath });
+
+    const certs = await mintCertificates({
+      dir: path.join(dir, 'certs'),
+      serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
+      clientName: 'chaosplane-operator',
+    });
+    const daemon: DevDaemon =
+      options.daemonCapabilities !== undefined
+        ? await spawnDaemonProcess({
+            capabilities: options.daemonCapabilities,
+            containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
+            certsDir: certs.dir,
+            stateDir: path.join(dir, 'daemon'),
+            plugins: options.plugins,
+            pluginsFrom: options.pluginsFrom ?? process.cwd(),
+            allowedClients: ['chaosplane-operator'],
+            log: options.daemonLog,
+            signal: options.signal,
+          })
+        : await startDaemonInProcess(options, dir, certs, containerd);
+    cleanups.push(() => daemon.close());
+
+    const nodeName = hostname();
+    const kubelet = await startLocalKubelet({
+      kube,
+      nodeName,
+      containerd,
+      log: options.log,
+      signal: options.signal,
+    });
+    cleanups.push(() => kubelet.stop());
+    await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
+
+    const operatorStop = new AbortController();
+    options.signal.addEventListener('abort', () => operatorStop.abort(), { once: true });
+    const operator = await startOperator(
+      {
+        kubeconfig: kubeconfigPath,
+        plugins: options.plugins,
+        ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+        namespace: DEV_NAMESPACE,
+        installCrds: true,
+        daemon: {
+          discovery: { kind: 'service', namespace: DEV_NAMESPACE, serviceName: 'chaosplane-daemon' },
+          port: daemon.grpcPort,
+          tls: {
+            caPem: certs.caPem,
+            certPem: certs.clientCertPem,
+            keyPem: certs.clientKeyPem,
+            serverName: DAEMON_SERVER_NAME,
+          },
+          callTimeoutMs: 60_000,
+        },
+        selection: { filterNamespaces: false },
+        engine: { workersPerKind: 4, recordParallelism: 16, shutdownGraceMs: 10_000 },
+      },
+      options.operatorLog,
+      operatorStop.signal,
+    );
+    cleanups.push(async () => {
+      operatorStop.abort();
+      await operator.done;
+    });
+    return {
+      kubeconfigPath,
+      kubeConfig,
+      kube,
+      nodeName,
+      emulator,
+      containerd,
+      daemon,
+      certs,
+      operator,
+      kubelet,
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function startDaemonInProcess(
+  options: DevControlPlaneOptions,
+  dir: string,
+  certs: { caPem: Buffer; serverCertPem: Buffer; serverKeyPem: Buffer },
+  containerd: ContainerdEnvironment,
+): Promise<DevDaemon> {
+  const daemonPlugins = daemonHandlersOf(
+    await loadPlugins(
+      options.plugins,
+      options.pluginsFrom !== undefined ? { from: options.pluginsFrom } : {},
+    ),
+  );
+  const daemon = await startDaemon({
+    grpcHost: '127.0.0.1',
+    grpcPort: 0,
+    tls: { caPem: certs.caPem, certPem: certs.serverCertPem, keyPem: certs.serverKeyPem },
+    stateDir: path.join(dir, 'daemon'),
+    runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
+    plugins: daemonPlugins,
+    logger: options.daemonLog,
+    // As in deploy/daemon.yaml: only the operator's certificate may call.
+    allowedClients: ['chaosplane-operator'],
+  });
+  return { pid: process.pid, grpcPort: daemon.grpcPort, close: () => daemon.close() };
+}
+
+/** The daemon's headless Service and an EndpointSlice on the local node, as a DaemonSet would have. */
+async function registerDaemonEndpoint(kube: KubeClient, nodeName: string, port: number): Promise<void> {
+  const namespace = DEV_NAMESPACE;
+  const ns = `/api/v1/namespaces/${namespace}`;
+  await createUnlessExists(kube, '/api/v1/namespaces', { metadata: { name: namespace } });
+  await createUnlessExists(kube, `${ns}/services`, {
+    metadata: { name: 'chaosplane-daemon' },
+    spec: { clusterIP: 'None', ports: [{ name: 'grpc', port, targetPort: port }] },
+  });
+  const slices = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: 'chaosplane-daemon-local',
+      labels: { 'kubernetes.io/service-name': 'chaosplane-daemon' },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], nodeName, conditions: { ready: true } }],
+    ports: [{ name: 'grpc', port, protocol: 'TCP' }],
+  };
+  // The port changes from run to run: replace a slice a previous run left.
+  if (!(await createUnlessExists(kube, slices, slice))) {
+    const existing = await kube.request<{ metadata: { resourceVersion: string } }>(
+      'GET',
+      `${slices}/${slice.metadata.name}`,
+    );
+    await kube.request('PUT', `${slices}/${slice.metadata.name}`, {
+      body: { ...slice, metadata: { ...slice.metadata, resourceVersion: existing.metadata.resourceVersion } },
+    });
+  }
+}
+
+/** Creates an object; false when one of that name already exists. */
+async function createUnlessExists(kube: KubeClient, collection: string, body: object): Promise<boolean> {
+  try {
+    await kube.request('POST', collection, { body });
+    return true;
+  } catch (error) {
+    if (ChaosplaneError.isKind(error, 'conflict')) return false;
+    throw error;
+  }
+}

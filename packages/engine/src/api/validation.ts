@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runtime validation of chaos objects: the JSON Schema of the spec (types, enums, unknown
+// fields) through ajv, then Chaosplane's semantic keywords and the kind's own rules. Every
+// violation is returned, each with its field path; messages use Chaos Mesh's words where its
+// webhooks have them.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ChaosplaneError, type ChaosKind, type ChaosObject, type Violation } from '@chaosplane/sdk';
+import { parseDurationNanos, POD_PHASES, selectorValueViolations } from '@chaosplane/sdk/framework';
+import {
+  CHAOSPLANE_KEYWORDS,
+  isSchema,
+  recordsAsAdditionalProperties,
+  toPlainSchema,
+  walkSchema,
+  type JsonSchema,
+} from './jsonSchema.js';
+
+/** Checks one spec against its schema and semantic keywords; returns every violation. */
+export type SpecValidator = (spec: unknown, path?: string) => Violation[];
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
+
+/** Builds the validator of a spec schema. Unknown fields are violations (Kubernetes' strict mode). */
+export function createSpecValidator(specSchema: JsonSchema | object): SpecValidator {
+  const authored = recordsAsAdditionalProperties(toPlainSchema(specSchema as JsonSchema));
+  const strict = toPlainSchema(authored);
+  walkSchema(strict, node => {
+    if (isSchema(node['properties']) && node['additionalProperties'] === undefined)
+      node['additionalProperties'] = false;
+    for (const keyword of CHAOSPLANE_KEYWORDS) delete node[keyword];
+  });
+  const check = ajv.compile(strict);
+  return (spec, path = 'spec') => {
+    const violations = schemaViolations(check, spec, path);
+    semanticViolations(authored, spec, path, violations);
+    return dedupe(violations);
+  };
+}
+
+function schemaViolations(check: ValidateFunction, spec: unknown, root: string): Violation[] {
+  if (check(spec)) return [];
+  const violations: Violation[] = [];
+  for (const error of check.errors ?? []) violations.push(describeAjvError(error, root));
+  return violations;
+}
+
+function describeAjvError(error: ErrorObject, root: string): Violation {
+  const at = joinPointer(root, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { field: appendField(at, String(params['missingProperty'])), message: 'Required value' };
+    case 'additionalProperties':
+      return {
+        field: appendField(at, String(params['additionalProperty'])),
+        message: `unknown field "${String(params['additionalProperty'])}"`,
+      };
+    case 'enum': {
+      const allowed = (params['allowedValues'] as unknown[]).map(v => JSON.stringify(v)).join(', ');
+      return {
+        field: at,
+        message: `Unsupported value: ${JSON.stringify(error.data)}: supported values: ${allowed}`,
+      };
+    }
+    case 'type':
+      return { field: at, message: `must be of type ${String(params['type'])}, got ${jsonType(error.data)}` };
+    default:
+      return { field: at, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** `spec` + `/selector/namespaces/0` → `spec.selector.namespaces[0]`. */
+function joinPointer(root: string, pointer: string): string {
+  let path = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path = /^\d+$/.test(segment) ? `${path}[${segment}]` : appendField(path, segment);
+  }
+  return path;
+}
+
+function appendField(path: string, name: string): string {
+  const plain = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name);
+  const segment = plain ? name : `[${JSON.stringify(name)}]`;
+  if (path === '') return plain ? name : segment;
+  return plain ? `${path}.${name}` : `${path}${segment}`;
+}
+
+// Semantic keywords, walked alongside the data: only where the data has the right shape
+// (ajv already reported shape errors).
+function semanticViolations(schema: JsonSchema, data: unknown, path: string, out: Violation[]): void {
+  if (schema['goDuration'] === true && typeof data === 'string') out.push(...durationViolations(data, path));
+  if (schema['podSelectorValue'] === true && isSchema(data)) {
+    out.push(...selectorValueViolations(data['mode'], data['value'], appendField(path, 'value')));
+  }
+  if (schema['podPhases'] === true && Array.isArray(data)) {
+    data.forEach((entry, i) => {
+      if (typeof entry === 'string') out.push(...podPhaseViolations(entry, `${path}[${i}]`));
+    });
+  }
+  if (schema['labelRequirement'] === true && isSchema(data))
+    out.push(...labelRequirementViolations(data, path));
+
+  const properties = schema['properties'];
+  if (isSchema(properties) && isSchema(data)) {
+    for (const [name, child] of Object.entries(properties)) {
+      if (isSchema(child) && data[name] !== undefined)
+        semanticViolations(child, data[name], appendField(path, name), out);
+    }
+  }
+  const additional = schema['additionalProperties'];
+  if (isSchema(additional) && isSchema(data)) {
+    for (const [name, value] of Object.entries(data))
+      semanticViolations(additional, value, appendField(path, name), out);
+  }
+  const items = schema['items'];
+  if (isSchema(items) && Array.isArray(data)) {
+    data.forEach((value, i) => semanticViolations(items, value, `${path}[${i}]`, out));
+  }
+}
+
+/**
+ * Violations of a Go duration string (`parse duration field error: …`); negative durations are
+ * refused. An empty string is allowed, as by Chaos Mesh's webhook: it means no duration.
+ */
+export function durationViolations(text: string, field: string): Violation[] {
+  if (text === '') return [];
+  try {
+    if (parseDurationNanos(text) < 0n) {
+      return [
+        {
+          field,
+          message: `parse duration field error: duration ${JSON.stringify(text)} must not be negative`,
+        },
+      ];
+    }
+    return [];
+  } catch (error) {
+    return [{ field, message: `parse duration field error: ${(error as Error).message}` }];
+  }
+}
+
+function podPhaseViolations(entry: string, field: string): Violation[] {
+  const phase = entry.startsWith('!') ? entry.slice(1) : entry;
+  if ((POD_PHASES as readonly string[]).includes(phase)) return [];
+  return [
+    {
+      field,
+      message: `Unsupported value: ${JSON.stringify(entry)}: supported values: ${POD_PHASES.map(p => `"${p}"`).join(', ')}, each optionally prefixed with "!"`,
+    },
+  ];
+}
+
+function labelRequirementViolations(requirement: JsonSchema, path: string): Violation[] {
+  const operator = requirement['operator'];
+  const values = requirement['values'];
+  const count = Array.isArray(values) ? values.length : 0;
+  if ((operator === 'In' || operator === 'NotIn') && count === 0) {
+    return [
+      {
+        field: appendField(path, 'values'),
+        message: "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      },
+    ];
+  }
+  if ((operator === 'Exists' || operator === 'DoesNotExist') && count > 0) {
+    return [
+      {
+        field: appendField(path, 'values'),
+        message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      },
+    ];
+  }
+  return [];
+}
+
+function dedupe(violations: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return violations.filter(v => {
+    const key = `${v.field}\u0000${v.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const validators = new WeakMap<ChaosKind, SpecValidator>();
+
+/** Every violation of a chaos object of `kind`: its spec's schema, semantic keywords and the kind's rules. */
+export function validateChaosObject(kind: ChaosKind, obj: Pick<ChaosObject, 'spec'>): Violation[] {
+  let validate = validators.get(kind);
+  if (validate === undefined) {
+    validate = createSpecValidator(kind.spec);
+    validators.set(kind, validate);
+  }
+  if (obj.spec === undefined || obj.spec === null) return [{ field: 'spec', message: 'Required value' }];
+  const violations = validate(obj.spec);
+  // Kind rules see only a spec that has the right shape.
+  if (violations.length === 0) for (const rule of kind.rules) violations.push(...rule(obj.spec, 'spec'));
+  return violations;
+}
+
+/** `Cannot update chaos spec` when an update changes the spec (Chaos Mesh's immutability rule). */
+export function validateChaosUpdate(
+  oldObj: Pick<ChaosObject, 'spec'>,
+  newObj: Pick<ChaosObject, 'spec'>,
+): Violation[] {
+  return canonicalJson(oldObj.spec) === canonicalJson(newObj.spec)
+    ? []
+    : [{ field: 'spec', message: 'Cannot update chaos spec' }];
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isSchema(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** One line per violation: `spec.value: value must be greater than 0 with mode:fixed`. */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations.map(v => `${v.field}: ${v.message}`).join('; ');
+}
+
+/** Throws a ChaosplaneError of kind `invalid` naming the first field when there are violations. */
+export function assertValid(violations: readonly Violation[]): void {
+  if (violations.length > 0) {
+    throw new ChaosplaneError('invalid', formatViolations(violations), { field: violations[0].field });
+  }
+}

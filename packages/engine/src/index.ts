@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @chaosplane/engine: the reconcile engine behind the operator. One informer and work queue per
+ * kind, the five-step pipeline (finalizer, desired phase, conditions, records, finalizer) over
+ * every plugin's implementation, leader election, Events and metrics; spec validation and CRD
+ * generation from the kinds' schemas.
+ * @packageDocumentation
+ */
+export {
+  createEngine,
+  startEngine,
+  createEngineFromContainer,
+  type Engine,
+  type EngineOptions,
+  type StartEngineOptions,
+  type StartedEngine,
+} from './createEngine.js';
+export { experimentPhase, type KindController } from './createKindController.js';
+export { registerPlugins } from './plugin/registerPlugins.js';
+export {
+  createSpecValidator,
+  validateChaosObject,
+  validateChaosUpdate,
+  formatViolations,
+  type SpecValidator,
+} from './api/validation.js';
+export {
+  generateCrd,
+  crdToYaml,
+  toKubernetesSchema,
+  type CustomResourceDefinitionObject,
+} from './crd/generateCrd.js';
+export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';
+export { structuralViolations } from './crd/structural.js';
+export type { JsonSchema } from './api/jsonSchema.js';
+export { ChaosStatusSchema } from './crd/statusSchema.js';

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds what `apply` and `recover` receive for one record: the target read back through its
+// selector kind, a daemon client bound to the target's node and the chaos object, Events, a
+// record-scoped logger and the signal.
+import {
+  ChaosplaneError,
+  type ChaosKind,
+  type ChaosObject,
+  type ContainerRecord,
+  type DaemonClient,
+  type DaemonServiceDefinition,
+  type ImplContext,
+  type KubeClient,
+  type Logger,
+  type Target,
+} from '@chaosplane/sdk';
+import type { DaemonConnector, SelectorRegistry } from '@chaosplane/sdk/framework';
+import type { EventRecorder } from '../events/createEventRecorder.js';
+import { expiryOf } from '../steps/desiredPhase.js';
+
+/** What implementations reach through their context. */
+export interface ImplServices {
+  /** The operator's connection to the API server. */
+  kube: KubeClient;
+  /** Daemon clients; `ctx.daemon` fails clearly without them. */
+  daemons?: DaemonConnector;
+}
+
+/** What {@link createImplContext} needs about the pass. */
+export interface ImplContextDeps {
+  kind: ChaosKind;
+  selectors: SelectorRegistry;
+  services: ImplServices;
+  events: EventRecorder;
+  signal: AbortSignal;
+}
+
+function noDaemons(): never {
+  throw new ChaosplaneError(
+    'daemon',
+    'this operator has no daemon connection configured (ctx.daemon is unavailable)',
+  );
+}
+
+/** The record's target as selected, before it is read back. */
+export function selectedTarget(deps: ImplContextDeps, obj: ChaosObject, record: ContainerRecord): Target {
+  const kind = deps.kind.selectors(obj as never)[record.selectorKey]?.kind ?? '';
+  return {
+    kind,
+    id: record.id,
+    ...(record.instanceId !== undefined ? { instanceId: record.instanceId } : {}),
+  };
+}
+
+/**
+ * Reads the record's target back through its selector kind. Rejects with `not-found` when the
+ * target is gone (the engine then counts the record as recovered).
+ */
+export async function resolveTarget(
+  deps: ImplContextDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+): Promise<Target> {
+  const ref = deps.kind.selectors(obj as never)[record.selectorKey];
+  if (ref === undefined) {
+    throw new ChaosplaneError(
+      'invalid',
+      `record ${record.id} names selector "${record.selectorKey}", which the spec no longer has`,
+      { field: 'status.experiment.containerRecords[].selectorKey' },
+    );
+  }
+  return deps.selectors.resolve(
+    ref.kind,
+    { id: record.id, ...(record.instanceId !== undefined ? { instanceId: record.instanceId } : {}) },
+    deps.signal,
+  );
+}
+
+/** The context of one call on `record` of `obj` about `target`, `phase` being what the plugin sees. */
+export function createImplContext(
+  deps: ImplContextDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+  target: Target,
+  phase: string,
+  log: Logger,
+): ImplContext {
+  const deadlineMs = deps.kind.isOneShot(obj as never) ? undefined : expiryOf(deps.kind, obj);
+  const chaos = {
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name ?? '',
+    uid: obj.metadata.uid ?? '',
+  };
+  const daemons = deps.services.daemons;
+  return {
+    obj,
+    record: { ...record, phase },
+    target,
+    daemon: <D extends DaemonServiceDefinition>(definition: D): DaemonClient<D> =>
+      daemons === undefined
+        ? noDaemons()
+        : daemons.client(definition, {
+            target,
+            chaos,
+            record: record.id,
+            signal: deps.signal,
+            ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+          }),
+    kube: deps.services.kube,
+    // What a plugin learns (a daemon's output, say) goes on the object as Events, through the
+    // same rate-limited, aggregating recorder as the engine's own.
+    events: {
+      normal: (reason, message) => deps.events.emit(obj, 'Normal', reason, message),
+      warning: (reason, message) => deps.events.emit(obj, 'Warning', reason, message),
+    },
+    log,
+    signal: deps.signal,
+  };
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+// Step 4's second half: drive every record toward the desired phase with bounded parallelism,
+// write-ahead markers, per-record back-off and coalesced status writes.
+import {
+  ChaosplaneError,
+  type ChaosImpl,
+  type ChaosKind,
+  type ChaosObject,
+  type ContainerRecord,
+  type Logger,
+  type Phase,
+  type Target,
+} from '@chaosplane/sdk';
+import type { DesiredPhase, SelectorRegistry } from '@chaosplane/sdk/framework';
+import { chaosLogger } from '@chaosplane/service';
+import type { EventRecorder } from '../events/createEventRecorder.js';
+import type { EngineMetrics } from '../metrics/createEngineMetrics.js';
+import { markerFor, nextOperation, presentedPhase, type RecordOperation } from '../steps/recordPhases.js';
+import { createImplContext, resolveTarget, selectedTarget, type ImplServices } from './createImplContext.js';
+import { createRecordWriter, type RecordWriter } from './createRecordWriter.js';
+import { settleRecord, type CallResult } from './settleRecord.js';
+
+/** Back-off state of one record. */
+export interface RecordBackoff {
+  failures: number;
+  notBefore: number;
+  /** The desired phase it was earned under: a change (a deletion, a pause) is not held back. */
+  desired: DesiredPhase;
+}
+
+/** Tunables of the records runner. */
+export interface RecordRunnerOptions {
+  /** Records applied or recovered at once per object (default 16). */
+  parallelism: number;
+  /** Least time between two status writes while records progress (ms, default 200). */
+  flushIntervalMs: number;
+  /** Events kept per record, oldest dropped first (default 10). */
+  maxRecordEvents: number;
+  /** First per-record retry delay (ms, default 200). */
+  backoffBaseMs: number;
+  /** Per-record retry cap (ms, default 2 minutes). */
+  backoffMaxMs: number;
+}
+
+/** What the runner needs from its pipeline. */
+export interface RecordRunnerDeps {
+  kind: ChaosKind;
+  impl: ChaosImpl;
+  selectors: SelectorRegistry;
+  services: ImplServices;
+  log: Logger;
+  events: EventRecorder;
+  metrics: EngineMetrics | undefined;
+  options: RecordRunnerOptions;
+  /** Writes `records` (and the plugin's custom status) as the object's records; undefined when gone. */
+  writeRecords: (obj: ChaosObject, records: ContainerRecord[]) => Promise<ChaosObject | undefined>;
+  /** True when the pass should stop taking new records (phase changed, shutting down). */
+  shouldStop: () => boolean;
+  /** Per-record back-off of this object. */
+  backoff: Map<string, RecordBackoff>;
+  /** Signal handed to plugins: aborted only on a hard stop. */
+  implSignal: AbortSignal;
+}
+
+export { MAX_RECORDS_BYTES, fitRecordEvents } from './fitRecordEvents.js';
+export type { ImplServices } from './createImplContext.js';
+
+/** The outcome of one pass over the records. */
+export interface RecordRunResult {
+  /** The newest object, or undefined when it disappeared. */
+  obj: ChaosObject | undefined;
+  /** When the earliest backed-off record may retry. */
+  requeueAt?: number;
+  /** True when the pass stopped early (a newer phase or shutdown); requeue now. */
+  interrupted: boolean;
+}
+
+/** One record to call, and which call. */
+interface Planned {
+  index: number;
+  operation: RecordOperation;
+}
+
+/** The records that need a call now, and when the earliest backed-off one may retry. */
+function plan(
+  records: readonly ContainerRecord[],
+  desired: DesiredPhase,
+  backoff: Map<string, RecordBackoff>,
+): { todo: Planned[]; retryAt: number | undefined } {
+  const now = Date.now();
+  let retryAt: number | undefined;
+  const todo: Planned[] = [];
+  records.forEach((record, index) => {
+    const operation = nextOperation(record, desired);
+    if (!operation) return;
+    const state = backoff.get(record.id);
+    // A back-off earned while running must not delay the recover a deletion asks for.
+    if (state && state.desired === desired && state.notBefore > now)
+      retryAt = Math.min(retryAt ?? Infinity, state.notBefore);
+    else todo.push({ index, operation });
+  });
+  return { todo, retryAt };
+}
+
+/**
+ * Write-ahead: before a record's call starts, its `inFlight` marker is persisted, so a crash
+ * between a call and its result never loses track of a fault that may be in place. Markers are
+ * written a chunk ahead of the workers (not all at once), so after a crash only records that
+ * were about to be touched are in doubt: a few workers' worth ahead, and at most ~8 marker
+ * writes per pass for big objects (each write carries the whole records list).
+ * Returns `ensureMarked(position)`: resolves once todo[position] is marked; false when the pass must end.
+ */
+function createMarker(
+  todo: readonly Planned[],
+  records: ContainerRecord[],
+  writer: RecordWriter,
+  parallelism: number,
+): (position: number) => Promise<boolean> {
+  const chunk = Math.max(1, parallelism * 4, Math.ceil(todo.length / 8));
+  let markedUpTo = 0;
+  let marking: Promise<void> | undefined;
+  const markChunk = async () => {
+    const end = Math.min(todo.length, markedUpTo + chunk);
+    let changed = false;
+    for (let k = markedUpTo; k < end; k += 1) {
+      const { index, operation } = todo[k]!;
+      const record = records[index]!;
+      const marker = markerFor(record, operation);
+      if (marker !== undefined && record.inFlight !== marker) {
+        record.inFlight = marker;
+        changed = true;
+      }
+    }
+    if (changed) await writer.persist();
+    markedUpTo = end;
+  };
+  return async position => {
+    while (position >= markedUpTo) {
+      marking ??= markChunk().finally(() => (marking = undefined));
+      await marking;
+      if (writer.error !== undefined || writer.gone) return false;
+    }
+    return true;
+  };
+}
+
+/** The back-off of a record whose call failed, or whose plugin sub-phase is still on its way. */
+function backOff(deps: RecordRunnerDeps, id: string, desired: DesiredPhase): number {
+  const previous = deps.backoff.get(id);
+  const failures = (previous?.desired === desired ? previous.failures : 0) + 1;
+  const notBefore =
+    Date.now() + Math.min(deps.options.backoffMaxMs, deps.options.backoffBaseMs * 2 ** (failures - 1));
+  deps.backoff.set(id, { failures, notBefore, desired });
+  return notBefore;
+}
+
+/** Calls the plugin for one record: reads its target back, then apply or recover. */
+async function invoke(
+  deps: RecordRunnerDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+  operation: RecordOperation,
+): Promise<Phase> {
+  const contextDeps = {
+    kind: deps.kind,
+    selectors: deps.selectors,
+    services: deps.services,
+    events: deps.events,
+    signal: deps.implSignal,
+  };
+  const phase = presentedPhase(record, operation);
+  const log = chaosLogger(deps.log, { record: record.id });
+  let target: Target;
+  try {
+    target = await resolveTarget(contextDeps, obj, record);
+  } catch (error) {
+    // The plugin says what a gone target means for its apply (a kill is done); recover never asks.
+    if (operation !== 'apply' || !deps.impl.whenTargetGone || !ChaosplaneError.isKind(error, 'not-found'))
+      throw error;
+    const selected = selectedTarget(contextDeps, obj, record);
+    return deps.impl.whenTargetGone(createImplContext(contextDeps, obj, record, selected, phase, log), error);
+  }
+  const context = createImplContext(contextDeps, obj, record, target, phase, log);
+  return operation === 'apply' ? deps.impl.apply(context) : deps.impl.recover(context);
+}
+
+/** Runs one planned call and times it; a failure is a result, not a throw. */
+async function call(
+  deps: RecordRunnerDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+  operation: RecordOperation,
+): Promise<CallResult> {
+  const began = performance.now();
+  try {
+    return { ok: true, phase: await invoke(deps, obj, record, operation) };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    deps.metrics?.recordOperationSeconds.observe(
+      { kind: deps.kind.kind, operation },
+      (performance.now() - began) / 1000,
+    );
+  }
+}
+
+/** Drives the records of `start` one pass toward `desired`. */
+export async function runRecords(
+  deps: RecordRunnerDeps,
+  start: ChaosObject,
+  desired: DesiredPhase,
+): Promise<RecordRunResult> {
+  const records = (start.status?.experiment?.containerRecords ?? []).map(record => ({ ...record }));
+  const { todo, retryAt } = plan(records, desired, deps.backoff);
+  let requeueAt = retryAt;
+  const later = (at: number) => (requeueAt = Math.min(requeueAt ?? Infinity, at));
+  if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
+
+  const writer = createRecordWriter(start, records, deps.writeRecords, deps.options.flushIntervalMs);
+  const ensureMarked = createMarker(todo, records, writer, deps.options.parallelism);
+  let next = 0;
+  let interrupted = false;
+  const worker = async () => {
+    while (next < todo.length) {
+      if (writer.error !== undefined || writer.gone || deps.shouldStop()) {
+        interrupted = true;
+        return;
+      }
+      const position = next;
+      next += 1;
+      if (!(await ensureMarked(position))) {
+        interrupted = true;
+        return;
+      }
+      const { index, operation } = todo[position]!;
+      const record = records[index]!;
+      const result = await call(deps, start, record, operation);
+      const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
+      deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
+      if (settled.event)
+        deps.events.emit(start, settled.event.type, settled.event.reason, settled.event.message);
+      if (settled.failure !== undefined && settled.outcome === 'error')
+        chaosLogger(deps.log, { record: record.id }).warn(`${operation} failed`, { error: settled.failure });
+      if (!settled.done) later(backOff(deps, record.id, desired));
+      // Done with this call, but maybe not with the record: an apply that finished under Stop (a
+      // sub-phase caught by a deletion) still needs its recover, and a recover under Run its
+      // apply. Go on at once (nothing else would requeue the object), but keep the failure count
+      // until the record is where it should be, so apply/recover flapping still backs off.
+      else if (nextOperation(record, desired) === undefined) deps.backoff.delete(record.id);
+      else later(Date.now());
+      writer.changed();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.options.parallelism, todo.length) }, worker));
+  await writer.finish();
+  if (writer.error !== undefined) throw writer.error;
+  return { obj: writer.obj, interrupted, ...(requeueAt ? { requeueAt } : {}) };
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// Spawns the child-process engine (fixtures/engine-child.mjs, which runs the compiled engine).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CHILD_ENTRY = path.join(here, '..', 'fixtures', 'engine-child.mjs');
+const DIST_ENTRY = path.join(here, '..', '..', '..', 'dist', 'createEngine.js');
+
+/** Fails with a clear message when the compiled engine the child needs is missing. */
+export function assertBuilt(): void {
+  if (!existsSync(DIST_ENTRY)) {
+    throw new Error(
+      `packages/engine/dist is missing (${DIST_ENTRY}); the crash-safety and leader-election tests run the ` +
+        'compiled engine in child processes: run `npm run build` first',
+    );
+  }
+}
+
+export interface ChildEngine {
+  process: ChildProcess;
+  identity: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts one child engine. */
+export function spawnChild(env: Record<string, string>): ChildEngine {
+  const identity = env['IDENTITY'] ?? 'child';
+  const child = spawn(process.execPath, [CHILD_ENTRY], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-20_000);
+  });
+  child.stdout!.resume();
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+  return { process: child, identity, stderr: () => stderr, exited };
+}
+
+/** SIGKILLs a child and waits for it to be gone. */
+export async function killChild(child: ChildEngine): Promise<void> {
+  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+  await child.exited;
+}
+
+/** One line of the effect or call log: `op id cycle identity time`. */
+export interface LogLine {
+  op: 'apply' | 'recover';
+  id: string;
+  cycle: number;
+  identity: string;
+  at: number;
+}
+
+/** Reads a log the child writes. */
+export function readLog(file: string): LogLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(line => {
+      const [op, id, cycle, identity, at] = line.split(' ');
+      return { op: op as LogLine['op'], id: id!, cycle: Number(cycle), identity: identity!, at: Number(at) };
+    });
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+import { ChaosplaneError, type ChaosplaneErrorKind } from '@chaosplane/sdk';
+
+/** What an API server answer carried, kept as the `cause` of the ChaosplaneError. */
+export interface KubeApiFailure {
+  /** HTTP status code (409 conflict, 410 gone, 429, 5xx…). */
+  statusCode: number;
+  /** The `reason` of the `Status` body, if any. */
+  reason?: string;
+}
+
+/** Maps an HTTP failure to a ChaosplaneError: 404 not-found, 409 conflict, else internal. */
+export function kubeApiError(
+  method: string,
+  path: string,
+  statusCode: number,
+  body: unknown,
+): ChaosplaneError {
+  const status = (typeof body === 'object' && body !== null ? body : {}) as {
+    message?: string;
+    reason?: string;
+  };
+  const kind: ChaosplaneErrorKind =
+    statusCode === 404 ? 'not-found' : statusCode === 409 ? 'conflict' : 'internal';
+  const failure: KubeApiFailure = { statusCode };
+  if (status.reason) failure.reason = status.reason;
+  return new ChaosplaneError(
+    kind,
+    `${method} ${path}: ${statusCode} ${status.message ?? status.reason ?? ''}`.trim(),
+    {
+      cause: failure,
+    },
+  );
+}
+
+/** The HTTP status code behind an error from the kube client, if there is one. */
+export function kubeStatusCode(error: unknown): number | undefined {
+  if (!ChaosplaneError.is(error)) return undefined;
+  const cause = error.cause as Partial<KubeApiFailure> | undefined;
+  return typeof cause?.statusCode === 'number' ? cause.statusCode : undefined;
+}
+
+/** True for a 409 Conflict (stale resourceVersion, or an object that already exists). */
+export function isConflict(error: unknown): boolean {
+  return kubeStatusCode(error) === 409;
+}
+
+/** True for a 404 Not Found. */
+export function isNotFound(error: unknown): boolean {
+  return kubeStatusCode(error) === 404;
+}

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// A committed launcher, so npm links the binary at install time, before the first build.
+import '../dist/cli/operator.js';

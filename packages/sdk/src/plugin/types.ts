@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { ChaosObject } from '../api/objects.js';
+import type { Phase } from '../api/phase.js';
+import type { ContainerRecord } from '../api/status.js';
+import type { DaemonClient, DaemonServiceDefinition } from '../daemon/DaemonClient.js';
+import type { Token } from '../di/tokens.js';
+import type { KubeClient } from '../kube/KubeClient.js';
+import type { Logger } from '../logging/Logger.js';
+import type { SelectorRef, Target } from './selection.js';
+
+/** One violation of a spec: where and why. */
+export interface Violation {
+  /** Field path, e.g. `spec.selector.namespaces[0]`. */
+  field: string;
+  /** Why, in Chaos Mesh's words where it has them. */
+  message: string;
+}
+
+/**
+ * A semantic rule beyond the schema: returns every violation of one spec (`path` is where
+ * the spec sits, `spec`). Declared bivariant so kinds of different specs share one list.
+ */
+export type SpecRule<Spec> = { check(spec: Spec, path: string): Violation[] }['check'];
+
+/**
+ * The definition of a chaos kind: its API identity, its spec schema and what it selects.
+ * `R` is what `selectors` returns; `apply` gets the targets of those selectors (`TargetOf<R>`).
+ */
+export interface ChaosKindDefinition<
+  S extends TSchema = TSchema,
+  R extends Record<string, SelectorRef<unknown, Target>> = Record<string, SelectorRef>,
+> {
+  /** API group; `chaos-mesh.org` by default. */
+  group?: string;
+  /** API version; `v1alpha1` by default. */
+  version?: string;
+  /** Kind, UpperCamelCase, e.g. `HelloWorldChaos`. */
+  kind: string;
+  /** Plural resource name, a lower-case DNS label, e.g. `helloworldchaos`. */
+  plural: string;
+  /** Singular name; the lower-cased kind by default. */
+  singular?: string;
+  /** Short names for kubectl. */
+  shortNames?: string[];
+  /** Namespaced (the default) or cluster-scoped. */
+  namespaced?: boolean;
+  /** The spec schema: one source for the TypeScript type, the CRD schema and validation. */
+  spec: S;
+  /** Rules the schema cannot express (cross-field checks). */
+  rules?: SpecRule<Static<S>>[];
+  /** One-shot kinds stay in Run: applied once, recovered only when the object is deleted. */
+  isOneShot?(obj: ChaosObject<Static<S>>): boolean;
+  /** The spec's duration (a Go duration string), if any; `spec.duration` by default. */
+  duration?(obj: ChaosObject<Static<S>>): string | undefined;
+  /** What to select: selector key → selector (`'.'` for the spec itself). */
+  selectors(obj: ChaosObject<Static<S>>): R;
+}
+
+/** Lets an implementation attach what it learned to the chaos object as Kubernetes Events. */
+export interface ImplEvents {
+  /** A `Normal` event, e.g. the output a daemon returned. */
+  normal(reason: string, message: string): void;
+  /** A `Warning` event. */
+  warning(reason: string, message: string): void;
+}
+
+/** What the engine hands to `apply` and `recover`: one record and everything needed to act on it. */
+export interface ImplContext<Spec = unknown, T extends Target = Target> {
+  /** The chaos object. Its spec cannot change after creation. */
+  obj: ChaosObject<Spec>;
+  /** The record this call is about, with the phase it is in. */
+  record: Readonly<ContainerRecord>;
+  /** The record's target as it is now (a pod or container read just before the call). */
+  target: T;
+  /**
+   * A client of a daemon service on the target's node, acting for this chaos object and record
+   * (the daemon keys journaled changes by them) with the experiment's end as the deadline.
+   */
+  daemon: <D extends DaemonServiceDefinition>(definition: D) => DaemonClient<D>;
+  /** The operator's connection to the Kubernetes API server. */
+  kube: KubeClient;
+  /** Kubernetes Events on the chaos object (rate-limited, identical ones aggregated). */
+  events: ImplEvents;
+  /** A logger whose lines name the chaos object and the record. */
+  log: Logger;
+  /** Aborted when the operator stops or loses its lease. */
+  signal: AbortSignal;
+}
+
+/** A chaos implementation: one record at a time, returning the record's new phase. */
+export interface ChaosImpl<Spec = unknown, T extends Target = Target> {
+  /** Injects the fault on `ctx.target`; returns `Injected`, or a `Not Injected/…` sub-phase to be called again. */
+  apply(ctx: ImplContext<Spec, T>): Phase | Promise<Phase>;
+  /** Removes it; returns `Not Injected`, or an `Injected/…` sub-phase to be called again. */
+  recover(ctx: ImplContext<Spec, T>): Phase | Promise<Phase>;
+  /**
+   * Called instead of `apply` when the target could not be read back because it is gone (`error`,
+   * a `not-found` ChaosplaneError); `ctx.target` is then only what was selected. Return a phase
+   * (a kill whose target is gone is done: `Injected`) or throw. Without it, the apply fails and
+   * is retried with back-off. A gone target always counts as recovered.
+   */
+  whenTargetGone?(ctx: ImplContext<Spec, Target>, error: unknown): Phase | Promise<Phase>;
+}
+
+/** What a controller factory (`controller: deps => impl`) can use. */
+export interface ControllerDeps {
+  /** A logger whose lines carry the plugin's kind. */
+  log: Logger;
+  /** The operator's connection to the Kubernetes API server. */
+  kube: KubeClient;
+  /** Anything else bound in the operator, by its typed token. */
+  get<V>(token: Token<V>): V;
+}

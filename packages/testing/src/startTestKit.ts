@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: Apache-2.0
+// The plugin test kit: one call runs a whole Chaosplane for a plugin under test (kube-emulator,
+// a private containerd, the daemon over mTLS and the operator, both with the plugin loaded, and
+// busybox pods as real containers), and tears it all down.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createDaemonClientPool } from '@chaosplane/daemon/client';
+import {
+  DAEMON_SERVER_NAME,
+  eventually,
+  startDevControlPlane,
+  type DevControlPlane,
+  type EventuallyOptions,
+} from '@chaosplane/dev';
+import { containerdUnavailableReason } from '@chaosplane/dev/harness';
+import { resourcePath, type KubeConnection } from '@chaosplane/kube';
+import {
+  ChaosplaneError,
+  type ChaosObject,
+  type ContainerRecord,
+  type Logger,
+  type Pod,
+} from '@chaosplane/sdk';
+import { createSilentLogger } from '@chaosplane/service';
+import type { Client, CompatServiceDefinition } from 'nice-grpc';
+
+const run = promisify(execFile);
+
+/** A pod the kit runs: busybox containers sleeping, under these names. */
+export interface TestPod {
+  name: string;
+  labels?: Record<string, string>;
+  /** Container names; `['main']` by default. */
+  containers?: string[];
+}
+
+/** Options of {@link startTestKit}. */
+export interface TestKitOptions {
+  /** Plugins to load into the operator and the daemon: package names or paths, as `--plugin`. */
+  plugins: string[];
+  /** Where package names are resolved from; the current directory by default. */
+  pluginsFrom?: string;
+  /** The namespace the pods run in (created); `chaos-test` by default. */
+  namespace?: string;
+  /** The pods; two, `target-0` and `target-1` labelled `app: target`, by default. */
+  pods?: TestPod[];
+  /** Where the operator's and the daemon's lines go; silent by default. */
+  log?: Logger;
+}
+
+/** A chaos object's place: its kind's group, version and plural, and its name. */
+export interface ChaosRef {
+  group?: string;
+  version?: string;
+  plural: string;
+  name: string;
+  namespace?: string;
+}
+
+/** A running test kit. */
+export interface TestKit {
+  /** The control plane (emulator, containerd, daemon, operator, kubelet). */
+  readonly plane: DevControlPlane;
+  /** A connection to the API server. */
+  readonly kube: KubeConnection;
+  readonly kubeconfigPath: string;
+  /** The pods' namespace. */
+  readonly namespace: string;
+  /** The pods, as running (with their container ids). */
+  readonly pods: Pod[];
+  /** Runs the real kubectl against the kit (argv only), `stdin` fed in; rejects with its output. */
+  kubectl(args: string[], stdin?: string): Promise<string>;
+  /** Reads a chaos object; undefined when it does not exist. */
+  get<Spec = unknown>(ref: ChaosRef): Promise<ChaosObject<Spec> | undefined>;
+  /** Waits until every record of the object has `phase` and returns the records. */
+  waitForRecords(ref: ChaosRef, phase: string, options?: EventuallyOptions): Promise<ContainerRecord[]>;
+  /** Waits until the object is gone (its finalizer removed). */
+  waitForDeletion(ref: ChaosRef, options?: EventuallyOptions): Promise<void>;
+  /**
+   * Runs a command inside a pod's container, as root from the host (nsenter into all its
+   * namespaces): for assertions only, never what a plugin should do.
+   */
+  exec(podName: string, argv: string[], container?: string): Promise<{ stdout: string; exitCode: number }>;
+  /**
+   * A nice-grpc client of a daemon service on the kit's node, with the operator's client
+   * certificate (failures are nice-grpc `ClientError`s): for calling a plugin's handler directly.
+   */
+  daemonClient<Service extends CompatServiceDefinition>(definition: Service): Promise<Client<Service>>;
+  /** Events about an object, oldest first: `reason: message`. */
+  events(name: string): Promise<{ type: string; reason: string; message: string; count: number }[]>;
+  /** Stops everything and removes the kit's directory. */
+  close(): Promise<void>;
+}
+
+/** Why the kit cannot run here (it needs root and containerd), or undefined when it can. */
+export function testKitUnavailableReason(): string | undefined {
+  return containerdUnavailableReason();
+}
+
+const DEFAULT_PODS: TestPod[] = [
+  { name: 'target-0', labels: { app: 'target' } },
+  { name: 'target-1', labels: { app: 'target' } },
+];
+
+function podManifest(namespace: string, pod: TestPod) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod.name, namespace, labels: pod.labels ?? {} },
+    spec: {
+      containers: (pod.containers ?? ['main']).map(name => ({
+        name,
+        image: 'busybox',
+        command: ['sleep', '3600'],
+      })),
+    },
+  };
+}
+
+/** Starts the kit; always `close()` it (in `afterAll`). */
+export async function startTestKit(options: TestKitOptions): Promise<TestKit> {
+  const reason = testKitUnavailableReason();
+  if (reason !== undefined) throw new ChaosplaneError('runtime', `the test kit cannot run here: ${reason}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-kit-'));
+  const stop = new AbortController();
+  const log = options.log ?? createSilentLogger();
+  let plane: DevControlPlane;
+  try {
+    plane = await startDevControlPlane({
+      dir,
+      plugins: options.plugins,
+      ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+      operatorLog: log.child({ component: 'operator' }),
+      daemonLog: log.child({ component: 'daemon' }),
+      log: log.child({ component: 'dev' }),
+      signal: stop.signal,
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const namespace = options.namespace ?? 'chaos-test';
+  const podsWanted = options.pods ?? DEFAULT_PODS;
+  const kube = plane.kube;
+  const close = async () => {
+    stop.abort();
+    await plane.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace } } });
+    for (const pod of podsWanted)
+      await kube.request('POST', `/api/v1/namespaces/${namespace}/pods`, {
+        body: podManifest(namespace, pod),
+      });
+    const pods = await plane.kubelet.waitRunning(
+      namespace,
+      podsWanted.map(p => p.name),
+      60_000,
+    );
+    return createKit(plane, namespace, pods, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function createKit(
+  plane: DevControlPlane,
+  namespace: string,
+  pods: Pod[],
+  close: () => Promise<void>,
+): TestKit {
+  const kube = plane.kube;
+  const pool = createDaemonClientPool({
+    source: { resolve: () => Promise.resolve('127.0.0.1') },
+    port: plane.daemon.grpcPort,
+    tls: {
+      caPem: plane.certs.caPem,
+      certPem: plane.certs.clientCertPem,
+      keyPem: plane.certs.clientKeyPem,
+      serverName: DAEMON_SERVER_NAME,
+    },
+  });
+  const pathOf = (ref: ChaosRef) =>
+    resourcePath(
+      { group: ref.group ?? 'chaos-mesh.org', version: ref.version ?? 'v1alpha1', plural: ref.plural },
+      ref.namespace ?? namespace,
+      ref.name,
+    );
+  const get = async <Spec>(ref: ChaosRef) =>
+    kube.request<ChaosObject<Spec>>('GET', pathOf(ref)).catch((error: unknown) => {
+      if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
+      throw error;
+    });
+  return {
+    plane,
+    kube,
+    kubeconfigPath: plane.kubeconfigPath,
+    namespace,
+    pods,
+    kubectl: (args, stdin) => kubectl(plane.kubeconfigPath, args, stdin),
+    get,
+    async waitForRecords(ref, phase, options = {}) {
+      let last: unknown;
+      return eventually(
+        async () => {
+          const obj = await get(ref);
+          last = obj?.status?.experiment;
+          const records = obj?.status?.experiment?.containerRecords;
+          return records && records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
+        },
+        { what: `every record of ${ref.name} is ${phase}`, describe: () => JSON.stringify(last), ...options },
+      );
+    },
+    async waitForDeletion(ref, options = {}) {
+      await eventually(async () => (await get(ref)) === undefined, {
+        what: `${ref.name} is gone`,
+        ...options,
+      });
+    },
+    async exec(podName, argv, container) {
+      const pod = await kube.request<Pod>(
+        'GET',
+        resourcePath({ group: '', version: 'v1', plural: 'pods' }, namespace, podName),
+      );
+      const status = pod.status?.containerStatuses?.find(s =>
+        container === undefined ? true : s.name === container,
+      );
+      const bareId = status?.containerID?.replace(/^containerd:\/\//, '');
+      const task = bareId === undefined ? undefined : await plane.containerd.taskStatus(bareId);
+      if (task === undefined)
+        throw new ChaosplaneError('not-found', `pod ${podName} has no running container ${container ?? ''}`);
+      try {
+        const { stdout } = await run('nsenter', [
+          '-t',
+          String(task.pid),
+          '-m',
+          '-p',
+          '-n',
+          '-u',
+          '-i',
+          '--',
+          ...argv,
+        ]);
+        return { stdout, exitCode: 0 };
+      } catch (error) {
+        const failed = error as { stdout?: string; code?: number };
+        return { stdout: failed.stdout ?? '', exitCode: typeof failed.code === 'number' ? failed.code : 1 };
+      }
+    },
+    daemonClient: definition => pool.clientFor(plane.nodeName, definition),
+    async events(name) {
+      const list = await kube.request<{
+        items: {
+          type: string;
+          reason: string;
+          message: string;
+          count?: number;
+          metadata: { creationTimestamp?: string };
+        }[];
+      }>('GET', `/api/v1/namespaces/${namespace}/events`, {
+        query: { fieldSelector: `involvedObject.name=${name}` },
+      });
+      return list.items.map(e => ({
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        count: e.count ?? 1,
+      }));
+    },
+    async close() {
+      pool.close();
+      await close();
+    },
+  };
+}
+
+function kubectl(kubeconfig: string, args: string[], stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', code =>
+      code === 0 ? resolve(output) : reject(new Error(`kubectl ${args.join(' ')}: ${output}`)),
+    );
+    child.stdin.end(stdin ?? '');
+  });
+}
