@@ -71,48 +71,44 @@ function okResponse(ref: string): JsonObject {
   };
 }
 
-/** The OpenAPI v3 document of one group/version. */
-export function openApiV3Document(
-  registry: ResourceRegistry,
-  group: string,
-  version: string,
-): JsonObject | undefined {
-  const types = registry.all().filter(t => t.group === group && t.versions.includes(version));
-  if (types.length === 0) return undefined;
-  const paths: JsonObject = {};
-  const schemas: JsonObject = {
-    [OBJECT_META]: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  };
+const PATCH_DEFINITION = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
+
+const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/** The paths of one kind in one group/version: collection, item and (when served) status. */
+function kindPaths(t: ResourceType, group: string, version: string, ref: string): JsonObject {
   const prefix = `/${groupVersionPath(group, version)}`;
-  for (const t of types) {
-    const def = definitionName(t, version);
-    const ref = `#/components/schemas/${def}`;
-    schemas[def] = kindSchema(t, version);
-    schemas[`${def}List`] = {
-      type: 'object',
-      'x-kubernetes-group-version-kind': [{ group, version, kind: t.listKind }],
-    };
-    const gvkExt = {
-      'x-kubernetes-group-version-kind': { group, version, kind: t.kind },
-      'x-kubernetes-action': '',
-    };
-    const base = t.namespaced ? `${prefix}/namespaces/{namespace}/${t.plural}` : `${prefix}/${t.plural}`;
-    const pathParams = t.namespaced ? [param('namespace', 'path', true)] : [];
-    const patchTypes = [
-      'application/json-patch+json',
-      'application/merge-patch+json',
-      'application/apply-patch+yaml',
-    ];
-    const writeParams = [param('dryRun'), param('fieldManager'), param('fieldValidation')];
-    const op = (action: string, extra: JsonObject = {}): JsonObject => ({
-      operationId: `${action}${t.kind}`,
-      tags: [groupVersionPath(group, version)],
-      responses: okResponse(ref),
-      ...gvkExt,
-      'x-kubernetes-action': action,
-      ...extra,
-    });
-    paths[base] = {
+  const gvkExt = {
+    'x-kubernetes-group-version-kind': { group, version, kind: t.kind },
+    'x-kubernetes-action': '',
+  };
+  const base = t.namespaced ? `${prefix}/namespaces/{namespace}/${t.plural}` : `${prefix}/${t.plural}`;
+  const pathParams = t.namespaced ? [param('namespace', 'path', true)] : [];
+  const writeParams = [param('dryRun'), param('fieldManager'), param('fieldValidation')];
+  const op = (action: string, extra: JsonObject = {}): JsonObject => ({
+    operationId: `${action}${t.kind}`,
+    tags: [groupVersionPath(group, version)],
+    responses: okResponse(ref),
+    ...gvkExt,
+    'x-kubernetes-action': action,
+    ...extra,
+  });
+  // What an item and its status both take: get, put and patch.
+  const itemOps = (): JsonObject => ({
+    parameters: [...pathParams, param('name', 'path', true)],
+    get: op('get'),
+    put: op('put', { parameters: writeParams, requestBody: jsonBody(ref, ['*/*']) }),
+    patch: op('patch', {
+      parameters: [...writeParams, param('force')],
+      requestBody: jsonBody(`#/components/schemas/${PATCH_DEFINITION}`, PATCH_TYPES),
+    }),
+  });
+  const paths: JsonObject = {
+    [base]: {
       parameters: pathParams,
       get: op('list', {
         parameters: [
@@ -126,38 +122,41 @@ export function openApiV3Document(
       }),
       post: op('post', { parameters: writeParams, requestBody: jsonBody(ref, ['*/*']) }),
       delete: op('deletecollection', { parameters: [param('labelSelector'), param('fieldSelector')] }),
-    };
-    const item = `${base}/{name}`;
-    const itemParams = [...pathParams, param('name', 'path', true)];
-    paths[item] = {
-      parameters: itemParams,
-      get: op('get'),
-      put: op('put', { parameters: writeParams, requestBody: jsonBody(ref, ['*/*']) }),
-      patch: op('patch', {
-        parameters: [...writeParams, param('force')],
-        requestBody: jsonBody('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch', patchTypes),
-      }),
+    },
+    [`${base}/{name}`]: {
+      ...itemOps(),
       delete: op('delete', {
         parameters: [param('dryRun'), param('gracePeriodSeconds'), param('propagationPolicy')],
       }),
+    },
+  };
+  const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
+  if (statusServed) paths[`${base}/{name}/status`] = itemOps();
+  return paths;
+}
+
+/** The OpenAPI v3 document of one group/version. */
+export function openApiV3Document(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): JsonObject | undefined {
+  const types = registry.all().filter(t => t.group === group && t.versions.includes(version));
+  if (types.length === 0) return undefined;
+  const paths: JsonObject = {};
+  const schemas: JsonObject = {
+    [OBJECT_META]: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+  };
+  for (const t of types) {
+    const def = definitionName(t, version);
+    schemas[def] = kindSchema(t, version);
+    schemas[`${def}List`] = {
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group, version, kind: t.listKind }],
     };
-    const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
-    if (statusServed) {
-      paths[`${item}/status`] = {
-        parameters: itemParams,
-        get: op('get'),
-        put: op('put', { parameters: writeParams, requestBody: jsonBody(ref, ['*/*']) }),
-        patch: op('patch', {
-          parameters: [...writeParams, param('force')],
-          requestBody: jsonBody(
-            '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch',
-            patchTypes,
-          ),
-        }),
-      };
-    }
+    Object.assign(paths, kindPaths(t, group, version, `#/components/schemas/${def}`));
   }
-  schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Patch'] = {
+  schemas[PATCH_DEFINITION] = {
     type: 'object',
     description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
   };

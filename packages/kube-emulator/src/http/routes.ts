@@ -43,34 +43,25 @@ function segments(pathname: string): string[] | undefined {
   }
 }
 
-/** Resolves a path. */
-export function resolveRoute(pathname: string): Route {
-  const segs = segments(pathname);
-  if (!segs) return { kind: 'unknown' };
-  if (segs.length === 0) return { kind: 'nonResource', path: '/' };
-  let group: string;
-  let version: string;
-  let rest: string[];
+/** The group, version and remaining segments of an `/api` or `/apis` path; the route of any other. */
+function groupVersion(segs: string[]): { group: string; version: string; rest: string[] } | Route {
   if (segs[0] === 'api') {
     if (segs.length === 1) return { kind: 'discovery', legacy: true };
-    group = '';
-    version = segs[1];
-    rest = segs.slice(2);
-  } else if (segs[0] === 'apis') {
+    return { group: '', version: segs[1], rest: segs.slice(2) };
+  }
+  if (segs[0] === 'apis') {
     if (segs.length === 1) return { kind: 'discovery', legacy: false };
     if (segs.length === 2) return { kind: 'discovery', group: segs[1], legacy: false };
-    group = segs[1];
-    version = segs[2];
-    rest = segs.slice(3);
-  } else {
-    return { kind: 'nonResource', path: `/${segs.join('/')}` };
+    return { group: segs[1], version: segs[2], rest: segs.slice(3) };
   }
-  if (rest.length === 0) return { kind: 'discovery', group, version, legacy: group === '' };
-  let legacyWatch = false;
-  if (rest[0] === 'watch') {
-    legacyWatch = true;
-    rest = rest.slice(1);
-  }
+  return { kind: 'nonResource', path: `/${segs.join('/')}` };
+}
+
+/** `[watch/][namespaces/NS/]PLURAL[/NAME[/SUBRESOURCE]]` after the group and version. */
+function resourceRoute(group: string, version: string, segs: string[]): Route {
+  const legacyWatch = segs[0] === 'watch';
+  const rest = legacyWatch ? segs.slice(1) : segs;
+  // `namespaces/NAME/status` and `namespaces/NAME/finalize` address a namespace, not its content.
   if (
     rest[0] === 'namespaces' &&
     rest.length >= 3 &&
@@ -85,22 +76,40 @@ export function resolveRoute(pathname: string): Route {
   return { kind: 'resource', group, version, plural, name, subresource, legacyWatch };
 }
 
+/** Resolves a path. */
+export function resolveRoute(pathname: string): Route {
+  const segs = segments(pathname);
+  if (!segs) return { kind: 'unknown' };
+  if (segs.length === 0) return { kind: 'nonResource', path: '/' };
+  const gv = groupVersion(segs);
+  if ('kind' in gv) return gv;
+  if (gv.rest.length === 0)
+    return { kind: 'discovery', group: gv.group, version: gv.version, legacy: gv.group === '' };
+  return resourceRoute(gv.group, gv.version, gv.rest);
+}
+
+/** GET of a collection is a list, of one object a get; either is a watch with `watch`. */
+function readVerb(route: ResourceRoute, watchParam: boolean): Verb {
+  if (route.legacyWatch || watchParam) return 'watch';
+  return route.name === undefined ? 'list' : 'get';
+}
+
 /** The API verb of a resource request. */
 export function verbOf(method: string, route: ResourceRoute, watchParam: boolean): Verb | undefined {
+  const named = route.name !== undefined;
   switch (method) {
     case 'GET':
     case 'HEAD':
-      if (route.legacyWatch || watchParam) return 'watch';
-      return route.name === undefined ? 'list' : 'get';
+      return readVerb(route, watchParam);
     case 'POST':
-      if (route.name !== undefined && route.subresource === 'binding') return 'create';
-      return route.name === undefined ? 'create' : undefined;
+      // A POST names an object only for `pods/NAME/binding`.
+      return !named || route.subresource === 'binding' ? 'create' : undefined;
     case 'PUT':
-      return route.name === undefined ? undefined : 'update';
+      return named ? 'update' : undefined;
     case 'PATCH':
-      return route.name === undefined ? undefined : 'patch';
+      return named ? 'patch' : undefined;
     case 'DELETE':
-      return route.name === undefined ? 'deletecollection' : 'delete';
+      return named ? 'delete' : 'deletecollection';
     default:
       return undefined;
   }

@@ -76,153 +76,155 @@ function podCells(o: KubeObject): unknown[] {
   ];
 }
 
-function columnsFor(
-  type: ResourceType,
-  version: string,
-): { columns: Column[]; cells: (o: KubeObject) => unknown[] } {
-  const age = (o: KubeObject): string => humanAge(o.metadata.creationTimestamp);
+/** A table's columns and how a row's cells are read from an object. */
+interface ColumnSet {
+  columns: Column[];
+  cells: (o: KubeObject) => unknown[];
+}
+
+function nameColumn(): Column {
+  return col('Name', 'string', 0, 'name');
+}
+
+function age(o: KubeObject): string {
+  return humanAge(o.metadata.creationTimestamp);
+}
+
+/** Name and age: kinds without columns of their own, and CRDs without printer columns. */
+function defaultColumns(): ColumnSet {
+  return { columns: [nameColumn(), col('Age', 'date')], cells: o => [o.metadata.name, age(o)] };
+}
+
+/** A CRD version's additionalPrinterColumns after the name. */
+function printerColumns(printer: PrinterColumn[]): ColumnSet {
+  return {
+    columns: [
+      nameColumn(),
+      ...printer.map(p => ({
+        name: p.name,
+        type: p.type,
+        format: p.format ?? '',
+        description: p.description ?? '',
+        priority: p.priority ?? 0,
+      })),
+    ],
+    cells: o => [
+      o.metadata.name,
+      ...printer.map(p => {
+        const v = evalJsonPath(o, p.jsonPath);
+        if (v === undefined || v === null) return null;
+        if (p.type === 'date' && typeof v === 'string') return humanAge(v);
+        return typeof v === 'object' ? JSON.stringify(v) : v;
+      }),
+    ],
+  };
+}
+
+function nodeCells(o: KubeObject): unknown[] {
+  const conds = ((o.status as JsonObject | undefined)?.conditions as JsonObject[] | undefined) ?? [];
+  const ready = conds.find(c => c.type === 'Ready');
+  const info = ((o.status as JsonObject | undefined)?.nodeInfo as JsonObject | undefined) ?? {};
+  return [
+    o.metadata.name,
+    ready?.status === 'True' ? 'Ready' : 'NotReady',
+    '<none>',
+    age(o),
+    info.kubeletVersion ?? '',
+  ];
+}
+
+function serviceCells(o: KubeObject): unknown[] {
+  const spec = isMap(o.spec) ? o.spec : {};
+  const ports = Array.isArray(spec.ports)
+    ? spec.ports
+        .filter(isMap)
+        .map(p => `${text(p.port)}/${text(p.protocol ?? 'TCP')}`)
+        .join(',')
+    : '<none>';
+  return [
+    o.metadata.name,
+    spec.type ?? 'ClusterIP',
+    spec.clusterIP ?? '<none>',
+    '<none>',
+    ports || '<none>',
+    age(o),
+  ];
+}
+
+/** ConfigMaps and Secrets: the number of keys (Secrets also their type). */
+function dataColumns(type: ResourceType): ColumnSet {
+  const secrets = type.plural === 'secrets';
+  return {
+    columns: [nameColumn(), ...(secrets ? [col('Type')] : []), col('Data', 'integer'), col('Age')],
+    cells: o => {
+      const n =
+        (isMap(o.data) ? Object.keys(o.data).length : 0) +
+        (isMap(o.binaryData) ? Object.keys(o.binaryData).length : 0);
+      return secrets ? [o.metadata.name, o.type ?? 'Opaque', n, age(o)] : [o.metadata.name, n, age(o)];
+    },
+  };
+}
+
+function eventCells(o: KubeObject): unknown[] {
+  const inv = isMap(o.involvedObject) ? o.involvedObject : {};
+  const when = (o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
+  return [
+    humanAge(when),
+    o.type ?? '',
+    o.reason ?? '',
+    `${text(inv.kind ?? '').toLowerCase()}/${text(inv.name ?? '')}`,
+    o.message ?? '',
+  ];
+}
+
+/** The columns of built-in kinds, as `kubectl get` prints them, by `group/plural`. */
+const BUILTIN_COLUMNS: Record<string, (type: ResourceType) => ColumnSet> = {
+  '/pods': () => ({
+    columns: [
+      nameColumn(),
+      col('Ready'),
+      col('Status'),
+      col('Restarts', 'string'),
+      col('Age'),
+      col('IP', 'string', 1),
+      col('Node', 'string', 1),
+    ],
+    cells: podCells,
+  }),
+  '/namespaces': () => ({
+    columns: [nameColumn(), col('Status'), col('Age')],
+    cells: o => [o.metadata.name, (o.status as JsonObject | undefined)?.phase ?? '', age(o)],
+  }),
+  '/nodes': () => ({
+    columns: [nameColumn(), col('Status'), col('Roles'), col('Age'), col('Version')],
+    cells: nodeCells,
+  }),
+  '/services': () => ({
+    columns: [nameColumn(), col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), col('Age')],
+    cells: serviceCells,
+  }),
+  '/configmaps': dataColumns,
+  '/secrets': dataColumns,
+  '/events': () => ({
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
+    cells: eventCells,
+  }),
+  'apiextensions.k8s.io/customresourcedefinitions': () => ({
+    columns: [nameColumn(), col('Created At', 'date')],
+    cells: o => [o.metadata.name, o.metadata.creationTimestamp],
+  }),
+  'coordination.k8s.io/leases': () => ({
+    columns: [nameColumn(), col('Holder'), col('Age')],
+    cells: o => [o.metadata.name, (o.spec as JsonObject | undefined)?.holderIdentity ?? '', age(o)],
+  }),
+};
+
+function columnsFor(type: ResourceType, version: string): ColumnSet {
   if (type.crd) {
     const printer: PrinterColumn[] = type.crd.versions[version]?.printerColumns ?? [];
-    if (printer.length === 0)
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Age', 'date')],
-        cells: o => [o.metadata.name, age(o)],
-      };
-    return {
-      columns: [
-        col('Name', 'string', 0, 'name'),
-        ...printer.map(p => ({
-          name: p.name,
-          type: p.type,
-          format: p.format ?? '',
-          description: p.description ?? '',
-          priority: p.priority ?? 0,
-        })),
-      ],
-      cells: o => [
-        o.metadata.name,
-        ...printer.map(p => {
-          const v = evalJsonPath(o, p.jsonPath);
-          if (v === undefined || v === null) return null;
-          if (p.type === 'date' && typeof v === 'string') return humanAge(v);
-          return typeof v === 'object' ? JSON.stringify(v) : v;
-        }),
-      ],
-    };
+    return printer.length === 0 ? defaultColumns() : printerColumns(printer);
   }
-  const key = `${type.group}/${type.plural}`;
-  switch (key) {
-    case '/pods':
-      return {
-        columns: [
-          col('Name', 'string', 0, 'name'),
-          col('Ready'),
-          col('Status'),
-          col('Restarts', 'string'),
-          col('Age'),
-          col('IP', 'string', 1),
-          col('Node', 'string', 1),
-        ],
-        cells: podCells,
-      };
-    case '/namespaces':
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Status'), col('Age')],
-        cells: o => [o.metadata.name, (o.status as JsonObject | undefined)?.phase ?? '', age(o)],
-      };
-    case '/nodes':
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Status'), col('Roles'), col('Age'), col('Version')],
-        cells: o => {
-          const conds = ((o.status as JsonObject | undefined)?.conditions as JsonObject[] | undefined) ?? [];
-          const ready = conds.find(c => c.type === 'Ready');
-          const info = ((o.status as JsonObject | undefined)?.nodeInfo as JsonObject | undefined) ?? {};
-          return [
-            o.metadata.name,
-            ready?.status === 'True' ? 'Ready' : 'NotReady',
-            '<none>',
-            age(o),
-            info.kubeletVersion ?? '',
-          ];
-        },
-      };
-    case '/services':
-      return {
-        columns: [
-          col('Name', 'string', 0, 'name'),
-          col('Type'),
-          col('Cluster-IP'),
-          col('External-IP'),
-          col('Port(s)'),
-          col('Age'),
-        ],
-        cells: o => {
-          const spec = isMap(o.spec) ? o.spec : {};
-          const ports = Array.isArray(spec.ports)
-            ? spec.ports
-                .filter(isMap)
-                .map(p => `${text(p.port)}/${text(p.protocol ?? 'TCP')}`)
-                .join(',')
-            : '<none>';
-          return [
-            o.metadata.name,
-            spec.type ?? 'ClusterIP',
-            spec.clusterIP ?? '<none>',
-            '<none>',
-            ports || '<none>',
-            age(o),
-          ];
-        },
-      };
-    case '/configmaps':
-    case '/secrets':
-      return {
-        columns: [
-          col('Name', 'string', 0, 'name'),
-          ...(type.plural === 'secrets' ? [col('Type')] : []),
-          col('Data', 'integer'),
-          col('Age'),
-        ],
-        cells: o => {
-          const n =
-            (isMap(o.data) ? Object.keys(o.data).length : 0) +
-            (isMap(o.binaryData) ? Object.keys(o.binaryData).length : 0);
-          return type.plural === 'secrets'
-            ? [o.metadata.name, o.type ?? 'Opaque', n, age(o)]
-            : [o.metadata.name, n, age(o)];
-        },
-      };
-    case '/events':
-      return {
-        columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
-        cells: o => {
-          const inv = isMap(o.involvedObject) ? o.involvedObject : {};
-          const when = (o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
-          return [
-            humanAge(when),
-            o.type ?? '',
-            o.reason ?? '',
-            `${text(inv.kind ?? '').toLowerCase()}/${text(inv.name ?? '')}`,
-            o.message ?? '',
-          ];
-        },
-      };
-    case 'apiextensions.k8s.io/customresourcedefinitions':
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Created At', 'date')],
-        cells: o => [o.metadata.name, o.metadata.creationTimestamp],
-      };
-    case 'coordination.k8s.io/leases':
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Holder'), col('Age')],
-        cells: o => [o.metadata.name, (o.spec as JsonObject | undefined)?.holderIdentity ?? '', age(o)],
-      };
-    default:
-      return {
-        columns: [col('Name', 'string', 0, 'name'), col('Age', 'date')],
-        cells: o => [o.metadata.name, age(o)],
-      };
-  }
+  return (BUILTIN_COLUMNS[`${type.group}/${type.plural}`] ?? defaultColumns)(type);
 }
 
 /** Renders objects as a Table. `includeObject`: None, Metadata (default) or Object. */
