@@ -97,6 +97,53 @@ function addAt(doc: Json, path: string, value: Json, op: string, replace: boolea
   throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
 }
 
+type Operation = Record<string, unknown>;
+
+function valueOf(op: Operation, name: string): Json {
+  if (!('value' in op)) throw badRequest(`missing "value" in JSON patch "${name}" operation`);
+  return structuredClone(op.value);
+}
+
+function fromOf(op: Operation, name: string): string {
+  if (typeof op.from !== 'string') throw badRequest(`missing "from" in JSON patch "${name}" operation`);
+  return op.from;
+}
+
+/** The operations by name; each returns the document after it (a root replace returns a new one). */
+const OPERATIONS = new Map<string, (doc: Json, path: string, op: Operation) => Json>([
+  ['add', (doc, path, op) => addAt(doc, path, valueOf(op, 'add'), 'add', false)],
+  [
+    'replace',
+    (doc, path, op) => {
+      const value = valueOf(op, 'replace');
+      return parsePointer(path).length === 0 ? value : addAt(doc, path, value, 'replace', true);
+    },
+  ],
+  [
+    'remove',
+    (doc, path) => {
+      removeAt(doc, path, 'remove');
+      return doc;
+    },
+  ],
+  ['move', (doc, path, op) => addAt(doc, path, removeAt(doc, fromOf(op, 'move'), 'move'), 'move', false)],
+  [
+    'copy',
+    (doc, path, op) =>
+      addAt(doc, path, structuredClone(getAt(doc, fromOf(op, 'copy'), 'copy')), 'copy', false),
+  ],
+  [
+    'test',
+    (doc, path, op) => {
+      const value = getAt(doc, path, 'test');
+      if (JSON.stringify(value) !== JSON.stringify(op.value)) {
+        throw applyError(`testing value ${path} failed: test failed`);
+      }
+      return doc;
+    },
+  ],
+]);
+
 /** Applies a JSON patch (an array of operations) to a copy of `doc`. */
 export function applyJsonPatch(doc: Json, patch: unknown): Json {
   if (!Array.isArray(patch))
@@ -105,47 +152,12 @@ export function applyJsonPatch(doc: Json, patch: unknown): Json {
   for (const raw of patch) {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
       throw badRequest('invalid JSON patch operation');
-    const op = raw as Record<string, unknown>;
-    const kind = op.op;
+    const op = raw as Operation;
     const path = op.path;
     if (typeof path !== 'string') throw badRequest(`missing or invalid "path" in JSON patch operation`);
-    switch (kind) {
-      case 'add':
-        if (!('value' in op)) throw badRequest('missing "value" in JSON patch "add" operation');
-        out = addAt(out, path, structuredClone(op.value), 'add', false);
-        break;
-      case 'replace':
-        if (!('value' in op)) throw badRequest('missing "value" in JSON patch "replace" operation');
-        out =
-          parsePointer(path).length === 0
-            ? structuredClone(op.value)
-            : addAt(out, path, structuredClone(op.value), 'replace', true);
-        break;
-      case 'remove':
-        removeAt(out, path, 'remove');
-        break;
-      case 'move': {
-        if (typeof op.from !== 'string') throw badRequest('missing "from" in JSON patch "move" operation');
-        const value = removeAt(out, op.from, 'move');
-        out = addAt(out, path, value, 'move', false);
-        break;
-      }
-      case 'copy': {
-        if (typeof op.from !== 'string') throw badRequest('missing "from" in JSON patch "copy" operation');
-        const value = structuredClone(getAt(out, op.from, 'copy'));
-        out = addAt(out, path, value, 'copy', false);
-        break;
-      }
-      case 'test': {
-        const value = getAt(out, path, 'test');
-        if (JSON.stringify(value) !== JSON.stringify(op.value)) {
-          throw applyError(`testing value ${path} failed: test failed`);
-        }
-        break;
-      }
-      default:
-        throw badRequest(`Unexpected kind: ${String(kind)}`);
-    }
+    const apply = typeof op.op === 'string' ? OPERATIONS.get(op.op) : undefined;
+    if (!apply) throw badRequest(`Unexpected kind: ${String(op.op)}`);
+    out = apply(out, path, op);
   }
   return out;
 }

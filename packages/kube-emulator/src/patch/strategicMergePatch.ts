@@ -163,6 +163,66 @@ function applyOrder(list: unknown[], order: unknown[], key: string | undefined):
   return [...inOrder, ...rest];
 }
 
+/** The `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` directives of one map. */
+interface ListDirectives {
+  orders: [string, unknown[]][];
+  deletions: [string, unknown[]][];
+}
+
+const SET_ORDER = '$setElementOrder/';
+const DELETE_FROM = '$deleteFromPrimitiveList/';
+
+/** Records a list directive; false for a key that is not a directive. Unknown directives are a 400. */
+function takeDirective(k: string, v: unknown, directives: ListDirectives): boolean {
+  if (k.startsWith(SET_ORDER)) {
+    if (Array.isArray(v)) directives.orders.push([k.slice(SET_ORDER.length), v]);
+    return true;
+  }
+  if (k.startsWith(DELETE_FROM)) {
+    if (Array.isArray(v)) directives.deletions.push([k.slice(DELETE_FROM.length), v]);
+    return true;
+  }
+  if (k.startsWith('$')) throw badRequest(`unknown patch directive: ${k}`);
+  return false;
+}
+
+/** A list in a patch: merged by its field's key, merged as a set, or (no strategy) replacing. */
+function mergeListField(current: unknown, patch: unknown[], field: FieldSchema | undefined): unknown {
+  const strategy = field?.list;
+  if (strategy?.key) return mergeList(current, patch, strategy.key, field?.type);
+  if (strategy?.primitive) {
+    const existing = Array.isArray(current) ? (current as unknown[]) : [];
+    return [...existing, ...patch.filter(x => !existing.includes(x))];
+  }
+  return stripDirectives(patch);
+}
+
+/** Merges one field of a patch into `out`: `null` deletes, lists and maps merge, values replace. */
+function mergeField(out: JsonMap, k: string, v: unknown, type: TypeSchema | undefined): void {
+  if (v === null) {
+    delete out[k];
+  } else if (Array.isArray(v)) {
+    out[k] = mergeListField(out[k], v, type?.[k]);
+  } else if (isMap(v)) {
+    const merged = mergeMap(out[k], v, type?.[k]?.type);
+    if (merged === undefined) delete out[k];
+    else out[k] = merged;
+  } else {
+    out[k] = v;
+  }
+}
+
+/** Applies the list directives once the fields are merged: deletions from sets, then orders. */
+function applyListDirectives(out: JsonMap, directives: ListDirectives, type: TypeSchema | undefined): void {
+  for (const [field, values] of directives.deletions) {
+    if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter(x => !values.includes(x));
+  }
+  for (const [field, order] of directives.orders) {
+    if (Array.isArray(out[field]))
+      out[field] = applyOrder(out[field] as unknown[], order, type?.[field]?.list?.key);
+  }
+}
+
 function mergeMap(original: unknown, patch: JsonMap, type: TypeSchema | undefined): unknown {
   const directive = patch.$patch;
   if (directive === 'replace') return stripDirectives(patch);
@@ -173,48 +233,12 @@ function mergeMap(original: unknown, patch: JsonMap, type: TypeSchema | undefine
     const keep = new Set(retain.map(String));
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
   }
-  const orders: [string, unknown[]][] = [];
-  const deletions: [string, unknown[]][] = [];
+  const directives: ListDirectives = { orders: [], deletions: [] };
   for (const [k, v] of Object.entries(patch)) {
-    if (k === '$patch' || k === '$retainKeys') continue;
-    if (k.startsWith('$setElementOrder/')) {
-      if (Array.isArray(v)) orders.push([k.slice('$setElementOrder/'.length), v]);
-      continue;
-    }
-    if (k.startsWith('$deleteFromPrimitiveList/')) {
-      if (Array.isArray(v)) deletions.push([k.slice('$deleteFromPrimitiveList/'.length), v]);
-      continue;
-    }
-    if (k.startsWith('$')) throw badRequest(`unknown patch directive: ${k}`);
-    if (v === null) {
-      delete out[k];
-      continue;
-    }
-    if (Array.isArray(v)) {
-      const field = type?.[k];
-      const strategy = field?.list;
-      if (strategy?.key) out[k] = mergeList(out[k], v, strategy.key, field?.type);
-      else if (strategy?.primitive) {
-        const existing = Array.isArray(out[k]) ? (out[k] as unknown[]) : [];
-        out[k] = [...existing, ...(v as unknown[]).filter(x => !existing.includes(x))];
-      } else out[k] = stripDirectives(v);
-      continue;
-    }
-    if (isMap(v)) {
-      const merged = mergeMap(out[k], v, type?.[k]?.type);
-      if (merged === undefined) delete out[k];
-      else out[k] = merged;
-      continue;
-    }
-    out[k] = v;
+    if (k === '$patch' || k === '$retainKeys' || takeDirective(k, v, directives)) continue;
+    mergeField(out, k, v, type);
   }
-  for (const [field, values] of deletions) {
-    if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter(x => !values.includes(x));
-  }
-  for (const [field, order] of orders) {
-    if (Array.isArray(out[field]))
-      out[field] = applyOrder(out[field] as unknown[], order, type?.[field]?.list?.key);
-  }
+  applyListDirectives(out, directives, type);
   return out;
 }
 

@@ -44,6 +44,44 @@ function splitTop(s: string): string[] {
   return parts;
 }
 
+/** `key in (a,b)` / `key notin (a,b)`. */
+function setBased(selector: string, part: string): LabelRequirement | undefined {
+  const m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
+  if (!m) return undefined;
+  checkKey(selector, m[1]);
+  const values = m[3].split(',').map(v => v.trim());
+  if (m[2] === 'in' && values.length === 1 && values[0] === '')
+    fail(selector, "for 'in', 'notin' operators, values set can't be empty");
+  values.forEach(v => checkValue(selector, v));
+  return { key: m[1], op: m[2] as 'in' | 'notin', values };
+}
+
+/** `key=v`, `key==v`, `key!=v`, and the integer comparisons `key>n`, `key<n`. */
+function equalityBased(selector: string, part: string): LabelRequirement | undefined {
+  const m = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part);
+  if (!m) return undefined;
+  checkKey(selector, m[1]);
+  const value = m[3].trim();
+  if (m[2] === '>' || m[2] === '<') {
+    if (!/^-?\d+$/.test(value)) fail(selector, `for 'Gt', 'Lt' operators, the value must be an integer`);
+    return { key: m[1], op: m[2] === '>' ? 'gt' : 'lt', values: [value] };
+  }
+  checkValue(selector, value);
+  return { key: m[1], op: m[2] === '!=' ? '!=' : '=', values: [value] };
+}
+
+/** `!key` (absent) or `key` (present). */
+function existence(selector: string, part: string): LabelRequirement | undefined {
+  const m = /^!\s*(\S+)$/.exec(part);
+  if (m) {
+    checkKey(selector, m[1]);
+    return { key: m[1], op: '!', values: [] };
+  }
+  if (!/^\S+$/.test(part)) return undefined;
+  checkKey(selector, part);
+  return { key: part, op: 'exists', values: [] };
+}
+
 /** Parses a selector string; throws 400 BadRequest for bad syntax. */
 export function parseLabelSelector(selector: string): LabelSelector {
   const out: LabelSelector = [];
@@ -51,74 +89,45 @@ export function parseLabelSelector(selector: string): LabelSelector {
   for (const raw of splitTop(selector)) {
     const part = raw.trim();
     if (part === '') fail(selector, "found '', expected: !, identifier, or 'end of string'");
-    let m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
-    if (m) {
-      checkKey(selector, m[1]);
-      const values = m[3].split(',').map(v => v.trim());
-      if (m[2] === 'in' && values.length === 1 && values[0] === '')
-        fail(selector, "for 'in', 'notin' operators, values set can't be empty");
-      values.forEach(v => checkValue(selector, v));
-      out.push({ key: m[1], op: m[2] as 'in' | 'notin', values });
-      continue;
-    }
-    m = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part);
-    if (m) {
-      checkKey(selector, m[1]);
-      const value = m[3].trim();
-      if (m[2] === '>' || m[2] === '<') {
-        if (!/^-?\d+$/.test(value)) fail(selector, `for 'Gt', 'Lt' operators, the value must be an integer`);
-        out.push({ key: m[1], op: m[2] === '>' ? 'gt' : 'lt', values: [value] });
-        continue;
-      }
-      checkValue(selector, value);
-      out.push({ key: m[1], op: m[2] === '!=' ? '!=' : '=', values: [value] });
-      continue;
-    }
-    m = /^!\s*(\S+)$/.exec(part);
-    if (m) {
-      checkKey(selector, m[1]);
-      out.push({ key: m[1], op: '!', values: [] });
-      continue;
-    }
-    if (/^\S+$/.test(part)) {
-      checkKey(selector, part);
-      out.push({ key: part, op: 'exists', values: [] });
-      continue;
-    }
-    fail(selector, `invalid requirement "${part}"`);
+    const requirement =
+      setBased(selector, part) ?? equalityBased(selector, part) ?? existence(selector, part);
+    if (!requirement) fail(selector, `invalid requirement "${part}"`);
+    out.push(requirement);
   }
   return out;
 }
 
+/** `gt` / `lt`: the label's value is an integer beyond the bound. */
+function compares(r: LabelRequirement, value: string | undefined): boolean {
+  if (value === undefined || !/^-?\d+$/.test(value)) return false;
+  const n = Number(value);
+  const bound = Number(r.values[0]);
+  return r.op === 'gt' ? n > bound : n < bound;
+}
+
+/** Whether labels satisfy one requirement. */
+function satisfies(r: LabelRequirement, labels: Record<string, string> | undefined): boolean {
+  const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, r.key);
+  const value = has ? labels[r.key] : undefined;
+  switch (r.op) {
+    case '=':
+    case 'in':
+      return has && r.values.includes(value!);
+    case '!=':
+    case 'notin':
+      return !(has && r.values.includes(value!));
+    case 'exists':
+      return has;
+    case '!':
+      return !has;
+    case 'gt':
+    case 'lt':
+      return has && compares(r, value);
+  }
+}
+
 /** Whether labels satisfy every requirement. */
 export function matchLabels(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
-  for (const r of selector) {
-    const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, r.key);
-    const value = has ? labels[r.key] : undefined;
-    switch (r.op) {
-      case '=':
-      case 'in':
-        if (!has || !r.values.includes(value!)) return false;
-        break;
-      case '!=':
-      case 'notin':
-        if (has && r.values.includes(value!)) return false;
-        break;
-      case 'exists':
-        if (!has) return false;
-        break;
-      case '!':
-        if (has) return false;
-        break;
-      case 'gt':
-      case 'lt': {
-        if (!has || !/^-?\d+$/.test(value!)) return false;
-        const n = Number(value);
-        const bound = Number(r.values[0]);
-        if (r.op === 'gt' ? !(n > bound) : !(n < bound)) return false;
-        break;
-      }
-    }
-  }
+  for (const r of selector) if (!satisfies(r, labels)) return false;
   return true;
 }
