@@ -71,8 +71,47 @@ const eventsV1Converter: VersionConverter = {
   },
 };
 
-/** The built-in resource types, core group first. */
-export function builtinResourceTypes(): ResourceType[] {
+/** Selectable fields of pods beyond metadata.name and metadata.namespace. */
+const POD_FIELDS = [
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.schedulerName',
+  'spec.serviceAccountName',
+  'spec.hostNetwork',
+  'status.phase',
+  'status.podIP',
+  'status.nominatedNodeName',
+];
+
+/** Selectable fields of core/v1 events. */
+const EVENT_FIELDS = [
+  'involvedObject.kind',
+  'involvedObject.namespace',
+  'involvedObject.name',
+  'involvedObject.uid',
+  'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
+  'reason',
+  'reportingComponent',
+  'source',
+  'type',
+];
+
+/** Selectable fields of events.k8s.io/v1 events. */
+const EVENTS_V1_FIELDS = [
+  'regarding.kind',
+  'regarding.namespace',
+  'regarding.name',
+  'regarding.uid',
+  'regarding.apiVersion',
+  'reason',
+  'reportingController',
+  'type',
+];
+
+/** The core/v1 kinds. */
+function coreTypes(): ResourceType[] {
   return [
     builtin({
       group: '',
@@ -93,16 +132,7 @@ export function builtinResourceTypes(): ResourceType[] {
       categories: ['all'],
       hasStatus: true,
       hasGeneration: true,
-      selectableFields: [
-        'spec.nodeName',
-        'spec.restartPolicy',
-        'spec.schedulerName',
-        'spec.serviceAccountName',
-        'spec.hostNetwork',
-        'status.phase',
-        'status.podIP',
-        'status.nominatedNodeName',
-      ],
+      selectableFields: [...POD_FIELDS],
     }),
     builtin({
       group: '',
@@ -119,19 +149,7 @@ export function builtinResourceTypes(): ResourceType[] {
       plural: 'events',
       namespaced: true,
       shortNames: ['ev'],
-      selectableFields: [
-        'involvedObject.kind',
-        'involvedObject.namespace',
-        'involvedObject.name',
-        'involvedObject.uid',
-        'involvedObject.apiVersion',
-        'involvedObject.resourceVersion',
-        'involvedObject.fieldPath',
-        'reason',
-        'reportingComponent',
-        'source',
-        'type',
-      ],
+      selectableFields: [...EVENT_FIELDS],
     }),
     builtin({
       group: '',
@@ -162,22 +180,19 @@ export function builtinResourceTypes(): ResourceType[] {
       namespaced: true,
       shortNames: ['sa'],
     }),
+  ];
+}
+
+/** The kinds of named groups. */
+function groupTypes(): ResourceType[] {
+  return [
     builtin({
       group: 'events.k8s.io',
       kind: 'Event',
       plural: 'events',
       namespaced: true,
       shortNames: ['ev'],
-      selectableFields: [
-        'regarding.kind',
-        'regarding.namespace',
-        'regarding.name',
-        'regarding.uid',
-        'regarding.apiVersion',
-        'reason',
-        'reportingController',
-        'type',
-      ],
+      selectableFields: [...EVENTS_V1_FIELDS],
       converters: { v1: eventsV1Converter },
       storageOf: 'events',
     }),
@@ -242,6 +257,11 @@ export function builtinResourceTypes(): ResourceType[] {
       strategicMerge: false,
     }),
   ];
+}
+
+/** The built-in resource types, core group first. */
+export function builtinResourceTypes(): ResourceType[] {
+  return [...coreTypes(), ...groupTypes()];
 }
 
 /** Namespaces every cluster starts with. */

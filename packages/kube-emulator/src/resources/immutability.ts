@@ -36,6 +36,51 @@ function flatten(v: unknown, out: Record<string, true> = {}): Record<string, tru
   return out;
 }
 
+const IMMUTABLE_DETAIL = 'Forbidden: field is immutable when `immutable` is set';
+
+/** Pods: only the fields in POD_SPEC_MESSAGE may change. */
+function podUpdateErrors(next: KubeObject, existing: KubeObject): FieldError[] {
+  if (podSpecForComparison(next.spec) === podSpecForComparison(existing.spec)) return [];
+  return [{ field: 'spec', type: 'FieldValueForbidden', detail: POD_SPEC_MESSAGE }];
+}
+
+/** ConfigMaps and Secrets marked `immutable`: it stays set and the data stays as it is. */
+function immutableDataErrors(next: KubeObject, existing: KubeObject): FieldError[] {
+  if (existing.immutable !== true) return [];
+  const errors: FieldError[] = [];
+  if (next.immutable !== true) {
+    errors.push({ field: 'immutable', type: 'FieldValueForbidden', detail: IMMUTABLE_DETAIL });
+  }
+  for (const field of ['data', 'binaryData']) {
+    if (JSON.stringify(next[field] ?? {}) !== JSON.stringify(existing[field] ?? {})) {
+      errors.push({ field, type: 'FieldValueForbidden', detail: IMMUTABLE_DETAIL });
+    }
+  }
+  return errors;
+}
+
+/** Services: a cluster IP, once set, stays. */
+function clusterIpErrors(next: KubeObject, existing: KubeObject): FieldError[] {
+  const before = isMap(existing.spec) ? existing.spec.clusterIP : undefined;
+  const after = isMap(next.spec) ? next.spec.clusterIP : undefined;
+  if (typeof before !== 'string' || before === '' || after === before) return [];
+  return [
+    {
+      field: 'spec.clusterIPs[0]',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(after)}: may not change once set`,
+    },
+  ];
+}
+
+/** The update rules of core/v1 kinds, by plural. */
+const UPDATE_RULES = new Map<string, (next: KubeObject, existing: KubeObject) => FieldError[]>([
+  ['pods', podUpdateErrors],
+  ['configmaps', immutableDataErrors],
+  ['secrets', immutableDataErrors],
+  ['services', clusterIpErrors],
+]);
+
 /** Errors for an update of a built-in object that the apiserver would refuse. */
 export function validateBuiltinUpdate(
   next: KubeObject,
@@ -43,48 +88,5 @@ export function validateBuiltinUpdate(
   type: ResourceType,
 ): FieldError[] {
   if (type.group !== '') return [];
-  const errors: FieldError[] = [];
-  switch (type.plural) {
-    case 'pods':
-      if (podSpecForComparison(next.spec) !== podSpecForComparison(existing.spec)) {
-        errors.push({ field: 'spec', type: 'FieldValueForbidden', detail: POD_SPEC_MESSAGE });
-      }
-      break;
-    case 'configmaps':
-    case 'secrets':
-      if (existing.immutable === true) {
-        if (next.immutable !== true) {
-          errors.push({
-            field: 'immutable',
-            type: 'FieldValueForbidden',
-            detail: 'Forbidden: field is immutable when `immutable` is set',
-          });
-        }
-        for (const field of ['data', 'binaryData']) {
-          if (JSON.stringify(next[field] ?? {}) !== JSON.stringify(existing[field] ?? {})) {
-            errors.push({
-              field,
-              type: 'FieldValueForbidden',
-              detail: 'Forbidden: field is immutable when `immutable` is set',
-            });
-          }
-        }
-      }
-      break;
-    case 'services': {
-      const before = isMap(existing.spec) ? existing.spec.clusterIP : undefined;
-      const after = isMap(next.spec) ? next.spec.clusterIP : undefined;
-      if (typeof before === 'string' && before !== '' && after !== before) {
-        errors.push({
-          field: 'spec.clusterIPs[0]',
-          type: 'FieldValueInvalid',
-          detail: `Invalid value: ${quoteValue(after)}: may not change once set`,
-        });
-      }
-      break;
-    }
-    default:
-      break;
-  }
-  return errors;
+  return UPDATE_RULES.get(type.plural)?.(next, existing) ?? [];
 }

@@ -31,32 +31,82 @@ export interface ResourceRegistry {
   readonly generation: number;
 }
 
+/** Served versions of each named group, preferred first (the core group is not one). */
+function groupsOf(types: Iterable<ResourceType>): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const t of types) {
+    if (t.group === '') continue;
+    let set = out.get(t.group);
+    if (!set) out.set(t.group, (set = new Set()));
+    for (const v of t.versions) set.add(v);
+  }
+  return new Map([...out].map(([g, s]) => [g, [...s].sort(compareKubeVersions)]));
+}
+
+function groupDoc(group: string, versions: string[]): object {
+  return {
+    name: group,
+    versions: versions.map(v => ({ groupVersion: `${group}/${v}`, version: v })),
+    preferredVersion: { groupVersion: `${group}/${versions[0]}`, version: versions[0] },
+  };
+}
+
+/** The APIResource entries of one type in one version: itself, `pods/binding`, and `/status`. */
+function apiResources(t: ResourceType, version: string): object[] {
+  const resources: object[] = [
+    {
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ALL_VERBS,
+      ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length > 0 ? { categories: t.categories } : {}),
+      storageVersionHash: Buffer.from(`${t.group}/${t.storageVersion}/${t.kind}`)
+        .toString('base64')
+        .slice(0, 11),
+    },
+  ];
+  if (t.group === '' && t.plural === 'pods') {
+    resources.push({
+      name: 'pods/binding',
+      singularName: '',
+      namespaced: true,
+      kind: 'Binding',
+      verbs: ['create'],
+    });
+  }
+  const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
+  if (statusServed) {
+    resources.push({
+      name: `${t.plural}/status`,
+      singularName: '',
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
+  }
+  return resources;
+}
+
+/** `/api/v1` or `/apis/GROUP/VERSION`, or undefined when nothing is served there. */
+function resourceListDoc(types: Iterable<ResourceType>, group: string, version: string): object | undefined {
+  const served = [...types].filter(t => t.group === group && t.versions.includes(version));
+  if (served.length === 0) return undefined;
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group === '' ? version : `${group}/${version}`,
+    resources: served.flatMap(t => apiResources(t, version)),
+  };
+}
+
 /** Creates the registry with the built-in kinds. */
 export function createResourceRegistry(): ResourceRegistry {
   const types = new Map<string, ResourceType>();
   let generation = 1;
   for (const t of builtinResourceTypes()) types.set(resourceKey(t.group, t.plural), t);
-
-  function groups(): Map<string, string[]> {
-    const out = new Map<string, Set<string>>();
-    for (const t of types.values()) {
-      if (t.group === '') continue;
-      let set = out.get(t.group);
-      if (!set) out.set(t.group, (set = new Set()));
-      for (const v of t.versions) set.add(v);
-    }
-    return new Map([...out].map(([g, s]) => [g, [...s].sort(compareKubeVersions)]));
-  }
-
-  function groupDoc(group: string, versions: string[]): object {
-    return {
-      name: group,
-      versions: versions.map(v => ({ groupVersion: `${group}/${v}`, version: v })),
-      preferredVersion: { groupVersion: `${group}/${versions[0]}`, version: versions[0] },
-    };
-  }
-
-  const registry: ResourceRegistry = {
+  return {
     get generation() {
       return generation;
     },
@@ -94,57 +144,15 @@ export function createResourceRegistry(): ResourceRegistry {
       return {
         kind: 'APIGroupList',
         apiVersion: 'v1',
-        groups: [...groups()].map(([g, vs]) => groupDoc(g, vs)),
+        groups: [...groupsOf(types.values())].map(([g, vs]) => groupDoc(g, vs)),
       };
     },
     apiGroup(group) {
-      const vs = groups().get(group);
+      const vs = groupsOf(types.values()).get(group);
       return vs ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(group, vs) } : undefined;
     },
     resourceList(group, version) {
-      const served = [...types.values()].filter(t => t.group === group && t.versions.includes(version));
-      if (served.length === 0) return undefined;
-      const resources: object[] = [];
-      for (const t of served) {
-        resources.push({
-          name: t.plural,
-          singularName: t.singular,
-          namespaced: t.namespaced,
-          kind: t.kind,
-          verbs: ALL_VERBS,
-          ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
-          ...(t.categories.length > 0 ? { categories: t.categories } : {}),
-          storageVersionHash: Buffer.from(`${t.group}/${t.storageVersion}/${t.kind}`)
-            .toString('base64')
-            .slice(0, 11),
-        });
-        if (t.group === '' && t.plural === 'pods') {
-          resources.push({
-            name: 'pods/binding',
-            singularName: '',
-            namespaced: true,
-            kind: 'Binding',
-            verbs: ['create'],
-          });
-        }
-        const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;
-        if (statusServed) {
-          resources.push({
-            name: `${t.plural}/status`,
-            singularName: '',
-            namespaced: t.namespaced,
-            kind: t.kind,
-            verbs: ['get', 'patch', 'update'],
-          });
-        }
-      }
-      return {
-        kind: 'APIResourceList',
-        apiVersion: 'v1',
-        groupVersion: group === '' ? version : `${group}/${version}`,
-        resources,
-      };
+      return resourceListDoc(types.values(), group, version);
     },
   };
-  return registry;
 }

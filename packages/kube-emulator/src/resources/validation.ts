@@ -83,226 +83,265 @@ function validateQualifiedKey(key: string, field: string): FieldError[] {
   return errors;
 }
 
-/** Validates metadata common to all kinds. */
-export function validateMetadata(obj: KubeObject, type: ResourceType): FieldError[] {
-  const errors: FieldError[] = [];
-  const md = obj.metadata;
-  if (typeof md.name === 'string') errors.push(...validateName(md.name, type.nameRule));
-  const labels = md.labels;
-  if (labels !== undefined && labels !== null) {
-    if (typeof labels !== 'object' || Array.isArray(labels)) {
-      errors.push({
+const LABEL_VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+function validateLabels(labels: unknown): FieldError[] {
+  if (labels === undefined || labels === null) return [];
+  if (typeof labels !== 'object' || Array.isArray(labels)) {
+    return [
+      {
         field: 'metadata.labels',
         type: 'FieldValueInvalid',
         detail: 'Invalid value: labels must be a map of strings',
+      },
+    ];
+  }
+  const errors: FieldError[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    errors.push(...validateQualifiedKey(k, 'metadata.labels'));
+    if (typeof v !== 'string') {
+      errors.push({
+        field: `metadata.labels`,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(v)}: label values must be strings`,
       });
-    } else {
-      for (const [k, v] of Object.entries(labels)) {
-        errors.push(...validateQualifiedKey(k, 'metadata.labels'));
-        if (typeof v !== 'string') {
-          errors.push({
-            field: `metadata.labels`,
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(v)}: label values must be strings`,
-          });
-        } else if (v.length > 63 || !LABEL_VALUE.test(v)) {
-          errors.push({
-            field: 'metadata.labels',
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
-          });
-        }
-      }
+    } else if (v.length > 63 || !LABEL_VALUE.test(v)) {
+      errors.push({
+        field: 'metadata.labels',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(v)}: ${LABEL_VALUE_MSG}`,
+      });
     }
-  }
-  const annotations = md.annotations;
-  if (annotations !== undefined && annotations !== null) {
-    if (typeof annotations !== 'object' || Array.isArray(annotations)) {
-      errors.push({
-        field: 'metadata.annotations',
-        type: 'FieldValueInvalid',
-        detail: 'Invalid value: annotations must be a map of strings',
-      });
-    } else {
-      let total = 0;
-      for (const [k, v] of Object.entries(annotations)) {
-        errors.push(...validateQualifiedKey(k.toLowerCase(), 'metadata.annotations'));
-        if (typeof v !== 'string')
-          errors.push({
-            field: 'metadata.annotations',
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(v)}: annotation values must be strings`,
-          });
-        else total += k.length + v.length;
-      }
-      if (total > 256 * 1024)
-        errors.push({
-          field: 'metadata.annotations',
-          type: 'FieldValueTooLong',
-          detail: 'Too long: must have at most 262144 bytes',
-        });
-    }
-  }
-  if (md.finalizers !== undefined && md.finalizers !== null) {
-    if (!Array.isArray(md.finalizers))
-      errors.push({
-        field: 'metadata.finalizers',
-        type: 'FieldValueInvalid',
-        detail: 'Invalid value: must be a list of strings',
-      });
-    else
-      md.finalizers.forEach((f, i) => {
-        if (
-          typeof f !== 'string' ||
-          (!f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion'].includes(f) && f.includes('.'))
-        ) {
-          errors.push({
-            field: `metadata.finalizers[${i}]`,
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(f)}: name is neither a standard finalizer name nor is it fully qualified`,
-          });
-        } else errors.push(...validateQualifiedKey(f, `metadata.finalizers[${i}]`));
-      });
-  }
-  if (md.ownerReferences !== undefined && md.ownerReferences !== null) {
-    if (!Array.isArray(md.ownerReferences))
-      errors.push({
-        field: 'metadata.ownerReferences',
-        type: 'FieldValueInvalid',
-        detail: 'Invalid value: must be a list',
-      });
-    else
-      md.ownerReferences.forEach((r, i) => {
-        const f = `metadata.ownerReferences[${i}]`;
-        if (!r || typeof r !== 'object')
-          errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
-        else {
-          if (!r.apiVersion)
-            errors.push({
-              field: `${f}.apiVersion`,
-              type: 'FieldValueInvalid',
-              detail: 'Invalid value: "": version must not be empty',
-            });
-          if (!r.kind)
-            errors.push({
-              field: `${f}.kind`,
-              type: 'FieldValueInvalid',
-              detail: 'Invalid value: "": kind must not be empty',
-            });
-          if (!r.name)
-            errors.push({
-              field: `${f}.name`,
-              type: 'FieldValueInvalid',
-              detail: 'Invalid value: "": name must not be empty',
-            });
-          if (!r.uid)
-            errors.push({
-              field: `${f}.uid`,
-              type: 'FieldValueInvalid',
-              detail: 'Invalid value: "": uid must not be empty',
-            });
-        }
-      });
   }
   return errors;
 }
 
-/** Rules for built-in kinds that real clients rely on being enforced. */
-export function validateBuiltin(obj: KubeObject, type: ResourceType): FieldError[] {
-  const errors: FieldError[] = [];
-  if (type.group === '' && type.plural === 'pods') {
-    const spec = obj.spec;
-    if (!isMap(spec))
-      return [{ field: 'spec.containers', type: 'FieldValueRequired', detail: 'Required value' }];
-    const containers = spec.containers;
-    if (!Array.isArray(containers) || containers.length === 0) {
-      errors.push({ field: 'spec.containers', type: 'FieldValueRequired', detail: 'Required value' });
-    } else {
-      const names = new Set<string>();
-      containers.forEach((c, i) => {
-        const f = `spec.containers[${i}]`;
-        if (!isMap(c))
-          return errors.push({
-            field: f,
-            type: 'FieldValueInvalid',
-            detail: 'Invalid value: must be an object',
-          });
-        if (typeof c.name !== 'string' || c.name === '')
-          errors.push({ field: `${f}.name`, type: 'FieldValueRequired', detail: 'Required value' });
-        else {
-          errors.push(...validateName(c.name, 'label', `${f}.name`));
-          if (names.has(c.name))
-            errors.push({
-              field: `${f}.name`,
-              type: 'FieldValueDuplicate',
-              detail: `Duplicate value: ${quoteValue(c.name)}`,
-            });
-          names.add(c.name);
-        }
-        if (typeof c.image !== 'string' || c.image === '')
-          errors.push({ field: `${f}.image`, type: 'FieldValueRequired', detail: 'Required value' });
-        return undefined;
-      });
-    }
-  }
-  if (type.group === '' && (type.plural === 'configmaps' || type.plural === 'secrets')) {
-    for (const field of ['data', 'binaryData', 'stringData']) {
-      const data = obj[field];
-      if (data === undefined || data === null) continue;
-      if (!isMap(data)) {
-        errors.push({ field, type: 'FieldValueInvalid', detail: 'Invalid value: must be a map of strings' });
-        continue;
-      }
-      for (const [k, v] of Object.entries(data)) {
-        if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) {
-          errors.push({
-            field: `${field}[${k}]`,
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(k)}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
-          });
-        }
-        if (typeof v !== 'string')
-          errors.push({
-            field: `${field}[${k}]`,
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(v)}: must be a string`,
-          });
-        else if (type.plural === 'secrets' && field === 'data' && !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-          errors.push({
-            field: `${field}[${k}]`,
-            type: 'FieldValueInvalid',
-            detail: `Invalid value: ${quoteValue(v)}: illegal base64 data`,
-          });
-        }
-      }
-    }
-  }
-  if (type.group === 'coordination.k8s.io' && isMap(obj.spec)) {
-    const d = obj.spec.leaseDurationSeconds;
-    if (d !== undefined && (typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
-      errors.push({
-        field: 'spec.leaseDurationSeconds',
+function validateAnnotations(annotations: unknown): FieldError[] {
+  if (annotations === undefined || annotations === null) return [];
+  if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+    return [
+      {
+        field: 'metadata.annotations',
         type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(d)}: must be greater than 0`,
-      });
-    }
+        detail: 'Invalid value: annotations must be a map of strings',
+      },
+    ];
   }
-  if (type.group === '' && type.plural === 'services' && isMap(obj.spec) && Array.isArray(obj.spec.ports)) {
-    obj.spec.ports.forEach((p, i) => {
-      if (
-        !isMap(p) ||
-        typeof p.port !== 'number' ||
-        !Number.isInteger(p.port) ||
-        p.port < 1 ||
-        p.port > 65535
-      ) {
-        errors.push({
-          field: `spec.ports[${i}].port`,
+  const errors: FieldError[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    errors.push(...validateQualifiedKey(k.toLowerCase(), 'metadata.annotations'));
+    if (typeof v !== 'string')
+      errors.push({
+        field: 'metadata.annotations',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(v)}: annotation values must be strings`,
+      });
+    else total += k.length + v.length;
+  }
+  if (total > 256 * 1024)
+    errors.push({
+      field: 'metadata.annotations',
+      type: 'FieldValueTooLong',
+      detail: 'Too long: must have at most 262144 bytes',
+    });
+  return errors;
+}
+
+/** Finalizers are qualified names; a bare name with a dot is neither standard nor qualified. */
+function validateFinalizers(finalizers: unknown): FieldError[] {
+  if (finalizers === undefined || finalizers === null) return [];
+  if (!Array.isArray(finalizers)) {
+    return [
+      {
+        field: 'metadata.finalizers',
+        type: 'FieldValueInvalid',
+        detail: 'Invalid value: must be a list of strings',
+      },
+    ];
+  }
+  return finalizers.flatMap((f: unknown, i): FieldError[] => {
+    if (
+      typeof f !== 'string' ||
+      (!f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion'].includes(f) && f.includes('.'))
+    ) {
+      return [
+        {
+          field: `metadata.finalizers[${i}]`,
           type: 'FieldValueInvalid',
-          detail: `Invalid value: ${quoteValue(isMap(p) ? p.port : p)}: must be between 1 and 65535, inclusive`,
+          detail: `Invalid value: ${quoteValue(f)}: name is neither a standard finalizer name nor is it fully qualified`,
+        },
+      ];
+    }
+    return validateQualifiedKey(f, `metadata.finalizers[${i}]`);
+  });
+}
+
+/** The fields every ownerReference needs, and how the apiserver names each in its message. */
+const OWNER_REFERENCE_FIELDS = [
+  ['apiVersion', 'version'],
+  ['kind', 'kind'],
+  ['name', 'name'],
+  ['uid', 'uid'],
+] as const;
+
+function validateOwnerReferences(refs: unknown): FieldError[] {
+  if (refs === undefined || refs === null) return [];
+  if (!Array.isArray(refs)) {
+    return [
+      {
+        field: 'metadata.ownerReferences',
+        type: 'FieldValueInvalid',
+        detail: 'Invalid value: must be a list',
+      },
+    ];
+  }
+  return refs.flatMap((r: unknown, i): FieldError[] => {
+    const f = `metadata.ownerReferences[${i}]`;
+    if (!r || typeof r !== 'object')
+      return [{ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' }];
+    const ref = r as Record<string, unknown>;
+    return OWNER_REFERENCE_FIELDS.filter(([field]) => !ref[field]).map(([field, what]) => ({
+      field: `${f}.${field}`,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: "": ${what} must not be empty`,
+    }));
+  });
+}
+
+/** Validates metadata common to all kinds. */
+export function validateMetadata(obj: KubeObject, type: ResourceType): FieldError[] {
+  const md = obj.metadata;
+  return [
+    ...(typeof md.name === 'string' ? validateName(md.name, type.nameRule) : []),
+    ...validateLabels(md.labels),
+    ...validateAnnotations(md.annotations),
+    ...validateFinalizers(md.finalizers),
+    ...validateOwnerReferences(md.ownerReferences),
+  ];
+}
+
+/** Pod containers: each has a unique label-shaped name and an image. */
+function validateContainers(containers: unknown[]): FieldError[] {
+  const errors: FieldError[] = [];
+  const names = new Set<string>();
+  containers.forEach((c, i) => {
+    const f = `spec.containers[${i}]`;
+    if (!isMap(c)) {
+      errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
+      return;
+    }
+    if (typeof c.name !== 'string' || c.name === '')
+      errors.push({ field: `${f}.name`, type: 'FieldValueRequired', detail: 'Required value' });
+    else {
+      errors.push(...validateName(c.name, 'label', `${f}.name`));
+      if (names.has(c.name))
+        errors.push({
+          field: `${f}.name`,
+          type: 'FieldValueDuplicate',
+          detail: `Duplicate value: ${quoteValue(c.name)}`,
         });
-      }
+      names.add(c.name);
+    }
+    if (typeof c.image !== 'string' || c.image === '')
+      errors.push({ field: `${f}.image`, type: 'FieldValueRequired', detail: 'Required value' });
+  });
+  return errors;
+}
+
+function validatePod(obj: KubeObject): FieldError[] {
+  const spec = obj.spec;
+  if (!isMap(spec))
+    return [{ field: 'spec.containers', type: 'FieldValueRequired', detail: 'Required value' }];
+  const containers = spec.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    return [{ field: 'spec.containers', type: 'FieldValueRequired', detail: 'Required value' }];
+  }
+  return validateContainers(containers);
+}
+
+/** One key and value of a ConfigMap's or Secret's data (Secret `data` values are base64). */
+function configEntryErrors(plural: string, field: string, k: string, v: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) {
+    errors.push({
+      field: `${field}[${k}]`,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(k)}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+    });
+  }
+  if (typeof v !== 'string')
+    errors.push({
+      field: `${field}[${k}]`,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(v)}: must be a string`,
+    });
+  else if (plural === 'secrets' && field === 'data' && !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
+    errors.push({
+      field: `${field}[${k}]`,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(v)}: illegal base64 data`,
     });
   }
   return errors;
+}
+
+function validateConfigData(obj: KubeObject, plural: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const field of ['data', 'binaryData', 'stringData']) {
+    const data = obj[field];
+    if (data === undefined || data === null) continue;
+    if (!isMap(data)) {
+      errors.push({ field, type: 'FieldValueInvalid', detail: 'Invalid value: must be a map of strings' });
+      continue;
+    }
+    for (const [k, v] of Object.entries(data)) errors.push(...configEntryErrors(plural, field, k, v));
+  }
+  return errors;
+}
+
+function validateLease(obj: KubeObject): FieldError[] {
+  if (!isMap(obj.spec)) return [];
+  const d = obj.spec.leaseDurationSeconds;
+  if (d === undefined || (typeof d === 'number' && Number.isInteger(d) && d > 0)) return [];
+  return [
+    {
+      field: 'spec.leaseDurationSeconds',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(d)}: must be greater than 0`,
+    },
+  ];
+}
+
+function validateServicePorts(obj: KubeObject): FieldError[] {
+  if (!isMap(obj.spec) || !Array.isArray(obj.spec.ports)) return [];
+  return obj.spec.ports.flatMap((p: unknown, i): FieldError[] => {
+    if (isMap(p) && typeof p.port === 'number' && Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535)
+      return [];
+    return [
+      {
+        field: `spec.ports[${i}].port`,
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${quoteValue(isMap(p) ? p.port : p)}: must be between 1 and 65535, inclusive`,
+      },
+    ];
+  });
+}
+
+/** Rules for built-in kinds that real clients rely on being enforced. */
+export function validateBuiltin(obj: KubeObject, type: ResourceType): FieldError[] {
+  if (type.group === 'coordination.k8s.io') return validateLease(obj);
+  if (type.group !== '') return [];
+  switch (type.plural) {
+    case 'pods':
+      return validatePod(obj);
+    case 'configmaps':
+    case 'secrets':
+      return validateConfigData(obj, type.plural);
+    case 'services':
+      return validateServicePorts(obj);
+    default:
+      return [];
+  }
 }
