@@ -163,31 +163,6 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     return createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
   }
 
-  // ctr 1.6 has no --user: the spec is ctr's default one, completed as `ctr run --rootfs` would
-  // (args, root path, cgroup /namespace/id), with the user set and every capability dropped.
-  async function writeUserSpec(
-    bareId: string,
-    rootfs: string,
-    argv: string[],
-    user: { uid: number; gid: number },
-  ): Promise<string> {
-    const spec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as {
-      process: Record<string, unknown>;
-      root: Record<string, unknown>;
-      linux: Record<string, unknown>;
-    };
-    spec.process.args = argv;
-    spec.process.user = { uid: user.uid, gid: user.gid };
-    spec.process.noNewPrivileges = true;
-    spec.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
-    spec.root = { path: rootfs, readonly: false };
-    spec.linux.cgroupsPath = `/${namespace}/${bareId}`;
-    const specPath = path.join(dir, 'specs', `${bareId}.json`);
-    await mkdir(path.dirname(specPath), { recursive: true });
-    await writeFile(specPath, JSON.stringify(spec));
-    return specPath;
-  }
-
   async function removeContainer(bareId: string): Promise<void> {
     await ctr('task', 'kill', '--signal', 'SIGKILL', bareId).catch(() => undefined);
     for (let i = 0; i < 100; i++) {
@@ -219,8 +194,9 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
       const argv = containerOptions.argv ?? ['/bin/sleep', '3600'];
       const rootfs = await makeRootfs(bareId);
       created.add(bareId);
-      if (containerOptions.user) {
-        const specPath = await writeUserSpec(bareId, rootfs, argv, containerOptions.user);
+      const { user } = containerOptions;
+      if (user) {
+        const specPath = await writeUserSpec(dir, namespace, { bareId, rootfs, argv, user });
         await ctr('run', '--detach', '--config', specPath, bareId);
       } else {
         await ctr('run', '--detach', '--rootfs', rootfs, bareId, ...argv);
@@ -259,6 +235,31 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ctr 1.6 has no --user: the spec is ctr's default one, completed as `ctr run --rootfs` would
+// (args, root path, cgroup /namespace/id), with the user set and every capability dropped.
+async function writeUserSpec(
+  dir: string,
+  namespace: string,
+  container: { bareId: string; rootfs: string; argv: string[]; user: { uid: number; gid: number } },
+): Promise<string> {
+  const { bareId, rootfs, argv, user } = container;
+  const spec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as {
+    process: Record<string, unknown>;
+    root: Record<string, unknown>;
+    linux: Record<string, unknown>;
+  };
+  spec.process.args = argv;
+  spec.process.user = { uid: user.uid, gid: user.gid };
+  spec.process.noNewPrivileges = true;
+  spec.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
+  spec.root = { path: rootfs, readonly: false };
+  spec.linux.cgroupsPath = `/${namespace}/${bareId}`;
+  const specPath = path.join(dir, 'specs', `${bareId}.json`);
+  await mkdir(path.dirname(specPath), { recursive: true });
+  await writeFile(specPath, JSON.stringify(spec));
+  return specPath;
 }
 
 // Shims outlive containerd by design; ours carry our socket path in their command line.

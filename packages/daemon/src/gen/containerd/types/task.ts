@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Any } from "../../google/protobuf/any.js";
 
 export const protobufPackage = "containerd.v1.types";
 
@@ -81,6 +82,12 @@ export interface Process {
   pid: number;
   status: Status;
   exitStatus: number;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  /** For runc, containerd.runc.v1.ProcessDetails (its exec_id, empty for the init process). */
+  info: Any | undefined;
 }
 
 function createBaseProcess(): Process {
@@ -220,6 +227,91 @@ export const Process: MessageFns<Process> = {
     message.pid = object.pid ?? 0;
     message.status = object.status ?? 0;
     message.exitStatus = object.exitStatus ?? 0;
+    return message;
+  },
+};
+
+function createBaseProcessInfo(): ProcessInfo {
+  return { pid: 0, info: undefined };
+}
+
+export const ProcessInfo: MessageFns<ProcessInfo> = {
+  encode(message: ProcessInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).uint32(message.pid);
+    }
+    if (message.info !== undefined) {
+      Any.encode(message.info, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.info = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessInfo {
+    return {
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      info: isSet(object.info) ? Any.fromJSON(object.info) : undefined,
+    };
+  },
+
+  toJSON(message: ProcessInfo): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.info !== undefined) {
+      obj.info = Any.toJSON(message.info);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessInfo>): ProcessInfo {
+    return ProcessInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessInfo>): ProcessInfo {
+    const message = createBaseProcessInfo();
+    message.pid = object.pid ?? 0;
+    message.info = (object.info !== undefined && object.info !== null) ? Any.fromPartial(object.info) : undefined;
     return message;
   },
 };

@@ -16,8 +16,8 @@ export const protobufFileName = "cri/runtime/v1/cri.proto";
  * SPDX-License-Identifier: Apache-2.0
  *
  * A minimal, hand-written subset of the Kubernetes CRI (k8s.io/cri-api runtime/v1 api.proto):
- * RuntimeService ListContainers, ContainerStatus and StopContainer, with the CRI's own package
- * name and field numbers. Used by the CRI-O runtime client.
+ * RuntimeService ListContainers, ContainerStatus and StopContainer, and the messages of ExecSync,
+ * with the CRI's own package name and field numbers. Used by the CRI-O runtime client.
  */
 
 export enum ContainerState {
@@ -152,6 +152,25 @@ export interface ContainerStatusResponse {
 export interface ContainerStatusResponse_InfoEntry {
   key: string;
   value: string;
+}
+
+/**
+ * RuntimeService's ExecSync(ExecSyncRequest) returns (ExecSyncResponse) is bound by hand in
+ * createCrioClient.ts: a nice-grpc server must implement every method of a definition, and the
+ * simulated CRI endpoints of the tests implement the three calls above.
+ */
+export interface ExecSyncRequest {
+  containerId: string;
+  /** The program and its arguments (no shell). */
+  cmd: string[];
+  /** Seconds before the runtime kills the command; 0 runs it forever. */
+  timeout: number;
+}
+
+export interface ExecSyncResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
 }
 
 function createBaseStopContainerRequest(): StopContainerRequest {
@@ -1788,6 +1807,216 @@ export const ContainerStatusResponse_InfoEntry: MessageFns<ContainerStatusRespon
   },
 };
 
+function createBaseExecSyncRequest(): ExecSyncRequest {
+  return { containerId: "", cmd: [], timeout: 0 };
+}
+
+export const ExecSyncRequest: MessageFns<ExecSyncRequest> = {
+  encode(message: ExecSyncRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    for (const v of message.cmd) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.timeout !== 0) {
+      writer.uint32(24).int64(message.timeout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecSyncRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecSyncRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cmd.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeout = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecSyncRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      cmd: globalThis.Array.isArray(object?.cmd) ? object.cmd.map((e: any) => globalThis.String(e)) : [],
+      timeout: isSet(object.timeout) ? globalThis.Number(object.timeout) : 0,
+    };
+  },
+
+  toJSON(message: ExecSyncRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.cmd?.length) {
+      obj.cmd = message.cmd;
+    }
+    if (message.timeout !== 0) {
+      obj.timeout = Math.round(message.timeout);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExecSyncRequest>): ExecSyncRequest {
+    return ExecSyncRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExecSyncRequest>): ExecSyncRequest {
+    const message = createBaseExecSyncRequest();
+    message.containerId = object.containerId ?? "";
+    message.cmd = object.cmd?.map((e) => e) || [];
+    message.timeout = object.timeout ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecSyncResponse(): ExecSyncResponse {
+  return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 0 };
+}
+
+export const ExecSyncResponse: MessageFns<ExecSyncResponse> = {
+  encode(message: ExecSyncResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stdout.length !== 0) {
+      writer.uint32(10).bytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      writer.uint32(18).bytes(message.stderr);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecSyncResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecSyncResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stdout = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stderr = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecSyncResponse {
+    return {
+      stdout: isSet(object.stdout) ? Buffer.from(bytesFromBase64(object.stdout)) : Buffer.alloc(0),
+      stderr: isSet(object.stderr) ? Buffer.from(bytesFromBase64(object.stderr)) : Buffer.alloc(0),
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExecSyncResponse): unknown {
+    const obj: any = {};
+    if (message.stdout.length !== 0) {
+      obj.stdout = base64FromBytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      obj.stderr = base64FromBytes(message.stderr);
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExecSyncResponse>): ExecSyncResponse {
+    return ExecSyncResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExecSyncResponse>): ExecSyncResponse {
+    const message = createBaseExecSyncResponse();
+    message.stdout = object.stdout ?? Buffer.alloc(0);
+    message.stderr = object.stderr ?? Buffer.alloc(0);
+    message.exitCode = object.exitCode ?? 0;
+    return message;
+  },
+};
+
 export type RuntimeServiceDefinition = typeof RuntimeServiceDefinition;
 export const RuntimeServiceDefinition = {
   name: "RuntimeService",
@@ -1848,6 +2077,14 @@ export interface RuntimeServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ContainerStatusRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ContainerStatusResponse>;
+}
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

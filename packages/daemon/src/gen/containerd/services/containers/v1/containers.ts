@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
+import { Any } from "../../../../google/protobuf/any.js";
 
 export const protobufPackage = "containerd.services.containers.v1";
 
@@ -16,13 +17,15 @@ export const protobufFileName = "containerd/services/containers/v1/containers.pr
  * SPDX-License-Identifier: Apache-2.0
  *
  * A minimal, hand-written subset of containerd's api/services/containers/v1/containers.proto
- * (List), with containerd's own package name and field numbers.
+ * (List, Get), with containerd's own package name and field numbers.
  */
 
 export interface Container {
   id: string;
   labels: { [key: string]: string };
   image: string;
+  /** The OCI runtime spec as JSON (type_url types.containerd.io/opencontainers/runtime-spec/1/Spec). */
+  spec: Any | undefined;
 }
 
 export interface Container_LabelsEntry {
@@ -38,8 +41,16 @@ export interface ListContainersResponse {
   containers: Container[];
 }
 
+export interface GetContainerRequest {
+  id: string;
+}
+
+export interface GetContainerResponse {
+  container: Container | undefined;
+}
+
 function createBaseContainer(): Container {
-  return { id: "", labels: {}, image: "" };
+  return { id: "", labels: {}, image: "", spec: undefined };
 }
 
 export const Container: MessageFns<Container> = {
@@ -52,6 +63,9 @@ export const Container: MessageFns<Container> = {
     });
     if (message.image !== "") {
       writer.uint32(26).string(message.image);
+    }
+    if (message.spec !== undefined) {
+      Any.encode(message.spec, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -96,6 +110,14 @@ export const Container: MessageFns<Container> = {
             message.image = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.spec = Any.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -126,6 +148,7 @@ export const Container: MessageFns<Container> = {
         )
         : {},
       image: isSet(object.image) ? globalThis.String(object.image) : "",
+      spec: isSet(object.spec) ? Any.fromJSON(object.spec) : undefined,
     };
   },
 
@@ -146,6 +169,9 @@ export const Container: MessageFns<Container> = {
     if (message.image !== "") {
       obj.image = message.image;
     }
+    if (message.spec !== undefined) {
+      obj.spec = Any.toJSON(message.spec);
+    }
     return obj;
   },
 
@@ -165,6 +191,7 @@ export const Container: MessageFns<Container> = {
       {},
     );
     message.image = object.image ?? "";
+    message.spec = (object.spec !== undefined && object.spec !== null) ? Any.fromPartial(object.spec) : undefined;
     return message;
   },
 };
@@ -394,6 +421,142 @@ export const ListContainersResponse: MessageFns<ListContainersResponse> = {
   },
 };
 
+function createBaseGetContainerRequest(): GetContainerRequest {
+  return { id: "" };
+}
+
+export const GetContainerRequest: MessageFns<GetContainerRequest> = {
+  encode(message: GetContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetContainerRequest>): GetContainerRequest {
+    return GetContainerRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetContainerRequest>): GetContainerRequest {
+    const message = createBaseGetContainerRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetContainerResponse(): GetContainerResponse {
+  return { container: undefined };
+}
+
+export const GetContainerResponse: MessageFns<GetContainerResponse> = {
+  encode(message: GetContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.container !== undefined) {
+      Container.encode(message.container, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.container = Container.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetContainerResponse {
+    return { container: isSet(object.container) ? Container.fromJSON(object.container) : undefined };
+  },
+
+  toJSON(message: GetContainerResponse): unknown {
+    const obj: any = {};
+    if (message.container !== undefined) {
+      obj.container = Container.toJSON(message.container);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetContainerResponse>): GetContainerResponse {
+    return GetContainerResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetContainerResponse>): GetContainerResponse {
+    const message = createBaseGetContainerResponse();
+    message.container = (object.container !== undefined && object.container !== null)
+      ? Container.fromPartial(object.container)
+      : undefined;
+    return message;
+  },
+};
+
 export type ContainersDefinition = typeof ContainersDefinition;
 export const ContainersDefinition = {
   name: "Containers",
@@ -407,6 +570,14 @@ export const ContainersDefinition = {
       responseStream: false,
       options: {},
     },
+    get: {
+      name: "Get",
+      requestType: GetContainerRequest as typeof GetContainerRequest,
+      requestStream: false,
+      responseType: GetContainerResponse as typeof GetContainerResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -415,6 +586,7 @@ export interface ContainersServiceImplementation<CallContextExt = {}> {
     request: ListContainersRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListContainersResponse>>;
+  get(request: GetContainerRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetContainerResponse>>;
 }
 
 export interface ContainersClient<CallOptionsExt = {}> {
@@ -422,6 +594,7 @@ export interface ContainersClient<CallOptionsExt = {}> {
     request: DeepPartial<ListContainersRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListContainersResponse>;
+  get(request: DeepPartial<GetContainerRequest>, options?: CallOptions & CallOptionsExt): Promise<GetContainerResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -7,8 +7,9 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
+import { Any } from "../../../../google/protobuf/any.js";
 import { Empty } from "../../../../google/protobuf/empty.js";
-import { Process } from "../../../types/task.js";
+import { Process, ProcessInfo } from "../../../types/task.js";
 
 export const protobufPackage = "containerd.services.tasks.v1";
 
@@ -18,7 +19,9 @@ export const protobufFileName = "containerd/services/tasks/v1/tasks.proto";
  * SPDX-License-Identifier: Apache-2.0
  *
  * A minimal, hand-written subset of containerd's api/services/tasks/v1/tasks.proto (Get, List,
- * Kill), with containerd's own package name and field numbers.
+ * Kill, and the exec calls: Exec, Start, Wait, CloseIO, DeleteProcess, ListPids), with
+ * containerd's own package name and field numbers. Fields the daemon does not read (exited_at
+ * timestamps) are left out: protobuf skips unknown fields.
  */
 
 export interface GetRequest {
@@ -43,6 +46,64 @@ export interface KillRequest {
   execId: string;
   signal: number;
   all: boolean;
+}
+
+export interface ExecProcessRequest {
+  containerId: string;
+  /** Paths of FIFOs the shim opens (empty: no such stream). */
+  stdin: string;
+  stdout: string;
+  stderr: string;
+  terminal: boolean;
+  /**
+   * For runc, the OCI process spec as JSON (type_url
+   * types.containerd.io/opencontainers/runtime-spec/1/Process).
+   */
+  spec: Any | undefined;
+  execId: string;
+}
+
+export interface StartRequest {
+  containerId: string;
+  execId: string;
+}
+
+export interface StartResponse {
+  pid: number;
+}
+
+export interface WaitRequest {
+  containerId: string;
+  execId: string;
+}
+
+export interface WaitResponse {
+  exitStatus: number;
+}
+
+export interface CloseIORequest {
+  containerId: string;
+  execId: string;
+  stdin: boolean;
+}
+
+export interface DeleteProcessRequest {
+  containerId: string;
+  execId: string;
+}
+
+export interface DeleteResponse {
+  id: string;
+  pid: number;
+  exitStatus: number;
+}
+
+export interface ListPidsRequest {
+  containerId: string;
+}
+
+export interface ListPidsResponse {
+  processes: ProcessInfo[];
 }
 
 function createBaseGetRequest(): GetRequest {
@@ -466,6 +527,956 @@ export const KillRequest: MessageFns<KillRequest> = {
   },
 };
 
+function createBaseExecProcessRequest(): ExecProcessRequest {
+  return { containerId: "", stdin: "", stdout: "", stderr: "", terminal: false, spec: undefined, execId: "" };
+}
+
+export const ExecProcessRequest: MessageFns<ExecProcessRequest> = {
+  encode(message: ExecProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.stdin !== "") {
+      writer.uint32(18).string(message.stdin);
+    }
+    if (message.stdout !== "") {
+      writer.uint32(26).string(message.stdout);
+    }
+    if (message.stderr !== "") {
+      writer.uint32(34).string(message.stderr);
+    }
+    if (message.terminal !== false) {
+      writer.uint32(40).bool(message.terminal);
+    }
+    if (message.spec !== undefined) {
+      Any.encode(message.spec, writer.uint32(50).fork()).join();
+    }
+    if (message.execId !== "") {
+      writer.uint32(58).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stdin = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.stdout = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stderr = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.terminal = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.spec = Any.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecProcessRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      stdin: isSet(object.stdin) ? globalThis.String(object.stdin) : "",
+      stdout: isSet(object.stdout) ? globalThis.String(object.stdout) : "",
+      stderr: isSet(object.stderr) ? globalThis.String(object.stderr) : "",
+      terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
+      spec: isSet(object.spec) ? Any.fromJSON(object.spec) : undefined,
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ExecProcessRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.stdin !== "") {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== "") {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== "") {
+      obj.stderr = message.stderr;
+    }
+    if (message.terminal !== false) {
+      obj.terminal = message.terminal;
+    }
+    if (message.spec !== undefined) {
+      obj.spec = Any.toJSON(message.spec);
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExecProcessRequest>): ExecProcessRequest {
+    return ExecProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExecProcessRequest>): ExecProcessRequest {
+    const message = createBaseExecProcessRequest();
+    message.containerId = object.containerId ?? "";
+    message.stdin = object.stdin ?? "";
+    message.stdout = object.stdout ?? "";
+    message.stderr = object.stderr ?? "";
+    message.terminal = object.terminal ?? false;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? Any.fromPartial(object.spec) : undefined;
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartRequest(): StartRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const StartRequest: MessageFns<StartRequest> = {
+  encode(message: StartRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartRequest>): StartRequest {
+    return StartRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartRequest>): StartRequest {
+    const message = createBaseStartRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartResponse(): StartResponse {
+  return { pid: 0 };
+}
+
+export const StartResponse: MessageFns<StartResponse> = {
+  encode(message: StartResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).uint32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartResponse {
+    return { pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0 };
+  },
+
+  toJSON(message: StartResponse): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartResponse>): StartResponse {
+    return StartResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartResponse>): StartResponse {
+    const message = createBaseStartResponse();
+    message.pid = object.pid ?? 0;
+    return message;
+  },
+};
+
+function createBaseWaitRequest(): WaitRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const WaitRequest: MessageFns<WaitRequest> = {
+  encode(message: WaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: WaitRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WaitRequest>): WaitRequest {
+    return WaitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WaitRequest>): WaitRequest {
+    const message = createBaseWaitRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseWaitResponse(): WaitResponse {
+  return { exitStatus: 0 };
+}
+
+export const WaitResponse: MessageFns<WaitResponse> = {
+  encode(message: WaitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitStatus !== 0) {
+      writer.uint32(8).uint32(message.exitStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exitStatus = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitResponse {
+    return {
+      exitStatus: isSet(object.exitStatus)
+        ? globalThis.Number(object.exitStatus)
+        : isSet(object.exit_status)
+        ? globalThis.Number(object.exit_status)
+        : 0,
+    };
+  },
+
+  toJSON(message: WaitResponse): unknown {
+    const obj: any = {};
+    if (message.exitStatus !== 0) {
+      obj.exitStatus = Math.round(message.exitStatus);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WaitResponse>): WaitResponse {
+    return WaitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WaitResponse>): WaitResponse {
+    const message = createBaseWaitResponse();
+    message.exitStatus = object.exitStatus ?? 0;
+    return message;
+  },
+};
+
+function createBaseCloseIORequest(): CloseIORequest {
+  return { containerId: "", execId: "", stdin: false };
+}
+
+export const CloseIORequest: MessageFns<CloseIORequest> = {
+  encode(message: CloseIORequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(24).bool(message.stdin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseIORequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseIORequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseIORequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+    };
+  },
+
+  toJSON(message: CloseIORequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseIORequest>): CloseIORequest {
+    return CloseIORequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseIORequest>): CloseIORequest {
+    const message = createBaseCloseIORequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    message.stdin = object.stdin ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteProcessRequest(): DeleteProcessRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const DeleteProcessRequest: MessageFns<DeleteProcessRequest> = {
+  encode(message: DeleteProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteProcessRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteProcessRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
+    return DeleteProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
+    const message = createBaseDeleteProcessRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteResponse(): DeleteResponse {
+  return { id: "", pid: 0, exitStatus: 0 };
+}
+
+export const DeleteResponse: MessageFns<DeleteResponse> = {
+  encode(message: DeleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).uint32(message.pid);
+    }
+    if (message.exitStatus !== 0) {
+      writer.uint32(24).uint32(message.exitStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitStatus = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteResponse {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      exitStatus: isSet(object.exitStatus)
+        ? globalThis.Number(object.exitStatus)
+        : isSet(object.exit_status)
+        ? globalThis.Number(object.exit_status)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeleteResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.exitStatus !== 0) {
+      obj.exitStatus = Math.round(message.exitStatus);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteResponse>): DeleteResponse {
+    return DeleteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteResponse>): DeleteResponse {
+    const message = createBaseDeleteResponse();
+    message.id = object.id ?? "";
+    message.pid = object.pid ?? 0;
+    message.exitStatus = object.exitStatus ?? 0;
+    return message;
+  },
+};
+
+function createBaseListPidsRequest(): ListPidsRequest {
+  return { containerId: "" };
+}
+
+export const ListPidsRequest: MessageFns<ListPidsRequest> = {
+  encode(message: ListPidsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPidsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPidsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPidsRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPidsRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPidsRequest>): ListPidsRequest {
+    return ListPidsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPidsRequest>): ListPidsRequest {
+    const message = createBaseListPidsRequest();
+    message.containerId = object.containerId ?? "";
+    return message;
+  },
+};
+
+function createBaseListPidsResponse(): ListPidsResponse {
+  return { processes: [] };
+}
+
+export const ListPidsResponse: MessageFns<ListPidsResponse> = {
+  encode(message: ListPidsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPidsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPidsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPidsResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListPidsResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPidsResponse>): ListPidsResponse {
+    return ListPidsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPidsResponse>): ListPidsResponse {
+    const message = createBaseListPidsResponse();
+    message.processes = object.processes?.map((e) => ProcessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type TasksDefinition = typeof TasksDefinition;
 export const TasksDefinition = {
   name: "Tasks",
@@ -495,6 +1506,54 @@ export const TasksDefinition = {
       responseStream: false,
       options: {},
     },
+    exec: {
+      name: "Exec",
+      requestType: ExecProcessRequest as typeof ExecProcessRequest,
+      requestStream: false,
+      responseType: Empty as typeof Empty,
+      responseStream: false,
+      options: {},
+    },
+    start: {
+      name: "Start",
+      requestType: StartRequest as typeof StartRequest,
+      requestStream: false,
+      responseType: StartResponse as typeof StartResponse,
+      responseStream: false,
+      options: {},
+    },
+    wait: {
+      name: "Wait",
+      requestType: WaitRequest as typeof WaitRequest,
+      requestStream: false,
+      responseType: WaitResponse as typeof WaitResponse,
+      responseStream: false,
+      options: {},
+    },
+    closeIO: {
+      name: "CloseIO",
+      requestType: CloseIORequest as typeof CloseIORequest,
+      requestStream: false,
+      responseType: Empty as typeof Empty,
+      responseStream: false,
+      options: {},
+    },
+    deleteProcess: {
+      name: "DeleteProcess",
+      requestType: DeleteProcessRequest as typeof DeleteProcessRequest,
+      requestStream: false,
+      responseType: DeleteResponse as typeof DeleteResponse,
+      responseStream: false,
+      options: {},
+    },
+    listPids: {
+      name: "ListPids",
+      requestType: ListPidsRequest as typeof ListPidsRequest,
+      requestStream: false,
+      responseType: ListPidsResponse as typeof ListPidsResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -502,12 +1561,30 @@ export interface TasksServiceImplementation<CallContextExt = {}> {
   get(request: GetRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetResponse>>;
   list(request: ListTasksRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListTasksResponse>>;
   kill(request: KillRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  exec(request: ExecProcessRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  start(request: StartRequest, context: CallContext & CallContextExt): Promise<DeepPartial<StartResponse>>;
+  wait(request: WaitRequest, context: CallContext & CallContextExt): Promise<DeepPartial<WaitResponse>>;
+  closeIO(request: CloseIORequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  deleteProcess(
+    request: DeleteProcessRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<DeleteResponse>>;
+  listPids(request: ListPidsRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListPidsResponse>>;
 }
 
 export interface TasksClient<CallOptionsExt = {}> {
   get(request: DeepPartial<GetRequest>, options?: CallOptions & CallOptionsExt): Promise<GetResponse>;
   list(request: DeepPartial<ListTasksRequest>, options?: CallOptions & CallOptionsExt): Promise<ListTasksResponse>;
   kill(request: DeepPartial<KillRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  exec(request: DeepPartial<ExecProcessRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  start(request: DeepPartial<StartRequest>, options?: CallOptions & CallOptionsExt): Promise<StartResponse>;
+  wait(request: DeepPartial<WaitRequest>, options?: CallOptions & CallOptionsExt): Promise<WaitResponse>;
+  closeIO(request: DeepPartial<CloseIORequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  deleteProcess(
+    request: DeepPartial<DeleteProcessRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<DeleteResponse>;
+  listPids(request: DeepPartial<ListPidsRequest>, options?: CallOptions & CallOptionsExt): Promise<ListPidsResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
