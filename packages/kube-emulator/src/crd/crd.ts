@@ -18,147 +18,177 @@ export function defaultCrd(obj: KubeObject): void {
     if (names.listKind === undefined) names.listKind = `${names.kind}List`;
   }
   if (spec.conversion === undefined) spec.conversion = { strategy: 'None' };
-  if (Array.isArray(spec.versions)) {
-    for (const v of spec.versions) {
-      if (isMap(v) && Array.isArray(v.additionalPrinterColumns)) {
-        for (const c of v.additionalPrinterColumns) if (isMap(c) && c.priority === undefined) c.priority = 0;
-      }
-    }
-  }
+  if (Array.isArray(spec.versions)) for (const v of spec.versions) defaultPrinterColumns(v);
 }
 
-/** Validates a CRD; returns field errors (empty when valid). */
-export function validateCrd(obj: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  const spec = obj.spec;
-  if (!isMap(spec)) return [{ field: 'spec', type: 'FieldValueRequired', detail: 'Required value' }];
-  const group = spec.group;
-  if (typeof group !== 'string' || group === '')
-    errors.push({ field: 'spec.group', type: 'FieldValueRequired', detail: 'Required value' });
-  else if (!GROUP.test(group) || !group.includes('.')) {
-    errors.push({
+/** Printer columns without a priority get 0. */
+function defaultPrinterColumns(version: unknown): void {
+  if (!isMap(version) || !Array.isArray(version.additionalPrinterColumns)) return;
+  for (const c of version.additionalPrinterColumns) if (isMap(c) && c.priority === undefined) c.priority = 0;
+}
+
+const REQUIRED = 'Required value';
+const LABEL_DETAIL = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'";
+
+function required(field: string): FieldError {
+  return { field, type: 'FieldValueRequired', detail: REQUIRED };
+}
+
+function groupErrors(group: unknown): FieldError[] {
+  if (typeof group !== 'string' || group === '') return [required('spec.group')];
+  if (GROUP.test(group) && group.includes('.')) return [];
+  return [
+    {
       field: 'spec.group',
       type: 'FieldValueInvalid',
       detail: `Invalid value: ${quoteValue(group)}: should be a domain with at least one dot`,
-    });
-  }
-  const names = spec.names;
-  if (!isMap(names))
-    errors.push({ field: 'spec.names', type: 'FieldValueRequired', detail: 'Required value' });
-  else {
-    if (typeof names.plural !== 'string' || names.plural === '')
-      errors.push({ field: 'spec.names.plural', type: 'FieldValueRequired', detail: 'Required value' });
-    else if (!DNS_LABEL.test(names.plural))
-      errors.push({
-        field: 'spec.names.plural',
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(names.plural)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
-      });
-    if (typeof names.kind !== 'string' || names.kind === '')
-      errors.push({ field: 'spec.names.kind', type: 'FieldValueRequired', detail: 'Required value' });
-    else if (!KIND.test(names.kind))
-      errors.push({
-        field: 'spec.names.kind',
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(names.kind)}: may have mixed case, but should otherwise match: [a-z]([-a-z0-9]*[a-z0-9])?`,
-      });
-    if (
-      names.singular !== undefined &&
-      (typeof names.singular !== 'string' || !DNS_LABEL.test(names.singular))
-    ) {
-      errors.push({
-        field: 'spec.names.singular',
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(names.singular)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
-      });
-    }
-    if (
-      names.shortNames !== undefined &&
-      !(
-        Array.isArray(names.shortNames) &&
-        names.shortNames.every(s => typeof s === 'string' && DNS_LABEL.test(s))
-      )
-    ) {
-      errors.push({
-        field: 'spec.names.shortNames',
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(names.shortNames)}: must be a list of lowercase RFC 1123 labels`,
-      });
-    }
-    if (
-      typeof names.plural === 'string' &&
-      typeof group === 'string' &&
-      obj.metadata.name !== `${names.plural}.${group}`
-    ) {
-      errors.push({
-        field: 'metadata.name',
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(obj.metadata.name)}: must be spec.names.plural+"."+spec.group`,
-      });
-    }
-  }
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
-    errors.push(
-      spec.scope === undefined
-        ? { field: 'spec.scope', type: 'FieldValueRequired', detail: 'Required value' }
-        : {
-            field: 'spec.scope',
-            type: 'FieldValueNotSupported',
-            detail: `Unsupported value: ${quoteValue(spec.scope)}: supported values: "Cluster", "Namespaced"`,
-          },
-    );
-  }
-  const versions = spec.versions;
-  if (!Array.isArray(versions) || versions.length === 0) {
+    },
+  ];
+}
+
+/** `plural` and `kind`, both required. */
+function requiredNameErrors(names: JsonObject): FieldError[] {
+  const errors: FieldError[] = [];
+  if (typeof names.plural !== 'string' || names.plural === '') errors.push(required('spec.names.plural'));
+  else if (!DNS_LABEL.test(names.plural))
     errors.push({
-      field: 'spec.versions',
+      field: 'spec.names.plural',
       type: 'FieldValueInvalid',
-      detail: 'Invalid value: []: must have exactly one version marked as storage version',
+      detail: `Invalid value: ${quoteValue(names.plural)}: ${LABEL_DETAIL}`,
     });
-    return errors;
+  if (typeof names.kind !== 'string' || names.kind === '') errors.push(required('spec.names.kind'));
+  else if (!KIND.test(names.kind))
+    errors.push({
+      field: 'spec.names.kind',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(names.kind)}: may have mixed case, but should otherwise match: [a-z]([-a-z0-9]*[a-z0-9])?`,
+    });
+  return errors;
+}
+
+/** `singular` and `shortNames`, where given. */
+function optionalNameErrors(names: JsonObject): FieldError[] {
+  const errors: FieldError[] = [];
+  if (
+    names.singular !== undefined &&
+    (typeof names.singular !== 'string' || !DNS_LABEL.test(names.singular))
+  ) {
+    errors.push({
+      field: 'spec.names.singular',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(names.singular)}: ${LABEL_DETAIL}`,
+    });
   }
-  let storage = 0;
-  const seen = new Set<string>();
-  versions.forEach((v, i) => {
-    const f = `spec.versions[${i}]`;
-    if (!isMap(v))
-      return errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
-    if (typeof v.name !== 'string' || !VERSION.test(v.name))
-      errors.push({
+  const shortNames = names.shortNames;
+  if (
+    shortNames !== undefined &&
+    !(Array.isArray(shortNames) && shortNames.every(s => typeof s === 'string' && DNS_LABEL.test(s)))
+  ) {
+    errors.push({
+      field: 'spec.names.shortNames',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(shortNames)}: must be a list of lowercase RFC 1123 labels`,
+    });
+  }
+  return errors;
+}
+
+/** `spec.names`, and the CRD's name, which must be `plural.group`. */
+function namesErrors(names: unknown, group: unknown, name: unknown): FieldError[] {
+  if (!isMap(names)) return [required('spec.names')];
+  const errors = [...requiredNameErrors(names), ...optionalNameErrors(names)];
+  if (typeof names.plural === 'string' && typeof group === 'string' && name !== `${names.plural}.${group}`) {
+    errors.push({
+      field: 'metadata.name',
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(name)}: must be spec.names.plural+"."+spec.group`,
+    });
+  }
+  return errors;
+}
+
+function scopeErrors(scope: unknown): FieldError[] {
+  if (scope === 'Namespaced' || scope === 'Cluster') return [];
+  if (scope === undefined) return [required('spec.scope')];
+  return [
+    {
+      field: 'spec.scope',
+      type: 'FieldValueNotSupported',
+      detail: `Unsupported value: ${quoteValue(scope)}: supported values: "Cluster", "Namespaced"`,
+    },
+  ];
+}
+
+/** A version's name: a valid version string, given once. */
+function versionNameErrors(v: JsonObject, f: string, seen: Set<string>): FieldError[] {
+  if (typeof v.name !== 'string' || !VERSION.test(v.name))
+    return [
+      {
         field: `${f}.name`,
         type: 'FieldValueInvalid',
         detail: `Invalid value: ${quoteValue(v.name)}: must be a valid DNS label`,
-      });
-    else if (seen.has(v.name))
-      errors.push({
+      },
+    ];
+  if (seen.has(v.name))
+    return [
+      {
         field: `${f}.name`,
         type: 'FieldValueInvalid',
         detail: `Invalid value: ${quoteValue(v.name)}: must appear only once`,
-      });
-    else seen.add(v.name);
-    if (typeof v.served !== 'boolean')
-      errors.push({ field: `${f}.served`, type: 'FieldValueRequired', detail: 'Required value' });
-    if (typeof v.storage !== 'boolean')
-      errors.push({ field: `${f}.storage`, type: 'FieldValueRequired', detail: 'Required value' });
-    if (v.storage === true) storage++;
-    const schema = isMap(v.schema) ? v.schema.openAPIV3Schema : undefined;
-    if (schema === undefined && spec.preserveUnknownFields !== true) {
-      errors.push({
+      },
+    ];
+  seen.add(v.name);
+  return [];
+}
+
+/** A version's schema: required (unless the CRD preserves unknown fields), an object at the root. */
+function versionSchemaErrors(v: JsonObject, f: string, preserveUnknownFields: boolean): FieldError[] {
+  const schema = isMap(v.schema) ? v.schema.openAPIV3Schema : undefined;
+  if (schema === undefined) {
+    if (preserveUnknownFields) return [];
+    return [
+      {
         field: `${f}.schema.openAPIV3Schema`,
         type: 'FieldValueRequired',
         detail: 'Required value: schemas are required',
-      });
-    } else if (
-      schema !== undefined &&
-      (!isMap(schema) || (schema.type !== 'object' && schema.type !== undefined))
-    ) {
-      errors.push({
-        field: `${f}.schema.openAPIV3Schema.type`,
+      },
+    ];
+  }
+  if (isMap(schema) && (schema.type === 'object' || schema.type === undefined)) return [];
+  return [
+    {
+      field: `${f}.schema.openAPIV3Schema.type`,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(isMap(schema) ? schema.type : schema)}: must be object at the root`,
+    },
+  ];
+}
+
+/** `spec.versions`: each well formed, exactly one of them the storage version. */
+function versionsErrors(versions: unknown, preserveUnknownFields: boolean): FieldError[] {
+  if (!Array.isArray(versions) || versions.length === 0) {
+    return [
+      {
+        field: 'spec.versions',
         type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(isMap(schema) ? schema.type : schema)}: must be object at the root`,
-      });
+        detail: 'Invalid value: []: must have exactly one version marked as storage version',
+      },
+    ];
+  }
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  let storage = 0;
+  versions.forEach((v: unknown, i) => {
+    const f = `spec.versions[${i}]`;
+    if (!isMap(v)) {
+      errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
+      return;
     }
-    return undefined;
+    errors.push(...versionNameErrors(v, f, seen));
+    if (typeof v.served !== 'boolean') errors.push(required(`${f}.served`));
+    if (typeof v.storage !== 'boolean') errors.push(required(`${f}.storage`));
+    if (v.storage === true) storage++;
+    errors.push(...versionSchemaErrors(v, f, preserveUnknownFields));
   });
   if (storage !== 1) {
     errors.push({
@@ -168,6 +198,18 @@ export function validateCrd(obj: KubeObject): FieldError[] {
     });
   }
   return errors;
+}
+
+/** Validates a CRD; returns field errors (empty when valid). */
+export function validateCrd(obj: KubeObject): FieldError[] {
+  const spec = obj.spec;
+  if (!isMap(spec)) return [required('spec')];
+  return [
+    ...groupErrors(spec.group),
+    ...namesErrors(spec.names, spec.group, obj.metadata.name),
+    ...scopeErrors(spec.scope),
+    ...versionsErrors(spec.versions, spec.preserveUnknownFields === true),
+  ];
 }
 
 /** The resource type a (valid) CRD serves. */

@@ -35,23 +35,45 @@ export function applyDefaults(schema: Schema | undefined, value: unknown): void 
   }
 }
 
+/** `apiVersion`, `kind` and `metadata` of an embedded resource (or the root) are not the schema's. */
+function isTypeMetaOf(schema: Schema, isRoot: boolean, key: string): boolean {
+  const embedded = schema['x-kubernetes-embedded-resource'] === true || isRoot;
+  return embedded && (key === 'apiVersion' || key === 'kind' || key === 'metadata');
+}
+
+function pruneMap(schema: Schema, value: JsonObject, isRoot: boolean): void {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true && !props(schema)) return;
+  const p = props(schema) ?? {};
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  for (const k of Object.keys(value)) {
+    if (isTypeMetaOf(schema, isRoot, k)) continue;
+    if (p[k]) pruneUnknown(p[k], value[k]);
+    else if (isMap(schema.additionalProperties)) pruneUnknown(schema.additionalProperties, value[k]);
+    else if (!preserve && schema.additionalProperties !== true) delete value[k];
+  }
+}
+
 /** Removes fields the schema does not know, unless it preserves unknown fields. Mutates `value`. */
 export function pruneUnknown(schema: Schema | undefined, value: unknown, isRoot = false): void {
   if (!schema) return;
-  if (isMap(value)) {
-    if (schema['x-kubernetes-preserve-unknown-fields'] === true && !props(schema)) return;
-    const p = props(schema) ?? {};
-    const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
-    const embedded = schema['x-kubernetes-embedded-resource'] === true || isRoot;
-    for (const k of Object.keys(value)) {
-      if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
-      if (p[k]) pruneUnknown(p[k], value[k]);
-      else if (isMap(schema.additionalProperties)) pruneUnknown(schema.additionalProperties, value[k]);
-      else if (!preserve && schema.additionalProperties !== true) delete value[k];
-    }
-  } else if (Array.isArray(value) && isMap(schema.items)) {
+  if (isMap(value)) pruneMap(schema, value, isRoot);
+  else if (Array.isArray(value) && isMap(schema.items)) {
     for (const item of value) pruneUnknown(schema.items, item);
   }
+}
+
+function unknownInMap(schema: Schema, value: JsonObject, path: string, isRoot: boolean): string[] {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return [];
+  const out: string[] = [];
+  const p = props(schema) ?? {};
+  for (const k of Object.keys(value)) {
+    if (isTypeMetaOf(schema, isRoot, k)) continue;
+    if (p[k]) out.push(...unknownFields(p[k], value[k], join(path, k), false));
+    else if (isMap(schema.additionalProperties))
+      out.push(...unknownFields(schema.additionalProperties, value[k], join(path, k), false));
+    else if (schema.additionalProperties !== true) out.push(join(path, k));
+  }
+  return out;
 }
 
 /** Paths of fields that pruning would drop (for fieldValidation=Strict). */
@@ -62,24 +84,12 @@ export function unknownFields(
   isRoot = true,
 ): string[] {
   if (!schema) return [];
-  const out: string[] = [];
-  if (isMap(value)) {
-    if (schema['x-kubernetes-preserve-unknown-fields'] === true) return out;
-    const p = props(schema) ?? {};
-    const embedded = schema['x-kubernetes-embedded-resource'] === true || isRoot;
-    for (const k of Object.keys(value)) {
-      if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
-      if (p[k]) out.push(...unknownFields(p[k], value[k], join(path, k), false));
-      else if (isMap(schema.additionalProperties))
-        out.push(...unknownFields(schema.additionalProperties, value[k], join(path, k), false));
-      else if (schema.additionalProperties !== true) out.push(join(path, k));
-    }
-  } else if (Array.isArray(value) && isMap(schema.items)) {
-    value.forEach((item, i) =>
-      out.push(...unknownFields(schema.items as Schema, item, `${path}[${i}]`, false)),
-    );
+  if (isMap(value)) return unknownInMap(schema, value, path, isRoot);
+  if (Array.isArray(value) && isMap(schema.items)) {
+    const items = schema.items;
+    return value.flatMap((item, i) => unknownFields(items, item, `${path}[${i}]`, false));
   }
-  return out;
+  return [];
 }
 
 function typeOf(value: unknown): string {
@@ -96,197 +106,246 @@ function typeMatches(expected: string, value: unknown): boolean {
   return expected === actual;
 }
 
-/** Validates a value against a schema; returns field errors worded like the apiserver's. */
-export function validateSchema(schema: Schema | undefined, value: unknown, path = ''): FieldError[] {
-  if (!schema) return [];
-  const errors: FieldError[] = [];
-  const shown = path === '' ? '<root>' : path;
-  if (value === null) {
-    if (schema.nullable === true || schema.type === undefined) return errors;
-    errors.push({
-      field: shown,
-      type: 'FieldValueTypeInvalid',
-      detail: `Invalid value: "null": ${shown} in body must be of type ${text(schema.type)}: "null"`,
-    });
-    return errors;
+function invalidValue(shown: string, detail: string): FieldError {
+  return { field: shown, type: 'FieldValueInvalid', detail };
+}
+
+/** A value of the wrong type; `fatal` when no other keyword of the schema applies to it then. */
+function typeErrors(schema: Schema, value: unknown, shown: string): { errors: FieldError[]; fatal: boolean } {
+  if (schema['x-kubernetes-int-or-string'] === true) {
+    if (typeOf(value) === 'integer' || typeof value === 'string') return { errors: [], fatal: false };
+    const detail = `Invalid value: ${quoteValue(value)}: ${shown} in body must be of type integer,string: ${JSON.stringify(typeOf(value))}`;
+    return { errors: [{ field: shown, type: 'FieldValueTypeInvalid', detail }], fatal: false };
   }
   const type = schema.type;
-  if (schema['x-kubernetes-int-or-string'] === true) {
-    if (typeOf(value) !== 'integer' && typeof value !== 'string') {
-      errors.push({
-        field: shown,
-        type: 'FieldValueTypeInvalid',
-        detail: `Invalid value: ${quoteValue(value)}: ${shown} in body must be of type integer,string: ${JSON.stringify(typeOf(value))}`,
-      });
-    }
-  } else if (typeof type === 'string' && !typeMatches(type, value)) {
-    errors.push({
-      field: shown,
-      type: 'FieldValueTypeInvalid',
-      detail: `Invalid value: ${JSON.stringify(typeOf(value))}: ${shown} in body must be of type ${type}: ${JSON.stringify(typeOf(value))}`,
-    });
-    return errors;
-  }
-  if (Array.isArray(schema.enum) && !schema.enum.some(e => JSON.stringify(e) === JSON.stringify(value))) {
-    errors.push({
+  if (typeof type !== 'string' || typeMatches(type, value)) return { errors: [], fatal: false };
+  const detail = `Invalid value: ${JSON.stringify(typeOf(value))}: ${shown} in body must be of type ${type}: ${JSON.stringify(typeOf(value))}`;
+  return { errors: [{ field: shown, type: 'FieldValueTypeInvalid', detail }], fatal: true };
+}
+
+function enumErrors(schema: Schema, value: unknown, shown: string): FieldError[] {
+  if (!Array.isArray(schema.enum) || schema.enum.some(e => JSON.stringify(e) === JSON.stringify(value)))
+    return [];
+  return [
+    {
       field: shown,
       type: 'FieldValueNotSupported',
       detail: `Unsupported value: ${quoteValue(value)}: supported values: ${schema.enum.map(e => quoteValue(e)).join(', ')}`,
-    });
-  }
-  if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number') {
-      const bad = schema.exclusiveMinimum === true ? value <= schema.minimum : value < schema.minimum;
-      if (bad)
-        errors.push({
-          field: shown,
-          type: 'FieldValueInvalid',
-          detail: `Invalid value: ${value}: ${shown} in body should be greater than ${schema.exclusiveMinimum === true ? '' : 'or equal to '}${schema.minimum}`,
-        });
-    }
-    if (typeof schema.maximum === 'number') {
-      const bad = schema.exclusiveMaximum === true ? value >= schema.maximum : value > schema.maximum;
-      if (bad)
-        errors.push({
-          field: shown,
-          type: 'FieldValueInvalid',
-          detail: `Invalid value: ${value}: ${shown} in body should be less than ${schema.exclusiveMaximum === true ? '' : 'or equal to '}${schema.maximum}`,
-        });
-    }
-    if (typeof schema.multipleOf === 'number' && value % schema.multipleOf !== 0) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${value}: ${shown} in body should be a multiple of ${schema.multipleOf}`,
-      });
-    }
-  }
-  if (typeof value === 'string') {
-    if (typeof schema.maxLength === 'number' && [...value].length > schema.maxLength) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueTooLong',
-        detail: `Too long: may not be more than ${schema.maxLength} bytes`,
-      });
-    }
-    if (typeof schema.minLength === 'number' && [...value].length < schema.minLength) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(value)}: ${shown} in body should be at least ${schema.minLength} chars long`,
-      });
-    }
-    if (typeof schema.pattern === 'string') {
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(schema.pattern, 'u');
-      } catch {
-        re = undefined;
-      }
-      if (re && !re.test(value)) {
-        errors.push({
-          field: shown,
-          type: 'FieldValueInvalid',
-          detail: `Invalid value: ${quoteValue(value)}: ${shown} in body should match '${schema.pattern}'`,
-        });
-      }
-    }
-    if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(value)}: ${shown} in body must be of type date-time: ${quoteValue(value)}`,
-      });
-    }
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueTooMany',
-        detail: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
-      });
-    }
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${value.length}: ${shown} in body should have at least ${schema.minItems} items`,
-      });
-    }
-    if (schema.uniqueItems === true) {
-      const seen = new Set(value.map(v => JSON.stringify(v)));
-      if (seen.size !== value.length)
-        errors.push({
-          field: shown,
-          type: 'FieldValueDuplicate',
-          detail: `Duplicate value: ${shown} in body shouldn't contain duplicates`,
-        });
-    }
-    if (isMap(schema.items))
-      value.forEach((item, i) =>
-        errors.push(...validateSchema(schema.items as Schema, item, `${path}[${i}]`)),
+    },
+  ];
+}
+
+/** `minimum`, `maximum` (with their exclusive forms) and `multipleOf`. */
+function numberErrors(schema: Schema, value: number, shown: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (typeof schema.minimum === 'number') {
+    const exclusive = schema.exclusiveMinimum === true;
+    if (exclusive ? value <= schema.minimum : value < schema.minimum)
+      errors.push(
+        invalidValue(
+          shown,
+          `Invalid value: ${value}: ${shown} in body should be greater than ${exclusive ? '' : 'or equal to '}${schema.minimum}`,
+        ),
       );
   }
-  if (isMap(value)) {
-    const p = props(schema);
-    if (Array.isArray(schema.required)) {
-      for (const r of schema.required) {
-        if (typeof r === 'string' && value[r] === undefined)
-          errors.push({ field: join(path, r), type: 'FieldValueRequired', detail: 'Required value' });
-      }
-    }
-    if (p)
-      for (const [k, sub] of Object.entries(p))
-        if (value[k] !== undefined) errors.push(...validateSchema(sub, value[k], join(path, k)));
-    if (isMap(schema.additionalProperties)) {
-      for (const [k, v] of Object.entries(value))
-        if (!p || !p[k]) errors.push(...validateSchema(schema.additionalProperties, v, join(path, k)));
-    }
-    if (typeof schema.maxProperties === 'number' && Object.keys(value).length > schema.maxProperties) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueTooMany',
-        detail: `Too many: ${Object.keys(value).length}: must have at most ${schema.maxProperties} items`,
-      });
-    }
-    if (typeof schema.minProperties === 'number' && Object.keys(value).length < schema.minProperties) {
-      errors.push({
-        field: shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${Object.keys(value).length}: ${shown} in body should have at least ${schema.minProperties} properties`,
-      });
+  if (typeof schema.maximum === 'number') {
+    const exclusive = schema.exclusiveMaximum === true;
+    if (exclusive ? value >= schema.maximum : value > schema.maximum)
+      errors.push(
+        invalidValue(
+          shown,
+          `Invalid value: ${value}: ${shown} in body should be less than ${exclusive ? '' : 'or equal to '}${schema.maximum}`,
+        ),
+      );
+  }
+  if (typeof schema.multipleOf === 'number' && value % schema.multipleOf !== 0) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${value}: ${shown} in body should be a multiple of ${schema.multipleOf}`,
+      ),
+    );
+  }
+  return errors;
+}
+
+/** Whether a string matches a schema `pattern`; a pattern JavaScript cannot compile matches everything. */
+function matchesPattern(pattern: string, value: string): boolean {
+  let re: RegExp | undefined;
+  try {
+    re = new RegExp(pattern, 'u');
+  } catch {
+    re = undefined;
+  }
+  return !re || re.test(value);
+}
+
+/** `maxLength`, `minLength` (in characters), `pattern` and the `date-time` format. */
+function stringErrors(schema: Schema, value: string, shown: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const length = [...value].length;
+  if (typeof schema.maxLength === 'number' && length > schema.maxLength) {
+    errors.push({
+      field: shown,
+      type: 'FieldValueTooLong',
+      detail: `Too long: may not be more than ${schema.maxLength} bytes`,
+    });
+  }
+  if (typeof schema.minLength === 'number' && length < schema.minLength) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body should be at least ${schema.minLength} chars long`,
+      ),
+    );
+  }
+  if (typeof schema.pattern === 'string' && !matchesPattern(schema.pattern, value)) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body should match '${schema.pattern}'`,
+      ),
+    );
+  }
+  if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body must be of type date-time: ${quoteValue(value)}`,
+      ),
+    );
+  }
+  return errors;
+}
+
+/** `maxItems`, `minItems`, `uniqueItems`, then each item against `items`. */
+function arrayErrors(schema: Schema, value: unknown[], path: string, shown: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
+    errors.push({
+      field: shown,
+      type: 'FieldValueTooMany',
+      detail: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
+    });
+  }
+  if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${value.length}: ${shown} in body should have at least ${schema.minItems} items`,
+      ),
+    );
+  }
+  if (schema.uniqueItems === true && new Set(value.map(v => JSON.stringify(v))).size !== value.length) {
+    errors.push({
+      field: shown,
+      type: 'FieldValueDuplicate',
+      detail: `Duplicate value: ${shown} in body shouldn't contain duplicates`,
+    });
+  }
+  const items = schema.items;
+  if (isMap(items)) value.forEach((item, i) => errors.push(...validateSchema(items, item, `${path}[${i}]`)));
+  return errors;
+}
+
+/** `required`, then each property against its schema or `additionalProperties`. */
+function propertyErrors(schema: Schema, value: JsonObject, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const p = props(schema);
+  if (Array.isArray(schema.required)) {
+    for (const r of schema.required) {
+      if (typeof r === 'string' && value[r] === undefined)
+        errors.push({ field: join(path, r), type: 'FieldValueRequired', detail: 'Required value' });
     }
   }
+  if (p)
+    for (const [k, sub] of Object.entries(p))
+      if (value[k] !== undefined) errors.push(...validateSchema(sub, value[k], join(path, k)));
+  const additional = schema.additionalProperties;
+  if (isMap(additional)) {
+    for (const [k, v] of Object.entries(value))
+      if (!p || !p[k]) errors.push(...validateSchema(additional, v, join(path, k)));
+  }
+  return errors;
+}
+
+/** The properties, then `maxProperties` and `minProperties`. */
+function objectErrors(schema: Schema, value: JsonObject, path: string, shown: string): FieldError[] {
+  const errors = propertyErrors(schema, value, path);
+  const count = Object.keys(value).length;
+  if (typeof schema.maxProperties === 'number' && count > schema.maxProperties) {
+    errors.push({
+      field: shown,
+      type: 'FieldValueTooMany',
+      detail: `Too many: ${count}: must have at most ${schema.maxProperties} items`,
+    });
+  }
+  if (typeof schema.minProperties === 'number' && count < schema.minProperties) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${count}: ${shown} in body should have at least ${schema.minProperties} properties`,
+      ),
+    );
+  }
+  return errors;
+}
+
+/** `allOf`, `anyOf`, `oneOf` and `not`. */
+function combinatorErrors(schema: Schema, value: unknown, path: string, shown: string): FieldError[] {
+  const errors: FieldError[] = [];
   for (const sub of Array.isArray(schema.allOf) ? (schema.allOf as Schema[]) : [])
     errors.push(...validateSchema(sub, value, path));
-  if (
-    Array.isArray(schema.anyOf) &&
-    !(schema.anyOf as Schema[]).some(s => validateSchema(s, value, path).length === 0)
-  ) {
-    errors.push({
-      field: shown,
-      type: 'FieldValueInvalid',
-      detail: `Invalid value: ${quoteValue(value)}: ${shown} in body must match at least one schema in anyOf`,
-    });
+  const valid = (s: Schema): boolean => validateSchema(s, value, path).length === 0;
+  if (Array.isArray(schema.anyOf) && !(schema.anyOf as Schema[]).some(valid)) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body must match at least one schema in anyOf`,
+      ),
+    );
   }
-  if (
-    Array.isArray(schema.oneOf) &&
-    (schema.oneOf as Schema[]).filter(s => validateSchema(s, value, path).length === 0).length !== 1
-  ) {
-    errors.push({
-      field: shown,
-      type: 'FieldValueInvalid',
-      detail: `Invalid value: ${quoteValue(value)}: ${shown} in body must validate one and only one schema (oneOf)`,
-    });
+  if (Array.isArray(schema.oneOf) && (schema.oneOf as Schema[]).filter(valid).length !== 1) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body must validate one and only one schema (oneOf)`,
+      ),
+    );
   }
-  if (isMap(schema.not) && validateSchema(schema.not, value, path).length === 0) {
-    errors.push({
-      field: shown,
-      type: 'FieldValueInvalid',
-      detail: `Invalid value: ${quoteValue(value)}: ${shown} in body should not match the "not" schema`,
-    });
+  if (isMap(schema.not) && valid(schema.not)) {
+    errors.push(
+      invalidValue(
+        shown,
+        `Invalid value: ${quoteValue(value)}: ${shown} in body should not match the "not" schema`,
+      ),
+    );
   }
+  return errors;
+}
+
+/** Validates a value against a schema; returns field errors worded like the apiserver's. */
+export function validateSchema(schema: Schema | undefined, value: unknown, path = ''): FieldError[] {
+  if (!schema) return [];
+  const shown = path === '' ? '<root>' : path;
+  if (value === null) {
+    if (schema.nullable === true || schema.type === undefined) return [];
+    return [
+      {
+        field: shown,
+        type: 'FieldValueTypeInvalid',
+        detail: `Invalid value: "null": ${shown} in body must be of type ${text(schema.type)}: "null"`,
+      },
+    ];
+  }
+  const typed = typeErrors(schema, value, shown);
+  if (typed.fatal) return typed.errors;
+  const errors = [...typed.errors, ...enumErrors(schema, value, shown)];
+  if (typeof value === 'number') errors.push(...numberErrors(schema, value, shown));
+  if (typeof value === 'string') errors.push(...stringErrors(schema, value, shown));
+  if (Array.isArray(value)) errors.push(...arrayErrors(schema, value, path, shown));
+  if (isMap(value)) errors.push(...objectErrors(schema, value, path, shown));
+  errors.push(...combinatorErrors(schema, value, path, shown));
   return errors;
 }
 
@@ -303,6 +362,30 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Errors of the `self == oldSelf` rules of one schema node. */
+function immutableRuleErrors(schema: Schema, value: unknown, old: unknown, path: string): FieldError[] {
+  const rules = Array.isArray(schema['x-kubernetes-validations'])
+    ? (schema['x-kubernetes-validations'] as unknown[])
+    : [];
+  const errors: FieldError[] = [];
+  for (const r of rules) {
+    if (!isMap(r) || typeof r.rule !== 'string' || !IMMUTABLE_RULE.test(r.rule)) continue;
+    if (canonical(value) === canonical(old)) continue;
+    const message = typeof r.message === 'string' && r.message !== '' ? r.message : `failed rule: ${r.rule}`;
+    errors.push({
+      field:
+        typeof r.fieldPath === 'string' && r.fieldPath !== ''
+          ? `${path}${r.fieldPath}`
+          : path === ''
+            ? '<root>'
+            : path,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${JSON.stringify(typeOf(value))}: ${message}`,
+    });
+  }
+  return errors;
+}
+
 /**
  * Transition rules of `x-kubernetes-validations` on an update. Only the immutability rule
  * `self == oldSelf` is evaluated (it is what CRDs use to freeze a spec); other CEL rules are
@@ -315,32 +398,7 @@ export function validateTransitionRules(
   path = '',
 ): FieldError[] {
   if (!schema || value === undefined || old === undefined) return [];
-  const errors: FieldError[] = [];
-  const shown = path === '' ? '<root>' : path;
-  const rules = Array.isArray(schema['x-kubernetes-validations'])
-    ? (schema['x-kubernetes-validations'] as unknown[])
-    : [];
-  for (const r of rules) {
-    if (!isMap(r) || typeof r.rule !== 'string' || !IMMUTABLE_RULE.test(r.rule)) continue;
-    if (canonical(value) !== canonical(old)) {
-      const kind = Array.isArray(value)
-        ? 'array'
-        : value === null
-          ? 'null'
-          : typeof value === 'number'
-            ? Number.isInteger(value)
-              ? 'integer'
-              : 'number'
-            : typeof value;
-      const message =
-        typeof r.message === 'string' && r.message !== '' ? r.message : `failed rule: ${r.rule}`;
-      errors.push({
-        field: typeof r.fieldPath === 'string' && r.fieldPath !== '' ? `${path}${r.fieldPath}` : shown,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${JSON.stringify(kind)}: ${message}`,
-      });
-    }
-  }
+  const errors = immutableRuleErrors(schema, value, old, path);
   const p = props(schema);
   if (p && isMap(value) && isMap(old)) {
     for (const [k, sub] of Object.entries(p))
