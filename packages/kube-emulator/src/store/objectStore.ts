@@ -6,14 +6,11 @@
  * watch hub; callers await `durable` before replying.
  */
 import { type KubeObject } from '../types.js';
+import { type StoredEntry, createObjectIndex } from './objectIndex.js';
 import { type PersistRecord, type Persistence } from './persistence.js';
 import { type ChangeEvent, type WatchHub } from './watchHub.js';
 
-/** A stored object and its cached JSON text. */
-export interface StoredEntry {
-  obj: KubeObject;
-  json: string;
-}
+export { type StoredEntry } from './objectIndex.js';
 
 /** The storage key of an object inside its table: `namespace/name` or `name`. */
 export function objectKey(namespace: string | undefined, name: string): string {
@@ -47,55 +44,34 @@ export interface ObjectStore {
   count(storageKey: string): number;
 }
 
-interface Table {
-  entries: Map<string, StoredEntry>;
-  sorted: string[] | undefined;
+/** CRDs first, so that a replay registers their resources before their objects. */
+function crdsFirst(a: string, b: string): number {
+  return a === 'customresourcedefinitions.apiextensions.k8s.io'
+    ? -1
+    : b === 'customresourcedefinitions.apiextensions.k8s.io'
+      ? 1
+      : 0;
 }
 
-/** Creates the store. */
-export function createObjectStore(
+/**
+ * Hands a change to the log and, once it is durable, to the watch hub (without a log, at once);
+ * folds the log into a snapshot when the log says it is due.
+ */
+function committer(
   hub: WatchHub,
-  persistence?: Persistence,
-  onError?: (message: string) => void,
-): ObjectStore {
-  let rv = 0;
-  const tables = new Map<string, Table>();
-  const uidIndex = new Map<string, { storageKey: string; key: string }>();
-  const ownerIndex = new Map<string, Set<string>>();
-
-  function table(storageKey: string): Table {
-    let t = tables.get(storageKey);
-    if (!t) tables.set(storageKey, (t = { entries: new Map(), sorted: undefined }));
-    return t;
-  }
-
-  function indexOwners(storageKey: string, key: string, obj: KubeObject | undefined, add: boolean): void {
-    const refs = obj?.metadata.ownerReferences;
-    if (!Array.isArray(refs)) return;
-    const ref = `${storageKey}|${key}`;
-    for (const owner of refs) {
-      if (!owner || typeof owner.uid !== 'string') continue;
-      let set = ownerIndex.get(owner.uid);
-      if (add) {
-        if (!set) ownerIndex.set(owner.uid, (set = new Set()));
-        set.add(ref);
-      } else if (set) {
-        set.delete(ref);
-        if (set.size === 0) ownerIndex.delete(owner.uid);
-      }
-    }
-  }
-
+  persistence: Persistence | undefined,
+  onError: ((message: string) => void) | undefined,
+  dump: () => { resourceVersion: number; records: PersistRecord[] },
+): (record: PersistRecord, event: ChangeEvent) => Promise<void> {
   function compact(): void {
     try {
-      persistence?.compact(() => store.dump());
+      persistence?.compact(dump);
     } catch (error) {
       // The log still holds everything; compaction is retried after later writes.
       onError?.(`compaction failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-
-  function commit(record: PersistRecord, event: ChangeEvent): Promise<void> {
+  return (record, event) => {
     if (!persistence) {
       hub.publish(event);
       return Promise.resolve();
@@ -106,79 +82,41 @@ export function createObjectStore(
       hub.publish(event);
       if (persistence.logRecords > 0) setImmediate(compact);
     });
-  }
+  };
+}
 
-  function setEntry(
-    storageKey: string,
-    key: string,
-    obj: KubeObject,
-  ): { entry: StoredEntry; prev?: StoredEntry } {
-    const t = table(storageKey);
-    const prev = t.entries.get(key);
-    const entry: StoredEntry = { obj, json: JSON.stringify(obj) };
-    if (!prev) t.sorted = undefined;
-    t.entries.set(key, entry);
-    if (prev) {
-      indexOwners(storageKey, key, prev.obj, false);
-      if (prev.obj.metadata.uid) uidIndex.delete(prev.obj.metadata.uid);
-    }
-    indexOwners(storageKey, key, obj, true);
-    if (obj.metadata.uid) uidIndex.set(obj.metadata.uid, { storageKey, key });
-    return prev ? { entry, prev } : { entry };
-  }
+/** Creates the store. */
+export function createObjectStore(
+  hub: WatchHub,
+  persistence?: Persistence,
+  onError?: (message: string) => void,
+): ObjectStore {
+  let rv = 0;
+  const index = createObjectIndex();
+
+  const commit = committer(hub, persistence, onError, () => store.dump());
 
   const store: ObjectStore = {
     get resourceVersion() {
       return rv;
     },
-    get(storageKey, key) {
-      return tables.get(storageKey)?.entries.get(key);
-    },
-    count(storageKey) {
-      return tables.get(storageKey)?.entries.size ?? 0;
-    },
-    list(storageKey, namespace) {
-      const t = tables.get(storageKey);
-      if (!t) return [];
-      if (!t.sorted) t.sorted = [...t.entries.keys()].sort();
-      const out: StoredEntry[] = [];
-      if (namespace) {
-        const prefix = `${namespace}/`;
-        // Binary search the first key of the namespace; keys are sorted.
-        let lo = 0;
-        let hi = t.sorted.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (t.sorted[mid] < prefix) lo = mid + 1;
-          else hi = mid;
-        }
-        for (let i = lo; i < t.sorted.length && t.sorted[i].startsWith(prefix); i++) {
-          out.push(t.entries.get(t.sorted[i])!);
-        }
-        return out;
-      }
-      for (const k of t.sorted) out.push(t.entries.get(k)!);
-      return out;
-    },
+    get: (storageKey, key) => index.get(storageKey, key),
+    count: storageKey => index.count(storageKey),
+    list: (storageKey, namespace) => index.list(storageKey, namespace),
     put(storageKey, obj) {
       rv++;
       obj.metadata.resourceVersion = String(rv);
       const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
-      const { entry, prev } = setEntry(storageKey, key, obj);
+      const { entry, prev } = index.set(storageKey, key, obj);
       const event: ChangeEvent = prev
         ? { type: 'MODIFIED', storageKey, rv, obj, prev: prev.obj }
         : { type: 'ADDED', storageKey, rv, obj };
       return { entry, durable: commit({ t: 'put', s: storageKey, k: key, rv, o: obj }, event) };
     },
     remove(storageKey, key) {
-      const t = tables.get(storageKey);
-      const prev = t?.entries.get(key);
-      if (!t || !prev) return undefined;
+      const prev = index.delete(storageKey, key);
+      if (!prev) return undefined;
       rv++;
-      t.entries.delete(key);
-      t.sorted = undefined;
-      indexOwners(storageKey, key, prev.obj, false);
-      if (prev.obj.metadata.uid) uidIndex.delete(prev.obj.metadata.uid);
       const obj: KubeObject = {
         ...prev.obj,
         metadata: { ...prev.obj.metadata, resourceVersion: String(rv) },
@@ -189,30 +127,19 @@ export function createObjectStore(
       );
       return { obj, durable };
     },
-    byUid(uid) {
-      return uidIndex.get(uid);
-    },
-    dependentsOf(uid) {
-      const set = ownerIndex.get(uid);
-      if (!set) return [];
-      return [...set].map(ref => {
-        const i = ref.indexOf('|');
-        return { storageKey: ref.slice(0, i), key: ref.slice(i + 1) };
-      });
-    },
+    byUid: uid => index.byUid(uid),
+    dependentsOf: uid => index.dependentsOf(uid),
     async dropTable(storageKey) {
-      const t = tables.get(storageKey);
-      if (!t) return;
       const waits: Promise<void>[] = [];
-      for (const key of [...t.entries.keys()]) {
+      for (const key of index.keys(storageKey)) {
         const removed = store.remove(storageKey, key);
         if (removed) waits.push(removed.durable);
       }
-      tables.delete(storageKey);
+      index.dropTable(storageKey);
       await Promise.all(waits);
     },
     restore(storageKey, obj) {
-      setEntry(storageKey, objectKey(obj.metadata.namespace, obj.metadata.name!), obj);
+      index.set(storageKey, objectKey(obj.metadata.namespace, obj.metadata.name!), obj);
       rv = Math.max(rv, Number(obj.metadata.resourceVersion) || 0);
     },
     restoreResourceVersion(value) {
@@ -220,16 +147,9 @@ export function createObjectStore(
     },
     dump() {
       const records: PersistRecord[] = [];
-      // CRDs first so a replay registers their resources before their objects.
-      const keys = [...tables.keys()].sort((a, b) =>
-        a === 'customresourcedefinitions.apiextensions.k8s.io'
-          ? -1
-          : b === 'customresourcedefinitions.apiextensions.k8s.io'
-            ? 1
-            : 0,
-      );
-      for (const s of keys) {
-        for (const [k, e] of tables.get(s)!.entries) {
+      for (const s of index.storageKeys().sort(crdsFirst)) {
+        for (const k of index.keys(s)) {
+          const e = index.get(s, k)!;
           records.push({ t: 'put', s, k, rv: Number(e.obj.metadata.resourceVersion), o: e.obj });
         }
       }

@@ -60,18 +60,72 @@ function dropSubscriber(set: Set<Subscriber>, s: Subscriber): void {
   }
 }
 
-/** Creates a hub that keeps `capacity` events of history. */
-export function createWatchHub(capacity: number): WatchHub {
+/** A ring of the last `capacity` events; `oldest` is the version a watch may still start from. */
+function createHistory(capacity: number): {
+  readonly oldest: number;
+  reset(rv: number): void;
+  push(event: ChangeEvent): void;
+  after(fromRv: number, storageKey: string): Generator<ChangeEvent>;
+} {
   const ring: ChangeEvent[] = new Array<ChangeEvent>(capacity);
   let start = 0;
   let size = 0;
   let oldest = 0;
+  return {
+    get oldest() {
+      return oldest;
+    },
+    reset(rv) {
+      oldest = rv;
+      size = 0;
+      start = 0;
+    },
+    push(event) {
+      if (capacity === 0) {
+        oldest = event.rv;
+      } else if (size === capacity) {
+        oldest = ring[start].rv;
+        ring[start] = event;
+        start = (start + 1) % capacity;
+      } else {
+        ring[(start + size) % capacity] = event;
+        size++;
+      }
+    },
+    *after(fromRv, storageKey) {
+      for (let i = 0; i < size; i++) {
+        const e = ring[(start + i) % capacity];
+        if (e.rv > fromRv && e.storageKey === storageKey) yield e;
+      }
+    },
+  };
+}
+
+/** The change events a replayed log record stands for, given the objects before it. */
+function replayedEvent(r: PersistRecord, prev: KubeObject | undefined): ChangeEvent | undefined {
+  if (r.t === 'put') {
+    return prev
+      ? { type: 'MODIFIED', storageKey: r.s, rv: r.rv, obj: r.o, prev }
+      : { type: 'ADDED', storageKey: r.s, rv: r.rv, obj: r.o };
+  }
+  if (!prev) return undefined;
+  return {
+    type: 'DELETED',
+    storageKey: r.s,
+    rv: r.rv,
+    obj: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(r.rv) } },
+  };
+}
+
+/** Creates a hub that keeps `capacity` events of history. */
+export function createWatchHub(capacity: number): WatchHub {
+  const history = createHistory(capacity);
   let last = 0;
   const subscribers = new Map<string, Set<Subscriber>>();
 
-  return {
+  const hub: WatchHub = {
     get oldestWatchableRv() {
-      return oldest;
+      return history.oldest;
     },
     get lastPublishedRv() {
       return last;
@@ -82,34 +136,20 @@ export function createWatchHub(capacity: number): WatchHub {
       return n;
     },
     reset(rv: number) {
-      oldest = rv;
+      history.reset(rv);
       last = rv;
-      size = 0;
-      start = 0;
     },
     publish(event: ChangeEvent) {
-      if (capacity > 0) {
-        if (size === capacity) {
-          oldest = ring[start].rv;
-          ring[start] = event;
-          start = (start + 1) % capacity;
-        } else {
-          ring[(start + size) % capacity] = event;
-          size++;
-        }
-      } else {
-        oldest = event.rv;
-      }
+      history.push(event);
       last = event.rv;
       const subs = subscribers.get(event.storageKey);
-      if (subs) {
-        for (const s of [...subs]) {
-          try {
-            s.deliver(event);
-          } catch {
-            // One broken subscriber must not stop the others (or fail the write that published).
-            dropSubscriber(subs, s);
-          }
+      if (!subs) return;
+      for (const s of [...subs]) {
+        try {
+          s.deliver(event);
+        } catch {
+          // One broken subscriber must not stop the others (or fail the write that published).
+          dropSubscriber(subs, s);
         }
       }
     },
@@ -120,35 +160,20 @@ export function createWatchHub(capacity: number): WatchHub {
       for (const s of [...subs]) s.end?.();
     },
     replay(baseRv, base, log) {
-      this.reset(baseRv);
+      hub.reset(baseRv);
       const current = new Map(base);
       for (const r of log) {
         const key = `${r.s}|${r.k}`;
-        const prev = current.get(key);
-        if (r.t === 'put') {
-          this.publish(
-            prev
-              ? { type: 'MODIFIED', storageKey: r.s, rv: r.rv, obj: r.o, prev }
-              : { type: 'ADDED', storageKey: r.s, rv: r.rv, obj: r.o },
-          );
-          current.set(key, r.o);
-        } else if (prev) {
-          this.publish({
-            type: 'DELETED',
-            storageKey: r.s,
-            rv: r.rv,
-            obj: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(r.rv) } },
-          });
-          current.delete(key);
-        }
+        const event = replayedEvent(r, current.get(key));
+        if (!event) continue;
+        hub.publish(event);
+        if (r.t === 'put') current.set(key, r.o);
+        else current.delete(key);
       }
     },
     subscribe(sub: Subscriber, fromRv: number) {
-      if (fromRv < oldest) return undefined;
-      for (let i = 0; i < size; i++) {
-        const e = ring[(start + i) % capacity];
-        if (e.rv > fromRv && e.storageKey === sub.storageKey) sub.deliver(e);
-      }
+      if (fromRv < history.oldest) return undefined;
+      for (const e of history.after(fromRv, sub.storageKey)) sub.deliver(e);
       let set = subscribers.get(sub.storageKey);
       if (!set) subscribers.set(sub.storageKey, (set = new Set()));
       set.add(sub);
@@ -157,4 +182,5 @@ export function createWatchHub(capacity: number): WatchHub {
       };
     },
   };
+  return hub;
 }
