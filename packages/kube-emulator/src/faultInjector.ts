@@ -143,6 +143,54 @@ export function validateFaultConfig(config: FaultConfig): void {
   });
 }
 
+/** The apiserver-shaped error an error rule answers with (429 and 503 say when to retry). */
+function injectedError(rule: ErrorFault, req: FaultRequest): KubeEmulatorError {
+  const reason = REASONS[rule.status];
+  const message = rule.message ?? `injected fault: ${reason} for ${req.verb} ${req.resource}`;
+  const retry = rule.status === 429 || rule.status === 503;
+  return new KubeEmulatorError(reason, message, {
+    details: retry ? { retryAfterSeconds: 1 } : {},
+    headers: retry ? { 'Retry-After': '1' } : {},
+  });
+}
+
+/**
+ * The disconnect policy of one open watch: a timer per `afterMs` rule, and a draw per event for
+ * `ratePerEvent` rules.
+ */
+function watchDisconnects(
+  rules: WatchDisconnectFault[],
+  random: () => number,
+  stats: FaultStats,
+  close: () => void,
+): { onEvent(): void; stop(): void } {
+  const timers: NodeJS.Timeout[] = [];
+  for (const r of rules) {
+    if (r.afterMs === undefined) continue;
+    const t = setTimeout(() => {
+      stats.watchDisconnects++;
+      close();
+    }, r.afterMs);
+    t.unref();
+    timers.push(t);
+  }
+  return {
+    onEvent() {
+      for (const r of rules) {
+        if (r.ratePerEvent && random() < r.ratePerEvent) {
+          stats.watchDisconnects++;
+          // Close after the current event is written.
+          setImmediate(close);
+          return;
+        }
+      }
+    },
+    stop() {
+      for (const t of timers) clearTimeout(t);
+    },
+  };
+}
+
 /** Creates the fault injector. */
 export function createFaultInjector(initial: FaultConfig = {}): FaultInjector {
   let config: FaultConfig = {};
@@ -178,13 +226,7 @@ export function createFaultInjector(initial: FaultConfig = {}): FaultInjector {
       for (const rule of config.errors ?? []) {
         if (!matches(rule, req) || rule.rate <= 0 || random() >= rule.rate) continue;
         stats.errors++;
-        const reason = REASONS[rule.status];
-        const message = rule.message ?? `injected fault: ${reason} for ${req.verb} ${req.resource}`;
-        const error = new KubeEmulatorError(reason, message, {
-          details: rule.status === 429 || rule.status === 503 ? { retryAfterSeconds: 1 } : {},
-          headers: rule.status === 429 || rule.status === 503 ? { 'Retry-After': '1' } : {},
-        });
-        return { error, after: rule.when === 'after' };
+        return { error: injectedError(rule, req), after: rule.when === 'after' };
       }
       return undefined;
     },
@@ -200,31 +242,13 @@ export function createFaultInjector(initial: FaultConfig = {}): FaultInjector {
       const entry = { req, close };
       watches.add(entry);
       const rules = (config.watchDisconnects ?? []).filter(r => matches(r, req));
-      const timers: NodeJS.Timeout[] = [];
-      for (const r of rules) {
-        if (r.afterMs !== undefined) {
-          const t = setTimeout(() => {
-            stats.watchDisconnects++;
-            close();
-          }, r.afterMs);
-          t.unref();
-          timers.push(t);
-        }
-      }
+      // Each draw reads the random source as it is then (a later `set` may reseed it).
+      const policy = watchDisconnects(rules, () => random(), stats, close);
       return {
-        onEvent() {
-          for (const r of rules) {
-            if (r.ratePerEvent && random() < r.ratePerEvent) {
-              stats.watchDisconnects++;
-              // Close after the current event is written.
-              setImmediate(close);
-              return;
-            }
-          }
-        },
+        onEvent: () => policy.onEvent(),
         untrack() {
           watches.delete(entry);
-          for (const t of timers) clearTimeout(t);
+          policy.stop();
         },
       };
     },

@@ -2,7 +2,7 @@
 /** `startKubeEmulator`: wires storage, API core, controllers, TLS and the HTTPS server together. */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createServer } from 'node:https';
+import { type Server, createServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { type Duplex } from 'node:stream';
 import * as os from 'node:os';
@@ -11,13 +11,13 @@ import { type ApiCore, createApiCore } from './api/apiCore.js';
 import { type Controllers, startControllers } from './api/controllers.js';
 import { KubeEmulatorError } from './errors.js';
 import { type FaultConfig, type FaultInjector, createFaultInjector } from './faultInjector.js';
-import { createApiHandler } from './http/apiHandler.js';
+import { type ApiHandler, createApiHandler } from './http/apiHandler.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { createResourceRegistry } from './resources/resourceRegistry.js';
-import { createObjectStore } from './store/objectStore.js';
+import { type ObjectStore, createObjectStore } from './store/objectStore.js';
 import { type Persistence, createPersistence } from './store/persistence.js';
-import { createWatchHub } from './store/watchHub.js';
-import { ensureTls } from './tls.js';
+import { type WatchHub, createWatchHub } from './store/watchHub.js';
+import { type TlsMaterial, ensureTls } from './tls.js';
 
 /** Options of {@link startKubeEmulator}. */
 export interface KubeEmulatorOptions {
@@ -74,6 +74,105 @@ export interface KubeEmulatorInternals {
   api: ApiCore;
 }
 
+/** KUBE_EMULATOR_LOG=FILE appends the request log to FILE when the options give no `log`. */
+function withLogFile(options: KubeEmulatorOptions): KubeEmulatorOptions {
+  // A way to see what a test's clients sent without changing the test.
+  const logFile = process.env.KUBE_EMULATOR_LOG;
+  if (!logFile || options.log) return options;
+  return { ...options, log: line => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`) };
+}
+
+/** The bearer token: the one given, else the one kept in the PKI directory, else a new one kept there. */
+function loadToken(pkiDir: string, given: string | undefined): string {
+  if (given) return given;
+  const tokenFile = path.join(pkiDir, 'token');
+  if (fs.existsSync(tokenFile)) return fs.readFileSync(tokenFile, 'utf8').trim();
+  const token = randomBytes(24).toString('hex');
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+  return token;
+}
+
+/** The store and its watch hub, with what `persistence` holds loaded into them. */
+function openStore(
+  persistence: Persistence | undefined,
+  options: KubeEmulatorOptions,
+): { hub: WatchHub; store: ObjectStore } {
+  const hub = createWatchHub(options.watchHistory ?? 10_000);
+  const store = createObjectStore(hub, persistence, options.log);
+  hub.reset(0);
+  if (persistence) {
+    const loaded = persistence.load();
+    for (const r of loaded.records) if (r.t === 'put') store.restore(r.s, r.o);
+    store.restoreResourceVersion(loaded.resourceVersion);
+    hub.replay(loaded.snapshotResourceVersion, loaded.snapshotObjects, loaded.log);
+    // History reaches back to the snapshot; with no log it starts at the current version.
+    if (hub.lastPublishedRv < store.resourceVersion) hub.reset(store.resourceVersion);
+  }
+  return { hub, store };
+}
+
+/** Requests Node's HTTP parser refuses still get an apiserver-shaped Status. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `malformed HTTP request: ${error.message}`,
+    reason: 'BadRequest',
+    code: 400,
+  });
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Starts the HTTPS server; resolves once it listens, with its URL and its open sockets. */
+async function listen(
+  tls: TlsMaterial,
+  handler: ApiHandler,
+  options: KubeEmulatorOptions,
+): Promise<{ server: Server; sockets: Set<Duplex>; url: string }> {
+  const sockets = new Set<Duplex>();
+  const server = createServer({ key: tls.serverKey, cert: tls.serverCert }, (req, res) =>
+    handler.handle(req, res),
+  );
+  server.on('connection', socket => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', () => undefined);
+  server.on('clientError', answerClientError);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl =
+    address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address === '0.0.0.0'
+        ? '127.0.0.1'
+        : address.address;
+  return { server, sockets, url: `https://${hostForUrl}:${address.port}` };
+}
+
+/** Writes the kubeconfig (creating its directory); returns its path. */
+function writeKubeconfig(kubeConfig: string, given: string | undefined, tempDir: () => string): string {
+  const kubeconfigPath = given ? path.resolve(given) : path.join(tempDir(), 'kubeconfig');
+  fs.mkdirSync(path.dirname(kubeconfigPath), { recursive: true });
+  fs.writeFileSync(kubeconfigPath, kubeConfig, { mode: 0o600 });
+  return kubeconfigPath;
+}
+
 /**
  * Starts an emulator.
  * @example
@@ -93,49 +192,20 @@ export async function startKubeEmulator(
   const removeTempDir = (): void => {
     if (tempDirPath) fs.rmSync(tempDirPath, { recursive: true, force: true });
   };
-  // KUBE_EMULATOR_LOG=FILE appends the request log to FILE: a way to see what a test's
-  // clients sent without changing the test.
-  const logFile = process.env.KUBE_EMULATOR_LOG;
-  if (logFile && !options.log) {
-    options = {
-      ...options,
-      log: line => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
-    };
-  }
+  options = withLogFile(options);
+  // Assigned as soon as they exist, so that a failed start closes them (and frees the data dir).
   let persistence: Persistence | undefined;
   let controllers: Controllers | undefined;
   try {
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
     const pkiDir = dataDir ? path.join(dataDir, 'pki') : path.join(tempDir(), 'pki');
-    const tls = await ensureTls(
-      pkiDir,
-      options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [],
-      options.signal,
-    );
-    let token = options.token;
-    if (!token) {
-      const tokenFile = path.join(pkiDir, 'token');
-      if (fs.existsSync(tokenFile)) token = fs.readFileSync(tokenFile, 'utf8').trim();
-      else {
-        token = randomBytes(24).toString('hex');
-        fs.writeFileSync(tokenFile, token, { mode: 0o600 });
-      }
-    }
-
-    const hub = createWatchHub(options.watchHistory ?? 10_000);
+    const extraHosts =
+      options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [];
+    const tls = await ensureTls(pkiDir, extraHosts, options.signal);
+    const token = loadToken(pkiDir, options.token);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
-    const store = createObjectStore(hub, persistence, options.log);
-    hub.reset(0);
-    if (persistence) {
-      const loaded = persistence.load();
-      for (const r of loaded.records) if (r.t === 'put') store.restore(r.s, r.o);
-      store.restoreResourceVersion(loaded.resourceVersion);
-      hub.replay(loaded.snapshotResourceVersion, loaded.snapshotObjects, loaded.log);
-      // History reaches back to the snapshot; with no log it starts at the current version.
-      if (hub.lastPublishedRv < store.resourceVersion) hub.reset(store.resourceVersion);
-    }
-    const registry = createResourceRegistry();
-    const api = createApiCore(registry, store, hub);
+    const { hub, store } = openStore(persistence, options);
+    const api = createApiCore(createResourceRegistry(), store, hub);
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
     controllers = startControllers(api, options.log);
     await api.bootstrap();
@@ -143,57 +213,9 @@ export async function startKubeEmulator(
     controllers.resync();
     const faults = createFaultInjector(options.faults);
     const handler = createApiHandler({ api, faults, token, ...(options.log ? { log: options.log } : {}) });
-
-    const sockets = new Set<Duplex>();
-    const server = createServer({ key: tls.serverKey, cert: tls.serverCert }, (req, res) =>
-      handler.handle(req, res),
-    );
-    server.on('connection', socket => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    server.on('tlsClientError', () => undefined);
-    // Requests Node's HTTP parser refuses still get an apiserver-shaped Status.
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-      if (!socket.writable || error.code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const body = JSON.stringify({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `malformed HTTP request: ${error.message}`,
-        reason: 'BadRequest',
-        code: 400,
-      });
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const hostForUrl =
-      address.family === 'IPv6'
-        ? `[${address.address}]`
-        : address.address === '0.0.0.0'
-          ? '127.0.0.1'
-          : address.address;
-    const url = `https://${hostForUrl}:${address.port}`;
+    const { server, sockets, url } = await listen(tls, handler, options);
     const kubeConfig = renderKubeconfig({ url, caCert: tls.caCert, token });
-    const kubeconfigPath = options.kubeconfigPath
-      ? path.resolve(options.kubeconfigPath)
-      : path.join(tempDir(), 'kubeconfig');
-    fs.mkdirSync(path.dirname(kubeconfigPath), { recursive: true });
-    fs.writeFileSync(kubeconfigPath, kubeConfig, { mode: 0o600 });
+    const kubeconfigPath = writeKubeconfig(kubeConfig, options.kubeconfigPath, tempDir);
 
     let stopped: Promise<void> | undefined;
     const ctl = controllers;

@@ -6,8 +6,11 @@
  * in a real cluster, from a deduplicating queue.
  */
 import { objectKey } from '../store/objectStore.js';
-import { type KubeObject, type ResourceType, isMap } from '../types.js';
+import { type KubeObject, type ResourceType } from '../types.js';
 import { type ApiCore } from './apiCore.js';
+import { createControllerQueue } from './controllerQueue.js';
+import { collectDependents, syncDeleting } from './garbageCollector.js';
+import { syncNamespace } from './namespaceController.js';
 
 /** The controllers' handle. */
 export interface Controllers {
@@ -22,173 +25,40 @@ export interface Controllers {
   stop(): void;
 }
 
+/** Whether an object being deleted waits for its dependents (`orphan`, `foregroundDeletion`). */
+function waitsForDependents(obj: KubeObject): boolean {
+  const finalizers = obj.metadata.finalizers ?? [];
+  return finalizers.includes('orphan') || finalizers.includes('foregroundDeletion');
+}
+
 /** Starts the controllers on an API core. */
 export function startControllers(
   api: ApiCore,
   log: (message: string) => void = () => undefined,
 ): Controllers {
-  const queue = new Map<string, () => Promise<void>>();
-  let running = false;
-  let stopped = false;
-  let idleWaiters: (() => void)[] = [];
-
-  function enqueue(id: string, work: () => Promise<void>): void {
-    if (stopped) return;
-    queue.set(id, work);
-    if (!running) {
-      running = true;
-      setImmediate(() => void drain());
-    }
-  }
-
-  async function drain(): Promise<void> {
-    while (queue.size > 0 && !stopped) {
-      const [id, work] = queue.entries().next().value as [string, () => Promise<void>];
-      queue.delete(id);
-      try {
-        await work();
-      } catch (error) {
-        log(`controller ${id}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    running = false;
-    for (const w of idleWaiters) w();
-    idleWaiters = [];
-  }
-
-  function typeOfStorage(storageKey: string): ResourceType | undefined {
-    return api.registry.byKey(storageKey);
-  }
-
-  function stored(storageKey: string, key: string): KubeObject | undefined {
-    return api.store.get(storageKey, key)?.obj;
-  }
-
-  /** Namespace controller: delete everything in a terminating namespace, then finalize it. */
-  async function syncNamespace(name: string): Promise<void> {
-    const ns = stored('namespaces', name);
-    if (!ns || !ns.metadata.deletionTimestamp) return;
-    let remaining = 0;
-    for (const type of api.registry.all()) {
-      if (!type.namespaced || type.storageOf) continue;
-      const key = api.registry.storageKey(type);
-      for (const e of api.store.list(key, name)) {
-        remaining++;
-        if (!e.obj.metadata.deletionTimestamp) await api.systemDelete(type, name, e.obj.metadata.name!);
-      }
-    }
-    if (remaining > 0) {
-      // Re-check once the deletions (and any finalizers) have played out.
-      let left = 0;
-      for (const type of api.registry.all())
-        if (type.namespaced && !type.storageOf)
-          left += api.store.list(api.registry.storageKey(type), name).length;
-      if (left > 0) return;
-    }
-    const fresh = stored('namespaces', name);
-    if (!fresh) return;
-    const next = structuredClone(fresh);
-    next.spec = { ...(isMap(next.spec) ? next.spec : {}), finalizers: [] };
-    next.status = { phase: 'Terminating' };
-    await api.systemUpdate(api.registry.lookup('', 'v1', 'namespaces')!, next);
-  }
-
-  /** GC for one owner that left storage: delete or release its dependents. */
-  async function collectDependents(ownerUid: string): Promise<void> {
-    for (const dep of api.store.dependentsOf(ownerUid)) {
-      const obj = stored(dep.storageKey, dep.key);
-      const type = typeOfStorage(dep.storageKey);
-      if (!obj || !type) continue;
-      const refs = obj.metadata.ownerReferences ?? [];
-      const alive = refs.filter(r => r.uid !== ownerUid && api.store.byUid(r.uid));
-      if (alive.length === 0) {
-        if (!obj.metadata.deletionTimestamp)
-          await api.systemDelete(type, obj.metadata.namespace, obj.metadata.name!);
-      } else {
-        const next = structuredClone(obj);
-        next.metadata.ownerReferences = refs.filter(r => r.uid !== ownerUid);
-        await api.systemUpdate(type, next);
-      }
-    }
-  }
-
-  /** Objects being deleted with the orphan or foregroundDeletion finalizer. */
-  async function syncDeleting(storageKey: string, key: string): Promise<void> {
-    const obj = stored(storageKey, key);
-    const type = typeOfStorage(storageKey);
-    if (!obj || !type || !obj.metadata.deletionTimestamp) return;
-    const finalizers = obj.metadata.finalizers ?? [];
-    const uid = obj.metadata.uid!;
-    if (finalizers.includes('orphan')) {
-      for (const dep of api.store.dependentsOf(uid)) {
-        const d = stored(dep.storageKey, dep.key);
-        const dType = typeOfStorage(dep.storageKey);
-        if (!d || !dType) continue;
-        const next = structuredClone(d);
-        next.metadata.ownerReferences = (d.metadata.ownerReferences ?? []).filter(r => r.uid !== uid);
-        if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-        await api.systemUpdate(dType, next);
-      }
-      await dropFinalizer(type, storageKey, key, 'orphan');
-      return;
-    }
-    if (finalizers.includes('foregroundDeletion')) {
-      const deps = api.store.dependentsOf(uid);
-      for (const dep of deps) {
-        const d = stored(dep.storageKey, dep.key);
-        const dType = typeOfStorage(dep.storageKey);
-        if (d && dType && !d.metadata.deletionTimestamp)
-          await api.systemDelete(dType, d.metadata.namespace, d.metadata.name!, 'Foreground');
-      }
-      if (api.store.dependentsOf(uid).length === 0)
-        await dropFinalizer(type, storageKey, key, 'foregroundDeletion');
-    }
-  }
-
-  async function dropFinalizer(
-    type: ResourceType,
-    storageKey: string,
-    key: string,
-    finalizer: string,
-  ): Promise<void> {
-    const obj = stored(storageKey, key);
-    if (!obj) return;
-    const next = structuredClone(obj);
-    next.metadata.finalizers = (obj.metadata.finalizers ?? []).filter(f => f !== finalizer);
-    if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
-    await api.systemUpdate(type, next);
-  }
+  const queue = createControllerQueue(log);
+  const namespace = (name: string): void => queue.enqueue(`ns/${name}`, () => syncNamespace(api, name));
+  const deleting = (storageKey: string, key: string): void =>
+    queue.enqueue(`deleting/${storageKey}|${key}`, () => syncDeleting(api, storageKey, key));
+  const orphans = (uid: string): void => queue.enqueue(`gc/${uid}`, () => collectDependents(api, uid));
 
   api.setHooks({
     onRemoved(type, obj) {
       const uid = obj.metadata.uid;
-      if (uid) enqueue(`gc/${uid}`, () => collectDependents(uid));
+      if (uid) orphans(uid);
       // An owner waiting in foreground deletion may now be free to go.
       for (const ref of obj.metadata.ownerReferences ?? []) {
         const owner = api.store.byUid(ref.uid);
-        if (owner)
-          enqueue(`deleting/${owner.storageKey}|${owner.key}`, () =>
-            syncDeleting(owner.storageKey, owner.key),
-          );
+        if (owner) deleting(owner.storageKey, owner.key);
       }
       const ns = obj.metadata.namespace;
-      if (type.namespaced && ns) {
-        const nsObj = stored('namespaces', ns);
-        if (nsObj?.metadata.deletionTimestamp) enqueue(`ns/${ns}`, () => syncNamespace(ns));
-      }
+      if (type.namespaced && ns && api.store.get('namespaces', ns)?.obj.metadata.deletionTimestamp)
+        namespace(ns);
     },
     onDeleting(type, obj) {
-      const storageKey = api.registry.storageKey(type);
-      const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
-      if (type.group === '' && type.plural === 'namespaces') {
-        const name = obj.metadata.name!;
-        enqueue(`ns/${name}`, () => syncNamespace(name));
-        return;
-      }
-      const finalizers = obj.metadata.finalizers ?? [];
-      if (finalizers.includes('orphan') || finalizers.includes('foregroundDeletion')) {
-        enqueue(`deleting/${storageKey}|${key}`, () => syncDeleting(storageKey, key));
-      }
+      if (type.group === '' && type.plural === 'namespaces') namespace(obj.metadata.name!);
+      else if (waitsForDependents(obj))
+        deleting(api.registry.storageKey(type), objectKey(obj.metadata.namespace, obj.metadata.name!));
     },
   });
 
@@ -203,38 +73,18 @@ export function startControllers(
 
   function resync(): void {
     for (const { type, storageKey, obj } of everyObject()) {
-      const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
       if (type.group === '' && type.plural === 'namespaces') {
-        const name = obj.metadata.name!;
-        if (obj.metadata.deletionTimestamp) enqueue(`ns/${name}`, () => syncNamespace(name));
+        if (obj.metadata.deletionTimestamp) namespace(obj.metadata.name!);
         continue;
       }
-      const finalizers = obj.metadata.finalizers ?? [];
-      if (
-        obj.metadata.deletionTimestamp &&
-        (finalizers.includes('orphan') || finalizers.includes('foregroundDeletion'))
-      ) {
-        enqueue(`deleting/${storageKey}|${key}`, () => syncDeleting(storageKey, key));
-      }
+      if (obj.metadata.deletionTimestamp && waitsForDependents(obj))
+        deleting(storageKey, objectKey(obj.metadata.namespace, obj.metadata.name!));
       for (const ref of obj.metadata.ownerReferences ?? []) {
         const uid = ref?.uid;
-        if (typeof uid === 'string' && !api.store.byUid(uid))
-          enqueue(`gc/${uid}`, () => collectDependents(uid));
+        if (typeof uid === 'string' && !api.store.byUid(uid)) orphans(uid);
       }
     }
   }
 
-  return {
-    resync,
-    idle() {
-      if (!running && queue.size === 0) return Promise.resolve();
-      return new Promise(resolve => idleWaiters.push(resolve));
-    },
-    stop() {
-      stopped = true;
-      queue.clear();
-      for (const w of idleWaiters) w();
-      idleWaiters = [];
-    },
-  };
+  return { resync, idle: () => queue.idle(), stop: () => queue.stop() };
 }
