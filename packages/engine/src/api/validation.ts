@@ -96,18 +96,7 @@ function appendField(path: string, name: string): string {
 // Semantic keywords, walked alongside the data: only where the data has the right shape
 // (ajv already reported shape errors).
 function semanticViolations(schema: JsonSchema, data: unknown, path: string, out: Violation[]): void {
-  if (schema['goDuration'] === true && typeof data === 'string') out.push(...durationViolations(data, path));
-  if (schema['podSelectorValue'] === true && isSchema(data)) {
-    out.push(...selectorValueViolations(data['mode'], data['value'], appendField(path, 'value')));
-  }
-  if (schema['podPhases'] === true && Array.isArray(data)) {
-    data.forEach((entry, i) => {
-      if (typeof entry === 'string') out.push(...podPhaseViolations(entry, `${path}[${i}]`));
-    });
-  }
-  if (schema['labelRequirement'] === true && isSchema(data))
-    out.push(...labelRequirementViolations(data, path));
-
+  out.push(...keywordViolations(schema, data, path));
   const properties = schema['properties'];
   if (isSchema(properties) && isSchema(data)) {
     for (const [name, child] of Object.entries(properties)) {
@@ -124,6 +113,23 @@ function semanticViolations(schema: JsonSchema, data: unknown, path: string, out
   if (isSchema(items) && Array.isArray(data)) {
     data.forEach((value, i) => semanticViolations(items, value, `${path}[${i}]`, out));
   }
+}
+
+/** Violations of the semantic keywords set on one schema node, not its children. */
+function keywordViolations(schema: JsonSchema, data: unknown, path: string): Violation[] {
+  const out: Violation[] = [];
+  if (schema['goDuration'] === true && typeof data === 'string') out.push(...durationViolations(data, path));
+  if (schema['podSelectorValue'] === true && isSchema(data)) {
+    out.push(...selectorValueViolations(data['mode'], data['value'], appendField(path, 'value')));
+  }
+  if (schema['podPhases'] === true && Array.isArray(data)) {
+    data.forEach((entry, i) => {
+      if (typeof entry === 'string') out.push(...podPhaseViolations(entry, `${path}[${i}]`));
+    });
+  }
+  if (schema['labelRequirement'] === true && isSchema(data))
+    out.push(...labelRequirementViolations(data, path));
+  return out;
 }
 
 /**

@@ -64,14 +64,12 @@ function faultRequestFor(verb: Verb, scope: Scope, route: ResourceRoute): FaultR
   return faultReq;
 }
 
-/** Waits the injected latency and draws an injected error: thrown now, or (writes, `after`) returned. */
-async function injectFaults(
+/** Draws an injected error: thrown now, or (for writes in `after` mode) returned to replace the reply. */
+function drawFault(
   faults: FaultInjector,
   faultReq: FaultRequest,
   verb: Verb,
-): Promise<ReturnType<FaultInjector['draw']>> {
-  const delay = faults.delayFor(faultReq);
-  if (delay > 0) await new Promise(r => setTimeout(r, delay));
+): ReturnType<FaultInjector['draw']> {
   const injected = faults.draw(faultReq);
   const isWrite = verb !== 'get' && verb !== 'list' && verb !== 'watch';
   if (injected && !(injected.after && isWrite)) throw injected.error;
@@ -231,7 +229,11 @@ export async function handleResource(
   const neg = negotiate(req.headers.accept);
   const scope = scopeFor(route, type);
   const faultReq = faultRequestFor(verb, scope, route);
-  const injected = await injectFaults(deps.faults, faultReq, verb);
+  // Only an injected latency waits: without one the request is served in the same turn, as it
+  // always was (a reply sent later lets a keep-alive connection see the rest of a body differently).
+  const delay = deps.faults.delayFor(faultReq);
+  if (delay > 0) await new Promise(r => setTimeout(r, delay));
+  const injected = drawFault(deps.faults, faultReq, verb);
   const r: ResourceRequest = {
     req,
     res,
