@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// One jest configuration for every package. Tests run as native ES modules
-// (node --experimental-vm-modules, see the "test" script): @kubernetes/client-node 1.x
-// is ESM only, and jest on Node 20 cannot require() it. @swc/jest strips the types;
-// `npm run typecheck` is the type check.
+// One jest configuration for every package, in two tiers (see docs/testing.md):
+// - `fast`: `*.test.ts`, in-process only (kube-emulator in process, gRPC servers on port 0):
+//   no containerd, no root, no child processes, no SIGKILL. `npm test` runs it.
+// - `system`: `*.system.test.ts`, real parts outside the process: containerd and runc, dockerd,
+//   the CLIs and kubectl as child processes, SIGKILLs, mounts. `npm run test:all` runs both.
+// Tests run as native ES modules (node --experimental-vm-modules, see the "test" script):
+// @kubernetes/client-node 1.x is ESM only, and jest on Node 20 cannot require() it. @swc/jest
+// strips the types; `npm run typecheck` is the type check.
 
-/** @type {import('jest').Config} */
-const config = {
+const roots = ['<rootDir>/packages/*/test/**/', '<rootDir>/examples/*/test/**/', '<rootDir>/test/**/'];
+
+/** What both tiers share. */
+const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -27,15 +33,28 @@ const config = {
     '^@chaosplane/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: [
-    '<rootDir>/packages/*/test/**/*.test.ts',
-    '<rootDir>/examples/*/test/**/*.test.ts',
-    '<rootDir>/test/**/*.test.ts',
-  ],
   // TypeScript under node_modules only exists in test fixtures that stand for plugin packages.
   transformIgnorePatterns: ['^(?!.*\\.ts$).*/node_modules/'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
+};
+
+/** @type {import('jest').Config} */
+const config = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'fast',
+      testMatch: roots.map(root => `${root}*.test.ts`),
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.system\\.test\\.ts$'],
+    },
+    {
+      ...shared,
+      displayName: 'system',
+      testMatch: roots.map(root => `${root}*.system.test.ts`),
+    },
+  ],
+  // A global option: jest ignores it inside projects.
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   // The machines have 2 cores; suites that start servers and containers share them.

@@ -26,7 +26,7 @@ step "lint"
 npm run lint
 
 step "tests"
-npm test -- --ci
+node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
 
 step "the README's demo command, non-interactively"
 bash scripts/check-demo.sh

@@ -72,7 +72,7 @@ describeIf(containerdUnavailableReason())('a daemon killed while an apply runs',
     const child = spawn(
       process.execPath,
       [
-        path.join(here, 'fixtures/apply-crash-daemon.mjs'),
+        path.join(here, 'fixtures/applyCrashDaemon.mjs'),
         stateDir,
         containerd.socketPath,
         containerd.namespace,

@@ -11,7 +11,7 @@ import {
   type TestKit,
 } from '@chaosplane/testing';
 
-const PLUGIN = new URL('./fixtures/failing-plugin.ts', import.meta.url).pathname;
+const PLUGIN = new URL('./fixtures/failingPlugin.ts', import.meta.url).pathname;
 const MANIFEST = `apiVersion: chaos-mesh.org/v1alpha1
 kind: FailChaos
 metadata: {name: full-disk, namespace: chaos-test}

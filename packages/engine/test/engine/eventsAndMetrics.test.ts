@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kubernetes Events and Prometheus metrics the engine produces over a lifecycle (in-memory API).
 // Applied, Recovered, FinalizerInited, FinalizerRemoved, Deleted and Paused are asserted in
-// pipeline.test.ts; Started in lifecycle.emulator.test.ts.
+// pipeline.test.ts; Started in lifecycle.test.ts.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Registry } from 'prom-client';
 import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';

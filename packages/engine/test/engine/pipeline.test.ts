@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The engine's pipeline over an in-memory API (fakeChaosApi): step semantics, back-off,
 // conflicts, invalid specs. The same behaviour against the kube-emulator over HTTPS is in
-// lifecycle.emulator.test.ts.
+// lifecycle.test.ts.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CLEAN_FINALIZER_ANNOTATION, PAUSE_ANNOTATION, RECORDS_FINALIZER } from '@chaosplane/sdk/framework';
 import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';

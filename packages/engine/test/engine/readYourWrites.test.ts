@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Read-your-writes: a pass that starts while the informer lags behind the engine's own writes
 // decides from what the engine last wrote, not from the informer's older copy. The scenario
-// and its timeline are in support/staleInformerScenario.ts; readYourWrites.control.test.ts
+// and its timeline are in support/staleInformerScenario.ts; readYourWritesControl.test.ts
 // shows the same scenario applying a record twice when reads go to the informer only.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PHASE_INJECTED } from '@chaosplane/sdk';

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Spawns the child-process engine (fixtures/engine-child.mjs, which runs the compiled engine).
+// Spawns the child-process engine (fixtures/engineChild.mjs, which runs the compiled engine).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CHILD_ENTRY = path.join(here, '..', 'fixtures', 'engine-child.mjs');
+export const CHILD_ENTRY = path.join(here, '..', 'fixtures', 'engineChild.mjs');
 const DIST_ENTRY = path.join(here, '..', '..', '..', 'dist', 'createEngine.js');
 
 /** Fails with a clear message when the compiled engine the child needs is missing. */

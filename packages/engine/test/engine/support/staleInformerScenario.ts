@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A lifecycle in which a pass starts while the informer lags behind the engine's own writes
-// (readYourWrites.test.ts, and its negative control readYourWrites.control.test.ts).
+// (readYourWrites.test.ts, and its negative control readYourWritesControl.test.ts).
 //
 // The informer sees every watch event 1.5 s late (the in-memory API's watch is otherwise
 // synchronous). The trap is a pass whose early steps write nothing: then no 409 forces a

@@ -81,7 +81,7 @@ describe('chaosplane-daemon binary', () => {
         bin,
         '--insecure',
         '--plugin',
-        path.join(here, 'fixtures/js-plugin.mjs'),
+        path.join(here, 'fixtures/jsPlugin.mjs'),
         '--state-dir',
         stateDir,
         '--grpc-host',

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The journal across a daemon crash: a real child daemon (the compiled package, see
-// fixtures/crashing-daemon.mjs) is SIGKILLed while it tracks processes in a real container; a
+// fixtures/crashingDaemon.mjs) is SIGKILLed while it tracks processes in a real container; a
 // new daemon on the same state dir must kill, adopt or undo what it finds, by itself.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -57,7 +57,7 @@ describeReal('journal recovery', () => {
     const child = spawn(
       process.execPath,
       [
-        path.join(here, 'fixtures/crashing-daemon.mjs'),
+        path.join(here, 'fixtures/crashingDaemon.mjs'),
         stateDir,
         containerd.socketPath,
         containerd.namespace,

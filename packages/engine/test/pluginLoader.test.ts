@@ -111,8 +111,8 @@ describe('loadPlugins', () => {
   });
 
   it('refuses a module that is not a plugin, naming it', async () => {
-    await expect(loadPlugins(['./not-a-plugin.ts'], { from: fixtures })).rejects.toThrow(
-      'plugin "./not-a-plugin.ts" does not export a plugin',
+    await expect(loadPlugins(['./notAPlugin.ts'], { from: fixtures })).rejects.toThrow(
+      'plugin "./notAPlugin.ts" does not export a plugin',
     );
   });
 

@@ -15,7 +15,7 @@ import { isSameProcess, processStartTime } from '../src/process/procStat.js';
 describe('journal', () => {
   let stateDir: string;
   beforeEach(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-journal-unit-'));
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-journal-'));
   });
   afterEach(async () => {
     await rm(stateDir, { recursive: true, force: true });

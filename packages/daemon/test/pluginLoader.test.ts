@@ -46,7 +46,7 @@ describe('daemon plugins', () => {
 
   it("serves the daemon part of a definePlugin() module on the daemon's server", async () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
-    const [loaded] = await loadDaemonPlugins(['./fixtures/probe-plugin.ts'], { from: here });
+    const [loaded] = await loadDaemonPlugins(['./fixtures/probePlugin.ts'], { from: here });
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cp-plugin-daemon-'));
     const daemon = await startDaemon({
       grpcHost: '127.0.0.1',

@@ -185,7 +185,7 @@ describe('chaosplane explain', () => {
     );
     const [result] = await explainManifest({
       file: manifest,
-      plugins: ['./node-selector-plugin.ts'],
+      plugins: ['./nodeSelectorPlugin.ts'],
       pluginsFrom: fixtures,
       kubeconfig: emulator.kubeconfigPath,
     });

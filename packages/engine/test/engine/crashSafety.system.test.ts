@@ -4,7 +4,7 @@
 // after deletion, recovered, and the object must be gone. Then the same under injected 409/500
 // answers (some after the write happened: lost replies) and dropped watches.
 //
-// "Exactly once" is counted on effective calls: the test plugin (fixtures/engine-child.mjs)
+// "Exactly once" is counted on effective calls: the test plugin (fixtures/engineChild.mjs)
 // dedups apply by (record, injectedCount) and recover by (record, recoveredCount) and appends
 // each effective call durably. The engine's part is to keep those cycle numbers stable until a
 // result is persisted and never to start a new cycle by mistake; a lost Injected write, an
