@@ -3,7 +3,10 @@
 // - `fast`: `*.test.ts`, in-process only (kube-emulator in process, gRPC servers on port 0):
 //   no containerd, no root, no child processes, no SIGKILL. `npm test` runs it.
 // - `system`: `*.system.test.ts`, real parts outside the process: containerd and runc, dockerd,
-//   the CLIs and kubectl as child processes, SIGKILLs, mounts. `npm run test:all` runs both.
+//   the CLIs and kubectl as child processes, SIGKILLs, mounts. `npm run test:system` runs it.
+// CHAOSPLANE_TEST_TIER (`fast` by default, `system` or `all`) picks the tiers; `npm run
+// test:all` (CI) runs both. An environment variable rather than --selectProjects, whose variadic
+// value would swallow the test paths in `npm test -- packages/daemon`.
 // Tests run as native ES modules (node --experimental-vm-modules, see the "test" script):
 // @kubernetes/client-node 1.x is ESM only, and jest on Node 20 cannot require() it. @swc/jest
 // strips the types; `npm run typecheck` is the type check.
@@ -39,6 +42,10 @@ const shared = {
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
 };
 
+const tier = process.env.CHAOSPLANE_TEST_TIER ?? 'fast';
+if (!['fast', 'system', 'all'].includes(tier))
+  throw new Error(`CHAOSPLANE_TEST_TIER must be fast, system or all, not ${JSON.stringify(tier)}`);
+
 /** @type {import('jest').Config} */
 const config = {
   projects: [
@@ -53,7 +60,7 @@ const config = {
       displayName: 'system',
       testMatch: roots.map(root => `${root}*.system.test.ts`),
     },
-  ],
+  ].filter(project => tier === 'all' || project.displayName === tier),
   // A global option: jest ignores it inside projects.
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],

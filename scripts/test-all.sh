@@ -19,6 +19,9 @@ npm run build
 step "generated code is up to date"
 bash scripts/check-generated.sh
 
+step "public API reports are up to date"
+node scripts/api-report.mjs
+
 step "type check (tests and benchmarks)"
 npx tsc -p tsconfig.test.json
 
@@ -26,7 +29,10 @@ step "lint"
 npm run lint
 
 step "tests"
-node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
+CHAOSPLANE_TEST_TIER=all node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
+
+step "a scaffolded plugin (npx chaosplane new plugin) builds and passes its test outside the repository"
+bash scripts/check-scaffold.sh
 
 step "the README's demo command, non-interactively"
 bash scripts/check-demo.sh

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { createDaemonClientPool, daemonProto } from '@chaosplane/daemon/client';
+import { createDaemonClientPool } from '@chaosplane/daemon/client';
+import * as daemonProto from '../../packages/daemon/src/gen/chaosplane/daemon/v1/daemon.js';
 import { defineDaemonHandler } from '@chaosplane/daemon/plugin';
 import { startDaemon } from '@chaosplane/daemon';
 import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';

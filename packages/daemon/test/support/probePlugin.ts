@@ -3,7 +3,7 @@
 // the core proto. To stay free of a generation step it reuses core messages as its request and
 // response types: WhoCalls(VersionRequest) → VersionResponse (caller, chaos object, record); Wait(ContainerPidRequest with the
 // milliseconds to wait in container_id) → VersionResponse.
-import { daemonProto } from '@chaosplane/daemon/client';
+import * as daemonProto from '../../src/gen/chaosplane/daemon/v1/daemon.js';
 import { defineDaemonHandler } from '../../src/plugin/defineDaemonHandler.js';
 import { delay } from 'abort-controller-x';
 

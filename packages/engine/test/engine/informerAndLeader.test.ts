@@ -305,7 +305,11 @@ describe('two engines with leader election', () => {
           renewDeadlineMs: 400,
           retryPeriodMs: 50,
         },
-        apis: { chaos: () => api, events: { create: () => Promise.resolve() }, leases },
+        apis: {
+          chaos: () => api,
+          events: { create: () => Promise.resolve(), repeat: () => Promise.resolve() },
+          leases,
+        },
       });
       return { engine, stop, done: engine.run(stop.signal) };
     };
@@ -339,7 +343,7 @@ describe('event recorder', () => {
     const sent: KubeEvent[] = [];
     const outcomes: string[] = [];
     const recorder = createEventRecorder({
-      api: { create: event => Promise.resolve(void sent.push(event)) },
+      api: { create: event => Promise.resolve(void sent.push(event)), repeat: () => Promise.resolve() },
       burst: 3,
       perSecond: 0.001,
       onEmit: (_reason, outcome) => outcomes.push(outcome),
