@@ -8,6 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh >&2
-[ -d node_modules/@chaosplane/core ] || npm ci --no-audit --no-fund >&2
+[ -d node_modules/@chaosplane/sdk ] || npm ci --no-audit --no-fund >&2
 npm run --silent build >&2
-exec node packages/operator/dist/cli/chaosplane.js dev --demo "$@"
+exec node packages/cli/bin/chaosplane.js dev --demo "$@"
