@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading a network namespace's whole packet-filter and traffic-control state, to compare it
+// before and after an experiment.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Why network namespaces cannot be tested here (root, ip, iptables, ipset, tc), or undefined. */
+export function netnsUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'network namespace tests need root';
+  for (const tool of ['ip', 'iptables', 'iptables-save', 'ipset', 'tc']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed (scripts/install-system-deps.sh installs it)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * iptables-save without comments and counters, and without tables that hold nothing but empty
+ * built-in chains accepting everything: iptables-nft creates a table the first time a rule is
+ * added to it and leaves the empty table behind, which filters nothing.
+ */
+export function normaliseIptablesSave(text: string): string {
+  const tables: string[] = [];
+  for (const block of text.split(/^\*/m).slice(1)) {
+    const lines = block
+      .split('\n')
+      .filter(line => line !== '' && !line.startsWith('#'))
+      .map(line => line.replace(/ \[\d+:\d+\]$/, ''));
+    const [name, ...body] = lines;
+    const meaningful = body.filter(line => line !== 'COMMIT' && !/^:[A-Z]+ ACCEPT$/.test(line));
+    if (meaningful.length > 0) tables.push([`*${name}`, ...body].join('\n'));
+  }
+  return tables.join('\n');
+}
+
+/** The namespace's iptables rules, ipsets and qdiscs, normalised. */
+export async function netnsSnapshot(ns: string): Promise<string> {
+  const inNs = (...argv: string[]) => run('ip', ['netns', 'exec', ns, ...argv]).then(r => r.stdout);
+  const iptables = normaliseIptablesSave(await inNs('iptables-save'));
+  const ipsets = await inNs('ipset', 'list');
+  const links = [...(await inNs('ip', '-o', 'link', 'show')).matchAll(/^\d+: ([^:@\s]+)[@:]/gm)].map(
+    m => m[1]!,
+  );
+  const qdiscs: string[] = [];
+  for (const link of links) qdiscs.push(await inNs('tc', 'qdisc', 'show', 'dev', link));
+  return [`# iptables\n${iptables}`, `# ipset\n${ipsets}`, `# tc\n${qdiscs.join('')}`].join('\n');
+}
