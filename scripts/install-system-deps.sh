@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the test suite drives for real: containerd + runc (the
-# container runtime), busybox-static (the containers' root filesystem), iproute2 and
-# iptables (network namespaces), openssl (per-run certificates), util-linux/mount/bsdutils
+# container runtime), busybox-static (the containers' root filesystem), iproute2,
+# iptables, ipset and the CNI plugins (network namespaces, pod networks), openssl (per-run certificates), util-linux/mount/bsdutils
 # (nsenter, setpriv, mount, script) and a kubectl client.
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
@@ -20,6 +20,10 @@ command -v mount >/dev/null || need+=(mount)
 command -v script >/dev/null || need+=(bsdutils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v iptables >/dev/null || need+=(iptables)
+# ipset (NetworkChaos partitions and filtered traffic control).
+command -v ipset >/dev/null || need+=(ipset)
+# The CNI bridge and host-local plugins: each dev pod gets its own network namespace and IP.
+[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v openssl >/dev/null || need+=(openssl)
 # Debian's kubectl lives in kubernetes-client; some machines already carry another kubectl.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
