@@ -15,6 +15,30 @@ export interface EventuallyOptions {
 }
 
 /**
+ * What a probe threw, as text: the message of an Error (or of any thrown object that carries
+ * one), a string as it is, any other value as JSON.
+ */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'message' in error &&
+    typeof error.message === 'string'
+  ) {
+    return error.message;
+  }
+  try {
+    // A function or a symbol has no JSON: its type is what can be said of it.
+    return JSON.stringify(error) ?? typeof error;
+  } catch {
+    // A cycle, or a bigint.
+    return typeof error;
+  }
+}
+
+/**
  * Probes until it returns something other than `undefined` or `false`, and returns that; a
  * probe that throws is tried again. A timeout is an error that says what was awaited and the
  * probe's last error. The one wait-until of Chaosplane's tools and tests: eventually consistent
@@ -36,8 +60,7 @@ export async function eventually<T>(
     }
     if (Date.now() > until) {
       const context = options.describe ? ` ${await options.describe()}` : '';
-      const failure =
-        lastError === undefined ? '' : ` (last error: ${(lastError as Error).message ?? String(lastError)})`;
+      const failure = lastError === undefined ? '' : ` (last error: ${describeError(lastError)})`;
       throw new ChaosplaneError(
         'internal',
         `timed out after ${timeoutMs} ms waiting ${options.what ? `until ${options.what}` : 'for a condition'}${context}${failure}`,

@@ -79,8 +79,8 @@ export interface DevControlPlane {
   stop(): Promise<void>;
 }
 
-/** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
-export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
+/** Throws `runtime`, saying what to install, unless containerd can run here. */
+function requireContainerd(): void {
   const missing = containerdUnavailableReason();
   if (missing !== undefined) {
     throw new ChaosplaneError(
@@ -89,6 +89,70 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
         'sudo apt-get install -y containerd runc busybox-static (or run scripts/install-system-deps.sh as root)',
     );
   }
+}
+
+/** The daemon: its own capability-confined process with `daemonCapabilities`, else in this process. */
+async function startDevDaemon(
+  options: DevControlPlaneOptions,
+  dir: string,
+  certs: MintedCertificates,
+  containerd: ContainerdEnvironment,
+): Promise<DevDaemon> {
+  if (options.daemonCapabilities === undefined) return startDaemonInProcess(options, dir, certs, containerd);
+  return spawnDaemonProcess({
+    capabilities: options.daemonCapabilities,
+    containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
+    certsDir: certs.dir,
+    stateDir: path.join(dir, 'daemon'),
+    plugins: options.plugins,
+    pluginsFrom: options.pluginsFrom ?? process.cwd(),
+    allowedClients: ['chaosplane-operator'],
+    log: options.daemonLog,
+    signal: options.signal,
+  });
+}
+
+/**
+ * The operator on the emulator, finding the daemon through its Service as in a cluster; stopped
+ * by aborting `stop` (also aborted with the control plane's signal).
+ */
+function startDevOperator(
+  options: DevControlPlaneOptions,
+  kubeconfigPath: string,
+  daemon: DevDaemon,
+  certs: MintedCertificates,
+  stop: AbortController,
+): Promise<RunningOperator> {
+  options.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  return startOperator(
+    {
+      kubeconfig: kubeconfigPath,
+      plugins: options.plugins,
+      ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+      namespace: DEV_NAMESPACE,
+      installCrds: true,
+      daemon: {
+        discovery: { kind: 'service', namespace: DEV_NAMESPACE, serviceName: 'chaosplane-daemon' },
+        port: daemon.grpcPort,
+        tls: {
+          caPem: certs.caPem,
+          certPem: certs.clientCertPem,
+          keyPem: certs.clientKeyPem,
+          serverName: DAEMON_SERVER_NAME,
+        },
+        callTimeoutMs: 60_000,
+      },
+      selection: { filterNamespaces: false },
+      engine: { workersPerKind: 4, recordParallelism: 16, shutdownGraceMs: 10_000 },
+    },
+    options.operatorLog,
+    stop.signal,
+  );
+}
+
+/** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
+export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
+  requireContainerd();
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true });
   const cleanups: Array<() => Promise<void>> = [];
@@ -113,20 +177,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
       clientName: 'chaosplane-operator',
     });
-    const daemon: DevDaemon =
-      options.daemonCapabilities !== undefined
-        ? await spawnDaemonProcess({
-            capabilities: options.daemonCapabilities,
-            containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
-            certsDir: certs.dir,
-            stateDir: path.join(dir, 'daemon'),
-            plugins: options.plugins,
-            pluginsFrom: options.pluginsFrom ?? process.cwd(),
-            allowedClients: ['chaosplane-operator'],
-            log: options.daemonLog,
-            signal: options.signal,
-          })
-        : await startDaemonInProcess(options, dir, certs, containerd);
+    const daemon = await startDevDaemon(options, dir, certs, containerd);
     cleanups.push(() => daemon.close());
 
     const nodeName = hostname();
@@ -141,31 +192,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
     const operatorStop = new AbortController();
-    options.signal.addEventListener('abort', () => operatorStop.abort(), { once: true });
-    const operator = await startOperator(
-      {
-        kubeconfig: kubeconfigPath,
-        plugins: options.plugins,
-        ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
-        namespace: DEV_NAMESPACE,
-        installCrds: true,
-        daemon: {
-          discovery: { kind: 'service', namespace: DEV_NAMESPACE, serviceName: 'chaosplane-daemon' },
-          port: daemon.grpcPort,
-          tls: {
-            caPem: certs.caPem,
-            certPem: certs.clientCertPem,
-            keyPem: certs.clientKeyPem,
-            serverName: DAEMON_SERVER_NAME,
-          },
-          callTimeoutMs: 60_000,
-        },
-        selection: { filterNamespaces: false },
-        engine: { workersPerKind: 4, recordParallelism: 16, shutdownGraceMs: 10_000 },
-      },
-      options.operatorLog,
-      operatorStop.signal,
-    );
+    const operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
     cleanups.push(async () => {
       operatorStop.abort();
       await operator.done;
@@ -189,6 +216,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
   }
 }
 
+/** The daemon in this process, with every capability of the caller, serving the plugins' handlers. */
 async function startDaemonInProcess(
   options: DevControlPlaneOptions,
   dir: string,

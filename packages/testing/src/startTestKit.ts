@@ -168,6 +168,92 @@ export async function startTestKit(options: TestKitOptions): Promise<TestKit> {
   }
 }
 
+/** {@link TestKit.get}: reads a chaos object, undefined when it does not exist. */
+type GetChaos = <Spec>(ref: ChaosRef) => Promise<ChaosObject<Spec> | undefined>;
+
+/** {@link TestKit.waitForRecords}: the records once every one has `phase`. */
+async function waitForRecords(
+  get: GetChaos,
+  ref: ChaosRef,
+  phase: string,
+  options: EventuallyOptions,
+): Promise<ContainerRecord[]> {
+  let last: unknown;
+  return eventually(
+    async () => {
+      const obj = await get(ref);
+      last = obj?.status?.experiment;
+      const records = obj?.status?.experiment?.containerRecords;
+      return records && records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
+    },
+    { what: `every record of ${ref.name} is ${phase}`, describe: () => JSON.stringify(last), ...options },
+  );
+}
+
+/** {@link TestKit.exec}: nsenter into every namespace of the container's task, as root. */
+async function execInPod(
+  plane: DevControlPlane,
+  namespace: string,
+  podName: string,
+  argv: string[],
+  container: string | undefined,
+): Promise<{ stdout: string; exitCode: number }> {
+  const pod = await plane.kube.request<Pod>(
+    'GET',
+    resourcePath({ group: '', version: 'v1', plural: 'pods' }, namespace, podName),
+  );
+  const status = pod.status?.containerStatuses?.find(s =>
+    container === undefined ? true : s.name === container,
+  );
+  const bareId = status?.containerID?.replace(/^containerd:\/\//, '');
+  const task = bareId === undefined ? undefined : await plane.containerd.taskStatus(bareId);
+  if (task === undefined)
+    throw new ChaosplaneError('not-found', `pod ${podName} has no running container ${container ?? ''}`);
+  try {
+    const { stdout } = await run('nsenter', [
+      '-t',
+      String(task.pid),
+      '-m',
+      '-p',
+      '-n',
+      '-u',
+      '-i',
+      '--',
+      ...argv,
+    ]);
+    return { stdout, exitCode: 0 };
+  } catch (error) {
+    const failed = error as { stdout?: string; code?: number };
+    return { stdout: failed.stdout ?? '', exitCode: typeof failed.code === 'number' ? failed.code : 1 };
+  }
+}
+
+/** {@link TestKit.events}: the events of the namespace about the object `name`. */
+async function eventsAbout(
+  kube: KubeConnection,
+  namespace: string,
+  name: string,
+): Promise<{ type: string; reason: string; message: string; count: number }[]> {
+  const list = await kube.request<{
+    items: {
+      type: string;
+      reason: string;
+      message: string;
+      count?: number;
+      metadata: { creationTimestamp?: string };
+    }[];
+  }>('GET', `/api/v1/namespaces/${namespace}/events`, {
+    query: { fieldSelector: `involvedObject.name=${name}` },
+  });
+  return list.items.map(e => ({
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    count: e.count ?? 1,
+  }));
+}
+
+/** Wraps a started control plane and its pods in the {@link TestKit} API. */
 function createKit(
   plane: DevControlPlane,
   namespace: string,
@@ -191,7 +277,7 @@ function createKit(
       ref.namespace ?? namespace,
       ref.name,
     );
-  const get = async <Spec>(ref: ChaosRef) =>
+  const get: GetChaos = async <Spec>(ref: ChaosRef) =>
     kube.request<ChaosObject<Spec>>('GET', pathOf(ref)).catch((error: unknown) => {
       if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
       throw error;
@@ -204,74 +290,16 @@ function createKit(
     pods,
     kubectl: (args, stdin) => kubectl(plane.kubeconfigPath, args, stdin),
     get,
-    async waitForRecords(ref, phase, options = {}) {
-      let last: unknown;
-      return eventually(
-        async () => {
-          const obj = await get(ref);
-          last = obj?.status?.experiment;
-          const records = obj?.status?.experiment?.containerRecords;
-          return records && records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
-        },
-        { what: `every record of ${ref.name} is ${phase}`, describe: () => JSON.stringify(last), ...options },
-      );
-    },
+    waitForRecords: (ref, phase, options = {}) => waitForRecords(get, ref, phase, options),
     async waitForDeletion(ref, options = {}) {
       await eventually(async () => (await get(ref)) === undefined, {
         what: `${ref.name} is gone`,
         ...options,
       });
     },
-    async exec(podName, argv, container) {
-      const pod = await kube.request<Pod>(
-        'GET',
-        resourcePath({ group: '', version: 'v1', plural: 'pods' }, namespace, podName),
-      );
-      const status = pod.status?.containerStatuses?.find(s =>
-        container === undefined ? true : s.name === container,
-      );
-      const bareId = status?.containerID?.replace(/^containerd:\/\//, '');
-      const task = bareId === undefined ? undefined : await plane.containerd.taskStatus(bareId);
-      if (task === undefined)
-        throw new ChaosplaneError('not-found', `pod ${podName} has no running container ${container ?? ''}`);
-      try {
-        const { stdout } = await run('nsenter', [
-          '-t',
-          String(task.pid),
-          '-m',
-          '-p',
-          '-n',
-          '-u',
-          '-i',
-          '--',
-          ...argv,
-        ]);
-        return { stdout, exitCode: 0 };
-      } catch (error) {
-        const failed = error as { stdout?: string; code?: number };
-        return { stdout: failed.stdout ?? '', exitCode: typeof failed.code === 'number' ? failed.code : 1 };
-      }
-    },
+    exec: (podName, argv, container) => execInPod(plane, namespace, podName, argv, container),
     daemonClient: definition => pool.clientFor(plane.nodeName, definition),
-    async events(name) {
-      const list = await kube.request<{
-        items: {
-          type: string;
-          reason: string;
-          message: string;
-          count?: number;
-          metadata: { creationTimestamp?: string };
-        }[];
-      }>('GET', `/api/v1/namespaces/${namespace}/events`, {
-        query: { fieldSelector: `involvedObject.name=${name}` },
-      });
-      return list.items.map(e => ({
-        type: e.type,
-        reason: e.reason,
-        message: e.message,
-        count: e.count ?? 1,
-      }));
-    },
+    events: name => eventsAbout(kube, namespace, name),
     async close() {
       pool.close();
       await close();
@@ -279,6 +307,7 @@ function createKit(
   };
 }
 
+/** Runs kubectl with the kit's kubeconfig; resolves with its output, rejects with it on a failure. */
 function kubectl(kubeconfig: string, args: string[], stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args]);

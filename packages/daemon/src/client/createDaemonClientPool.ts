@@ -139,20 +139,22 @@ function deadlineMiddleware(timeoutMs: number): ClientMiddleware {
   };
 }
 
-/**
- * Creates the controller's pool of daemon clients, keyed by node. The daemon of a node is found
- * through the EndpointSlices of the daemon's headless Service (the endpoint whose `nodeName`
- * matches, as Chaos Mesh does), falling back to a pod's `status.hostIP`; channels are reused
- * per address; every call carries a deadline and the chaos object as metadata.
- */
-export function createDaemonClientPool(options: DaemonClientPoolOptions): DaemonClientPool {
-  const port = options.port ?? DEFAULT_DAEMON_PORT;
-  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
-  const addressTtlMs = options.addressTtlMs ?? 30_000;
-  const channels = new Map<string, Channel>();
-  const addresses = new Map<string, { host: string; until: number }>();
+/** What a pool's functions share: its settings, its pooled channels and its address cache. */
+interface PoolState {
+  port: number;
+  addressTtlMs: number;
+  tls: DaemonClientTls | 'insecure';
+  lookup: (nodeName: string, signal?: AbortSignal) => Promise<string | undefined>;
+  /** Open channels by `host:port`. */
+  channels: Map<string, Channel>;
+  /** Resolved daemon hosts by node name, each until it must be looked up again. */
+  addresses: Map<string, { host: string; until: number }>;
+}
+
+/** A client factory per call timeout, made on first use; throws on a timeout that is not positive. */
+function createFactoryCache(): (timeoutMs: number) => ReturnType<typeof createClientFactory> {
   const factories = new Map<number, ReturnType<typeof createClientFactory>>();
-  const factoryFor = (timeoutMs: number): ReturnType<typeof createClientFactory> => {
+  return timeoutMs => {
     let factory = factories.get(timeoutMs);
     if (!factory) {
       if (!(timeoutMs > 0)) {
@@ -165,70 +167,134 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
     }
     return factory;
   };
-  factoryFor(callTimeoutMs);
-  const lookup = createLookup(options.source);
+}
 
-  async function addressOf(target: DaemonTarget, signal?: AbortSignal): Promise<string> {
-    const nodeName = typeof target === 'string' ? target : target.spec?.nodeName;
-    const hostIp = typeof target === 'string' ? undefined : target.status?.hostIP;
-    if (!nodeName) {
-      if (hostIp) return hostPort(hostIp, port);
-      throw new ChaosplaneError('invalid', 'the target pod has no spec.nodeName (not scheduled yet)', {
-        field: 'spec.nodeName',
+/** The `host:port` of the target's daemon: cached per node, else looked up (host IP as the fallback). */
+async function resolveAddress(state: PoolState, target: DaemonTarget, signal?: AbortSignal): Promise<string> {
+  const nodeName = typeof target === 'string' ? target : target.spec?.nodeName;
+  const hostIp = typeof target === 'string' ? undefined : target.status?.hostIP;
+  if (!nodeName) {
+    if (hostIp) return hostPort(hostIp, state.port);
+    throw new ChaosplaneError('invalid', 'the target pod has no spec.nodeName (not scheduled yet)', {
+      field: 'spec.nodeName',
+    });
+  }
+  const cached = state.addresses.get(nodeName);
+  if (cached && cached.until > Date.now()) return hostPort(cached.host, state.port);
+  signal?.throwIfAborted();
+  const host = (await abortable(state.lookup(nodeName, signal), signal)) ?? hostIp;
+  if (!host) {
+    throw new ChaosplaneError(
+      'daemon',
+      `no chaos daemon found on node ${nodeName}: no ready endpoint of the daemon's Service has nodeName ` +
+        `${nodeName} (is the DaemonSet scheduled there?)`,
+    );
+  }
+  state.addresses.set(nodeName, { host, until: Date.now() + state.addressTtlMs });
+  if (cached && cached.host !== host) closeUnusedChannel(state, cached.host);
+  return hostPort(host, state.port);
+}
+
+/** Closes the channel to `host` unless a node's daemon is still reached there. */
+function closeUnusedChannel(state: PoolState, host: string): void {
+  // The node's daemon moved (a restarted pod, a new IP): close the old channel unless
+  // another node's daemon is still reached there, so channels do not pile up.
+  if ([...state.addresses.values()].some(entry => entry.host === host)) return;
+  const stale = hostPort(host, state.port);
+  state.channels.get(stale)?.close();
+  state.channels.delete(stale);
+}
+
+/** The pooled channel to `address`, opened (with the pool's credentials) on first use. */
+function channelFor(state: PoolState, address: string): Channel {
+  let channel = state.channels.get(address);
+  if (!channel) {
+    channel = openChannel(address, state.tls);
+    state.channels.set(address, channel);
+  }
+  return channel;
+}
+
+/** A new channel to `address`: insecure, or mTLS checked against `serverName` when one is given. */
+function openChannel(address: string, tls: DaemonClientTls | 'insecure'): Channel {
+  if (tls === 'insecure') return createChannel(address, ChannelCredentials.createInsecure());
+  const { caPem, keyPem, certPem, serverName } = tls;
+  return createChannel(
+    address,
+    ChannelCredentials.createSsl(caPem, keyPem, certPem),
+    serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {},
+  );
+}
+
+/** {@link DaemonClientPool.clientFor} with its target and options already given. */
+type ClientFor = <Service extends CompatServiceDefinition>(
+  target: DaemonTarget,
+  definition: Service,
+  clientOptions?: DaemonClientOptions,
+) => Promise<Client<Service>>;
+
+/**
+ * The engine's client of `definition` for `call` ({@link DaemonConnector.client}): each method
+ * resolves the daemon when called, and fails with a `ChaosplaneError` named after the status.
+ */
+function engineClientOf<D extends DaemonServiceDefinition>(
+  clientFor: ClientFor,
+  definition: D,
+  call: DaemonCall,
+): DaemonClient<D> {
+  const target = daemonTargetOf(call.target);
+  const where = `daemon on node ${call.target.nodeName ?? '(unscheduled)'}`;
+  const options: DaemonClientOptions = {
+    chaos: call.chaos,
+    record: call.record,
+    ...(call.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}),
+    signal: call.signal,
+  };
+  // Methods resolve the daemon lazily, so `ctx.daemon(Def)` itself never waits or fails.
+  const methods = Object.keys(definition.methods).map(method => {
+    const invoke = async (request: unknown, callOptions: { signal?: AbortSignal } = {}) => {
+      const signal = callOptions.signal ?? call.signal;
+      const typed = await clientFor(target, definition as unknown as CompatServiceDefinition, {
+        ...options,
+        signal,
       });
-    }
-    const cached = addresses.get(nodeName);
-    if (cached && cached.until > Date.now()) return hostPort(cached.host, port);
-    signal?.throwIfAborted();
-    const host = (await abortable(lookup(nodeName, signal), signal)) ?? hostIp;
-    if (!host) {
-      throw new ChaosplaneError(
-        'daemon',
-        `no chaos daemon found on node ${nodeName}: no ready endpoint of the daemon's Service has nodeName ` +
-          `${nodeName} (is the DaemonSet scheduled there?)`,
-      );
-    }
-    addresses.set(nodeName, { host, until: Date.now() + addressTtlMs });
-    // The node's daemon moved (a restarted pod, a new IP): close the old channel unless
-    // another node's daemon is still reached there, so channels do not pile up.
-    if (
-      cached &&
-      cached.host !== host &&
-      ![...addresses.values()].some(entry => entry.host === cached.host)
-    ) {
-      const stale = hostPort(cached.host, port);
-      channels.get(stale)?.close();
-      channels.delete(stale);
-    }
-    return hostPort(host, port);
-  }
-
-  function channelFor(address: string): Channel {
-    let channel = channels.get(address);
-    if (!channel) {
-      if (options.tls === 'insecure') {
-        channel = createChannel(address, ChannelCredentials.createInsecure());
-      } else {
-        const { caPem, keyPem, certPem, serverName } = options.tls;
-        channel = createChannel(
-          address,
-          ChannelCredentials.createSsl(caPem, keyPem, certPem),
-          serverName
-            ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName }
-            : {},
-        );
+      try {
+        return await (typed as unknown as Record<string, UnaryMethod>)[method]!(request, { signal });
+      } catch (error) {
+        if (error instanceof ClientError) throw daemonCallError(where, error.code, error.details, error);
+        if (isAbortError(error))
+          throw new ChaosplaneError('aborted', `${where}: ${method} was cancelled`, { cause: error });
+        throw error;
       }
-      channels.set(address, channel);
-    }
-    return channel;
-  }
+    };
+    return [method, invoke] as const;
+  });
+  return Object.fromEntries(methods) as DaemonClient<D>;
+}
 
-  const clientFor = async <Service extends CompatServiceDefinition>(
-    target: DaemonTarget,
-    definition: Service,
-    clientOptions: DaemonClientOptions = {},
-  ): Promise<Client<Service>> => {
-    const channel = channelFor(await addressOf(target, clientOptions.signal));
+/**
+ * Creates the controller's pool of daemon clients, keyed by node. The daemon of a node is found
+ * through the EndpointSlices of the daemon's headless Service (the endpoint whose `nodeName`
+ * matches, as Chaos Mesh does), falling back to a pod's `status.hostIP`; channels are reused
+ * per address; every call carries a deadline and the chaos object as metadata.
+ */
+export function createDaemonClientPool(options: DaemonClientPoolOptions): DaemonClientPool {
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  const factoryFor = createFactoryCache();
+  factoryFor(callTimeoutMs);
+  const state: PoolState = {
+    port: options.port ?? DEFAULT_DAEMON_PORT,
+    addressTtlMs: options.addressTtlMs ?? 30_000,
+    tls: options.tls,
+    lookup: createLookup(options.source),
+    channels: new Map(),
+    addresses: new Map(),
+  };
+  const addressOf = (target: DaemonTarget, signal?: AbortSignal): Promise<string> =>
+    resolveAddress(state, target, signal);
+
+  const clientFor: ClientFor = async (target, definition, clientOptions = {}) => {
+    const channel = channelFor(state, await addressOf(target, clientOptions.signal));
     return factoryFor(clientOptions.callTimeoutMs ?? callTimeoutMs).create(definition, channel, {
       '*': { metadata: callMetadata(clientOptions) },
     });
@@ -237,40 +303,11 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
   return {
     addressOf,
     clientFor,
-    client<D extends DaemonServiceDefinition>(definition: D, call: DaemonCall): DaemonClient<D> {
-      const target = daemonTargetOf(call.target);
-      const where = `daemon on node ${call.target.nodeName ?? '(unscheduled)'}`;
-      const options: DaemonClientOptions = {
-        chaos: call.chaos,
-        record: call.record,
-        ...(call.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}),
-        signal: call.signal,
-      };
-      // Methods resolve the daemon lazily, so `ctx.daemon(Def)` itself never waits or fails.
-      const methods = Object.keys(definition.methods).map(method => {
-        const invoke = async (request: unknown, callOptions: { signal?: AbortSignal } = {}) => {
-          const signal = callOptions.signal ?? call.signal;
-          const typed = await clientFor(target, definition as unknown as CompatServiceDefinition, {
-            ...options,
-            signal,
-          });
-          try {
-            return await (typed as unknown as Record<string, UnaryMethod>)[method]!(request, { signal });
-          } catch (error) {
-            if (error instanceof ClientError) throw daemonCallError(where, error.code, error.details, error);
-            if (isAbortError(error))
-              throw new ChaosplaneError('aborted', `${where}: ${method} was cancelled`, { cause: error });
-            throw error;
-          }
-        };
-        return [method, invoke] as const;
-      });
-      return Object.fromEntries(methods) as DaemonClient<D>;
-    },
-    channelCount: () => channels.size,
+    client: (definition, call) => engineClientOf(clientFor, definition, call),
+    channelCount: () => state.channels.size,
     close() {
-      for (const channel of channels.values()) channel.close();
-      channels.clear();
+      for (const channel of state.channels.values()) channel.close();
+      state.channels.clear();
     },
   };
 }

@@ -8,9 +8,18 @@ import type { CallContext } from 'nice-grpc-common';
 import { commandFailed } from '../process/commandTarget.js';
 import type { ProcessManager } from '../process/createProcessManager.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
+import type { RunResult } from '../process/runCommand.js';
 import type { RuntimeResolver } from '../runtime/createRuntimeResolver.js';
 import { callerIdentity, chaosOf, deadlineOf, recordOf } from '../server/callMetadata.js';
-import type { DaemonCall, DaemonToolkit, RunIdentity, TargetContainer } from './types.js';
+import type {
+  ChangeOptions,
+  DaemonCall,
+  DaemonToolkit,
+  RunCommandOptions,
+  RunIdentity,
+  StartProcessOptions,
+  TargetContainer,
+} from './types.js';
 
 /** The overflow uid/gid: owns nothing, holds no capabilities. */
 const NOBODY: RunAs = { uid: 65534, gid: 65534 };
@@ -62,89 +71,143 @@ export function createDaemonToolkit(deps: DaemonToolkitDeps): DaemonToolkit {
   return { log: deps.log, call: context => createCall(deps, context) };
 }
 
+/** What one call's container operations share: the toolkit's deps and the call's scope. */
+interface CallScope {
+  deps: DaemonToolkitDeps;
+  context: CallContext;
+  log: Logger;
+  chaos: DaemonCall['chaos'];
+  record: string | undefined;
+  deadlineMs: number | undefined;
+}
+
+/** The identifier of the change or process `name` of the call's chaos object and record. */
+function keyOf(scope: CallScope, name: string): string {
+  const { chaos, record } = scope;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new ChaosplaneError('invalid', `name ${JSON.stringify(name)} must be a lower-case DNS label`, {
+      field: 'name',
+    });
+  }
+  if (chaos === undefined || record === undefined) {
+    throw new ChaosplaneError(
+      'invalid',
+      'a lasting change needs the chaos object and record the call acts for: the operator sends them (chaos-namespace, chaos-name, chaos-record metadata)',
+      { field: 'metadata' },
+    );
+  }
+  return `${chaos.namespace}/${chaos.name}:${chaos.uid ?? '-'}:${record}:${name}`;
+}
+
+/** How long a change or process lasts: the duration given, else until the call's deadline. */
+function lifetimeOf(scope: CallScope, durationMs: number | undefined) {
+  const { deadlineMs } = scope;
+  return durationMs !== undefined ? { durationMs } : deadlineMs !== undefined ? { deadlineMs } : {};
+}
+
+/** The chaos object a journaled change or process is recorded under, when the call has one. */
+function journalChaosOf(scope: CallScope) {
+  const { chaos } = scope;
+  return chaos ? { chaos: { namespace: chaos.namespace, name: chaos.name } } : {};
+}
+
+/** {@link TargetContainer.run}: through the runtime's exec, or nsenter'd by the process manager. */
+async function runIn(
+  scope: CallScope,
+  containerId: string,
+  pid: number,
+  argv: string[],
+  options: RunCommandOptions,
+): Promise<RunResult> {
+  const { deps, context } = scope;
+  const placement = placementOf(options, containerId, pid);
+  const stdin = options.stdin !== undefined ? { stdin: options.stdin } : {};
+  const timeout = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+  const result =
+    'execIn' in placement
+      ? await deps.runtimes.exec(containerId, { argv, signal: context.signal, ...stdin, ...timeout })
+      : await deps.processManager.run({
+          ...placement,
+          argv,
+          signal: context.signal,
+          ...stdin,
+          ...timeout,
+        });
+  if (result.exitCode !== 0 && options.allowFailure !== true) throw commandFailed('command', argv, result);
+  return result;
+}
+
+/** {@link TargetContainer.change}: injects the change unless one of that name is in place. */
+async function changeIn(
+  scope: CallScope,
+  containerId: string,
+  pid: number,
+  name: string,
+  options: ChangeOptions,
+): Promise<{ applied: boolean }> {
+  const { deps } = scope;
+  const identifier = keyOf(scope, name);
+  if (deps.processManager.find(identifier)) return { applied: false };
+  await deps.processManager.injectChange({
+    identifier,
+    ...placementOf(options, containerId, pid),
+    apply: options.apply,
+    undo: options.undo,
+    signal: scope.context.signal,
+    ...lifetimeOf(scope, options.durationMs),
+    ...journalChaosOf(scope),
+  });
+  scope.log.info('change applied', { change: name, containerId });
+  return { applied: true };
+}
+
+/** {@link TargetContainer.start}: starts the managed process unless one of that name runs. */
+async function startIn(
+  scope: CallScope,
+  containerId: string,
+  pid: number,
+  name: string,
+  options: StartProcessOptions,
+): Promise<{ started: boolean; pid: number | undefined }> {
+  const { deps } = scope;
+  const identifier = keyOf(scope, name);
+  const running = deps.processManager.find(identifier);
+  if (running) return { started: false, pid: running.pid };
+  const placement = placementOf(options, containerId, pid);
+  if ('execIn' in placement)
+    throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
+  const started = await deps.processManager.startManaged({
+    identifier,
+    ...placement,
+    argv: options.argv,
+    ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+    ...lifetimeOf(scope, options.durationMs),
+    ...journalChaosOf(scope),
+  });
+  return { started: true, pid: started.pid };
+}
+
+/** The running container `containerId`, as the call's handler acts on it. */
+async function containerOf(scope: CallScope, containerId: string): Promise<TargetContainer> {
+  const { deps, context } = scope;
+  const { pid } = await deps.runtimes.pidOf(containerId, context.signal);
+  return {
+    containerId,
+    pid,
+    signal: signalName => deps.runtimes.kill(containerId, signalName, context.signal),
+    run: (argv, options) => runIn(scope, containerId, pid, argv, options),
+    change: (name, options) => changeIn(scope, containerId, pid, name, options),
+    start: (name, options) => startIn(scope, containerId, pid, name, options),
+  };
+}
+
+/** The scope of one call: its chaos object, record and deadline from the call's metadata. */
 function createCall(deps: DaemonToolkitDeps, context: CallContext): DaemonCall {
   const chaos = chaosOf(context);
   const record = recordOf(context);
   const deadlineMs = deadlineOf(context);
   const log = chaosLogger(deps.log, { ...(chaos ?? {}), ...(record ? { record } : {}) });
-  const keyOf = (name: string): string => {
-    if (typeof name !== 'string' || !NAME.test(name)) {
-      throw new ChaosplaneError('invalid', `name ${JSON.stringify(name)} must be a lower-case DNS label`, {
-        field: 'name',
-      });
-    }
-    if (chaos === undefined || record === undefined) {
-      throw new ChaosplaneError(
-        'invalid',
-        'a lasting change needs the chaos object and record the call acts for: the operator sends them (chaos-namespace, chaos-name, chaos-record metadata)',
-        { field: 'metadata' },
-      );
-    }
-    return `${chaos.namespace}/${chaos.name}:${chaos.uid ?? '-'}:${record}:${name}`;
-  };
-  const deadlineFor = (durationMs: number | undefined) =>
-    durationMs !== undefined ? { durationMs } : deadlineMs !== undefined ? { deadlineMs } : {};
-  const journalChaos = chaos ? { chaos: { namespace: chaos.namespace, name: chaos.name } } : {};
-
-  const container = async (containerId: string): Promise<TargetContainer> => {
-    const { pid } = await deps.runtimes.pidOf(containerId, context.signal);
-    return {
-      containerId,
-      pid,
-      signal: signalName => deps.runtimes.kill(containerId, signalName, context.signal),
-      async run(argv, options) {
-        const placement = placementOf(options, containerId, pid);
-        const stdin = options.stdin !== undefined ? { stdin: options.stdin } : {};
-        const timeout = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
-        const result =
-          'execIn' in placement
-            ? await deps.runtimes.exec(containerId, { argv, signal: context.signal, ...stdin, ...timeout })
-            : await deps.processManager.run({
-                ...placement,
-                argv,
-                signal: context.signal,
-                ...stdin,
-                ...timeout,
-              });
-        if (result.exitCode !== 0 && options.allowFailure !== true)
-          throw commandFailed('command', argv, result);
-        return result;
-      },
-      async change(name, options) {
-        const identifier = keyOf(name);
-        if (deps.processManager.find(identifier)) return { applied: false };
-        await deps.processManager.injectChange({
-          identifier,
-          ...placementOf(options, containerId, pid),
-          apply: options.apply,
-          undo: options.undo,
-          signal: context.signal,
-          ...deadlineFor(options.durationMs),
-          ...journalChaos,
-        });
-        log.info('change applied', { change: name, containerId });
-        return { applied: true };
-      },
-      async start(name, options) {
-        const identifier = keyOf(name);
-        const running = deps.processManager.find(identifier);
-        if (running) return { started: false, pid: running.pid };
-        const placement = placementOf(options, containerId, pid);
-        if ('execIn' in placement)
-          throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
-        const started = await deps.processManager.startManaged({
-          identifier,
-          ...placement,
-          argv: options.argv,
-          ...(options.onRestart ? { onRestart: options.onRestart } : {}),
-          ...deadlineFor(options.durationMs),
-          ...journalChaos,
-        });
-        return { started: true, pid: started.pid };
-      },
-    };
-  };
-
+  const scope: CallScope = { deps, context, log, chaos, record, deadlineMs };
   return {
     chaos,
     record,
@@ -152,9 +215,9 @@ function createCall(deps: DaemonToolkitDeps, context: CallContext): DaemonCall {
     caller: callerIdentity(context),
     log,
     signal: context.signal,
-    container,
+    container: containerId => containerOf(scope, containerId),
     async revert(name) {
-      const entry = deps.processManager.find(keyOf(name));
+      const entry = deps.processManager.find(keyOf(scope, name));
       if (entry === undefined) return false;
       return deps.processManager.cancel(entry.uid);
     },

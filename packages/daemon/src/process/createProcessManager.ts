@@ -11,7 +11,12 @@ import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import { createSilentLogger } from '@chaosplane/service';
 import type { Journal, JournalChaosRef, JournalEntry } from '../journal/createJournal.js';
 import { commandArgv, type CommandTarget } from './commandTarget.js';
-import { createTrackedEntries, infoOf, type TrackedInfo } from './createTrackedEntries.js';
+import {
+  createTrackedEntries,
+  infoOf,
+  type TrackedEntries,
+  type TrackedInfo,
+} from './createTrackedEntries.js';
 import { injectChange } from './injectChange.js';
 import { killProcessTree } from './killProcessTree.js';
 import { DEFAULT_PATH, PROCESS_UID_ENV, RUN_OWNER_ENV, type ManagerContext } from './managerContext.js';
@@ -152,11 +157,8 @@ function killEntryTree(entry: JournalEntry, graceMs: number): Promise<boolean> {
   return killProcessTree(members, { graceMs, ...(leader ? { leader } : {}) });
 }
 
-/**
- * Creates the process manager. Commands are argv arrays run through `nsenter --target PID
- * --mount …` when they enter a target, with a minimal environment (PATH and the markers).
- */
-export function createProcessManager(options: ProcessManagerOptions): ProcessManager {
+/** The manager's shared state: its settings, the run environment, the undo and the live entries. */
+function createManagerContext(options: ProcessManagerOptions): ManagerContext {
   const logger = options.logger ?? createSilentLogger();
   const nsenter = options.nsenterPath ?? 'nsenter';
   const killGraceMs = options.killGraceMs ?? 2000;
@@ -174,7 +176,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
   });
   const killEntry = (entry: JournalEntry) => killEntryTree(entry, killGraceMs);
   const entries = createTrackedEntries({ journal: options.journal, logger, logDir, kill: killEntry, undo });
-  const ctx: ManagerContext = {
+  return {
     journal: options.journal,
     logger,
     nsenter,
@@ -186,18 +188,54 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     exec: options.exec,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
   };
+}
+
+/** {@link ProcessManager.run}: the command, nsenter'd into its target, with the run environment. */
+async function runInTarget(ctx: ManagerContext, opts: RunOptions): Promise<RunResult> {
+  // async: a refused target rejects, like a failed command.
+  const argv = commandArgv(ctx.nsenter, opts);
+  return runCommand(argv, {
+    env: ctx.runEnv,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+  });
+}
+
+/** {@link ProcessManager.recoverAll}: ends every entry `filter` selects; throws if any could not be. */
+async function recoverEntries(entries: TrackedEntries, filter: Partial<JournalChaosRef>): Promise<string[]> {
+  const selected = entries
+    .all()
+    .filter(
+      t =>
+        (!filter.namespace || t.entry.chaos?.namespace === filter.namespace) &&
+        (!filter.name || t.entry.chaos?.name === filter.name),
+    );
+  // Every entry gets its chance: one failure must not cut the others short.
+  const results = await Promise.allSettled(selected.map(t => entries.end(t, 'recovered')));
+  const failures = results.flatMap((result, index) =>
+    result.status === 'rejected' ? [`${selected[index]!.entry.uid}: ${String(result.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    throw new ChaosplaneError(
+      'command',
+      `${failures.length} of ${selected.length} entries could not be recovered (they stay in the journal): ` +
+        failures.join('; '),
+    );
+  }
+  return selected.map(t => t.entry.uid);
+}
+
+/**
+ * Creates the process manager. Commands are argv arrays run through `nsenter --target PID
+ * --mount …` when they enter a target, with a minimal environment (PATH and the markers).
+ */
+export function createProcessManager(options: ProcessManagerOptions): ProcessManager {
+  const ctx = createManagerContext(options);
+  const { entries, logger } = ctx;
 
   const manager: ProcessManager = {
-    // async: a refused target rejects, like a failed command.
-    async run(opts) {
-      const argv = commandArgv(nsenter, opts);
-      return runCommand(argv, {
-        env: runEnv,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
-      });
-    },
+    run: opts => runInTarget(ctx, opts),
     startManaged: opts => startManagedProcess(ctx, opts),
     injectChange: opts => injectChange(ctx, opts),
     list: prefix =>
@@ -215,28 +253,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
       await entries.end(t, 'cancelled');
       return true;
     },
-    async recoverAll(filter = {}) {
-      const selected = entries
-        .all()
-        .filter(
-          t =>
-            (!filter.namespace || t.entry.chaos?.namespace === filter.namespace) &&
-            (!filter.name || t.entry.chaos?.name === filter.name),
-        );
-      // Every entry gets its chance: one failure must not cut the others short.
-      const results = await Promise.allSettled(selected.map(t => entries.end(t, 'recovered')));
-      const failures = results.flatMap((result, index) =>
-        result.status === 'rejected' ? [`${selected[index]!.entry.uid}: ${String(result.reason)}`] : [],
-      );
-      if (failures.length > 0) {
-        throw new ChaosplaneError(
-          'command',
-          `${failures.length} of ${selected.length} entries could not be recovered (they stay in the journal): ` +
-            failures.join('; '),
-        );
-      }
-      return selected.map(t => t.entry.uid);
-    },
+    recoverAll: (filter = {}) => recoverEntries(entries, filter),
     recoverFromJournal: () => recoverFromJournal(ctx),
     async close(closeOptions = {}) {
       try {

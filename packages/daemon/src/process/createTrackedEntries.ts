@@ -83,18 +83,84 @@ export function infoOf(t: Tracked): TrackedInfo {
   };
 }
 
-/** Creates the registry; `kill` ends process entries and `undo` change entries. */
-export function createTrackedEntries(deps: {
+/** What the registry is built on: `kill` ends process entries and `undo` change entries. */
+interface TrackedEntriesDeps {
   journal: Journal;
   logger: Logger;
   logDir: string;
   kill: EntryEnder;
   undo: EntryEnder;
-}): TrackedEntries {
-  const { journal, logger } = deps;
-  const tracked = new Map<string, Tracked>();
-  const identifiers = new Map<string, string>();
-  let closed = false;
+}
+
+/** The registry's state: its deps, the live entries by uid and the uid holding each identifier. */
+interface EntriesState extends TrackedEntriesDeps {
+  tracked: Map<string, Tracked>;
+  /** Identifier → uid of its entry, or `'starting'` while reserved. */
+  identifiers: Map<string, string>;
+  /** Set on close: no timer is armed afterwards. */
+  closed: boolean;
+}
+
+/** {@link TrackedEntries.reserve}: `invalid` for an empty identifier, `conflict` for one in use. */
+function reserveIdentifier(identifiers: Map<string, string>, identifier: string): void {
+  if (typeof identifier !== 'string' || identifier.length === 0) {
+    throw new ChaosplaneError('invalid', 'identifier must be a non-empty string', {
+      field: 'identifier',
+    });
+  }
+  const holder = identifiers.get(identifier);
+  if (holder !== undefined) {
+    throw new ChaosplaneError(
+      'conflict',
+      `identifier ${JSON.stringify(identifier)} is already in use by ${holder}`,
+      {
+        field: 'identifier',
+      },
+    );
+  }
+  identifiers.set(identifier, 'starting');
+}
+
+/** {@link TrackedEntries.forget}: stops its timers, journals its end, removes its log. */
+function forgetEntry(state: EntriesState, t: Tracked, reason: string): void {
+  const { tracked, identifiers } = state;
+  if (!tracked.has(t.entry.uid)) return;
+  clearTimeout(t.timer);
+  clearInterval(t.poller);
+  tracked.delete(t.entry.uid);
+  if (identifiers.get(t.entry.identifier) === t.entry.uid) identifiers.delete(t.entry.identifier);
+  state.journal.append({ op: 'end', uid: t.entry.uid, reason });
+  rmSync(path.join(state.logDir, `${t.entry.uid}.log`), { force: true });
+  t.markExited();
+}
+
+/** Ends the entry through `registry` at its deadline; a failed ending is retried later. */
+function armDeadline(state: EntriesState, registry: TrackedEntries, t: Tracked): void {
+  const { logger } = state;
+  const deadline = t.entry.deadlineMs;
+  if (deadline === undefined || state.closed) return;
+  const wait = Math.max(0, deadline - Date.now());
+  t.timer = setTimeout(
+    () => {
+      if (Date.now() < deadline) return armDeadline(state, registry, t);
+      logger.info('deadline reached: recovering', { uid: t.entry.uid, identifier: t.entry.identifier });
+      registry.end(t, 'deadline').catch((error: unknown) => {
+        logger.error('recovery at deadline failed; retrying in 5 s', {
+          uid: t.entry.uid,
+          error: String(error),
+        });
+        t.ending = undefined;
+        registry.retryLater(t);
+      });
+    },
+    Math.min(wait, MAX_TIMER_MS),
+  );
+}
+
+/** Creates the registry; `kill` ends process entries and `undo` change entries. */
+export function createTrackedEntries(deps: TrackedEntriesDeps): TrackedEntries {
+  const state: EntriesState = { ...deps, tracked: new Map(), identifiers: new Map(), closed: false };
+  const { tracked, identifiers } = state;
 
   const registry: TrackedEntries = {
     get: uid => tracked.get(uid),
@@ -103,46 +169,20 @@ export function createTrackedEntries(deps: {
       return uid === undefined ? undefined : tracked.get(uid);
     },
     all: () => [...tracked.values()],
-    reserve(identifier) {
-      if (typeof identifier !== 'string' || identifier.length === 0) {
-        throw new ChaosplaneError('invalid', 'identifier must be a non-empty string', {
-          field: 'identifier',
-        });
-      }
-      const holder = identifiers.get(identifier);
-      if (holder !== undefined) {
-        throw new ChaosplaneError(
-          'conflict',
-          `identifier ${JSON.stringify(identifier)} is already in use by ${holder}`,
-          {
-            field: 'identifier',
-          },
-        );
-      }
-      identifiers.set(identifier, 'starting');
-    },
+    reserve: identifier => reserveIdentifier(identifiers, identifier),
     release(identifier) {
       if (identifiers.get(identifier) === 'starting') identifiers.delete(identifier);
     },
-    track(entry, state, child) {
+    track(entry, entryState, child) {
       let markExited!: () => void;
       const exited = new Promise<void>(resolve => (markExited = resolve));
-      const t: Tracked = { entry, state, exited, markExited, ...(child ? { child } : {}) };
+      const t: Tracked = { entry, state: entryState, exited, markExited, ...(child ? { child } : {}) };
       tracked.set(entry.uid, t);
       identifiers.set(entry.identifier, entry.uid);
-      armDeadline(t);
+      armDeadline(state, registry, t);
       return t;
     },
-    forget(t, reason) {
-      if (!tracked.has(t.entry.uid)) return;
-      clearTimeout(t.timer);
-      clearInterval(t.poller);
-      tracked.delete(t.entry.uid);
-      if (identifiers.get(t.entry.identifier) === t.entry.uid) identifiers.delete(t.entry.identifier);
-      journal.append({ op: 'end', uid: t.entry.uid, reason });
-      rmSync(path.join(deps.logDir, `${t.entry.uid}.log`), { force: true });
-      t.markExited();
-    },
+    forget: (t, reason) => forgetEntry(state, t, reason),
     end(t, reason) {
       t.ending ??= (async () => {
         await (t.entry.type === 'process' ? deps.kill(t.entry) : deps.undo(t.entry));
@@ -152,37 +192,15 @@ export function createTrackedEntries(deps: {
     },
     retryLater(t) {
       clearTimeout(t.timer);
-      if (!closed) t.timer = setTimeout(() => armDeadline(t), UNDO_RETRY_MS);
+      if (!state.closed) t.timer = setTimeout(() => armDeadline(state, registry, t), UNDO_RETRY_MS);
     },
     close() {
-      closed = true;
+      state.closed = true;
       for (const t of tracked.values()) {
         clearTimeout(t.timer);
         clearInterval(t.poller);
       }
     },
   };
-
-  function armDeadline(t: Tracked): void {
-    const deadline = t.entry.deadlineMs;
-    if (deadline === undefined || closed) return;
-    const wait = Math.max(0, deadline - Date.now());
-    t.timer = setTimeout(
-      () => {
-        if (Date.now() < deadline) return armDeadline(t);
-        logger.info('deadline reached: recovering', { uid: t.entry.uid, identifier: t.entry.identifier });
-        registry.end(t, 'deadline').catch((error: unknown) => {
-          logger.error('recovery at deadline failed; retrying in 5 s', {
-            uid: t.entry.uid,
-            error: String(error),
-          });
-          t.ending = undefined;
-          registry.retryLater(t);
-        });
-      },
-      Math.min(wait, MAX_TIMER_MS),
-    );
-  }
-
   return registry;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 import { ChaosplaneError } from '@chaosplane/sdk';
 
@@ -30,6 +31,31 @@ export interface RunCommandOptions {
 // After a kill, how long to wait for output still buffered in the pipes before settling.
 const DRAIN_AFTER_KILL_MS = 100;
 
+/** Keeps the first `maxBytes` of a stream's output; `truncated` once a chunk was dropped whole. */
+function collectOutput(stream: Readable, maxBytes: number): { text(): string; truncated(): boolean } {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (bytes < maxBytes) chunks.push(chunk.subarray(0, maxBytes - bytes));
+    else truncated = true;
+    bytes += chunk.length;
+  });
+  return { text: () => Buffer.concat(chunks).toString('utf8'), truncated: () => truncated };
+}
+
+/** Why `program` could not be started: `not-found` when it is not in PATH, `internal` otherwise. */
+function startError(program: string, error: Error): ChaosplaneError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new ChaosplaneError(
+    code === 'ENOENT' ? 'not-found' : 'internal',
+    code === 'ENOENT'
+      ? `program ${JSON.stringify(program)} not found`
+      : `could not start ${program}: ${error.message}`,
+    { cause: error, field: 'argv[0]' },
+  );
+}
+
 /**
  * Runs a program (argv[0], looked up in PATH) with literal arguments, never through a shell, and
  * collects its output. Abort or timeout kills its whole process group with SIGKILL (nsenter forks
@@ -52,22 +78,9 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       env: options.env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
-    let truncated = false;
+    const stdout = collectOutput(child.stdout!, maxBytes);
+    const stderr = collectOutput(child.stderr!, maxBytes);
     let stopReason: string | undefined;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (outBytes < maxBytes) out.push(chunk.subarray(0, maxBytes - outBytes));
-      else truncated = true;
-      outBytes += chunk.length;
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (errBytes < maxBytes) err.push(chunk.subarray(0, maxBytes - errBytes));
-      else truncated = true;
-      errBytes += chunk.length;
-    });
     if (options.stdin !== undefined && child.stdin) child.stdin.end(options.stdin);
     let settled = false;
     const stop = (reason: string): void => {
@@ -96,16 +109,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       if (settled) return;
       settled = true;
       cleanup();
-      const code = (error as NodeJS.ErrnoException).code;
-      reject(
-        new ChaosplaneError(
-          code === 'ENOENT' ? 'not-found' : 'internal',
-          code === 'ENOENT'
-            ? `program ${JSON.stringify(argv[0])} not found`
-            : `could not start ${argv[0]}: ${error.message}`,
-          { cause: error, field: 'argv[0]' },
-        ),
-      );
+      reject(startError(argv[0], error));
     });
     const finish = (exitCode: number | null, exitSignal: NodeJS.Signals | null): void => {
       if (settled) return;
@@ -120,11 +124,11 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
         return;
       }
       resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
         exitCode,
         signal: exitSignal,
-        truncated,
+        truncated: stdout.truncated() || stderr.truncated(),
       });
     };
     // 'close' waits for every holder of the pipes; after a kill, 'exit' plus a short drain is enough.

@@ -2,7 +2,7 @@
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import { createSilentLogger, startHealthServer, type HealthServer } from '@chaosplane/service';
 import { ServerCredentials } from '@grpc/grpc-js';
-import { createServer } from 'nice-grpc';
+import { createServer, type Server } from 'nice-grpc';
 import { ChaosDaemonDefinition } from '../gen/chaosplane/daemon/v1/daemon.js';
 import { createJournal, type Journal } from '../journal/createJournal.js';
 import { createDaemonToolkit } from '../plugin/createDaemonToolkit.js';
@@ -19,7 +19,7 @@ import { createDockerClient } from '../runtime/createDockerClient.js';
 import { createRuntimeResolver, type RuntimeResolver } from '../runtime/createRuntimeResolver.js';
 import { peerIdentityInterceptor } from './callMetadata.js';
 import { createCoreService } from './createCoreService.js';
-import { createDaemonMetrics } from './daemonMetrics.js';
+import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics.js';
 import { createDaemonMiddleware } from './daemonMiddleware.js';
 import { createMtlsServerCredentials, type DaemonTlsPems } from './tlsCredentials.js';
 
@@ -74,6 +74,146 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
+/** One resolver over a client of every runtime configured. */
+function createRuntimes(options: DaemonRuntimeOptions): RuntimeResolver {
+  const clients: ContainerRuntimeClient[] = [];
+  if (options.containerd) clients.push(createContainerdClient(options.containerd));
+  if (options.docker) clients.push(createDockerClient(options.docker));
+  if (options.crio) clients.push(createCrioClient(options.crio));
+  return createRuntimeResolver(clients);
+}
+
+/** What the daemon's services act on. */
+interface DaemonParts {
+  logger: Logger;
+  runtimes: RuntimeResolver;
+  processManager: ProcessManager;
+  journal: Journal;
+  metrics: DaemonMetrics;
+}
+
+/** The daemon's metrics, with gauges of the entries the process manager tracks by type. */
+function metricsOf(processManager: ProcessManager): DaemonMetrics {
+  return createDaemonMetrics(() => {
+    const list = processManager.list();
+    return {
+      process: list.filter(e => e.type === 'process').length,
+      change: list.filter(e => e.type === 'change').length,
+    };
+  });
+}
+
+/**
+ * The gRPC server with the core service and every plugin's behind the daemon's middleware, and
+ * the names of the services it serves; `plugin` when two plugins serve the same service.
+ */
+function createDaemonServer(
+  options: DaemonOptions,
+  parts: DaemonParts,
+): { server: Server; serviceNames: string[] } {
+  const { logger, runtimes, processManager, journal } = parts;
+  const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
+    createDaemonMiddleware({
+      logger,
+      metrics: parts.metrics,
+      maxCallMs: options.maxCallMs ?? 300_000,
+      ...(options.allowedClients !== undefined && options.tls !== 'insecure'
+        ? { allowedClients: options.allowedClients }
+        : {}),
+    }),
+  );
+  const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
+  server.add(
+    ChaosDaemonDefinition,
+    createCoreService({ runtimes, processManager, journal, services: () => [...serviceNames] }),
+  );
+  for (const plugin of options.plugins ?? []) {
+    const fullName = (plugin.service as { fullName?: string }).fullName ?? 'unknown';
+    if (serviceNames.includes(fullName)) {
+      throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
+    }
+    const toolkit = createDaemonToolkit({
+      processManager,
+      runtimes,
+      log: logger.child({ plugin: fullName }),
+    });
+    server.add(plugin.service, plugin.handler(toolkit));
+    serviceNames.push(fullName);
+  }
+  return { server, serviceNames };
+}
+
+/** Listens with mTLS (or, loudly, without); resolves with the host it listens on and its port. */
+async function listenGrpc(
+  server: Server,
+  options: DaemonOptions,
+  logger: Logger,
+): Promise<{ listenHost: string; grpcPort: number }> {
+  if (options.tls === 'insecure') {
+    logger.warn(
+      '!!! INSECURE MODE: the chaos daemon accepts gRPC calls WITHOUT TLS or client authentication. ' +
+        'Anyone who can reach this port can run commands in containers on this node. Local development only. !!!',
+    );
+  }
+  const credentials =
+    options.tls === 'insecure'
+      ? ServerCredentials.createInsecure()
+      : createMtlsServerCredentials(options.tls);
+  const grpcHost = options.grpcHost ?? '0.0.0.0';
+  // An IPv6 address needs brackets in a gRPC address ([::1]:31767).
+  const listenHost = grpcHost.includes(':') && !grpcHost.startsWith('[') ? `[${grpcHost}]` : grpcHost;
+  const grpcPort = await server.listen(`${listenHost}:${options.grpcPort ?? 31767}`, credentials);
+  return { listenHost, grpcPort };
+}
+
+/** The health and metrics HTTP server, when `httpPort` is set; live while `serving()`. */
+async function startDaemonHealth(
+  options: DaemonOptions,
+  parts: DaemonParts,
+  serving: () => boolean,
+): Promise<HealthServer | undefined> {
+  if (options.httpPort === undefined) return undefined;
+  return startHealthServer(
+    { host: options.httpHost ?? '0.0.0.0', port: options.httpPort },
+    {
+      metrics: parts.metrics.registry,
+      live: serving,
+      // Readiness also needs every runtime.
+      async notReady() {
+        if (!serving()) return ['shutting down'];
+        const results = await parts.runtimes.health();
+        return results.filter(r => !r.reachable).map(r => `runtime ${r.runtime} unreachable: ${r.error}`);
+      },
+    },
+  );
+}
+
+/**
+ * Graceful shutdown: finishes in-flight calls (cut after the grace), recovers what is tracked,
+ * then releases the journal, the runtimes and the health server.
+ */
+async function shutDown(
+  options: DaemonOptions,
+  parts: DaemonParts,
+  server: Server,
+  health: HealthServer | undefined,
+): Promise<void> {
+  const { processManager, journal, runtimes, logger } = parts;
+  const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
+  await server.shutdown();
+  clearTimeout(grace);
+  // A failed recovery is reported after everything else is released, never instead of it.
+  let recoveryError: Error | undefined;
+  await processManager.close({ recover: options.recoverOnClose ?? true }).catch((error: unknown) => {
+    recoveryError = error instanceof Error ? error : new Error(String(error));
+  });
+  journal.close();
+  runtimes.close();
+  await health?.close();
+  if (recoveryError !== undefined) throw recoveryError;
+  logger.info('chaos daemon stopped');
+}
+
 /**
  * Starts the chaos daemon: replays the journal (cleaning up or adopting what a previous daemon
  * left), then serves the core service and every plugin service on one nice-grpc server, and
@@ -81,11 +221,7 @@ export interface RunningDaemon {
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const logger = options.logger ?? createSilentLogger();
-  const clients: ContainerRuntimeClient[] = [];
-  if (options.runtimes.containerd) clients.push(createContainerdClient(options.runtimes.containerd));
-  if (options.runtimes.docker) clients.push(createDockerClient(options.runtimes.docker));
-  if (options.runtimes.crio) clients.push(createCrioClient(options.runtimes.crio));
-  const runtimes = createRuntimeResolver(clients);
+  const runtimes = createRuntimes(options.runtimes);
   const journal = createJournal(options.stateDir);
   // Until the daemon serves, a failure must release the journal (and its lock on the state dir).
   let started = false;
@@ -101,74 +237,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     stopProcessManager = () => processManager.close();
     const recovery = await processManager.recoverFromJournal();
 
-    const metrics = createDaemonMetrics(() => {
-      const list = processManager.list();
-      return {
-        process: list.filter(e => e.type === 'process').length,
-        change: list.filter(e => e.type === 'change').length,
-      };
-    });
-    const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
-      createDaemonMiddleware({
-        logger,
-        metrics,
-        maxCallMs: options.maxCallMs ?? 300_000,
-        ...(options.allowedClients !== undefined && options.tls !== 'insecure'
-          ? { allowedClients: options.allowedClients }
-          : {}),
-      }),
-    );
-    const serviceNames: string[] = [ChaosDaemonDefinition.fullName];
-    server.add(
-      ChaosDaemonDefinition,
-      createCoreService({ runtimes, processManager, journal, services: () => [...serviceNames] }),
-    );
-    for (const plugin of options.plugins ?? []) {
-      const fullName = (plugin.service as { fullName?: string }).fullName ?? 'unknown';
-      if (serviceNames.includes(fullName)) {
-        throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
-      }
-      const toolkit = createDaemonToolkit({
-        processManager,
-        runtimes,
-        log: logger.child({ plugin: fullName }),
-      });
-      server.add(plugin.service, plugin.handler(toolkit));
-      serviceNames.push(fullName);
-    }
-
-    if (options.tls === 'insecure') {
-      logger.warn(
-        '!!! INSECURE MODE: the chaos daemon accepts gRPC calls WITHOUT TLS or client authentication. ' +
-          'Anyone who can reach this port can run commands in containers on this node. Local development only. !!!',
-      );
-    }
-    const credentials =
-      options.tls === 'insecure'
-        ? ServerCredentials.createInsecure()
-        : createMtlsServerCredentials(options.tls);
-    const grpcHost = options.grpcHost ?? '0.0.0.0';
-    // An IPv6 address needs brackets in a gRPC address ([::1]:31767).
-    const listenHost = grpcHost.includes(':') && !grpcHost.startsWith('[') ? `[${grpcHost}]` : grpcHost;
-    const grpcPort = await server.listen(`${listenHost}:${options.grpcPort ?? 31767}`, credentials);
-
+    const parts: DaemonParts = {
+      logger,
+      runtimes,
+      processManager,
+      journal,
+      metrics: metricsOf(processManager),
+    };
+    const { server, serviceNames } = createDaemonServer(options, parts);
+    const { listenHost, grpcPort } = await listenGrpc(server, options, logger);
     let serving = true;
-    let health: HealthServer | undefined;
-    if (options.httpPort !== undefined) {
-      health = await startHealthServer(
-        { host: options.httpHost ?? '0.0.0.0', port: options.httpPort },
-        {
-          metrics: metrics.registry,
-          live: () => serving,
-          // Readiness also needs every runtime.
-          async notReady() {
-            if (!serving) return ['shutting down'];
-            const results = await runtimes.health();
-            return results.filter(r => !r.reachable).map(r => `runtime ${r.runtime} unreachable: ${r.error}`);
-          },
-        },
-      );
-    }
+    const health = await startDaemonHealth(options, parts, () => serving);
     const httpPort = health?.port;
     logger.info('chaos daemon serving', {
       grpc: `${listenHost}:${grpcPort}`,
@@ -190,19 +269,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       close() {
         closing ??= (async () => {
           serving = false;
-          const grace = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 10_000);
-          await server.shutdown();
-          clearTimeout(grace);
-          // A failed recovery is reported after everything else is released, never instead of it.
-          let recoveryError: Error | undefined;
-          await processManager.close({ recover: options.recoverOnClose ?? true }).catch((error: unknown) => {
-            recoveryError = error instanceof Error ? error : new Error(String(error));
-          });
-          journal.close();
-          runtimes.close();
-          await health?.close();
-          if (recoveryError !== undefined) throw recoveryError;
-          logger.info('chaos daemon stopped');
+          await shutDown(options, parts, server, health);
         })();
         return closing;
       },

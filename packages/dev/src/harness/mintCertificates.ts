@@ -37,6 +37,102 @@ export interface MintedCertificates {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 
+/** Throws `invalid` unless every name the certificates carry is DNS-style. */
+function checkNames(caName: string, clientName: string, dnsNames: string[]): void {
+  for (const [field, value] of [
+    ['caName', caName],
+    ['clientName', clientName],
+    ...dnsNames.map((n, i) => [`serverDnsNames[${i}]`, n] as const),
+  ] as const) {
+    if (!NAME.test(value)) {
+      throw new ChaosplaneError('invalid', `${field} ${JSON.stringify(value)} must be a DNS-style name`, {
+        field,
+      });
+    }
+  }
+}
+
+/** Runs the openssl CLI with `args` as its argv. */
+function openssl(...args: string[]): Promise<unknown> {
+  return run('openssl', args);
+}
+
+/** Writes a new EC P-256 private key to `keyFile`. */
+function newKey(keyFile: string): Promise<unknown> {
+  return openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile);
+}
+
+/** Mints the self-signed CA: ca.key and ca.crt in `dir`. */
+async function mintCa(dir: string, caName: string, days: string): Promise<void> {
+  await newKey(path.join(dir, 'ca.key'));
+  await openssl(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    path.join(dir, 'ca.key'),
+    '-subj',
+    `/CN=${caName}`,
+    '-days',
+    days,
+    '-out',
+    path.join(dir, 'ca.crt'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
+}
+
+/** Mints `<name>.key` and `<name>.crt` in `dir`, signed by its CA, with the openssl `extensions`. */
+async function mintLeaf(
+  dir: string,
+  days: string,
+  leaf: { name: string; commonName: string; extensions: string },
+): Promise<void> {
+  const file = (suffix: string): string => path.join(dir, `${leaf.name}.${suffix}`);
+  await newKey(file('key'));
+  await openssl('req', '-new', '-key', file('key'), '-subj', `/CN=${leaf.commonName}`, '-out', file('csr'));
+  await writeFile(file('ext'), leaf.extensions);
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('csr'),
+    '-CA',
+    path.join(dir, 'ca.crt'),
+    '-CAkey',
+    path.join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-days',
+    days,
+    '-out',
+    file('crt'),
+    '-extfile',
+    file('ext'),
+  );
+}
+
+/** The minted files of `dir`, their paths and their contents. */
+async function readMinted(dir: string): Promise<MintedCertificates> {
+  const files = {
+    ca: path.join(dir, 'ca.crt'),
+    serverCert: path.join(dir, 'server.crt'),
+    serverKey: path.join(dir, 'server.key'),
+    clientCert: path.join(dir, 'client.crt'),
+    clientKey: path.join(dir, 'client.key'),
+  };
+  return {
+    dir,
+    files,
+    caPem: await readFile(files.ca),
+    serverCertPem: await readFile(files.serverCert),
+    serverKeyPem: await readFile(files.serverKey),
+    clientCertPem: await readFile(files.clientCert),
+    clientKeyPem: await readFile(files.clientKey),
+  };
+}
+
 /**
  * Mints a throwaway CA plus a server certificate (SAN DNS names, serverAuth) and a client
  * certificate (CN = identity, clientAuth) with the openssl CLI, called with argv arrays. Used by
@@ -49,92 +145,17 @@ export async function mintCertificates(options: MintCertificatesOptions = {}): P
   const dnsNames = options.serverDnsNames ?? ['localhost'];
   const clientName = options.clientName ?? 'chaosplane-controller';
   const days = String(options.days ?? 2);
-  for (const [field, value] of [
-    ['caName', caName],
-    ['clientName', clientName],
-    ...dnsNames.map((n, i) => [`serverDnsNames[${i}]`, n] as const),
-  ] as const) {
-    if (!NAME.test(value)) {
-      throw new ChaosplaneError('invalid', `${field} ${JSON.stringify(value)} must be a DNS-style name`, {
-        field,
-      });
-    }
-  }
-  const file = (name: string): string => path.join(dir, name);
-  const openssl = (...args: string[]): Promise<unknown> => run('openssl', args);
-  const newKey = (name: string): Promise<unknown> =>
-    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file(name));
-
-  await newKey('ca.key');
-  await openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    file('ca.key'),
-    '-subj',
-    `/CN=${caName}`,
-    '-days',
-    days,
-    '-out',
-    file('ca.crt'),
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  );
-  const leaf = async (name: string, commonName: string, extensions: string): Promise<void> => {
-    await newKey(`${name}.key`);
-    await openssl(
-      'req',
-      '-new',
-      '-key',
-      file(`${name}.key`),
-      '-subj',
-      `/CN=${commonName}`,
-      '-out',
-      file(`${name}.csr`),
-    );
-    await writeFile(file(`${name}.ext`), extensions);
-    await openssl(
-      'x509',
-      '-req',
-      '-in',
-      file(`${name}.csr`),
-      '-CA',
-      file('ca.crt'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      days,
-      '-out',
-      file(`${name}.crt`),
-      '-extfile',
-      file(`${name}.ext`),
-    );
-  };
-  await leaf(
-    'server',
-    dnsNames[0] ?? 'localhost',
-    `subjectAltName=${dnsNames.map(n => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
-  );
-  await leaf('client', clientName, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
-
-  const files = {
-    ca: file('ca.crt'),
-    serverCert: file('server.crt'),
-    serverKey: file('server.key'),
-    clientCert: file('client.crt'),
-    clientKey: file('client.key'),
-  };
-  return {
-    dir,
-    files,
-    caPem: await readFile(files.ca),
-    serverCertPem: await readFile(files.serverCert),
-    serverKeyPem: await readFile(files.serverKey),
-    clientCertPem: await readFile(files.clientCert),
-    clientKeyPem: await readFile(files.clientKey),
-  };
+  checkNames(caName, clientName, dnsNames);
+  await mintCa(dir, caName, days);
+  await mintLeaf(dir, days, {
+    name: 'server',
+    commonName: dnsNames[0] ?? 'localhost',
+    extensions: `subjectAltName=${dnsNames.map(n => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  });
+  await mintLeaf(dir, days, {
+    name: 'client',
+    commonName: clientName,
+    extensions: 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
+  });
+  return readMinted(dir);
 }

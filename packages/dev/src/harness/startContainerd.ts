@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { ChaosplaneError } from '@chaosplane/sdk';
 
 import { busyboxPath, createBusyboxRootfs } from './busyboxRootfs.js';
+import { logTail, spawnHostDaemon, stopHostDaemon, unmountUnder } from './spawnHostDaemon.js';
 
 const run = promisify(execFile);
 
@@ -81,6 +82,125 @@ export function containerdUnavailableReason(): string | undefined {
   return undefined;
 }
 
+/** Runs `ctr` against one containerd socket and namespace. */
+type Ctr = (...args: string[]) => Promise<{ stdout: string }>;
+
+/** What the environment's functions share: the containerd, its directory and its containers. */
+interface ContainerdState {
+  dir: string;
+  namespace: string;
+  daemon: ChildProcess;
+  ctr: Ctr;
+  /** Bare ids of every container created, removed by `stop()`. */
+  created: Set<string>;
+  /** Numbers the default container ids. */
+  sequence: number;
+}
+
+/** Writes containerd's config.toml into `dir`: its sockets, and no CRI plugin; returns its path. */
+async function writeContainerdConfig(dir: string, socketPath: string): Promise<string> {
+  const configPath = path.join(dir, 'config.toml');
+  await writeFile(
+    configPath,
+    [
+      'version = 2',
+      // The CRI plugin would want CNI and a sandbox image; tests only need tasks and containers.
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = ${JSON.stringify(socketPath)}`,
+      '[ttrpc]',
+      `  address = ${JSON.stringify(`${socketPath}.ttrpc`)}`,
+      '',
+    ].join('\n'),
+  );
+  return configPath;
+}
+
+/** Resolves once containerd answers on `socketPath`; throws with its log when it exits or 20 s pass. */
+async function waitForSocket(daemon: ChildProcess, socketPath: string, logFile: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    if (daemon.exitCode !== null) break;
+    try {
+      await run('ctr', ['--address', socketPath, 'version'], { timeout: 5000 });
+      return;
+    } catch (error) {
+      lastError = error;
+      await sleep(100);
+    }
+  }
+  const log = logTail(logFile);
+  throw new ChaosplaneError('runtime', `containerd did not become ready: ${String(lastError)}\n${log}`);
+}
+
+/** {@link ContainerdEnvironment.taskStatus}, read from `ctr task ls`. */
+async function taskStatusOf(ctr: Ctr, bareId: string): Promise<{ pid: number; status: string } | undefined> {
+  const { stdout } = await ctr('task', 'ls');
+  for (const line of stdout.split('\n').slice(1)) {
+    const [task, pid, status] = line.trim().split(/\s+/);
+    if (task === bareId) return { pid: Number(pid), status: status ?? '' };
+  }
+  return undefined;
+}
+
+/** Kills a container's task, waits (up to 5 s) until it no longer runs, deletes task and container. */
+async function removeContainer(ctr: Ctr, bareId: string): Promise<void> {
+  await ctr('task', 'kill', '--signal', 'SIGKILL', bareId).catch(() => undefined);
+  for (let i = 0; i < 100; i++) {
+    const status = await taskStatusOf(ctr, bareId).catch(() => undefined);
+    if (!status || status.status !== 'RUNNING') break;
+    await sleep(50);
+  }
+  await ctr('task', 'delete', '--force', bareId).catch(() => undefined);
+  await ctr('container', 'delete', bareId).catch(() => undefined);
+}
+
+/** {@link ContainerdEnvironment.createContainer}: runs it, then waits (up to 5 s) for its task's PID. */
+async function createContainer(
+  state: ContainerdState,
+  options: CreateContainerOptions,
+): Promise<TestContainer> {
+  const { ctr, dir } = state;
+  const bareId = options.id ?? `cp-${process.pid}-${++state.sequence}-${Date.now().toString(36)}`;
+  const argv = options.argv ?? ['/bin/sleep', '3600'];
+  const rootfs = await createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
+  state.created.add(bareId);
+  const { user } = options;
+  if (user) {
+    const specPath = await writeUserSpec(dir, state.namespace, { bareId, rootfs, argv, user });
+    await ctr('run', '--detach', '--config', specPath, bareId);
+  } else {
+    await ctr('run', '--detach', '--rootfs', rootfs, bareId, ...argv);
+  }
+  for (let i = 0; i < 200; i++) {
+    const status = await taskStatusOf(ctr, bareId);
+    if (status && status.pid > 0) return { id: `containerd://${bareId}`, bareId, pid: status.pid, rootfs };
+    await sleep(25);
+  }
+  throw new ChaosplaneError('runtime', `container ${bareId} did not start`);
+}
+
+/** {@link ContainerdEnvironment.stopContainer}: SIGKILL, then waits (up to 5 s) for STOPPED. */
+async function stopContainer(ctr: Ctr, bareId: string): Promise<void> {
+  await ctr('task', 'kill', '--signal', 'SIGKILL', bareId);
+  for (let i = 0; i < 200; i++) {
+    const status = await taskStatusOf(ctr, bareId);
+    if (status?.status === 'STOPPED') return;
+    await sleep(25);
+  }
+  throw new ChaosplaneError('runtime', `container ${bareId} did not stop`);
+}
+
+/** {@link ContainerdEnvironment.stop}: containers, containerd, its shims and mounts, the directory. */
+async function stopEnvironment(state: ContainerdState): Promise<void> {
+  for (const bareId of state.created) await removeContainer(state.ctr, bareId);
+  await stopHostDaemon(state.daemon, 10_000);
+  killShims(state.dir);
+  unmountUnder(state.dir);
+  await rm(state.dir, { recursive: true, force: true });
+}
+
 /**
  * Starts a private containerd (own --root, --state, --address and a config that disables the
  * CRI plugin) under a temporary directory. Containers are created with
@@ -99,22 +219,9 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
   const namespace = options.namespace ?? 'chaosplane-test';
   const dir = await mkdtemp(path.join(options.parentDir ?? os.tmpdir(), 'cp-ctd-'));
   const socketPath = path.join(dir, 'containerd.sock');
-  const configPath = path.join(dir, 'config.toml');
-  await writeFile(
-    configPath,
-    [
-      'version = 2',
-      // The CRI plugin would want CNI and a sandbox image; tests only need tasks and containers.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-      '[grpc]',
-      `  address = ${JSON.stringify(socketPath)}`,
-      '[ttrpc]',
-      `  address = ${JSON.stringify(`${socketPath}.ttrpc`)}`,
-      '',
-    ].join('\n'),
-  );
-  const logFd = openSync(path.join(dir, 'containerd.log'), 'a');
-  const daemon: ChildProcess = spawn(
+  const configPath = await writeContainerdConfig(dir, socketPath);
+  const logFile = path.join(dir, 'containerd.log');
+  const daemon = spawnHostDaemon(
     'containerd',
     [
       '--config',
@@ -126,114 +233,26 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
       '--address',
       socketPath,
     ],
-    { stdio: ['ignore', logFd, logFd] },
+    logFile,
   );
-  closeSync(logFd);
-  const created = new Set<string>();
-  const ctr = (...args: string[]): Promise<{ stdout: string }> =>
-    run('ctr', ['--address', socketPath, '--namespace', namespace, ...args], { timeout: 30_000 });
-
-  async function waitReady(): Promise<void> {
-    const until = Date.now() + 20_000;
-    let lastError: unknown;
-    while (Date.now() < until) {
-      if (daemon.exitCode !== null) break;
-      try {
-        await run('ctr', ['--address', socketPath, 'version'], { timeout: 5000 });
-        return;
-      } catch (error) {
-        lastError = error;
-        await sleep(100);
-      }
-    }
-    const log = readFileSync(path.join(dir, 'containerd.log'), 'utf8').split('\n').slice(-20).join('\n');
-    throw new ChaosplaneError('runtime', `containerd did not become ready: ${String(lastError)}\n${log}`);
-  }
-
-  async function taskStatus(bareId: string): Promise<{ pid: number; status: string } | undefined> {
-    const { stdout } = await ctr('task', 'ls');
-    for (const line of stdout.split('\n').slice(1)) {
-      const [task, pid, status] = line.trim().split(/\s+/);
-      if (task === bareId) return { pid: Number(pid), status: status ?? '' };
-    }
-    return undefined;
-  }
-
-  function makeRootfs(bareId: string): Promise<string> {
-    return createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
-  }
-
-  async function removeContainer(bareId: string): Promise<void> {
-    await ctr('task', 'kill', '--signal', 'SIGKILL', bareId).catch(() => undefined);
-    for (let i = 0; i < 100; i++) {
-      const status = await taskStatus(bareId).catch(() => undefined);
-      if (!status || status.status !== 'RUNNING') break;
-      await sleep(50);
-    }
-    await ctr('task', 'delete', '--force', bareId).catch(() => undefined);
-    await ctr('container', 'delete', bareId).catch(() => undefined);
-  }
-
   try {
-    await waitReady();
+    await waitForSocket(daemon, socketPath, logFile);
   } catch (error) {
     daemon.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-
-  let sequence = 0;
+  const ctr: Ctr = (...args) =>
+    run('ctr', ['--address', socketPath, '--namespace', namespace, ...args], { timeout: 30_000 });
+  const state: ContainerdState = { dir, namespace, daemon, ctr, created: new Set(), sequence: 0 };
   return {
     socketPath,
     namespace,
     dir,
-    taskStatus,
-
-    async createContainer(containerOptions = {}) {
-      const bareId = containerOptions.id ?? `cp-${process.pid}-${++sequence}-${Date.now().toString(36)}`;
-      const argv = containerOptions.argv ?? ['/bin/sleep', '3600'];
-      const rootfs = await makeRootfs(bareId);
-      created.add(bareId);
-      const { user } = containerOptions;
-      if (user) {
-        const specPath = await writeUserSpec(dir, namespace, { bareId, rootfs, argv, user });
-        await ctr('run', '--detach', '--config', specPath, bareId);
-      } else {
-        await ctr('run', '--detach', '--rootfs', rootfs, bareId, ...argv);
-      }
-      for (let i = 0; i < 200; i++) {
-        const status = await taskStatus(bareId);
-        if (status && status.pid > 0)
-          return { id: `containerd://${bareId}`, bareId, pid: status.pid, rootfs };
-        await sleep(25);
-      }
-      throw new ChaosplaneError('runtime', `container ${bareId} did not start`);
-    },
-
-    async stopContainer(bareId) {
-      await ctr('task', 'kill', '--signal', 'SIGKILL', bareId);
-      for (let i = 0; i < 200; i++) {
-        const status = await taskStatus(bareId);
-        if (status?.status === 'STOPPED') return;
-        await sleep(25);
-      }
-      throw new ChaosplaneError('runtime', `container ${bareId} did not stop`);
-    },
-
-    async stop() {
-      for (const bareId of created) await removeContainer(bareId);
-      daemon.kill('SIGTERM');
-      const giveUp = new AbortController();
-      await Promise.race([
-        new Promise(resolve => daemon.once('exit', resolve)),
-        sleep(10_000, undefined, { signal: giveUp.signal }).catch(() => undefined),
-      ]);
-      giveUp.abort();
-      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-      killShims(dir);
-      unmountUnder(dir);
-      await rm(dir, { recursive: true, force: true });
-    },
+    taskStatus: bareId => taskStatusOf(ctr, bareId),
+    createContainer: (containerOptions = {}) => createContainer(state, containerOptions),
+    stopContainer: bareId => stopContainer(ctr, bareId),
+    stop: () => stopEnvironment(state),
   };
 }
 
@@ -272,21 +291,6 @@ function killShims(dir: string): void {
         process.kill(Number(entry), 'SIGKILL');
     } catch {
       // Gone.
-    }
-  }
-}
-
-function unmountUnder(dir: string): void {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map(line => line.split(' ')[1] ?? '')
-    .filter(target => target.startsWith(dir))
-    .sort((a, b) => b.length - a.length);
-  for (const target of mounts) {
-    try {
-      execFileSync('umount', ['-l', target], { stdio: 'ignore' });
-    } catch {
-      // Already gone.
     }
   }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { ChaosplaneError } from '@chaosplane/sdk';
 
 import { createBusyboxRootfs } from './busyboxRootfs.js';
+import { logTail, spawnHostDaemon, stopHostDaemon, unmountUnder } from './spawnHostDaemon.js';
 import type { ContainerdEnvironment } from './startContainerd.js';
 
 const run = promisify(execFile);
@@ -53,20 +54,30 @@ export function dockerUnavailableReason(): string | undefined {
   return undefined;
 }
 
-/**
- * Starts a private dockerd (own --data-root, --exec-root and -H unix socket, no iptables, no
- * bridge, vfs storage) that uses the given test containerd. Containers come from an image
- * imported from the busybox root filesystem (`docker import`), so no registry is needed.
- */
-export async function startDocker(containerd: ContainerdEnvironment): Promise<DockerEnvironment> {
-  const reason = dockerUnavailableReason();
-  if (reason) throw new ChaosplaneError('runtime', `cannot start dockerd: ${reason}`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-dkr-'));
-  const socketPath = path.join(dir, 'docker.sock');
-  const configFile = path.join(dir, 'daemon.json');
-  await writeFile(configFile, '{}\n');
-  const logFd = openSync(path.join(dir, 'dockerd.log'), 'a');
-  const daemon: ChildProcess = spawn(
+/** Runs the docker CLI against one dockerd socket. */
+type Docker = (...args: string[]) => Promise<{ stdout: string }>;
+
+/** What the environment's functions share: dockerd, its directory and its containers. */
+interface DockerState {
+  dir: string;
+  daemon: ChildProcess;
+  docker: Docker;
+  /** Ids of every container created, removed by `stop()`. */
+  created: Set<string>;
+  /** True once the busybox image is imported. */
+  imported: boolean;
+  /** Numbers the default container names. */
+  sequence: number;
+}
+
+/** Starts dockerd with its data, exec root, pid file and socket in `dir`, on the given containerd. */
+function spawnDockerd(
+  dir: string,
+  configFile: string,
+  socketPath: string,
+  containerdSocket: string,
+): ChildProcess {
+  return spawnHostDaemon(
     'dockerd',
     [
       '--config-file',
@@ -80,84 +91,96 @@ export async function startDocker(containerd: ContainerdEnvironment): Promise<Do
       '--host',
       `unix://${socketPath}`,
       '--containerd',
-      containerd.socketPath,
+      containerdSocket,
       '--iptables=false',
       '--ip6tables=false',
       '--bridge=none',
       '--storage-driver=vfs',
     ],
-    { stdio: ['ignore', logFd, logFd] },
+    path.join(dir, 'dockerd.log'),
   );
-  closeSync(logFd);
-  const docker = (...args: string[]): Promise<{ stdout: string }> =>
-    run(dockerCli(), ['--host', `unix://${socketPath}`, ...args], { timeout: 60_000 });
-  const created = new Set<string>();
-  let imported = false;
+}
 
+/**
+ * Resolves once dockerd answers; when it exits or 30 s pass, kills it, removes its directory
+ * and throws with its log.
+ */
+async function waitForDockerd(daemon: ChildProcess, docker: Docker, dir: string): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {
     try {
       await docker('version');
-      break;
+      return;
     } catch (error) {
       if (daemon.exitCode !== null || Date.now() > until) {
         daemon.kill('SIGKILL');
-        const log = readFileSync(path.join(dir, 'dockerd.log'), 'utf8').split('\n').slice(-20).join('\n');
+        const log = logTail(path.join(dir, 'dockerd.log'));
         await rm(dir, { recursive: true, force: true });
         throw new ChaosplaneError('runtime', `dockerd did not become ready: ${String(error)}\n${log}`);
       }
       await sleep(200);
     }
   }
+}
 
-  async function ensureImage(): Promise<void> {
-    if (imported) return;
-    const rootfs = await createBusyboxRootfs(path.join(dir, 'image-rootfs'));
-    const tarball = path.join(dir, 'rootfs.tar');
-    await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
-    await docker('import', tarball, IMAGE);
-    imported = true;
-  }
+/** Imports the busybox root filesystem as {@link IMAGE}, once. */
+async function ensureImage(state: DockerState): Promise<void> {
+  if (state.imported) return;
+  const rootfs = await createBusyboxRootfs(path.join(state.dir, 'image-rootfs'));
+  const tarball = path.join(state.dir, 'rootfs.tar');
+  await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  await state.docker('import', tarball, IMAGE);
+  state.imported = true;
+}
 
-  let sequence = 0;
+/** {@link DockerEnvironment.createContainer}: `docker run`, then its PID from `docker inspect`. */
+async function createContainer(
+  state: DockerState,
+  options: { name?: string; argv?: string[] },
+): Promise<DockerTestContainer> {
+  const { docker } = state;
+  await ensureImage(state);
+  const name = options.name ?? `cp-${process.pid}-${++state.sequence}`;
+  const argv = options.argv ?? ['/bin/sleep', '3600'];
+  const { stdout } = await docker('run', '--detach', '--network', 'none', '--name', name, IMAGE, ...argv);
+  const bareId = stdout.trim();
+  state.created.add(bareId);
+  const inspected = await docker('inspect', '--format', '{{.State.Pid}}', bareId);
+  return { id: `docker://${bareId}`, bareId, pid: Number(inspected.stdout.trim()) };
+}
+
+/** {@link DockerEnvironment.stop}: containers, dockerd, its mounts, the directory. */
+async function stopEnvironment(state: DockerState): Promise<void> {
+  for (const bareId of state.created) await state.docker('rm', '--force', bareId).catch(() => undefined);
+  await stopHostDaemon(state.daemon, 15_000);
+  unmountUnder(state.dir);
+  await rm(state.dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts a private dockerd (own --data-root, --exec-root and -H unix socket, no iptables, no
+ * bridge, vfs storage) that uses the given test containerd. Containers come from an image
+ * imported from the busybox root filesystem (`docker import`), so no registry is needed.
+ */
+export async function startDocker(containerd: ContainerdEnvironment): Promise<DockerEnvironment> {
+  const reason = dockerUnavailableReason();
+  if (reason) throw new ChaosplaneError('runtime', `cannot start dockerd: ${reason}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-dkr-'));
+  const socketPath = path.join(dir, 'docker.sock');
+  const configFile = path.join(dir, 'daemon.json');
+  await writeFile(configFile, '{}\n');
+  const daemon = spawnDockerd(dir, configFile, socketPath, containerd.socketPath);
+  const docker: Docker = (...args) =>
+    run(dockerCli(), ['--host', `unix://${socketPath}`, ...args], { timeout: 60_000 });
+  await waitForDockerd(daemon, docker, dir);
+  const state: DockerState = { dir, daemon, docker, created: new Set(), imported: false, sequence: 0 };
   return {
     socketPath,
     dir,
-    async createContainer(options = {}) {
-      await ensureImage();
-      const name = options.name ?? `cp-${process.pid}-${++sequence}`;
-      const argv = options.argv ?? ['/bin/sleep', '3600'];
-      const { stdout } = await docker('run', '--detach', '--network', 'none', '--name', name, IMAGE, ...argv);
-      const bareId = stdout.trim();
-      created.add(bareId);
-      const inspected = await docker('inspect', '--format', '{{.State.Pid}}', bareId);
-      return { id: `docker://${bareId}`, bareId, pid: Number(inspected.stdout.trim()) };
-    },
+    createContainer: (options = {}) => createContainer(state, options),
     async stopContainer(bareId) {
       await docker('kill', bareId);
     },
-    async stop() {
-      for (const bareId of created) await docker('rm', '--force', bareId).catch(() => undefined);
-      daemon.kill('SIGTERM');
-      const giveUp = new AbortController();
-      await Promise.race([
-        new Promise(resolve => daemon.once('exit', resolve)),
-        sleep(15_000, undefined, { signal: giveUp.signal }).catch(() => undefined),
-      ]);
-      giveUp.abort();
-      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-      for (const target of readFileSync('/proc/self/mounts', 'utf8')
-        .split('\n')
-        .map(line => line.split(' ')[1] ?? '')
-        .filter(t => t.startsWith(dir))
-        .sort((a, b) => b.length - a.length)) {
-        try {
-          execFileSync('umount', ['-l', target], { stdio: 'ignore' });
-        } catch {
-          // Already gone.
-        }
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => stopEnvironment(state),
   };
 }
