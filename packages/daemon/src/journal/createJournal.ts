@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ChaosplaneError } from '@chaosplane/sdk';
 
 import type { NamespaceIds } from '../process/namespaceIdentity.js';
+import type { JournalContribution } from '../process/sharedState.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
 import { isSameProcess, processStartTime } from '../process/procStat.js';
 
@@ -49,10 +50,10 @@ export interface JournalUndo {
   runAs?: RunAs;
 }
 
-/** A tracked long-running process or injected change, as the journal knows it. */
+/** A tracked long-running process, injected change or shared-state contribution, as the journal knows it. */
 export interface JournalEntry {
   uid: string;
-  type: 'process' | 'change';
+  type: 'process' | 'change' | 'contribution';
   identifier: string;
   /** Process entries: the command; change entries: empty (see `undo`). */
   argv: string[];
@@ -64,6 +65,8 @@ export interface JournalEntry {
   pid?: number;
   startTime?: string;
   undo?: JournalUndo;
+  /** Contribution entries: the shared state, its scope and the value contributed. */
+  contribution?: JournalContribution;
   startedAtMs: number;
   /** Unix ms at which the daemon recovers the entry by itself. */
   deadlineMs?: number;
@@ -71,9 +74,10 @@ export interface JournalEntry {
   /** What a restarted daemon does with a live process: kill it (default) or adopt it. */
   onRestart: 'kill' | 'adopt';
   /**
-   * Changes: false from `begin` until the apply command has exited 0 (then an `applied` record
-   * sets it). A restarted daemon undoes a change whose apply never finished instead of adopting
-   * it. Absent in entries written before it was recorded: those are taken as applied.
+   * Changes and contributions: false from `begin` until the apply command has exited 0 (or the
+   * render with the contribution has finished; then an `applied` record sets it). A restarted
+   * daemon undoes a change whose apply never finished, and drops such a contribution, instead of
+   * adopting it. Absent in entries written before it was recorded: those are taken as applied.
    */
   applied?: boolean;
 }

@@ -11,8 +11,11 @@ import type { NamespaceName, RunAs } from '../process/namespaces.js';
 import type { RunResult } from '../process/runCommand.js';
 import type { RuntimeResolver } from '../runtime/createRuntimeResolver.js';
 import { callerIdentity, chaosOf, deadlineOf, recordOf } from '../server/callMetadata.js';
+import type { Contribution } from '../process/sharedState.js';
 import type {
   ChangeOptions,
+  SharedState,
+  SharedStateDefinition,
   DaemonCall,
   DaemonToolkit,
   RunCommandOptions,
@@ -66,9 +69,27 @@ export interface DaemonToolkitDeps {
   log: Logger;
 }
 
-/** Creates the toolkit one plugin's handler factory receives. */
-export function createDaemonToolkit(deps: DaemonToolkitDeps): DaemonToolkit {
-  return { log: deps.log, call: context => createCall(deps, context) };
+/** Creates the toolkit one plugin's handler factory receives; `service` names its shared states. */
+export function createDaemonToolkit(deps: DaemonToolkitDeps & { service: string }): DaemonToolkit {
+  return {
+    log: deps.log,
+    call: context => createCall(deps, context),
+    sharedState<Value>(definition: SharedStateDefinition<Value>): SharedState<Value> {
+      if (definition.namespaces.includes('mnt')) {
+        throw new ChaosplaneError('invalid', "a shared state refuses the mnt namespace, as as: 'root' does", {
+          field: 'namespaces',
+        });
+      }
+      const name = `${deps.service}/${definition.name}`;
+      deps.processManager.registerState({
+        name,
+        namespaces: definition.namespaces,
+        render: (contributions, run) =>
+          definition.render(contributions as readonly Contribution<Value>[], run),
+      });
+      return { name };
+    },
+  };
 }
 
 /** What one call's container operations share: the toolkit's deps and the call's scope. */
@@ -147,7 +168,16 @@ async function changeIn(
 ): Promise<{ applied: boolean }> {
   const { deps } = scope;
   const identifier = keyOf(scope, name);
-  if (deps.processManager.find(identifier)) return { applied: false };
+  const existing = deps.processManager.find(identifier);
+  if (existing?.applied === false) {
+    // An earlier apply failed and so did its undo: the change is half made until the daemon's
+    // retries undo it. Reporting it in place would mark a fault injected that is not.
+    throw new ChaosplaneError(
+      'conflict',
+      `an earlier apply of ${JSON.stringify(name)} failed and is still being undone (retried every 5 s); the record is retried`,
+    );
+  }
+  if (existing) return { applied: false };
   await deps.processManager.injectChange({
     identifier,
     ...placementOf(options, containerId, pid),
@@ -198,6 +228,16 @@ async function containerOf(scope: CallScope, containerId: string): Promise<Targe
     run: (argv, options) => runIn(scope, containerId, pid, argv, options),
     change: (name, options) => changeIn(scope, containerId, pid, name, options),
     start: (name, options) => startIn(scope, containerId, pid, name, options),
+    contribute: (state, name, value, options = {}) =>
+      deps.processManager.contribute({
+        identifier: keyOf(scope, name),
+        resource: state.name,
+        pid,
+        value,
+        signal: context.signal,
+        ...lifetimeOf(scope, options.durationMs),
+        ...journalChaosOf(scope),
+      }),
   };
 }
 

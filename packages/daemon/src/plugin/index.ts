@@ -16,6 +16,9 @@ export type {
   ChangeOptions,
   StartProcessOptions,
   CommandSpec,
+  SharedStateDefinition,
+  SharedState,
 } from './types.js';
+export type { Contribution, ScopeRun } from '../process/sharedState.js';
 export type { RunResult } from '../process/runCommand.js';
 export type { NamespaceName } from '../process/namespaces.js';

@@ -5,6 +5,7 @@ import type { Logger } from '@chaosplane/sdk';
 import type { CallContext } from 'nice-grpc-common';
 import type { NamespaceName } from '../process/namespaces.js';
 import type { RunResult } from '../process/runCommand.js';
+import type { Contribution, ScopeRun } from '../process/sharedState.js';
 
 /**
  * Who a command runs as, and where. Pick the narrowest that works:
@@ -57,6 +58,35 @@ export type StartProcessOptions = Exclude<RunIdentity, { as: 'container' }> & {
   onRestart?: 'kill' | 'adopt';
 };
 
+/**
+ * State in a target's namespaces that several experiments contribute to at once (a pod's packet
+ * filter and qdiscs): the daemon keeps every live contribution of a scope (the same namespaces)
+ * and calls `render` with all of them after each addition and removal, so contributions compose
+ * and withdrawing one leaves the others as they were. Contributions are journaled, end at their
+ * deadline, and after a daemon crash each scope is rendered again from what is left.
+ */
+export interface SharedStateDefinition<Value> {
+  /** Unique in the plugin (`network`). */
+  name: string;
+  /** The namespaces the state lives in (`['net']`); `mnt` is refused, as for `as: 'root'`. */
+  namespaces: NamespaceName[];
+  /**
+   * Brings the namespaces to the state of `contributions`, oldest first; an empty list means
+   * none, and everything the renderer made must go. Runs the host's binaries as root in the
+   * namespaces through `run`. Must be idempotent; throw a `conflict` ChaosplaneError, before
+   * changing anything, to refuse the newest contribution (name the other one's `chaos`).
+   */
+  render(contributions: readonly Contribution<Value>[], run: ScopeRun): Promise<void>;
+}
+
+/** A shared state registered with {@link DaemonToolkit.sharedState}: what {@link TargetContainer.contribute} takes. */
+export interface SharedState<Value> {
+  /** The daemon-wide name (the plugin's service and the state's name). */
+  readonly name: string;
+  /** Type-level only: what a contribution holds. */
+  readonly __value?: Value;
+}
+
 /** A running container on this node, as a handler acts on it. */
 export interface TargetContainer {
   /** Its runtime-prefixed id (`containerd://…`). */
@@ -79,6 +109,18 @@ export interface TargetContainer {
   change(name: string, options: ChangeOptions): Promise<{ applied: boolean }>;
   /** Starts a long-running process keyed like {@link change}; killed on revert, at its deadline, on restart. */
   start(name: string, options: StartProcessOptions): Promise<{ started: boolean; pid: number | undefined }>;
+  /**
+   * Contributes `value` to a shared state of the container's namespaces, keyed like
+   * {@link TargetContainer.change}: the same value again resolves `{ applied: false }`, another
+   * value replaces it. Withdrawn by {@link DaemonCall.revert}, at its deadline, or after a crash
+   * if its render never finished. Must be JSON.
+   */
+  contribute<Value>(
+    state: SharedState<Value>,
+    name: string,
+    value: Value,
+    options?: { durationMs?: number },
+  ): Promise<{ applied: boolean }>;
 }
 
 /** One call, as a handler sees it: who it acts for, and what it may act on. */
@@ -110,4 +152,6 @@ export interface DaemonToolkit {
   readonly log: Logger;
   /** The scope of one call. */
   call(context: CallContext): DaemonCall;
+  /** Registers a shared state of the plugin (call it in the handler factory, once per state). */
+  sharedState<Value>(definition: SharedStateDefinition<Value>): SharedState<Value>;
 }

@@ -18,6 +18,7 @@ import {
   type TrackedInfo,
 } from './createTrackedEntries.js';
 import { injectChange } from './injectChange.js';
+import { createSharedStates, type ContributeOptions, type StateRenderer } from './sharedState.js';
 import { killProcessTree } from './killProcessTree.js';
 import { DEFAULT_PATH, PROCESS_UID_ENV, RUN_OWNER_ENV, type ManagerContext } from './managerContext.js';
 import type { NamespaceName, RunAs } from './namespaces.js';
@@ -32,6 +33,7 @@ export { PROCESS_UID_ENV, RUN_OWNER_ENV } from './managerContext.js';
 export type { CommandTarget } from './commandTarget.js';
 export type { TrackedInfo } from './createTrackedEntries.js';
 export type { TrackingOptions } from './trackingOptions.js';
+export type { Contribution, ContributeOptions, ScopeRun, StateRenderer } from './sharedState.js';
 
 /** Options of {@link ProcessManager.run}. */
 export interface RunOptions extends CommandTarget {
@@ -108,6 +110,13 @@ export interface ProcessManager {
    * A failed apply is undone and rejects with kind `command` (its exit code and stderr).
    */
   injectChange(options: InjectChangeOptions): Promise<TrackedInfo>;
+  /** Registers the renderer of a shared state; before {@link ProcessManager.recoverFromJournal}. */
+  registerState(renderer: StateRenderer): void;
+  /**
+   * Adds a contribution to a shared state and renders its scope with it (see sharedState.ts); a
+   * repeated call with the same value resolves `applied: false`, a different value replaces it.
+   */
+  contribute(options: ContributeOptions): Promise<{ applied: boolean }>;
   /** Everything tracked, optionally only identifiers with a prefix. */
   list(identifierPrefix?: string): TrackedInfo[];
   /** The live entry with exactly this identifier, if any. */
@@ -175,8 +184,18 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
     ...(options.exec ? { exec: options.exec } : {}),
   });
   const killEntry = (entry: JournalEntry) => killEntryTree(entry, killGraceMs);
-  const entries = createTrackedEntries({ journal: options.journal, logger, logDir, kill: killEntry, undo });
-  return {
+  const states = createSharedStates();
+  // The context is built after its entries, which end contributions through it (by then it exists).
+  const withdraw = (entry: JournalEntry): Promise<void> => states.withdraw(ctx, entry);
+  const entries = createTrackedEntries({
+    journal: options.journal,
+    logger,
+    logDir,
+    kill: killEntry,
+    undo,
+    withdraw,
+  });
+  const ctx: ManagerContext = {
     journal: options.journal,
     logger,
     nsenter,
@@ -187,7 +206,9 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
     killEntry,
     exec: options.exec,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
+    states,
   };
+  return ctx;
 }
 
 /** {@link ProcessManager.run}: the command, nsenter'd into its target, with the run environment. */
@@ -238,6 +259,8 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
     run: opts => runInTarget(ctx, opts),
     startManaged: opts => startManagedProcess(ctx, opts),
     injectChange: opts => injectChange(ctx, opts),
+    registerState: renderer => ctx.states.register(renderer),
+    contribute: opts => ctx.states.contribute(ctx, opts),
     list: prefix =>
       entries
         .all()

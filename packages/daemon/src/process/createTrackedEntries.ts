@@ -13,10 +13,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** How long a failed undo (or kill) waits before it is tried again. */
 export const UNDO_RETRY_MS = 5000;
 
-/** A tracked process or change, as listed. */
+/** A tracked process, change or contribution, as listed. */
 export interface TrackedInfo {
   uid: string;
-  type: 'process' | 'change';
+  type: 'process' | 'change' | 'contribution';
   identifier: string;
   pid?: number;
   argv: string[];
@@ -26,6 +26,8 @@ export interface TrackedInfo {
   deadlineMs?: number;
   chaos?: JournalChaosRef;
   state: 'running' | 'adopted';
+  /** Changes and contributions: false while a failed one waits to be taken back. */
+  applied?: boolean;
 }
 
 /** One live entry. */
@@ -80,6 +82,7 @@ export function infoOf(t: Tracked): TrackedInfo {
     ...(e.deadlineMs !== undefined ? { deadlineMs: e.deadlineMs } : {}),
     ...(e.chaos ? { chaos: { ...e.chaos } } : {}),
     state: t.state,
+    ...(e.applied !== undefined ? { applied: e.applied } : {}),
   };
 }
 
@@ -90,6 +93,8 @@ interface TrackedEntriesDeps {
   logDir: string;
   kill: EntryEnder;
   undo: EntryEnder;
+  /** Ends contribution entries: the shared state rendered without them. */
+  withdraw: EntryEnder;
 }
 
 /** The registry's state: its deps, the live entries by uid and the uid holding each identifier. */
@@ -157,7 +162,7 @@ function armDeadline(state: EntriesState, registry: TrackedEntries, t: Tracked):
   );
 }
 
-/** Creates the registry; `kill` ends process entries and `undo` change entries. */
+/** Creates the registry; `kill` ends process entries, `undo` changes and `withdraw` contributions. */
 export function createTrackedEntries(deps: TrackedEntriesDeps): TrackedEntries {
   const state: EntriesState = { ...deps, tracked: new Map(), identifiers: new Map(), closed: false };
   const { tracked, identifiers } = state;
@@ -184,10 +189,16 @@ export function createTrackedEntries(deps: TrackedEntriesDeps): TrackedEntries {
     },
     forget: (t, reason) => forgetEntry(state, t, reason),
     end(t, reason) {
+      const ender =
+        t.entry.type === 'process' ? deps.kill : t.entry.type === 'change' ? deps.undo : deps.withdraw;
       t.ending ??= (async () => {
-        await (t.entry.type === 'process' ? deps.kill(t.entry) : deps.undo(t.entry));
+        await ender(t.entry);
         registry.forget(t, reason);
-      })();
+      })().catch((error: unknown) => {
+        // A failed ending may be asked for again (a retried recover): it must run again, not fail at once.
+        t.ending = undefined;
+        throw error;
+      });
       return t.ending;
     },
     retryLater(t) {

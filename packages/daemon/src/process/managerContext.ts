@@ -3,6 +3,7 @@
 import type { Logger } from '@chaosplane/sdk';
 import type { Journal, JournalEntry } from '../journal/createJournal.js';
 import type { TrackedEntries } from './createTrackedEntries.js';
+import type { SharedStates } from './sharedState.js';
 import type { ExecInContainer, UndoChange } from './undoChange.js';
 
 /** Environment variable that marks every process the daemon starts with its uid. */
@@ -28,6 +29,8 @@ export interface ManagerContext {
   logDir: string;
   entries: TrackedEntries;
   undo: UndoChange;
+  /** The renderers of shared states and their live contributions. */
+  states: SharedStates;
   /** Kills a process entry's tree; true when it signalled anything. */
   killEntry(entry: JournalEntry): Promise<boolean>;
   /** Exec through the container runtime (changes made as the container's user). */

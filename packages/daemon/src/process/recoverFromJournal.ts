@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a daemon does at start with what its predecessor left: short commands still running
 // mid-call are killed; journaled processes are killed or adopted; changes are undone (their
-// deadline passed, or their apply never finished) or adopted.
+// deadline passed, or their apply never finished) or adopted; contributions to shared states are
+// dropped or adopted the same way, and each state is rendered again from what is left.
 import type { JournalEntry } from '../journal/createJournal.js';
 import type { JournalRecoveryReport } from './createProcessManager.js';
 import type { Tracked } from './createTrackedEntries.js';
@@ -74,6 +75,20 @@ async function killOrphanedRuns(ctx: ManagerContext): Promise<number[]> {
   return orphans;
 }
 
+/** Contributions: adopted while applied and unexpired, else withdrawn; every scope rendered again. */
+async function recoverContributions(
+  ctx: ManagerContext,
+  entries: JournalEntry[],
+  report: JournalRecoveryReport,
+) {
+  if (entries.length === 0) return;
+  const outcome = await ctx.states.recover(ctx, entries);
+  report.adopted.push(...outcome.adopted);
+  report.recovered.push(...outcome.dropped);
+  report.gone.push(...outcome.gone);
+  report.failed.push(...outcome.failed);
+}
+
 /** Handles what a previous daemon left (see `ProcessManager.recoverFromJournal`). */
 export async function recoverFromJournal(ctx: ManagerContext): Promise<JournalRecoveryReport> {
   const report: JournalRecoveryReport = {
@@ -89,8 +104,14 @@ export async function recoverFromJournal(ctx: ManagerContext): Promise<JournalRe
   // They go first, so an apply still running can never finish after its undo.
   report.orphanedRuns = await killOrphanedRuns(ctx);
   try {
-    for (const entry of ctx.journal.active()) {
-      if (ctx.entries.get(entry.uid)) continue;
+    const active = ctx.journal.active().filter(entry => !ctx.entries.get(entry.uid));
+    await recoverContributions(
+      ctx,
+      active.filter(entry => entry.type === 'contribution'),
+      report,
+    );
+    for (const entry of active) {
+      if (entry.type === 'contribution') continue;
       const expired = entry.deadlineMs !== undefined && entry.deadlineMs <= Date.now();
       try {
         if (entry.type === 'process') await recoverProcess(ctx, entry, report, expired);

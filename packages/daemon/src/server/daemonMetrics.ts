@@ -10,7 +10,9 @@ export interface DaemonMetrics {
 }
 
 /** Creates the registry with default process metrics plus gRPC and tracking metrics. */
-export function createDaemonMetrics(countTracked: () => { process: number; change: number }): DaemonMetrics {
+export function createDaemonMetrics(
+  countTracked: () => { process: number; change: number; contribution: number },
+): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'chaosplane_daemon_' });
   return {
@@ -30,13 +32,14 @@ export function createDaemonMetrics(countTracked: () => { process: number; chang
     }),
     trackedEntries: new Gauge({
       name: 'chaosplane_daemon_tracked_entries',
-      help: 'Processes and injected changes the daemon tracks',
+      help: 'Processes, injected changes and shared-state contributions the daemon tracks',
       labelNames: ['type'],
       registers: [registry],
       collect() {
         const counts = countTracked();
         this.set({ type: 'process' }, counts.process);
         this.set({ type: 'change' }, counts.change);
+        this.set({ type: 'contribution' }, counts.contribution);
       },
     }),
   };

@@ -99,6 +99,7 @@ function metricsOf(processManager: ProcessManager): DaemonMetrics {
     return {
       process: list.filter(e => e.type === 'process').length,
       change: list.filter(e => e.type === 'change').length,
+      contribution: list.filter(e => e.type === 'contribution').length,
     };
   });
 }
@@ -136,6 +137,7 @@ function createDaemonServer(
       processManager,
       runtimes,
       log: logger.child({ plugin: fullName }),
+      service: fullName,
     });
     server.add(plugin.service, plugin.handler(toolkit));
     serviceNames.push(fullName);
@@ -235,8 +237,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(options.nsenterPath ? { nsenterPath: options.nsenterPath } : {}),
     });
     stopProcessManager = () => processManager.close();
-    const recovery = await processManager.recoverFromJournal();
-
     const parts: DaemonParts = {
       logger,
       runtimes,
@@ -244,7 +244,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       journal,
       metrics: metricsOf(processManager),
     };
+    // The plugins' handler factories run first: the shared states they register are rendered
+    // again by the journal's replay. Nothing is served before the replay has finished.
     const { server, serviceNames } = createDaemonServer(options, parts);
+    const recovery = await processManager.recoverFromJournal();
     const { listenHost, grpcPort } = await listenGrpc(server, options, logger);
     let serving = true;
     const health = await startDaemonHealth(options, parts, () => serving);
