@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The engine: one kind controller per registered chaos implementation, optionally behind a
 // leader lease, with shared HTTPS access, Events and metrics. See docs/engine.md.
-import { setMaxListeners } from 'node:events';
-import { hostname } from 'node:os';
 import type { Container } from 'inversify';
 import type { Registry } from 'prom-client';
 import type { KubeConnection } from '@chaosplane/kube';
@@ -17,19 +15,14 @@ import {
   type SelectorRegistry,
 } from '@chaosplane/sdk/framework';
 import { createSilentLogger } from '@chaosplane/service';
-import { createKindController, experimentPhase, type KindController } from './createKindController.js';
-import { createEventRecorder } from './events/createEventRecorder.js';
-import { createChaosApi, type ChaosApi } from './kube/ChaosApi.js';
-import { createEventApi, createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
-import {
-  createLeaderElector,
-  LEADERSHIP_LOST,
-  type LeaderElectionOptions,
-} from './leader/createLeaderElector.js';
+import { experimentPhase, type KindController } from './createKindController.js';
+import type { ChaosApi } from './kube/ChaosApi.js';
+import { createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
+import { createLeaderElector, type LeaderElectionOptions } from './leader/createLeaderElector.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics/createEngineMetrics.js';
-import type { ImplServices } from './pipeline/runRecords.js';
 import { resolveToken } from './plugin/resolveToken.js';
 import type { DefaultRateLimiterOptions } from './queue/rateLimiters.js';
+import { runEngineTerm, type EngineState } from './runEngineTerm.js';
 
 /** Every knob of the engine; all but `kube`, `registrations` and `selectors` have defaults. */
 export interface EngineOptions {
@@ -90,149 +83,88 @@ export interface Engine {
 
 /** Creates the engine. Nothing starts until {@link Engine.run}. */
 export function createEngine(options: EngineOptions): Engine {
-  if (options.registrations.length === 0) {
+  checkRegistrations(options.registrations);
+  const log = options.log ?? createSilentLogger();
+  const metrics = createEngineMetrics(options.metricsRegistry, function* experiments() {
+    for (const [kind, controller] of engine.current)
+      for (const obj of controller.informer.list()) yield { kind, phase: experimentPhase(obj) };
+  });
+  const engine: EngineState = {
+    options,
+    log,
+    metrics,
+    services: {
+      kube: options.kube,
+      ...(options.daemons ? { daemons: options.daemons } : {}),
+    },
+    current: new Map(),
+    leading: options.leaderElection === undefined,
+  };
+
+  return {
+    metrics,
+    isLeader: () => engine.leading,
+    controllers: () => engine.current,
+    // The connection is the caller's: it outlives the engine (the operator closes it).
+    async run(signal) {
+      if (!options.leaderElection) {
+        metrics.leader.set(1);
+        await runEngineTerm(engine, signal);
+        return;
+      }
+      await runAsLeader(engine, options.leaderElection, signal);
+    },
+  };
+}
+
+/** Throws unless there is at least one registration and no kind is registered twice. */
+function checkRegistrations(registrations: readonly ChaosImplRegistration[]): void {
+  if (registrations.length === 0) {
     throw new ChaosplaneError('invalid', 'the engine needs at least one chaos implementation', {
       field: 'registrations',
     });
   }
   const seen = new Set<string>();
-  for (const { kind } of options.registrations) {
+  for (const { kind } of registrations) {
     const id = `${kind.apiVersion}/${kind.kind}`;
     if (seen.has(id))
       throw new ChaosplaneError('invalid', `kind ${id} is registered twice`, { field: 'registrations' });
     seen.add(id);
   }
-  const log = options.log ?? createSilentLogger();
-  const metrics = createEngineMetrics(options.metricsRegistry, function* experiments() {
-    for (const [kind, controller] of current)
-      for (const obj of controller.informer.list()) yield { kind, phase: experimentPhase(obj) };
-  });
-  const services: ImplServices = {
-    kube: options.kube,
-    ...(options.daemons ? { daemons: options.daemons } : {}),
-  };
-  const chaosApi = (registration: ChaosImplRegistration) =>
-    options.apis?.chaos?.(registration) ?? createChaosApi(options.kube, registration.kind, options.namespace);
-  let current = new Map<string, KindController>();
-  let leading = options.leaderElection === undefined;
+}
 
-  /**
-   * Runs one term: every kind controller until `signal` aborts; then a graceful stop, cut short
-   * when `leaseLost` aborts (another replica may be reconciling).
-   */
-  const runTerm = async (signal: AbortSignal, leaseLost?: AbortSignal) => {
-    const hard = new AbortController();
-    // Every in-flight request listens on this signal; hundreds at once are expected.
-    setMaxListeners(0, hard.signal);
-    let stopping = false;
-    const events = createEventRecorder({
-      api: options.apis?.events ?? createEventApi(options.kube),
-      instance: options.leaderElection?.identity ?? `${hostname()}-${process.pid}`,
-      burst: options.events?.burst ?? 25,
-      perSecond: options.events?.perSecond ?? 1,
-      onEmit: (reason, outcome) => metrics.events.inc({ reason, outcome }),
-      log,
-      signal: hard.signal,
-    });
-    const controllers = new Map<string, KindController>();
-    for (const registration of options.registrations) {
-      controllers.set(
-        registration.kind.kind,
-        createKindController({
-          registration,
-          api: chaosApi(registration),
-          selectors: options.selectors,
-          events,
-          metrics,
-          services,
-          log,
-          stopping: () => stopping,
-          implSignal: hard.signal,
-          options: {
-            workers: options.workersPerKind ?? 4,
-            rateLimiter: options.rateLimiter ?? {},
-            watchdogMs: options.watchdogMs ?? 5 * 60_000,
-            resyncMs: options.resyncMs ?? 10 * 60_000,
-            records: {
-              parallelism: options.recordParallelism ?? 16,
-              flushIntervalMs: options.statusFlushIntervalMs ?? 200,
-              maxRecordEvents: options.maxRecordEvents ?? 10,
-              backoffBaseMs: options.recordBackoff?.baseMs ?? 200,
-              backoffMaxMs: options.recordBackoff?.maxMs ?? 2 * 60_000,
-            },
-          },
-        }),
+/** Contends for the lease until `signal` aborts, running one term per won lease. */
+async function runAsLeader(
+  engine: EngineState,
+  leaderElection: LeaderElectionOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { options, metrics } = engine;
+  const terms: Promise<void>[] = [];
+  const elector = createLeaderElector(leaderElection, {
+    api: options.apis?.leases ?? createLeaseApi(options.kube),
+    log: engine.log,
+    onStartedLeading: (termSignal, leaseLost) => {
+      engine.leading = true;
+      metrics.leader.set(1);
+      // A term starts only once the previous one has wound down: two terms never run
+      // at once in one process.
+      const previous = terms.at(-1) ?? Promise.resolve();
+      const term = previous.then(
+        () => runEngineTerm(engine, termSignal, leaseLost),
+        () => runEngineTerm(engine, termSignal, leaseLost),
       );
-    }
-    current = controllers;
-    const graceful = new AbortController();
-    const onStop = () => {
-      stopping = true;
-      graceful.abort();
-      // A lost lease means another replica may be reconciling already: stop at once (the
-      // write-ahead markers keep interrupted calls safe). Otherwise in-flight calls get the
-      // grace period, then their signal aborts.
-      if (signal.reason === LEADERSHIP_LOST) hard.abort();
-      else graceTimer = setTimeout(() => hard.abort(), options.shutdownGraceMs ?? 30_000);
-    };
-    let graceTimer: NodeJS.Timeout | undefined;
-    if (signal.aborted) onStop();
-    else signal.addEventListener('abort', onStop, { once: true });
-    const onLeaseLost = () => hard.abort();
-    if (leaseLost?.aborted) onLeaseLost();
-    else leaseLost?.addEventListener('abort', onLeaseLost, { once: true });
-    try {
-      await Promise.all([...controllers.values()].map(controller => controller.run(graceful.signal)));
-      let flushTimer: NodeJS.Timeout | undefined;
-      await Promise.race([events.flush(), new Promise(resolve => (flushTimer = setTimeout(resolve, 2_000)))]);
-      clearTimeout(flushTimer);
-    } finally {
-      clearTimeout(graceTimer);
-      signal.removeEventListener('abort', onStop);
-      leaseLost?.removeEventListener('abort', onLeaseLost);
-      hard.abort();
-      if (current === controllers) current = new Map();
-    }
-  };
-
-  return {
-    metrics,
-    isLeader: () => leading,
-    controllers: () => current,
-    // The connection is the caller's: it outlives the engine (the operator closes it).
-    async run(signal) {
-      if (!options.leaderElection) {
-        metrics.leader.set(1);
-        await runTerm(signal);
-        return;
-      }
-      const terms: Promise<void>[] = [];
-      const elector = createLeaderElector(options.leaderElection, {
-        api: options.apis?.leases ?? createLeaseApi(options.kube),
-        log,
-        onStartedLeading: (termSignal, leaseLost) => {
-          leading = true;
-          metrics.leader.set(1);
-          // A term starts only once the previous one has wound down: two terms never run
-          // at once in one process.
-          const previous = terms.at(-1) ?? Promise.resolve();
-          const term = previous.then(
-            () => runTerm(termSignal, leaseLost),
-            () => runTerm(termSignal, leaseLost),
-          );
-          terms.push(term);
-          // The elector keeps the lease until the term has wound down.
-          return term;
-        },
-        onStoppedLeading: () => {
-          leading = false;
-          metrics.leader.set(0);
-        },
-      });
-      await elector.run(signal);
-      await Promise.all(terms);
+      terms.push(term);
+      // The elector keeps the lease until the term has wound down.
+      return term;
     },
-  };
+    onStoppedLeading: () => {
+      engine.leading = false;
+      metrics.leader.set(0);
+    },
+  });
+  await elector.run(signal);
+  await Promise.all(terms);
 }
 
 /** Options of {@link startEngine}: the engine's, plus the signal that stops it. */

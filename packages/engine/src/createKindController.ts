@@ -7,10 +7,10 @@ import type { ChaosImplRegistration, SelectorRegistry } from '@chaosplane/sdk/fr
 import type { EventRecorder } from './events/createEventRecorder.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import type { EngineMetrics } from './metrics/createEngineMetrics.js';
-import { createObjectAccess } from './pipeline/createObjectAccess.js';
-import { createPipeline } from './pipeline/createPipeline.js';
+import { createObjectAccess, type ObjectAccess } from './pipeline/createObjectAccess.js';
+import { createPipeline, type Pipeline } from './pipeline/createPipeline.js';
 import type { ImplServices, RecordRunnerOptions } from './pipeline/runRecords.js';
-import { createWorkQueue } from './queue/createWorkQueue.js';
+import { createWorkQueue, type WorkQueue } from './queue/createWorkQueue.js';
 import { createDefaultRateLimiter, type DefaultRateLimiterOptions } from './queue/rateLimiters.js';
 import { isDeleted, isPaused } from './steps/desiredPhase.js';
 
@@ -123,55 +123,82 @@ export function createKindController(deps: KindControllerDeps): KindController {
   });
   pipelineRef.forget = uid => pipeline.forget(uid);
 
-  const worker = async () => {
-    for (;;) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      processing.set(key, []);
-      const end = deps.metrics?.reconcileSeconds.startTimer({ kind: kindName });
-      try {
-        const result = await pipeline.reconcile(key, deps.implSignal);
-        if (result.retry) queue.addRateLimited(key);
-        else queue.forget(key);
-        if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
-      } catch (error) {
-        if (!deps.stopping()) {
-          deps.metrics?.reconcileErrors.inc({ kind: kindName });
-          log.warn('reconcile failed; retrying with back-off', {
-            key,
-            error: error instanceof Error ? error.message : String(error),
-          });
-          queue.addRateLimited(key);
-        }
-      } finally {
-        end?.();
-        const seen = processing.get(key) ?? [];
-        processing.delete(key);
-        if (seen.some(version => !objects.wroteVersion(key, version))) queue.add(key);
-        queue.done(key);
-      }
-    }
-  };
+  const workers: KindWorkers = { deps, kindName, log, queue, pipeline, objects, processing };
 
   return {
     informer,
-    async run(signal) {
-      const informerStop = new AbortController();
-      const informerRun = informer.run(informerStop.signal);
-      const resync =
-        deps.options.resyncMs > 0
-          ? setInterval(() => {
-              for (const key of informer.keys()) queue.add(key);
-            }, deps.options.resyncMs)
-          : undefined;
-      const workers = Array.from({ length: deps.options.workers }, () => worker());
-      const onAbort = () => queue.shutDown();
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      await Promise.all(workers);
-      if (resync) clearInterval(resync);
-      informerStop.abort();
-      await informerRun;
-    },
+    run: signal => runKindController(workers, informer, signal),
   };
+}
+
+/** What the workers of one kind controller share. */
+interface KindWorkers {
+  deps: KindControllerDeps;
+  kindName: string;
+  log: Logger;
+  queue: WorkQueue<string>;
+  pipeline: Pipeline;
+  objects: ObjectAccess;
+  /** Keys being reconciled → versions the informer saw meanwhile. */
+  processing: Map<string, string[]>;
+}
+
+/**
+ * Runs the informer, the resync and the workers until `signal` aborts; resolves once every
+ * worker has finished its key and the informer has stopped.
+ */
+async function runKindController(
+  workers: KindWorkers,
+  informer: Informer<ChaosObject>,
+  signal: AbortSignal,
+): Promise<void> {
+  const { deps, queue } = workers;
+  const informerStop = new AbortController();
+  const informerRun = informer.run(informerStop.signal);
+  const resync =
+    deps.options.resyncMs > 0
+      ? setInterval(() => {
+          for (const key of informer.keys()) queue.add(key);
+        }, deps.options.resyncMs)
+      : undefined;
+  const running = Array.from({ length: deps.options.workers }, () => runWorker(workers));
+  const onAbort = () => queue.shutDown();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  await Promise.all(running);
+  if (resync) clearInterval(resync);
+  informerStop.abort();
+  await informerRun;
+}
+
+/** Reconciles the queue's keys one at a time until the queue shuts down. */
+async function runWorker(workers: KindWorkers): Promise<void> {
+  const { deps, kindName, log, queue, pipeline, objects, processing } = workers;
+  for (;;) {
+    const key = await queue.get();
+    if (key === undefined) return;
+    processing.set(key, []);
+    const end = deps.metrics?.reconcileSeconds.startTimer({ kind: kindName });
+    try {
+      const result = await pipeline.reconcile(key, deps.implSignal);
+      if (result.retry) queue.addRateLimited(key);
+      else queue.forget(key);
+      if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+    } catch (error) {
+      if (!deps.stopping()) {
+        deps.metrics?.reconcileErrors.inc({ kind: kindName });
+        log.warn('reconcile failed; retrying with back-off', {
+          key,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        queue.addRateLimited(key);
+      }
+    } finally {
+      end?.();
+      const seen = processing.get(key) ?? [];
+      processing.delete(key);
+      if (seen.some(version => !objects.wroteVersion(key, version))) queue.add(key);
+      queue.done(key);
+    }
+  }
 }

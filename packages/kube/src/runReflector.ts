@@ -107,6 +107,20 @@ async function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
   return current;
 }
 
+/** Where the list+watch loop stands between two rounds. */
+interface LoopState {
+  /** The version to watch from; undefined when a (re)list is due. */
+  rv: string | undefined;
+  /** Failures since the last successful list. */
+  failures: number;
+  /** Watches in a row that the server closed within a second. */
+  quickCloses: number;
+  /** First back-off delay (ms). */
+  baseMs: number;
+  /** Back-off cap (ms). */
+  maxMs: number;
+}
+
 /**
  * Runs the list+watch loop until `signal` aborts. Errors never end it: they are reported
  * through `onRestart`, logged, and retried with back-off.
@@ -115,64 +129,90 @@ export async function runReflector<T extends { metadata?: { resourceVersion?: st
   options: ReflectorOptions<T>,
   signal: AbortSignal,
 ): Promise<void> {
-  const baseMs = options.backoffBaseMs ?? 500;
-  const maxMs = options.backoffMaxMs ?? 30_000;
-  const pause = async (ms: number) => {
-    try {
-      await sleep(ms, undefined, { signal });
-    } catch {
-      // Stopped.
-    }
+  const loop: LoopState = {
+    rv: undefined,
+    failures: 0,
+    quickCloses: 0,
+    baseMs: options.backoffBaseMs ?? 500,
+    maxMs: options.backoffMaxMs ?? 30_000,
   };
-  let failures = 0;
-  let quickCloses = 0;
-  let rv: string | undefined;
   while (!signal.aborted) {
     try {
-      if (rv === undefined) {
-        rv = await listAndReport(options, signal);
-        failures = 0;
-      }
-      const began = Date.now();
-      rv = await watchOnce(options, rv, signal);
-      if (signal.aborted) break;
-      // A clean close (the server's timeout) resumes from the last version without a relist;
-      // a server that keeps closing watches at once gets the back-off, not a hot loop.
-      options.onRestart?.('closed');
-      if (Date.now() - began > 1_000) {
-        quickCloses = 0;
-        continue;
-      }
-      quickCloses += 1;
-      await pause(Math.min(maxMs, baseMs * 2 ** Math.min(quickCloses - 1, 16)));
+      await listAndWatch(options, loop, signal);
     } catch (error) {
       if (signal.aborted) break;
-      if (error instanceof GoneError) {
-        rv = undefined;
-        options.onRestart?.('gone');
-        continue;
-      }
-      if (error instanceof SilentError) {
-        options.log?.warn('watch went silent; relisting', {
-          resource: options.resource,
-          watchdogMs: options.watchdogMs,
-        });
-        rv = undefined;
-        options.onRestart?.('silent');
-        continue;
-      }
-      failures += 1;
-      options.onRestart?.('error', error);
-      // Relist after repeated failures: the version may be too old by the time we are back.
-      if (failures > 3) rv = undefined;
-      const delay = Math.min(maxMs, baseMs * 2 ** (failures - 1));
-      const jittered = delay / 2 + Math.random() * (delay / 2);
-      options.log?.warn('list/watch failed; retrying', {
-        resource: options.resource,
-        error: error instanceof Error ? error.message : String(error),
-        delayMs: Math.round(jittered),
-      });
-      await pause(jittered);
+      await recover(options, loop, error, signal);
     }
   }
+}
+
+/** Sleeps `ms`, or until `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    // Stopped.
+  }
+}
+
+/** One round: lists if due, then watches until the stream ends (backing off if it ended at once). */
+async function listAndWatch<T extends { metadata?: { resourceVersion?: string } }>(
+  options: ReflectorOptions<T>,
+  loop: LoopState,
+  signal: AbortSignal,
+): Promise<void> {
+  if (loop.rv === undefined) {
+    loop.rv = await listAndReport(options, signal);
+    loop.failures = 0;
+  }
+  const began = Date.now();
+  loop.rv = await watchOnce(options, loop.rv, signal);
+  if (signal.aborted) return;
+  // A clean close (the server's timeout) resumes from the last version without a relist;
+  // a server that keeps closing watches at once gets the back-off, not a hot loop.
+  options.onRestart?.('closed');
+  if (Date.now() - began > 1_000) {
+    loop.quickCloses = 0;
+    return;
+  }
+  loop.quickCloses += 1;
+  await pause(Math.min(loop.maxMs, loop.baseMs * 2 ** Math.min(loop.quickCloses - 1, 16)), signal);
+}
+
+/**
+ * After a failed round: relists at once when the version is gone or the watch went silent;
+ * any other error is reported, logged and retried after a jittered back-off.
+ */
+async function recover<T>(
+  options: ReflectorOptions<T>,
+  loop: LoopState,
+  error: unknown,
+  signal: AbortSignal,
+): Promise<void> {
+  if (error instanceof GoneError) {
+    loop.rv = undefined;
+    options.onRestart?.('gone');
+    return;
+  }
+  if (error instanceof SilentError) {
+    options.log?.warn('watch went silent; relisting', {
+      resource: options.resource,
+      watchdogMs: options.watchdogMs,
+    });
+    loop.rv = undefined;
+    options.onRestart?.('silent');
+    return;
+  }
+  loop.failures += 1;
+  options.onRestart?.('error', error);
+  // Relist after repeated failures: the version may be too old by the time we are back.
+  if (loop.failures > 3) loop.rv = undefined;
+  const delay = Math.min(loop.maxMs, loop.baseMs * 2 ** (loop.failures - 1));
+  const jittered = delay / 2 + Math.random() * (delay / 2);
+  options.log?.warn('list/watch failed; retrying', {
+    resource: options.resource,
+    error: error instanceof Error ? error.message : String(error),
+    delayMs: Math.round(jittered),
+  });
+  await pause(jittered, signal);
 }

@@ -71,29 +71,53 @@ export function structuralViolations(schema: JsonSchema, path = 'openAPIV3Schema
   return out;
 }
 
+/** Walks `node` and everything below it, adding each structural violation to `out` in order. */
 function check(node: JsonSchema, path: string, inJunctor: boolean, out: Violation[]): void {
+  checkKeywords(node, path, out);
+  if (inJunctor) checkJunctorMember(node, path, out);
+  else checkTyped(node, path, out);
+  checkAdditionalProperties(node, path, out);
+  checkChildren(node, path, inJunctor, out);
+  if (node['type'] === 'array' && !isSchema(node['items'])) {
+    out.push({ field: `${path}.items`, message: 'Required value: must be specified for arrays' });
+  }
+}
+
+/** Reports the keywords of `node` that Kubernetes forbids or does not know. */
+function checkKeywords(node: JsonSchema, path: string, out: Violation[]): void {
   for (const key of Object.keys(node)) {
     if (FORBIDDEN_KEYWORDS.includes(key))
       out.push({ field: `${path}.${key}`, message: 'Forbidden: not allowed in a structural schema' });
     else if (!ALLOWED_KEYWORDS.has(key))
       out.push({ field: `${path}.${key}`, message: 'Forbidden: unknown keyword' });
   }
+}
+
+/** Reports the keywords a schema inside allOf, anyOf, oneOf or not must leave to its parent. */
+function checkJunctorMember(node: JsonSchema, path: string, out: Violation[]): void {
+  for (const key of ['type', 'default', 'description', 'additionalProperties', 'nullable']) {
+    if (key in node)
+      out.push({
+        field: `${path}.${key}`,
+        message: 'Forbidden: must not be set inside allOf, anyOf, oneOf or not',
+      });
+  }
+}
+
+/** Reports a node outside a junctor that has no type and does not preserve unknown fields. */
+function checkTyped(node: JsonSchema, path: string, out: Violation[]): void {
   const preserves =
     node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-int-or-string'] === true;
-  if (inJunctor) {
-    for (const key of ['type', 'default', 'description', 'additionalProperties', 'nullable']) {
-      if (key in node)
-        out.push({
-          field: `${path}.${key}`,
-          message: 'Forbidden: must not be set inside allOf, anyOf, oneOf or not',
-        });
-    }
-  } else if (typeof node['type'] !== 'string' && !preserves) {
+  if (typeof node['type'] !== 'string' && !preserves) {
     out.push({
       field: `${path}.type`,
       message: 'Required value: must not be empty for specified object fields',
     });
   }
+}
+
+/** Reports additionalProperties beside properties, and additionalProperties: false. */
+function checkAdditionalProperties(node: JsonSchema, path: string, out: Violation[]): void {
   if (
     node['properties'] !== undefined &&
     node['additionalProperties'] !== undefined &&
@@ -110,6 +134,13 @@ function check(node: JsonSchema, path: string, inJunctor: boolean, out: Violatio
       message: 'Forbidden: additionalProperties: false is not allowed',
     });
   }
+}
+
+/**
+ * Checks the schemas below `node`: its properties, items and additionalProperties in the
+ * junctor state of `node`, and the members of allOf, anyOf and oneOf as inside a junctor.
+ */
+function checkChildren(node: JsonSchema, path: string, inJunctor: boolean, out: Violation[]): void {
   const properties = node['properties'];
   if (isSchema(properties)) {
     for (const [name, child] of Object.entries(properties))
@@ -123,8 +154,5 @@ function check(node: JsonSchema, path: string, inJunctor: boolean, out: Violatio
     const list = node[key];
     if (Array.isArray(list))
       list.forEach((child, i) => isSchema(child) && check(child, `${path}.${key}[${i}]`, true, out));
-  }
-  if (node['type'] === 'array' && !isSchema(node['items'])) {
-    out.push({ field: `${path}.items`, message: 'Required value: must be specified for arrays' });
   }
 }

@@ -81,65 +81,25 @@ const aggregateKey = (obj: ChaosObject, type: string, reason: string, message: s
 /** Aggregates kept, oldest dropped first (client-go's cache size). */
 const MAX_AGGREGATES = 4096;
 
+/** What the recorder's writes share. */
+interface RecorderState {
+  options: EventRecorderOptions;
+  signal: AbortSignal;
+  /** Writes not settled yet, for {@link EventRecorder.flush}. */
+  pending: Set<Promise<void>>;
+  aggregates: Map<string, Aggregate>;
+}
+
 /** Creates an {@link EventRecorder}. */
 export function createEventRecorder(options: EventRecorderOptions = {}): EventRecorder {
-  const burst = options.burst ?? 25;
-  const perSecond = options.perSecond ?? 1;
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const pending = new Set<Promise<void>>();
-  const aggregates = new Map<string, Aggregate>();
+  const take = createEventBudget(options.burst ?? 25, options.perSecond ?? 1);
   const windowMs = options.aggregationWindowMs ?? 600_000;
   const component = options.component ?? 'chaosplane-controller';
-  const signal = options.signal ?? new AbortController().signal;
-
-  const take = (uid: string) => {
-    const now = Date.now();
-    const bucket = buckets.get(uid) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    buckets.set(uid, bucket);
-    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value as string);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  };
-
-  const track = (write: Promise<void>, reason: EventReason) => {
-    const settled = write
-      .then(
-        () => options.onEmit?.(reason, 'sent'),
-        (error: unknown) => {
-          options.onEmit?.(reason, 'failed');
-          if (!signal.aborted)
-            options.log?.debug('event not written', {
-              reason,
-              error: error instanceof Error ? error.message : error,
-            });
-        },
-      )
-      .finally(() => pending.delete(settled));
-    pending.add(settled);
-    return settled;
-  };
-
-  /** Counts a repeat on its aggregate; an event that expired meanwhile is written again. */
-  const repeat = (api: EventApi, aggregate: Aggregate, event: KubeEvent) => {
-    aggregate.count += 1;
-    aggregate.lastSeen = Date.now();
-    const count = aggregate.count;
-    const lastTimestamp = new Date().toISOString();
-    aggregate.writes = aggregate.writes.then(() =>
-      api
-        .repeat({ namespace: aggregate.namespace, name: aggregate.name, count, lastTimestamp }, signal)
-        .catch((error: unknown) => {
-          if (!ChaosplaneError.isKind(error, 'not-found')) throw error;
-          return api.create(
-            { ...event, metadata: { name: aggregate.name, namespace: aggregate.namespace } },
-            signal,
-          );
-        }),
-    );
-    return aggregate.writes;
+  const state: RecorderState = {
+    options,
+    signal: options.signal ?? new AbortController().signal,
+    pending: new Set(),
+    aggregates: new Map(),
   };
 
   return {
@@ -154,64 +114,132 @@ export function createEventRecorder(options: EventRecorderOptions = {}): EventRe
         options.onEmit?.(reason, 'sent');
         return;
       }
-      const event = eventFor(obj, type, reason, message);
+      const event = eventFor(obj, type, reason, message, component, options.instance ?? component);
       const key = aggregateKey(obj, type, reason, message);
-      const known = aggregates.get(key);
+      const known = state.aggregates.get(key);
       if (known !== undefined && Date.now() - known.lastSeen < windowMs) {
-        void track(repeat(api, known, event), reason);
+        void track(state, repeat(api, known, event, state.signal), reason);
         return;
       }
-      const write = api.create(event, signal);
-      const aggregate: Aggregate = {
-        namespace: event.metadata.namespace,
-        name: event.metadata.name,
-        count: 1,
-        lastSeen: Date.now(),
-        // An event that could not be created is not repeated: the next one is created anew.
-        writes: write.catch(() => void (aggregates.get(key) === aggregate && aggregates.delete(key))),
-      };
-      aggregates.delete(key);
-      aggregates.set(key, aggregate);
-      if (aggregates.size > MAX_AGGREGATES) aggregates.delete(aggregates.keys().next().value as string);
-      void track(write, reason);
+      void track(state, createAggregate(state, api, key, event), reason);
     },
     async flush() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
+      while (state.pending.size > 0) await Promise.allSettled([...state.pending]);
     },
   };
+}
 
-  function eventFor(
-    obj: ChaosObject,
-    type: 'Normal' | 'Warning',
-    reason: EventReason,
-    message: string,
-  ): KubeEvent {
-    const now = new Date().toISOString();
-    const namespace = obj.metadata.namespace ?? 'default';
-    return {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: {
-        name: `${obj.metadata.name ?? 'chaos'}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`,
-        namespace,
+/**
+ * A token bucket per object (`burst` tokens, `perSecond` regained): the function it returns
+ * takes one token of object `uid`, false when none is left.
+ */
+function createEventBudget(burst: number, perSecond: number): (uid: string) => boolean {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return uid => {
+    const now = Date.now();
+    const bucket = buckets.get(uid) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    buckets.set(uid, bucket);
+    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value as string);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+}
+
+/** Reports the outcome of `write` through `onEmit` and keeps it pending until it settles. */
+function track(state: RecorderState, write: Promise<void>, reason: EventReason): Promise<void> {
+  const { options, signal, pending } = state;
+  const settled = write
+    .then(
+      () => options.onEmit?.(reason, 'sent'),
+      (error: unknown) => {
+        options.onEmit?.(reason, 'failed');
+        if (!signal.aborted)
+          options.log?.debug('event not written', {
+            reason,
+            error: error instanceof Error ? error.message : error,
+          });
       },
-      involvedObject: {
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        name: obj.metadata.name ?? '',
-        namespace,
-        ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
-        ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
-      },
-      reason,
-      message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
-      type,
-      count: 1,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      source: { component },
-      reportingComponent: component,
-      reportingInstance: options.instance ?? component,
-    };
-  }
+    )
+    .finally(() => pending.delete(settled));
+  pending.add(settled);
+  return settled;
+}
+
+/** Creates `event` and makes it the aggregate of `key`, whose repeats are counted on it. */
+function createAggregate(state: RecorderState, api: EventApi, key: string, event: KubeEvent): Promise<void> {
+  const { aggregates } = state;
+  const write = api.create(event, state.signal);
+  const aggregate: Aggregate = {
+    namespace: event.metadata.namespace,
+    name: event.metadata.name,
+    count: 1,
+    lastSeen: Date.now(),
+    // An event that could not be created is not repeated: the next one is created anew.
+    writes: write.catch(() => void (aggregates.get(key) === aggregate && aggregates.delete(key))),
+  };
+  aggregates.delete(key);
+  aggregates.set(key, aggregate);
+  if (aggregates.size > MAX_AGGREGATES) aggregates.delete(aggregates.keys().next().value as string);
+  return write;
+}
+
+/** Counts a repeat on its aggregate; an event that expired meanwhile is written again. */
+function repeat(api: EventApi, aggregate: Aggregate, event: KubeEvent, signal: AbortSignal): Promise<void> {
+  aggregate.count += 1;
+  aggregate.lastSeen = Date.now();
+  const count = aggregate.count;
+  const lastTimestamp = new Date().toISOString();
+  aggregate.writes = aggregate.writes.then(() =>
+    api
+      .repeat({ namespace: aggregate.namespace, name: aggregate.name, count, lastTimestamp }, signal)
+      .catch((error: unknown) => {
+        if (!ChaosplaneError.isKind(error, 'not-found')) throw error;
+        return api.create(
+          { ...event, metadata: { name: aggregate.name, namespace: aggregate.namespace } },
+          signal,
+        );
+      }),
+  );
+  return aggregate.writes;
+}
+
+/** The Event about `obj`, reported by `component` from `instance`. */
+function eventFor(
+  obj: ChaosObject,
+  type: 'Normal' | 'Warning',
+  reason: EventReason,
+  message: string,
+  component: string,
+  instance: string,
+): KubeEvent {
+  const now = new Date().toISOString();
+  const namespace = obj.metadata.namespace ?? 'default';
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: {
+      name: `${obj.metadata.name ?? 'chaos'}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`,
+      namespace,
+    },
+    involvedObject: {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name ?? '',
+      namespace,
+      ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+      ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+    },
+    reason,
+    message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
+    type,
+    count: 1,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    source: { component },
+    reportingComponent: component,
+    reportingInstance: instance,
+  };
 }

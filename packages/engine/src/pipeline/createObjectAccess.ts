@@ -61,28 +61,27 @@ export function compareResourceVersions(a: string | undefined, b: string | undef
 const keyOfObject = (obj: ChaosObject) =>
   obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
 
+/** The copies an {@link ObjectAccess} keeps, with its options. */
+interface AccessState {
+  options: ObjectAccessOptions;
+  /** The last object we wrote or re-read, by key (oldest first). */
+  written: Map<string, ChaosObject>;
+  /** The resourceVersions our own writes produced, by key (oldest key first). */
+  ownVersions: Map<string, string[]>;
+  capacity: number;
+  maxAttempts: number;
+}
+
 /** Creates an {@link ObjectAccess}. */
 export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
-  const written = new Map<string, ChaosObject>();
-  const ownVersions = new Map<string, string[]>();
-  const capacity = options.capacity ?? 2_000;
-  const maxAttempts = options.maxAttempts ?? 8;
-
-  const remember = (obj: ChaosObject) => {
-    const key = keyOfObject(obj);
-    written.delete(key);
-    written.set(key, obj);
-    if (written.size > capacity) written.delete(written.keys().next().value as string);
+  const state: AccessState = {
+    options,
+    written: new Map(),
+    ownVersions: new Map(),
+    capacity: options.capacity ?? 2_000,
+    maxAttempts: options.maxAttempts ?? 8,
   };
-  const rememberOwn = (obj: ChaosObject) => {
-    const key = keyOfObject(obj);
-    const versions = ownVersions.get(key) ?? [];
-    versions.push(obj.metadata.resourceVersion ?? '');
-    if (versions.length > 32) versions.shift();
-    ownVersions.delete(key);
-    ownVersions.set(key, versions);
-    if (ownVersions.size > capacity) ownVersions.delete(ownVersions.keys().next().value as string);
-  };
+  const { written, ownVersions } = state;
 
   const latest = (key: string) => {
     const informed = options.informed(key);
@@ -110,38 +109,84 @@ export function createObjectAccess(options: ObjectAccessOptions): ObjectAccess {
     wroteVersion(key, resourceVersion) {
       return resourceVersion !== undefined && (ownVersions.get(key)?.includes(resourceVersion) ?? false);
     },
-    async write(current, target, mutate, signal) {
-      let base = current;
-      for (let attempt = 1; ; attempt += 1) {
-        const next = mutate(base);
-        if (!next) return base;
-        try {
-          const result =
-            target === 'status'
-              ? await options.api.updateStatus(next, signal)
-              : await options.api.update(next, signal);
-          options.onWrite?.(target, 'ok');
-          remember(result);
-          rememberOwn(result);
-          return result;
-        } catch (error) {
-          if (isNotFound(error)) return undefined;
-          const status = kubeStatusCode(error);
-          const retriable = isConflict(error) || status === 429 || (status !== undefined && status >= 500);
-          options.onWrite?.(target, isConflict(error) ? 'conflict' : 'error');
-          if (!retriable || attempt >= maxAttempts || signal.aborted) throw error;
-          if (!isConflict(error)) await sleep(Math.min(1_000, 10 * 2 ** attempt), undefined, { signal });
-          // Re-read from the API server, not the informer: the informer may be just as stale.
-          const fresh = await options.api.get(
-            current.metadata.namespace ?? '',
-            current.metadata.name ?? '',
-            signal,
-          );
-          if (!fresh || fresh.metadata.uid !== current.metadata.uid) return undefined;
-          remember(fresh);
-          base = fresh;
-        }
-      }
-    },
+    write: (current, target, mutate, signal) => writeObject(state, current, target, mutate, signal),
   };
+}
+
+/** Keeps `obj` as the newest copy of its key, evicting the oldest key beyond capacity. */
+function remember(state: AccessState, obj: ChaosObject): void {
+  const { written } = state;
+  const key = keyOfObject(obj);
+  written.delete(key);
+  written.set(key, obj);
+  if (written.size > state.capacity) written.delete(written.keys().next().value as string);
+}
+
+/** Notes the resourceVersion of `obj` as our own write (the last 32 per key). */
+function rememberOwn(state: AccessState, obj: ChaosObject): void {
+  const { ownVersions } = state;
+  const key = keyOfObject(obj);
+  const versions = ownVersions.get(key) ?? [];
+  versions.push(obj.metadata.resourceVersion ?? '');
+  if (versions.length > 32) versions.shift();
+  ownVersions.delete(key);
+  ownVersions.set(key, versions);
+  if (ownVersions.size > state.capacity) ownVersions.delete(ownVersions.keys().next().value as string);
+}
+
+/** {@link ObjectAccess.write}: writes `mutate(current)`, re-reading and retrying on failure. */
+async function writeObject(
+  state: AccessState,
+  current: ChaosObject,
+  target: WriteTarget,
+  mutate: (fresh: ChaosObject) => ChaosObject | undefined,
+  signal: AbortSignal,
+): Promise<ChaosObject | undefined> {
+  const { options } = state;
+  let base = current;
+  for (let attempt = 1; ; attempt += 1) {
+    const next = mutate(base);
+    if (!next) return base;
+    try {
+      const result =
+        target === 'status'
+          ? await options.api.updateStatus(next, signal)
+          : await options.api.update(next, signal);
+      options.onWrite?.(target, 'ok');
+      remember(state, result);
+      rememberOwn(state, result);
+      return result;
+    } catch (error) {
+      const fresh = await rereadAfterFailure(state, current, target, error, attempt, signal);
+      if (!fresh) return undefined;
+      base = fresh;
+    }
+  }
+}
+
+/**
+ * After attempt number `attempt` to write `current` failed with `error`: throws it unless the
+ * write may be retried, else backs off (not after a conflict) and re-reads the object.
+ * Resolves to the fresh object, or undefined when the object is gone.
+ */
+async function rereadAfterFailure(
+  state: AccessState,
+  current: ChaosObject,
+  target: WriteTarget,
+  error: unknown,
+  attempt: number,
+  signal: AbortSignal,
+): Promise<ChaosObject | undefined> {
+  const { options } = state;
+  if (isNotFound(error)) return undefined;
+  const status = kubeStatusCode(error);
+  const retriable = isConflict(error) || status === 429 || (status !== undefined && status >= 500);
+  options.onWrite?.(target, isConflict(error) ? 'conflict' : 'error');
+  if (!retriable || attempt >= state.maxAttempts || signal.aborted) throw error;
+  if (!isConflict(error)) await sleep(Math.min(1_000, 10 * 2 ** attempt), undefined, { signal });
+  // Re-read from the API server, not the informer: the informer may be just as stale.
+  const fresh = await options.api.get(current.metadata.namespace ?? '', current.metadata.name ?? '', signal);
+  if (!fresh || fresh.metadata.uid !== current.metadata.uid) return undefined;
+  remember(state, fresh);
+  return fresh;
 }

@@ -50,68 +50,46 @@ export interface WorkQueueOptions<K> {
   onChange?: () => void;
 }
 
+/** The keys of a work queue and what waits on them. */
+interface QueueState<K> {
+  limiter: RateLimiter<K>;
+  now: () => number;
+  onChange: (() => void) | undefined;
+  /** Keys waiting, from `head` on (the consumed prefix is trimmed now and then). */
+  queue: K[];
+  head: number;
+  /** Keys queued or to be queued again once done. */
+  dirty: Set<K>;
+  processing: Set<K>;
+  waiting: Map<K, { at: number; timer: NodeJS.Timeout }>;
+  /** Workers waiting for a key, first come first served. */
+  getters: ((key: K | undefined) => void)[];
+  shuttingDown: boolean;
+}
+
 /** Creates a work queue; see {@link WorkQueue} for its guarantees. */
 export function createWorkQueue<K = string>(options: WorkQueueOptions<K> = {}): WorkQueue<K> {
-  const limiter = options.rateLimiter ?? createDefaultRateLimiter<K>();
-  const now = options.now ?? Date.now;
-  const queue: K[] = [];
-  let head = 0;
-  const dirty = new Set<K>();
-  const processing = new Set<K>();
-  const waiting = new Map<K, { at: number; timer: NodeJS.Timeout }>();
-  const getters: ((key: K | undefined) => void)[] = [];
-  let shuttingDown = false;
-
-  const changed = () => options.onChange?.();
-
-  const push = (key: K) => {
-    const getter = getters.shift();
-    if (getter) {
-      dirty.delete(key);
-      processing.add(key);
-      getter(key);
-    } else {
-      queue.push(key);
-    }
+  const state: QueueState<K> = {
+    limiter: options.rateLimiter ?? createDefaultRateLimiter<K>(),
+    now: options.now ?? Date.now,
+    onChange: options.onChange,
+    queue: [],
+    head: 0,
+    dirty: new Set(),
+    processing: new Set(),
+    waiting: new Map(),
+    getters: [],
+    shuttingDown: false,
   };
-
-  const add = (key: K) => {
-    if (shuttingDown || dirty.has(key)) return;
-    dirty.add(key);
-    if (!processing.has(key)) push(key);
-    changed();
-  };
-
-  const addAt = (key: K, at: number) => {
-    if (shuttingDown) return;
-    const delay = at - now();
-    if (delay <= 0) {
-      add(key);
-      return;
-    }
-    const pending = waiting.get(key);
-    if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
-    // Node timers cap at 2^31-1 ms (~24.8 days); a longer wait re-arms itself on expiry.
-    const timer = setTimeout(
-      () => {
-        waiting.delete(key);
-        addAt(key, at);
-      },
-      Math.min(delay, 2 ** 31 - 1),
-    );
-    timer.unref?.();
-    waiting.set(key, { at, timer });
-  };
-
+  const { limiter, now } = state;
   return {
-    add,
-    addAt,
+    add: key => add(state, key),
+    addAt: (key, at) => addAt(state, key, at),
     addAfter(key, delayMs) {
-      addAt(key, now() + Math.max(0, delayMs));
+      addAt(state, key, now() + Math.max(0, delayMs));
     },
     addRateLimited(key) {
-      addAt(key, now() + limiter.when(key));
+      addAt(state, key, now() + limiter.when(key));
     },
     forget(key) {
       limiter.forget(key);
@@ -119,57 +97,111 @@ export function createWorkQueue<K = string>(options: WorkQueueOptions<K> = {}): 
     retries(key) {
       return limiter.retries(key);
     },
-    get(signal) {
-      if (shuttingDown || signal?.aborted) return Promise.resolve(undefined);
-      if (head < queue.length) {
-        const key = queue[head] as K;
-        head += 1;
-        if (head > 1024 && head * 2 > queue.length) {
-          queue.splice(0, head);
-          head = 0;
-        }
-        dirty.delete(key);
-        processing.add(key);
-        changed();
-        return Promise.resolve(key);
-      }
-      return new Promise<K | undefined>(resolve => {
-        const getter = (key: K | undefined) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(key);
-        };
-        const onAbort = () => {
-          const index = getters.indexOf(getter);
-          if (index >= 0) getters.splice(index, 1);
-          resolve(undefined);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        getters.push(getter);
-      });
-    },
+    get: signal => nextKey(state, signal),
     done(key) {
-      processing.delete(key);
-      if (dirty.has(key) && !shuttingDown) push(key);
-      changed();
+      state.processing.delete(key);
+      if (state.dirty.has(key) && !state.shuttingDown) push(state, key);
+      changed(state);
     },
     depth() {
-      return queue.length - head;
+      return state.queue.length - state.head;
     },
     inFlight() {
-      return processing.size;
+      return state.processing.size;
     },
     delayed() {
-      return waiting.size;
+      return state.waiting.size;
     },
-    shutDown() {
-      shuttingDown = true;
-      for (const { timer } of waiting.values()) clearTimeout(timer);
-      waiting.clear();
-      for (const getter of getters.splice(0)) getter(undefined);
-      changed();
-    },
+    shutDown: () => shutDown(state),
     isShutDown() {
-      return shuttingDown;
+      return state.shuttingDown;
     },
   };
+}
+
+/** Tells the queue's observer that it changed. */
+function changed<K>(state: QueueState<K>): void {
+  state.onChange?.();
+}
+
+/** Hands `key` to a waiting worker, or queues it when none waits. */
+function push<K>(state: QueueState<K>, key: K): void {
+  const getter = state.getters.shift();
+  if (getter) {
+    state.dirty.delete(key);
+    state.processing.add(key);
+    getter(key);
+  } else {
+    state.queue.push(key);
+  }
+}
+
+/** {@link WorkQueue.add}. */
+function add<K>(state: QueueState<K>, key: K): void {
+  if (state.shuttingDown || state.dirty.has(key)) return;
+  state.dirty.add(key);
+  if (!state.processing.has(key)) push(state, key);
+  changed(state);
+}
+
+/** {@link WorkQueue.addAt}. */
+function addAt<K>(state: QueueState<K>, key: K, at: number): void {
+  if (state.shuttingDown) return;
+  const delay = at - state.now();
+  if (delay <= 0) {
+    add(state, key);
+    return;
+  }
+  const pending = state.waiting.get(key);
+  if (pending && pending.at <= at) return;
+  if (pending) clearTimeout(pending.timer);
+  // Node timers cap at 2^31-1 ms (~24.8 days); a longer wait re-arms itself on expiry.
+  const timer = setTimeout(
+    () => {
+      state.waiting.delete(key);
+      addAt(state, key, at);
+    },
+    Math.min(delay, 2 ** 31 - 1),
+  );
+  timer.unref?.();
+  state.waiting.set(key, { at, timer });
+}
+
+/** {@link WorkQueue.get}: the next queued key at once, else the next one pushed. */
+function nextKey<K>(state: QueueState<K>, signal: AbortSignal | undefined): Promise<K | undefined> {
+  if (state.shuttingDown || signal?.aborted) return Promise.resolve(undefined);
+  if (state.head < state.queue.length) {
+    const key = state.queue[state.head] as K;
+    state.head += 1;
+    if (state.head > 1024 && state.head * 2 > state.queue.length) {
+      state.queue.splice(0, state.head);
+      state.head = 0;
+    }
+    state.dirty.delete(key);
+    state.processing.add(key);
+    changed(state);
+    return Promise.resolve(key);
+  }
+  return new Promise<K | undefined>(resolve => {
+    const getter = (key: K | undefined) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(key);
+    };
+    const onAbort = () => {
+      const index = state.getters.indexOf(getter);
+      if (index >= 0) state.getters.splice(index, 1);
+      resolve(undefined);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    state.getters.push(getter);
+  });
+}
+
+/** {@link WorkQueue.shutDown}: drops the delayed adds and sends the waiting workers away. */
+function shutDown<K>(state: QueueState<K>): void {
+  state.shuttingDown = true;
+  for (const { timer } of state.waiting.values()) clearTimeout(timer);
+  state.waiting.clear();
+  for (const getter of state.getters.splice(0)) getter(undefined);
+  changed(state);
 }

@@ -3,7 +3,7 @@
 // selectors, the daemon client pool, the engine (with leader election), and the HTTP server.
 import { Registry } from 'prom-client';
 import { createDaemonClientPool, type DaemonAddressSource } from '@chaosplane/daemon/client';
-import { createEngineFromContainer } from '@chaosplane/engine';
+import { createEngineFromContainer, type EngineOptions } from '@chaosplane/engine';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
 import type { Logger } from '@chaosplane/sdk';
 import { DAEMON_CONNECTOR } from '@chaosplane/sdk/framework';
@@ -27,10 +27,44 @@ export interface RunningOperator {
   done: Promise<void>;
 }
 
+/** Where the daemon client pool finds the daemons: a fixed host, or the daemons' Service. */
 function daemonSource(options: OperatorOptions, kube: KubeConnection): DaemonAddressSource {
   const discovery = options.daemon.discovery;
   if (discovery.kind === 'fixed') return { resolve: () => Promise.resolve(discovery.host) };
   return { kube, namespace: discovery.namespace, serviceName: discovery.serviceName };
+}
+
+/** The engine's settings from the operator's: its tunables, namespace scope and leader election. */
+function engineOptions(
+  options: OperatorOptions,
+  kube: KubeConnection,
+  registry: Registry,
+): Omit<EngineOptions, 'registrations' | 'selectors' | 'daemons'> {
+  return {
+    kube,
+    metricsRegistry: registry,
+    workersPerKind: options.engine.workersPerKind,
+    recordParallelism: options.engine.recordParallelism,
+    shutdownGraceMs: options.engine.shutdownGraceMs,
+    // Namespace-scoped mode: chaos objects are watched in the target namespace only, as its RBAC allows.
+    ...(options.selection.targetNamespace !== undefined
+      ? { namespace: options.selection.targetNamespace }
+      : {}),
+    ...(options.leaderElection
+      ? {
+          leaderElection: {
+            namespace: options.namespace,
+            name: options.leaderElection.leaseName,
+            ...(options.leaderElection.identity !== undefined
+              ? { identity: options.leaderElection.identity }
+              : {}),
+            leaseDurationMs: options.leaderElection.leaseDurationMs,
+            renewDeadlineMs: options.leaderElection.renewDeadlineMs,
+            retryPeriodMs: options.leaderElection.retryPeriodMs,
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -69,31 +103,7 @@ export async function startOperator(
   container.bind(DAEMON_CONNECTOR).toConstantValue(pool);
 
   const registry = new Registry();
-  const engine = createEngineFromContainer(container, {
-    kube,
-    metricsRegistry: registry,
-    workersPerKind: options.engine.workersPerKind,
-    recordParallelism: options.engine.recordParallelism,
-    shutdownGraceMs: options.engine.shutdownGraceMs,
-    // Namespace-scoped mode: chaos objects are watched in the target namespace only, as its RBAC allows.
-    ...(options.selection.targetNamespace !== undefined
-      ? { namespace: options.selection.targetNamespace }
-      : {}),
-    ...(options.leaderElection
-      ? {
-          leaderElection: {
-            namespace: options.namespace,
-            name: options.leaderElection.leaseName,
-            ...(options.leaderElection.identity !== undefined
-              ? { identity: options.leaderElection.identity }
-              : {}),
-            leaseDurationMs: options.leaderElection.leaseDurationMs,
-            renewDeadlineMs: options.leaderElection.renewDeadlineMs,
-            retryPeriodMs: options.leaderElection.retryPeriodMs,
-          },
-        }
-      : {}),
-  });
+  const engine = createEngineFromContainer(container, engineOptions(options, kube, registry));
 
   let cacheSynced = false;
   let http: HealthServer | undefined;

@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The shared informer cache selection reads from: pods, namespaces and nodes, each kept by its
 // own list+watch loop, so a reconcile never LISTs the API server.
-import {
-  createListWatch,
-  runReflector,
-  type KubeConnection,
-  type ReflectorEvent,
-  type ReflectorOptions,
-} from '@chaosplane/kube';
+import { runReflector, type KubeConnection, type ReflectorOptions } from '@chaosplane/kube';
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
-import { toNamespaceRecord, toNodeRecord, toPodRecord, type KubeObjectLike } from '../model/records.js';
+import type { KubeObjectLike } from '../model/records.js';
 import type { SelectionSource } from '../selection/SelectionSource.js';
+import { createCacheReflectors } from './createCacheReflectors.js';
 import { createSelectionStore, type SelectionStoreReader } from './createSelectionStore.js';
 import { createStoreSource } from './createStoreSource.js';
 
@@ -54,17 +49,19 @@ export interface SelectionCache extends SelectionSource {
   readonly listCounts: Readonly<Record<string, number>>;
 }
 
-/** How one resource's events land in the store. */
-interface ResourceSink {
-  replace(items: KubeObjectLike[]): void;
-  upsert(item: KubeObjectLike): void;
-  remove(item: KubeObjectLike): void;
-}
-
-function applyEvent(sink: ResourceSink, event: ReflectorEvent<KubeObjectLike>): void {
-  if (event.type === 'listed') sink.replace(event.items);
-  else if (event.type === 'deleted') sink.remove(event.object);
-  else sink.upsert(event.object);
+/** The selection cache's sync state and its watches while they run. */
+interface CacheState {
+  options: SelectionCacheOptions;
+  resources: readonly string[];
+  reflectors: ReflectorOptions<KubeObjectLike>[];
+  /** Resources listed at least once. */
+  listed: Set<string>;
+  controller?: AbortController;
+  loops?: Promise<void>;
+  /** Resolves once every resource has been listed; rejects when stopped before. */
+  syncedPromise?: Promise<void>;
+  resolveSynced: () => void;
+  rejectSynced: (error: unknown) => void;
 }
 
 /**
@@ -80,158 +77,134 @@ export function createSelectionCache(
 ): SelectionCache {
   const store = createSelectionStore();
   const read = createStoreSource(store);
-  const scope = options.namespace;
-  const pageSize = options.pageSize ?? 500;
   const resources = options.watchNodes === false ? ['pods', 'namespaces'] : ['pods', 'namespaces', 'nodes'];
-  const listed = new Set<string>();
   const listCounts: Record<string, number> = {};
-  let controller: AbortController | undefined;
-  let loops: Promise<void> | undefined;
-  let syncedPromise: Promise<void> | undefined;
-  let resolveSynced: () => void = () => undefined;
-  let rejectSynced: (error: unknown) => void = () => undefined;
-
-  const listWatch = (path: string, query?: Record<string, string>) =>
-    createListWatch<KubeObjectLike>(connection, path, {
-      pageSize,
-      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
-      ...(query ? { query } : {}),
-    });
-  const reflector = (resource: string, path: string, sink: ResourceSink, query?: Record<string, string>) => {
-    const reflectorOptions: ReflectorOptions<KubeObjectLike> = {
-      resource,
-      source: listWatch(path, query),
-      backoffBaseMs: options.backoffInitialMs ?? 500,
-      backoffMaxMs: options.backoffMaxMs ?? 30_000,
-      watchdogMs: options.staleAfterMs ?? 600_000,
-      ...(options.logger ? { log: options.logger } : {}),
-      onEvent(event) {
-        applyEvent(sink, event);
-        if (event.type !== 'listed') return;
-        listCounts[resource] = (listCounts[resource] ?? 0) + 1;
-        listed.add(resource);
-        if (resources.every(name => listed.has(name))) resolveSynced();
-      },
-      onRestart(cause, error) {
-        if (cause === 'error') options.onError?.(resource, error);
-      },
-    };
-    return reflectorOptions;
+  const reflectors = createCacheReflectors({
+    connection,
+    store,
+    options,
+    resources,
+    onListed(resource) {
+      listCounts[resource] = (listCounts[resource] ?? 0) + 1;
+      state.listed.add(resource);
+      if (resources.every(name => state.listed.has(name))) state.resolveSynced();
+    },
+  });
+  const state: CacheState = {
+    options,
+    resources,
+    reflectors,
+    listed: new Set(),
+    resolveSynced: () => undefined,
+    rejectSynced: () => undefined,
   };
-
-  const reflectors: ReflectorOptions<KubeObjectLike>[] = [
-    reflector(
-      'pods',
-      scope === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(scope)}/pods`,
-      {
-        replace: items => store.replacePods(items.map(toPodRecord)),
-        upsert: item => store.upsertPod(toPodRecord(item)),
-        remove: item => store.deletePod(item.metadata?.namespace ?? '', item.metadata?.name ?? ''),
-      },
-    ),
-    reflector(
-      'namespaces',
-      '/api/v1/namespaces',
-      {
-        replace: items => store.replaceNamespaces(items.map(toNamespaceRecord)),
-        upsert: item => store.upsertNamespace(toNamespaceRecord(item)),
-        remove: item => store.deleteNamespace(item.metadata?.name ?? ''),
-      },
-      scope === undefined ? undefined : { fieldSelector: `metadata.name=${scope}` },
-    ),
-    reflector('nodes', '/api/v1/nodes', {
-      replace: items => store.replaceNodes(items.map(toNodeRecord)),
-      upsert: item => store.upsertNode(toNodeRecord(item)),
-      remove: item => store.deleteNode(item.metadata?.name ?? ''),
-    }),
-  ].filter(candidate => resources.includes(candidate.resource ?? ''));
 
   const cache: SelectionCache = {
     store,
     listCounts,
     get synced() {
-      return resources.every(resource => listed.has(resource));
+      return isSynced(state);
     },
-    start() {
-      if (syncedPromise !== undefined) return syncedPromise;
-      syncedPromise = new Promise<void>((resolve, reject) => {
-        resolveSynced = resolve;
-        rejectSynced = reject;
-      });
-      // stop() before sync rejects start()'s promise; mark it handled for callers that did not await it.
-      syncedPromise.catch(() => undefined);
-      controller = new AbortController();
-      const signal = controller.signal;
-      if (options.signal !== undefined) {
-        if (options.signal.aborted) controller.abort();
-        options.signal.addEventListener('abort', () => void cache.stop(), { once: true });
-      }
-      loops = Promise.all(reflectors.map(reflector => runReflector(reflector, signal))).then(() => undefined);
-      return syncedPromise;
-    },
-    async stop() {
-      if (controller === undefined) return;
-      controller.abort();
-      rejectSynced(new ChaosplaneError('aborted', 'the selection cache was stopped before it synced'));
-      await loops;
-    },
+    start: () => startCache(state, cache),
+    stop: () => stopCache(state),
 
     async listPods(namespace, hints, signal) {
-      await whenSynced(signal);
+      await whenSynced(state, signal);
       return read.listPods(namespace, hints, signal);
     },
     async getPod(namespace, name, signal) {
-      await whenSynced(signal);
+      await whenSynced(state, signal);
       return read.getPod(namespace, name, signal);
     },
     async getNamespace(name, signal) {
-      await whenSynced(signal);
+      await whenSynced(state, signal);
       return read.getNamespace(name, signal);
     },
     async getNode(name, signal) {
-      await whenSynced(signal);
-      requireNodes();
+      await whenSynced(state, signal);
+      requireNodes(state);
       return read.getNode(name, signal);
     },
     async listNodes(query, signal) {
-      await whenSynced(signal);
-      requireNodes();
+      await whenSynced(state, signal);
+      requireNodes(state);
       return read.listNodes(query, signal);
     },
   };
-
-  function requireNodes(): void {
-    if (!resources.includes('nodes')) {
-      throw new ChaosplaneError(
-        'selection',
-        'node selection needs the selection cache to watch nodes (watchNodes: false)',
-      );
-    }
-  }
-
-  // Selecting from a cache that has not listed yet would silently select from nothing.
-  async function whenSynced(signal: AbortSignal): Promise<void> {
-    if (cache.synced) return;
-    if (syncedPromise === undefined) {
-      throw new ChaosplaneError('selection', 'the selection cache is not started; call start() first');
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void =>
-        reject(new ChaosplaneError('aborted', 'selection was cancelled', { cause: signal.reason }));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      syncedPromise!.then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
-  }
-
   return cache;
+}
+
+/** True once every resource has been listed once. */
+function isSynced(state: CacheState): boolean {
+  return state.resources.every(resource => state.listed.has(resource));
+}
+
+/** {@link SelectionCache.start}: starts the reflectors once; `cache` stops with `options.signal`. */
+function startCache(state: CacheState, cache: SelectionCache): Promise<void> {
+  if (state.syncedPromise !== undefined) return state.syncedPromise;
+  state.syncedPromise = new Promise<void>((resolve, reject) => {
+    state.resolveSynced = resolve;
+    state.rejectSynced = reject;
+  });
+  // stop() before sync rejects start()'s promise; mark it handled for callers that did not await it.
+  state.syncedPromise.catch(() => undefined);
+  const controller = new AbortController();
+  state.controller = controller;
+  const signal = controller.signal;
+  const stopSignal = state.options.signal;
+  if (stopSignal !== undefined) {
+    if (stopSignal.aborted) controller.abort();
+    stopSignal.addEventListener('abort', () => void cache.stop(), { once: true });
+  }
+  state.loops = Promise.all(state.reflectors.map(reflector => runReflector(reflector, signal))).then(
+    () => undefined,
+  );
+  return state.syncedPromise;
+}
+
+/** {@link SelectionCache.stop}: stops the reflectors and waits for them to end. */
+async function stopCache(state: CacheState): Promise<void> {
+  if (state.controller === undefined) return;
+  state.controller.abort();
+  state.rejectSynced(new ChaosplaneError('aborted', 'the selection cache was stopped before it synced'));
+  await state.loops;
+}
+
+/** Throws unless the cache watches nodes. */
+function requireNodes(state: CacheState): void {
+  if (!state.resources.includes('nodes')) {
+    throw new ChaosplaneError(
+      'selection',
+      'node selection needs the selection cache to watch nodes (watchNodes: false)',
+    );
+  }
+}
+
+/**
+ * Waits until every resource has been listed: selecting from a cache that has not listed yet
+ * would silently select from nothing. Rejects when the cache is not started or stops first, or
+ * when `signal` aborts.
+ */
+async function whenSynced(state: CacheState, signal: AbortSignal): Promise<void> {
+  if (isSynced(state)) return;
+  const syncedPromise = state.syncedPromise;
+  if (syncedPromise === undefined) {
+    throw new ChaosplaneError('selection', 'the selection cache is not started; call start() first');
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void =>
+      reject(new ChaosplaneError('aborted', 'selection was cancelled', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    syncedPromise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// One term of the engine: every kind controller runs until the term's signal aborts, then
+// stops gracefully (in-flight calls get the grace period) or at once when the lease was lost.
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { Logger } from '@chaosplane/sdk';
+import type { ChaosImplRegistration } from '@chaosplane/sdk/framework';
+import type { EngineOptions } from './createEngine.js';
+import {
+  createKindController,
+  type KindController,
+  type KindControllerOptions,
+} from './createKindController.js';
+import { createEventRecorder, type EventRecorder } from './events/createEventRecorder.js';
+import { createChaosApi, type ChaosApi } from './kube/ChaosApi.js';
+import { createEventApi } from './kube/CoreApi.js';
+import { LEADERSHIP_LOST } from './leader/createLeaderElector.js';
+import type { EngineMetrics } from './metrics/createEngineMetrics.js';
+import type { ImplServices } from './pipeline/runRecords.js';
+
+/** What the terms of one engine share. */
+export interface EngineState {
+  options: EngineOptions;
+  log: Logger;
+  metrics: EngineMetrics;
+  services: ImplServices;
+  /** The controllers of the running term (empty between terms). */
+  current: Map<string, KindController>;
+  /** True while this instance reconciles. */
+  leading: boolean;
+}
+
+/**
+ * Runs one term: every kind controller until `signal` aborts; then a graceful stop, cut short
+ * when `leaseLost` aborts (another replica may be reconciling).
+ */
+export async function runEngineTerm(engine: EngineState, signal: AbortSignal, leaseLost?: AbortSignal) {
+  const hard = new AbortController();
+  // Every in-flight request listens on this signal; hundreds at once are expected.
+  setMaxListeners(0, hard.signal);
+  const graceful = new AbortController();
+  const events = createTermEvents(engine, hard.signal);
+  const controllers = createTermControllers(engine, events, graceful.signal, hard.signal);
+  engine.current = controllers;
+  const unwatch = watchTermStop(signal, leaseLost, graceful, hard, engine.options.shutdownGraceMs ?? 30_000);
+  try {
+    await Promise.all([...controllers.values()].map(controller => controller.run(graceful.signal)));
+    await flushEvents(events, 2_000);
+  } finally {
+    unwatch();
+    hard.abort();
+    if (engine.current === controllers) engine.current = new Map();
+  }
+}
+
+/** The term's event recorder, whose pending writes `signal` cancels. */
+function createTermEvents(engine: EngineState, signal: AbortSignal): EventRecorder {
+  const { options, metrics, log } = engine;
+  return createEventRecorder({
+    api: options.apis?.events ?? createEventApi(options.kube),
+    instance: options.leaderElection?.identity ?? `${hostname()}-${process.pid}`,
+    burst: options.events?.burst ?? 25,
+    perSecond: options.events?.perSecond ?? 1,
+    onEmit: (reason, outcome) => metrics.events.inc({ reason, outcome }),
+    log,
+    signal,
+  });
+}
+
+/**
+ * One controller per registered kind, by kind name. The term is stopping once `graceful`
+ * aborts; `hard` is the signal handed to implementations.
+ */
+function createTermControllers(
+  engine: EngineState,
+  events: EventRecorder,
+  graceful: AbortSignal,
+  hard: AbortSignal,
+): Map<string, KindController> {
+  const { options } = engine;
+  const controllers = new Map<string, KindController>();
+  for (const registration of options.registrations) {
+    controllers.set(
+      registration.kind.kind,
+      createKindController({
+        registration,
+        api: chaosApi(options, registration),
+        selectors: options.selectors,
+        events,
+        metrics: engine.metrics,
+        services: engine.services,
+        log: engine.log,
+        stopping: () => graceful.aborted,
+        implSignal: hard,
+        options: kindControllerOptions(options),
+      }),
+    );
+  }
+  return controllers;
+}
+
+/** The API of one kind's objects: the override of `options.apis`, else the API server's. */
+function chaosApi(options: EngineOptions, registration: ChaosImplRegistration): ChaosApi {
+  return (
+    options.apis?.chaos?.(registration) ?? createChaosApi(options.kube, registration.kind, options.namespace)
+  );
+}
+
+/** The kind controllers' tunables: the engine's options with their defaults. */
+function kindControllerOptions(options: EngineOptions): KindControllerOptions {
+  return {
+    workers: options.workersPerKind ?? 4,
+    rateLimiter: options.rateLimiter ?? {},
+    watchdogMs: options.watchdogMs ?? 5 * 60_000,
+    resyncMs: options.resyncMs ?? 10 * 60_000,
+    records: {
+      parallelism: options.recordParallelism ?? 16,
+      flushIntervalMs: options.statusFlushIntervalMs ?? 200,
+      maxRecordEvents: options.maxRecordEvents ?? 10,
+      backoffBaseMs: options.recordBackoff?.baseMs ?? 200,
+      backoffMaxMs: options.recordBackoff?.maxMs ?? 2 * 60_000,
+    },
+  };
+}
+
+/**
+ * Aborts `graceful` when `signal` aborts and `hard` after `graceMs` (at once when leadership
+ * was lost), or at once when `leaseLost` aborts. Returns the function that stops watching.
+ */
+function watchTermStop(
+  signal: AbortSignal,
+  leaseLost: AbortSignal | undefined,
+  graceful: AbortController,
+  hard: AbortController,
+  graceMs: number,
+): () => void {
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onStop = () => {
+    graceful.abort();
+    // A lost lease means another replica may be reconciling already: stop at once (the
+    // write-ahead markers keep interrupted calls safe). Otherwise in-flight calls get the
+    // grace period, then their signal aborts.
+    if (signal.reason === LEADERSHIP_LOST) hard.abort();
+    else graceTimer = setTimeout(() => hard.abort(), graceMs);
+  };
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
+  const onLeaseLost = () => hard.abort();
+  if (leaseLost?.aborted) onLeaseLost();
+  else leaseLost?.addEventListener('abort', onLeaseLost, { once: true });
+  return () => {
+    clearTimeout(graceTimer);
+    signal.removeEventListener('abort', onStop);
+    leaseLost?.removeEventListener('abort', onLeaseLost);
+  };
+}
+
+/** Waits for the queued events to be written, `limitMs` at the most. */
+async function flushEvents(events: EventRecorder, limitMs: number): Promise<void> {
+  let flushTimer: NodeJS.Timeout | undefined;
+  await Promise.race([events.flush(), new Promise(resolve => (flushTimer = setTimeout(resolve, limitMs)))]);
+  clearTimeout(flushTimer);
+}
