@@ -14,6 +14,8 @@ export const STATUS_OF_KIND: Readonly<Record<ChaosplaneErrorKind, Status>> = {
   // A command that ran and failed: the target is not in a state the command can work with
   // (a read-only file, a missing tool). Retrying the same call will likely fail the same way.
   command: Status.FAILED_PRECONDITION,
+  // The node lacks a kernel feature or tool: no retry helps until the node changes.
+  unsupported: Status.UNIMPLEMENTED,
   runtime: Status.UNAVAILABLE,
   daemon: Status.UNAVAILABLE,
   aborted: Status.CANCELLED,
@@ -29,6 +31,7 @@ const KIND_OF_STATUS: ReadonlyMap<Status, ChaosplaneErrorKind> = new Map([
   [Status.ALREADY_EXISTS, 'conflict'],
   [Status.ABORTED, 'conflict'],
   [Status.FAILED_PRECONDITION, 'command'],
+  [Status.UNIMPLEMENTED, 'unsupported'],
   [Status.CANCELLED, 'aborted'],
   [Status.UNAVAILABLE, 'daemon'],
   [Status.DEADLINE_EXCEEDED, 'daemon'],

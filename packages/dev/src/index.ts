@@ -10,6 +10,7 @@ export {
   startDevControlPlane,
   DEV_NAMESPACE,
   DAEMON_SERVER_NAME,
+  DAEMON_CAPABILITIES,
   type DevControlPlane,
   type DevControlPlaneOptions,
   type DevDaemon,
@@ -26,6 +27,7 @@ export {
   type LocalKubelet,
   type LocalKubeletOptions,
 } from './startLocalKubelet.js';
+export { podNetworkUnavailableReason } from './kubelet/podNetwork.js';
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';

@@ -29,6 +29,8 @@ export interface DaemonProcessOptions {
   log: Logger;
   /** Aborting stops waiting for the daemon to listen (and kills it). */
   signal: AbortSignal;
+  /** The gRPC port; one the kernel chooses by default (a restart passes the first one's). */
+  grpcPort?: number;
 }
 
 /** A daemon running as a child process. */
@@ -38,6 +40,8 @@ export interface DaemonProcess {
   grpcPort: number;
   /** SIGTERM (graceful: the daemon recovers what it injected), SIGKILL after 20 s. */
   close(): Promise<void>;
+  /** Sends `signal` (SIGKILL: a crash, nothing recovered) and waits until the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** A capability name as Kubernetes writes it (`SYS_ADMIN`), or with the `CAP_` prefix. */
@@ -97,7 +101,7 @@ export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise
     process.execPath,
     daemonBinary(),
     '--grpc-host=127.0.0.1',
-    '--grpc-port=0',
+    `--grpc-port=${options.grpcPort ?? 0}`,
     '--http-host=127.0.0.1',
     '--http-port=0',
     `--containerd-socket=${options.containerd.socketPath}`,
@@ -163,7 +167,11 @@ export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise
     const grpcPort = await Promise.race([port, failed, aborted]);
     failed.catch(() => undefined);
     aborted.catch(() => undefined);
-    return { pid: child.pid!, grpcPort, close };
+    const kill = async (signal: NodeJS.Signals): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    };
+    return { pid: child.pid!, grpcPort, close, kill };
   } catch (error) {
     failed.catch(() => undefined);
     aborted.catch(() => undefined);

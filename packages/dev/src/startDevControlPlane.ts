@@ -3,7 +3,7 @@
 // a private containerd, the chaos daemon (mTLS) and the operator, wired exactly as in a
 // cluster: the operator finds the daemon through the EndpointSlice of its headless Service.
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import os, { hostname } from 'node:os';
 import path from 'node:path';
 import { daemonHandlersOf, startDaemon } from '@chaosplane/daemon';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
@@ -24,8 +24,36 @@ import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
 
 /** The namespace the operator and the daemon's Service live in. */
 export const DEV_NAMESPACE = 'chaosplane';
+/**
+ * The capabilities of the daemon's container in deploy/daemon.yaml (checked against it by a
+ * test): what nsenter, kill, tc, iptables and ipset need, nothing more.
+ */
+export const DAEMON_CAPABILITIES: readonly string[] = [
+  'SYS_ADMIN',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'NET_ADMIN',
+  // iptables' set match asks the kernel for ipset's version over a raw socket.
+  'NET_RAW',
+];
+
 /** The name the daemon's certificate carries and the operator checks. */
 export const DAEMON_SERVER_NAME = 'chaosplane-daemon';
+
+/** Longest socket path a unix socket takes (sun_path is 108 bytes with its NUL), with room to spare. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Where containerd's directory goes: under the plane's own directory, so its socket and state are
+ * found there; in the system's temporary directory when that path is too long for a socket.
+ */
+function containerdParentDir(dir: string): string {
+  const socketPath = path.join(path.resolve(dir), 'cp-ctd-XXXXXX', 'containerd.sock.ttrpc');
+  return socketPath.length <= MAX_SOCKET_PATH ? path.resolve(dir) : os.tmpdir();
+}
 
 /** Options of {@link startDevControlPlane}. */
 export interface DevControlPlaneOptions {
@@ -57,6 +85,11 @@ export interface DevDaemon {
   grpcPort: number;
   /** Graceful shutdown. */
   close(): Promise<void>;
+  /**
+   * A daemon in its own process only: stops it with `signal` (SIGKILL for a crash) and starts
+   * it again on the same port and state directory, as a DaemonSet restarts its pod.
+   */
+  restart?(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** A running embedded control plane. */
@@ -98,18 +131,34 @@ async function startDevDaemon(
   certs: MintedCertificates,
   containerd: ContainerdEnvironment,
 ): Promise<DevDaemon> {
-  if (options.daemonCapabilities === undefined) return startDaemonInProcess(options, dir, certs, containerd);
-  return spawnDaemonProcess({
-    capabilities: options.daemonCapabilities,
-    containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
-    certsDir: certs.dir,
-    stateDir: path.join(dir, 'daemon'),
-    plugins: options.plugins,
-    pluginsFrom: options.pluginsFrom ?? process.cwd(),
-    allowedClients: ['chaosplane-operator'],
-    log: options.daemonLog,
-    signal: options.signal,
-  });
+  const capabilities = options.daemonCapabilities;
+  if (capabilities === undefined) return startDaemonInProcess(options, dir, certs, containerd);
+  const spawnOne = (grpcPort?: number) =>
+    spawnDaemonProcess({
+      capabilities,
+      containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace },
+      certsDir: certs.dir,
+      stateDir: path.join(dir, 'daemon'),
+      plugins: options.plugins,
+      pluginsFrom: options.pluginsFrom ?? process.cwd(),
+      allowedClients: ['chaosplane-operator'],
+      log: options.daemonLog,
+      signal: options.signal,
+      ...(grpcPort !== undefined ? { grpcPort } : {}),
+    });
+  let current = await spawnOne();
+  const { grpcPort } = current;
+  return {
+    get pid() {
+      return current.pid;
+    },
+    grpcPort,
+    close: () => current.close(),
+    async restart(signal) {
+      await current.kill(signal);
+      current = await spawnOne(grpcPort);
+    },
+  };
 }
 
 /**
@@ -168,7 +217,10 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => Promise.resolve(kube.close()));
     options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
 
-    const containerd: ContainerdEnvironment = await startContainerd({ namespace: 'k8s.io' });
+    const containerd: ContainerdEnvironment = await startContainerd({
+      namespace: 'k8s.io',
+      parentDir: containerdParentDir(dir),
+    });
     cleanups.push(() => containerd.stop());
     options.log.info('containerd started', { socket: containerd.socketPath });
 
@@ -187,6 +239,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       containerd,
       log: options.log,
       signal: options.signal,
+      dir: path.join(dir, 'kubelet'),
     });
     cleanups.push(() => kubelet.stop());
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);

@@ -12,6 +12,7 @@ import type { ContainerdEnvironment } from './harness/startContainerd.js';
 import { checkLiveness } from './kubelet/checkLiveness.js';
 import { HOST_IP, type KubeletState } from './kubelet/kubeletState.js';
 import { handlePodEvent, stopPod } from './kubelet/handlePodEvent.js';
+import { createPodNetwork, podNetworkUnavailableReason } from './kubelet/podNetwork.js';
 import { createPodApi, type PodApi } from './podApi.js';
 
 export { isPauseImage } from './kubelet/startContainer.js';
@@ -24,6 +25,8 @@ export interface LocalKubeletOptions {
   containerd: ContainerdEnvironment;
   log: Logger;
   signal: AbortSignal;
+  /** Where pod network namespaces and IP allocations are kept; without it pods get no pod network. */
+  dir?: string;
 }
 
 /** A running local kubelet. */
@@ -76,6 +79,17 @@ async function waitRunning(
   }
 }
 
+/** The pod networks of the kubelet, or undefined (with a warning saying why) where CNI cannot run. */
+function podNetworkOf(options: LocalKubeletOptions) {
+  const unavailable =
+    options.dir === undefined ? 'no state directory was given' : podNetworkUnavailableReason();
+  if (unavailable === undefined) return createPodNetwork({ dir: options.dir!, log: options.log });
+  options.log.warn('pods share containerd default network namespaces, without pod IPs', {
+    reason: unavailable,
+  });
+  return undefined;
+}
+
 /** Starts the local kubelet: registers the node, then runs every pod bound to it. */
 export async function startLocalKubelet(options: LocalKubeletOptions): Promise<LocalKubelet> {
   const { kube, nodeName, containerd, log } = options;
@@ -87,6 +101,8 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
     nodeName,
     log,
     running: new Map(),
+    sandboxes: new Map(),
+    network: podNetworkOf(options),
     starting: new Set(),
     queues: new Map(),
     restartPolicies: new Map(),
@@ -114,6 +130,7 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
       stop.abort();
       await following;
       for (const key of [...state.running.keys()]) await stopPod(state, key);
+      await state.network?.close();
     },
   };
 }

@@ -80,6 +80,7 @@ describe('loadPlugins', () => {
         recoveredCount: 0,
       },
       target: { kind: 'pod', id: 'ns/pod-a' },
+      targetsOf: () => Promise.resolve([]),
       obj,
       signal: new AbortController().signal,
       log: createSilentLogger(),

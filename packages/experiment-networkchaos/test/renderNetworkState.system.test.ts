@@ -28,7 +28,7 @@ describeIf(netnsUnavailableReason())('renderNetworkState on real namespaces', ()
       child.stdin!.end(options.stdin ?? '');
       const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? 1)));
       if (exitCode !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')}: ${stderr}`);
-      return { exitCode, stdout, stderr };
+      return { exitCode, signal: null, stdout, stderr, truncated: false };
     };
   const ping = async (ns: string, ip: string) =>
     run('ip', ['netns', 'exec', ns, 'busybox', 'ping', '-c', '1', '-W', '1', ip]).then(

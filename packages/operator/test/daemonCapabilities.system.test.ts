@@ -15,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ChaosObject } from '@chaosplane/sdk';
 import { captureLogger } from '@chaosplane/testing';
-import { eventually } from '@chaosplane/dev';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import {
+  DAEMON_CAPABILITIES,
   applyManifestFile,
   capabilityBoundingPrefix,
+  eventually,
   startDevControlPlane,
   type DevControlPlane,
 } from '@chaosplane/dev';
@@ -163,6 +164,10 @@ describeIfPossible('the daemon with only the capabilities of deploy/daemon.yaml 
     await plane?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('the DaemonSet list is the one the test kit and chaosplane dev confine the daemon to', () => {
+    expect([...capabilities].sort()).toEqual([...DAEMON_CAPABILITIES].sort());
+  });
 
   it('confines the daemon process: bounding, permitted and effective sets are exactly the DaemonSet list', async () => {
     expect(plane.daemon.pid).not.toBe(process.pid);

@@ -22,6 +22,8 @@ export interface FakeImplContextOptions<Spec, T extends Target> {
   kube?: KubeClient;
   /** `ctx.daemon`; fails by default. */
   daemon?: ImplContext['daemon'];
+  /** The targets of other selector keys (`ctx.targetsOf`); none by default. */
+  targetsOf?: Record<string, Target[]>;
   signal?: AbortSignal;
 }
 
@@ -42,6 +44,7 @@ export function fakeImplContext<Spec, T extends Target = Target>(
     obj: options.obj,
     record,
     target: options.target ?? ({ kind: 'pod', id: record.id } as unknown as T),
+    targetsOf: selectorKey => Promise.resolve(options.targetsOf?.[selectorKey] ?? []),
     kube: options.kube ?? { request: () => Promise.reject(new Error('no API server in this test')) },
     daemon:
       options.daemon ??

@@ -49,6 +49,12 @@ export interface TestKitOptions {
   pods?: TestPod[];
   /** Where the operator's and the daemon's lines go; silent by default. */
   log?: Logger;
+  /**
+   * Run the daemon as its own process confined to these capabilities (as deploy/daemon.yaml's
+   * DaemonSet does: `DAEMON_CAPABILITIES` of @chaosplane/dev), so `restartDaemon` can SIGKILL it;
+   * in the test's process with every capability by default.
+   */
+  daemonCapabilities?: readonly string[];
 }
 
 /** A chaos object's place: its kind's group, version and plural, and its name. */
@@ -81,7 +87,8 @@ export interface TestKit {
   waitForDeletion(ref: ChaosRef, options?: EventuallyOptions): Promise<void>;
   /**
    * Runs a command inside a pod's container, as root from the host (nsenter into all its
-   * namespaces): for assertions only, never what a plugin should do.
+   * namespaces): for assertions only, never what a plugin should do. `podName` is a pod of the
+   * kit's namespace, or `namespace/name`.
    */
   exec(podName: string, argv: string[], container?: string): Promise<{ stdout: string; exitCode: number }>;
   /**
@@ -91,6 +98,11 @@ export interface TestKit {
   daemonClient<Service extends CompatServiceDefinition>(definition: Service): Promise<Client<Service>>;
   /** Events about an object, oldest first: `reason: message`. */
   events(name: string): Promise<{ type: string; reason: string; message: string; count: number }[]>;
+  /**
+   * Stops the daemon with `signal` (SIGKILL: a crash) and starts it again on its state directory,
+   * as a DaemonSet would. Needs `daemonCapabilities` (a daemon in its own process).
+   */
+  restartDaemon(signal: NodeJS.Signals): Promise<void>;
   /** Stops everything and removes the kit's directory. */
   close(): Promise<void>;
 }
@@ -137,6 +149,7 @@ export async function startTestKit(options: TestKitOptions): Promise<TestKit> {
       daemonLog: log.child({ component: 'daemon' }),
       log: log.child({ component: 'dev' }),
       signal: stop.signal,
+      ...(options.daemonCapabilities !== undefined ? { daemonCapabilities: options.daemonCapabilities } : {}),
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
@@ -198,9 +211,12 @@ async function execInPod(
   argv: string[],
   container: string | undefined,
 ): Promise<{ stdout: string; exitCode: number }> {
+  const [podNamespace, name] = podName.includes('/')
+    ? (podName.split('/', 2) as [string, string])
+    : [namespace, podName];
   const pod = await plane.kube.request<Pod>(
     'GET',
-    resourcePath({ group: '', version: 'v1', plural: 'pods' }, namespace, podName),
+    resourcePath({ group: '', version: 'v1', plural: 'pods' }, podNamespace, name),
   );
   const status = pod.status?.containerStatuses?.find(s =>
     container === undefined ? true : s.name === container,
@@ -300,6 +316,17 @@ function createKit(
     exec: (podName, argv, container) => execInPod(plane, namespace, podName, argv, container),
     daemonClient: definition => pool.clientFor(plane.nodeName, definition),
     events: name => eventsAbout(kube, namespace, name),
+    async restartDaemon(signal) {
+      if (plane.daemon.restart === undefined)
+        throw new ChaosplaneError(
+          'invalid',
+          'restartDaemon needs a daemon in its own process: start the kit with daemonCapabilities',
+          {
+            field: 'daemonCapabilities',
+          },
+        );
+      await plane.daemon.restart(signal);
+    },
     async close() {
       pool.close();
       await close();

@@ -74,6 +74,16 @@ export function createDaemonToolkit(deps: DaemonToolkitDeps & { service: string 
   return {
     log: deps.log,
     call: context => createCall(deps, context),
+    async run(argv, options = {}) {
+      const result = await deps.processManager.run({
+        argv,
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+      if (result.exitCode !== 0 && options.allowFailure !== true)
+        throw commandFailed('command', argv, result);
+      return result;
+    },
     sharedState<Value>(definition: SharedStateDefinition<Value>): SharedState<Value> {
       if (definition.namespaces.includes('mnt')) {
         throw new ChaosplaneError('invalid', "a shared state refuses the mnt namespace, as as: 'root' does", {

@@ -152,6 +152,15 @@ export interface DaemonToolkit {
   readonly log: Logger;
   /** The scope of one call. */
   call(context: CallContext): DaemonCall;
+  /**
+   * Runs one of the host's binaries as root in the host's namespaces (argv only), to look at the
+   * node itself (its kernel's features, say). A non-zero exit rejects with kind `command` unless
+   * `allowFailure`. Anything that changes a target belongs in `change`, `start` or `contribute`.
+   */
+  run(
+    argv: string[],
+    options?: { stdin?: string; allowFailure?: boolean; timeoutMs?: number },
+  ): Promise<RunResult>;
   /** Registers a shared state of the plugin (call it in the handler factory, once per state). */
   sharedState<Value>(definition: SharedStateDefinition<Value>): SharedState<Value>;
 }

@@ -55,6 +55,20 @@ export interface CreateContainerOptions {
   argv?: string[];
   /** Run its process as this user, without capabilities; root with ctr's defaults otherwise. */
   user?: { uid: number; gid: number };
+  /**
+   * Its network: a network namespace to join (a pod's, bind-mounted at this path), or the host's;
+   * a new namespace with only loopback by default.
+   */
+  network?: { netns: string } | 'host';
+}
+
+/** The PATH of every container, as an image's config gives it (busybox's: its applets are in /bin). */
+const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** `ctr run` flags of a container's network. */
+function networkFlags(network: CreateContainerOptions['network']): string[] {
+  if (network === undefined) return [];
+  return network === 'host' ? ['--net-host'] : ['--with-ns', `network:${network.netns}`];
 }
 
 /** Options of {@link startContainerd}. */
@@ -166,12 +180,22 @@ async function createContainer(
   const argv = options.argv ?? ['/bin/sleep', '3600'];
   const rootfs = await createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
   state.created.add(bareId);
-  const { user } = options;
+  const { user, network } = options;
   if (user) {
-    const specPath = await writeUserSpec(dir, state.namespace, { bareId, rootfs, argv, user });
+    const specPath = await writeUserSpec(dir, state.namespace, { bareId, rootfs, argv, user, network });
     await ctr('run', '--detach', '--config', specPath, bareId);
   } else {
-    await ctr('run', '--detach', '--rootfs', rootfs, bareId, ...argv);
+    await ctr(
+      'run',
+      '--detach',
+      '--env',
+      `PATH=${CONTAINER_PATH}`,
+      ...networkFlags(network),
+      '--rootfs',
+      rootfs,
+      bareId,
+      ...argv,
+    );
   }
   for (let i = 0; i < 200; i++) {
     const status = await taskStatusOf(ctr, bareId);
@@ -261,20 +285,33 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
 async function writeUserSpec(
   dir: string,
   namespace: string,
-  container: { bareId: string; rootfs: string; argv: string[]; user: { uid: number; gid: number } },
+  container: {
+    bareId: string;
+    rootfs: string;
+    argv: string[];
+    user: { uid: number; gid: number };
+    network: CreateContainerOptions['network'];
+  },
 ): Promise<string> {
-  const { bareId, rootfs, argv, user } = container;
+  const { bareId, rootfs, argv, user, network } = container;
   const spec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as {
     process: Record<string, unknown>;
     root: Record<string, unknown>;
     linux: Record<string, unknown>;
   };
   spec.process.args = argv;
+  spec.process.env = [`PATH=${CONTAINER_PATH}`];
   spec.process.user = { uid: user.uid, gid: user.gid };
   spec.process.noNewPrivileges = true;
   spec.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   spec.root = { path: rootfs, readonly: false };
   spec.linux.cgroupsPath = `/${namespace}/${bareId}`;
+  if (network !== undefined) {
+    // The default spec asks for a new network namespace: join the pod's, or none (the host's).
+    const others = (spec.linux.namespaces as { type: string }[]).filter(ns => ns.type !== 'network');
+    spec.linux.namespaces =
+      network === 'host' ? others : [...others, { type: 'network', path: network.netns }];
+  }
   const specPath = path.join(dir, 'specs', `${bareId}.json`);
   await mkdir(path.dirname(specPath), { recursive: true });
   await writeFile(specPath, JSON.stringify(spec));

@@ -54,12 +54,13 @@ export function statusOf(c: RunningContainer) {
   };
 }
 
-/** The status of a pod whose containers all started at `now`. */
-export function runningPodStatus(statuses: ReturnType<typeof statusOf>[], now: Date) {
+/** The status of a pod whose containers all started at `now`, at address `podIP`. */
+export function runningPodStatus(statuses: ReturnType<typeof statusOf>[], now: Date, podIP: string) {
   return {
     phase: 'Running',
     hostIP: HOST_IP,
-    podIP: HOST_IP,
+    podIP,
+    podIPs: [{ ip: podIP }],
     startTime: now,
     conditions: [
       { type: 'PodScheduled', status: 'True', lastTransitionTime: now },

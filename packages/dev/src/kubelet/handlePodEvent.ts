@@ -4,7 +4,14 @@
 import type { ReflectorEvent } from '@chaosplane/kube';
 import type { Pod } from '@chaosplane/sdk';
 import { lastTerminatedOf, runningPodStatus, statusOf, writeStatuses } from './containerStatus.js';
-import { podKey, serially, type KubeletState, type RunningContainer } from './kubeletState.js';
+import {
+  HOST_IP,
+  podKey,
+  serially,
+  type KubeletState,
+  type PodSandbox,
+  type RunningContainer,
+} from './kubeletState.js';
 import { restartContainer, startContainer } from './startContainer.js';
 
 /** A running pod whose spec changed: restart each container whose image changed. */
@@ -39,6 +46,22 @@ function reconcileImages(state: KubeletState, pod: Pod): Promise<void> {
 }
 
 /**
+ * The pod's sandbox: the host's network for `hostNetwork: true` (or where CNI cannot run), else
+ * its own namespace wired by CNI, held by a pause container.
+ */
+async function startSandbox(state: KubeletState, pod: Pod, key: string): Promise<PodSandbox> {
+  if (pod.spec?.hostNetwork === true) return { network: 'host', ip: HOST_IP };
+  if (state.network === undefined) return { network: 'host', ip: HOST_IP };
+  const { netns, ip } = await state.network.attach(key);
+  const pause = await state.containerd.createContainer({
+    id: `${key.replace(/[^A-Za-z0-9_.-]/g, '-')}-pause-${Date.now().toString(36)}${(state.started++).toString(36)}`,
+    argv: ['/bin/sleep', 'infinity'],
+    network: { netns },
+  });
+  return { network: { netns }, ip, pauseId: pause.bareId };
+}
+
+/**
  * Binds an unscheduled pod to this node; runs a pod bound here (its containers, then status
  * Running); leaves pods of other nodes alone.
  */
@@ -54,6 +77,8 @@ async function startPod(state: KubeletState, pod: Pod, key: string): Promise<voi
   } else if (pod.spec.nodeName !== state.nodeName) {
     return;
   }
+  const sandbox = await startSandbox(state, pod, key);
+  state.sandboxes.set(key, sandbox);
   const containers: RunningContainer[] = [];
   for (const container of pod.spec?.containers ?? []) {
     containers.push(await startContainer(state, namespace, name, container));
@@ -64,7 +89,7 @@ async function startPod(state: KubeletState, pod: Pod, key: string): Promise<voi
   const now = new Date();
   await core.replaceStatus({
     ...(await core.read(namespace, name)),
-    status: runningPodStatus(statuses, now),
+    status: runningPodStatus(statuses, now, sandbox.ip),
   });
   state.log.info('pod running on containerd', { pod: key, containers: statuses.map(s => s.containerID) });
   // A spec change that arrived while the pod was starting.
@@ -103,8 +128,12 @@ export async function stopPod(state: KubeletState, key: string): Promise<void> {
   if (!containers) return;
   state.running.delete(key);
   state.restartPolicies.delete(key);
+  const sandbox = state.sandboxes.get(key);
+  state.sandboxes.delete(key);
   await serially(state, key, async () => {
     for (const c of containers) await state.containerd.stopContainer(c.bareId).catch(() => undefined);
+    if (sandbox?.pauseId) await state.containerd.stopContainer(sandbox.pauseId).catch(() => undefined);
+    await state.network?.detach(key);
   });
   state.log.info('pod stopped', { pod: key });
 }

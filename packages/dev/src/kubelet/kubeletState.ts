@@ -2,8 +2,9 @@
 // What the parts of the local kubelet share: the pods it runs, their containers, and the queue
 // that keeps a pod's restarts one at a time.
 import type { Logger, Pod } from '@chaosplane/sdk';
-import type { ContainerdEnvironment } from '../harness/startContainerd.js';
+import type { ContainerdEnvironment, CreateContainerOptions } from '../harness/startContainerd.js';
 import type { PodApi } from '../podApi.js';
+import type { PodNetwork } from './podNetwork.js';
 
 /** The address of the node, and of every pod on it. */
 export const HOST_IP = '127.0.0.1';
@@ -33,6 +34,19 @@ export interface RunningContainer {
   deadSince?: Date;
 }
 
+/** Where a pod's containers live beside their own: its network and the sandbox that holds it. */
+export interface PodSandbox {
+  /** The containers' network: the pod's namespace, or the host's (`hostNetwork: true`). */
+  network: NonNullable<CreateContainerOptions['network']>;
+  /** The pod's IP. */
+  ip: string;
+  /**
+   * The pause container holding the pod's network namespace while app containers come and go, as
+   * a kubelet's sandbox does; absent for host-network pods.
+   */
+  pauseId?: string;
+}
+
 /** The shared state of one local kubelet. */
 export interface KubeletState {
   core: PodApi;
@@ -41,6 +55,10 @@ export interface KubeletState {
   log: Logger;
   /** Pod key -> its containers. */
   running: Map<string, RunningContainer[]>;
+  /** Pod key -> its sandbox. */
+  sandboxes: Map<string, PodSandbox>;
+  /** Pod networks; undefined where CNI cannot run (pods then keep containerd's default namespace). */
+  network: PodNetwork | undefined;
   /** Pods whose containers are being started. */
   starting: Set<string>;
   /** Pod key -> its restarts, one at a time. */

@@ -26,7 +26,9 @@ export async function startContainer(
   name: string,
   container: ContainerSpec,
 ): Promise<RunningContainer> {
+  const sandbox = state.sandboxes.get(`${namespace}/${name}`);
   const created = await state.containerd.createContainer({
+    ...(sandbox ? { network: sandbox.network } : {}),
     id: `${namespace}-${name}-${container.name}-${Date.now().toString(36)}${(state.started++).toString(36)}`.replace(
       /[^A-Za-z0-9_.-]/g,
       '-',

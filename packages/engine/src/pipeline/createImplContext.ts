@@ -76,9 +76,49 @@ export async function resolveTarget(
   );
 }
 
+/** `ctx.targetsOf` of one pass: each selector key's targets read back once, gone ones left out. */
+export type PeerTargets = (selectorKey: string) => Promise<Target[]>;
+
+/** How many targets of another selector are read back at once. */
+const PEER_READS = 8;
+
+/** Creates the {@link PeerTargets} of a pass over `obj`'s records. */
+export function createPeerTargets(deps: ImplContextDeps, obj: ChaosObject): PeerTargets {
+  const memo = new Map<string, Promise<Target[]>>();
+  const readAll = async (selectorKey: string): Promise<Target[]> => {
+    const records = (obj.status?.experiment?.containerRecords ?? []).filter(
+      r => r.selectorKey === selectorKey,
+    );
+    const found: Target[] = [];
+    let next = 0;
+    const reader = async () => {
+      while (next < records.length) {
+        const record = records[next++]!;
+        try {
+          found.push(await resolveTarget(deps, obj, record));
+        } catch (error) {
+          if (!ChaosplaneError.isKind(error, 'not-found')) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PEER_READS, records.length) }, reader));
+    return found;
+  };
+  return selectorKey => {
+    let targets = memo.get(selectorKey);
+    if (!targets) {
+      targets = readAll(selectorKey);
+      // A failed read is not kept: the next call tries again.
+      targets.catch(() => memo.delete(selectorKey));
+      memo.set(selectorKey, targets);
+    }
+    return targets;
+  };
+}
+
 /** The context of one call on `record` of `obj` about `target`, `phase` being what the plugin sees. */
 export function createImplContext(
-  deps: ImplContextDeps,
+  deps: ImplContextDeps & { peers: PeerTargets },
   obj: ChaosObject,
   record: ContainerRecord,
   target: Target,
@@ -96,6 +136,7 @@ export function createImplContext(
     obj,
     record: { ...record, phase },
     target,
+    targetsOf: selectorKey => deps.peers(selectorKey),
     daemon: <D extends DaemonServiceDefinition>(definition: D): DaemonClient<D> =>
       daemons === undefined
         ? noDaemons()

@@ -16,7 +16,14 @@ import { chaosLogger } from '@chaosplane/service';
 import type { EventRecorder } from '../events/createEventRecorder.js';
 import type { EngineMetrics } from '../metrics/createEngineMetrics.js';
 import { markerFor, nextOperation, presentedPhase, type RecordOperation } from '../steps/recordPhases.js';
-import { createImplContext, resolveTarget, selectedTarget, type ImplServices } from './createImplContext.js';
+import {
+  createImplContext,
+  createPeerTargets,
+  resolveTarget,
+  selectedTarget,
+  type ImplServices,
+  type PeerTargets,
+} from './createImplContext.js';
 import { createRecordWriter, type RecordWriter } from './createRecordWriter.js';
 import { settleRecord, type CallResult } from './settleRecord.js';
 
@@ -154,20 +161,26 @@ function backOff(deps: RecordRunnerDeps, id: string, desired: DesiredPhase): num
   return notBefore;
 }
 
-/** Calls the plugin for one record: reads its target back, then apply or recover. */
-async function invoke(
-  deps: RecordRunnerDeps,
-  obj: ChaosObject,
-  record: ContainerRecord,
-  operation: RecordOperation,
-): Promise<Phase> {
-  const contextDeps = {
+/** What implementation contexts of this runner are built from. */
+function contextDepsOf(deps: RecordRunnerDeps) {
+  return {
     kind: deps.kind,
     selectors: deps.selectors,
     services: deps.services,
     events: deps.events,
     signal: deps.implSignal,
   };
+}
+
+/** Calls the plugin for one record: reads its target back, then apply or recover. */
+async function invoke(
+  deps: RecordRunnerDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+  operation: RecordOperation,
+  peers: PeerTargets,
+): Promise<Phase> {
+  const contextDeps = { ...contextDepsOf(deps), peers };
   const phase = presentedPhase(record, operation);
   const log = chaosLogger(deps.log, { record: record.id });
   let target: Target;
@@ -190,10 +203,11 @@ async function call(
   obj: ChaosObject,
   record: ContainerRecord,
   operation: RecordOperation,
+  peers: PeerTargets,
 ): Promise<CallResult> {
   const began = performance.now();
   try {
-    return { ok: true, phase: await invoke(deps, obj, record, operation) };
+    return { ok: true, phase: await invoke(deps, obj, record, operation, peers) };
   } catch (error) {
     return { ok: false, error };
   } finally {
@@ -218,6 +232,7 @@ export async function runRecords(
 
   const writer = createRecordWriter(start, records, deps.writeRecords, deps.options.flushIntervalMs);
   const ensureMarked = createMarker(todo, records, writer, deps.options.parallelism);
+  const peers = createPeerTargets(contextDepsOf(deps), start);
   let next = 0;
   let interrupted = false;
   const worker = async () => {
@@ -234,7 +249,7 @@ export async function runRecords(
       }
       const { index, operation } = todo[position]!;
       const record = records[index]!;
-      const result = await call(deps, start, record, operation);
+      const result = await call(deps, start, record, operation, peers);
       const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
       deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
       if (settled.event)

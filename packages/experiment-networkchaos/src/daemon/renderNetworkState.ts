@@ -4,6 +4,7 @@
 // iptables-restore, atomically), then tc per device, then the sets nothing uses any more. With an
 // empty state everything Chaosplane made is removed: jumps, chains, sets and its root qdiscs,
 // leaving the namespace as it was. A root qdisc Chaosplane did not make is never replaced.
+import type { ScopeRun } from '@chaosplane/daemon/plugin';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import {
   FILTER_INPUT,
@@ -15,11 +16,8 @@ import {
   type NetworkState,
 } from './networkState.js';
 
-/** Runs one command as root in the namespace (argv only); resolves with its exit code and output. */
-export type NamespaceShell = (
-  argv: string[],
-  options?: { stdin?: string; allowFailure?: boolean },
-) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+/** Runs one command as root in the namespace (argv only): the daemon's {@link ScopeRun}. */
+export type NamespaceShell = ScopeRun;
 
 /** The iptables chains Chaosplane owns and the built-in chain each is reached from. */
 const CHAINS = [

@@ -38,9 +38,14 @@ export function normaliseIptablesSave(text: string): string {
   return tables.join('\n');
 }
 
-/** The namespace's iptables rules, ipsets and qdiscs, normalised. */
-export async function netnsSnapshot(ns: string): Promise<string> {
-  const inNs = (...argv: string[]) => run('ip', ['netns', 'exec', ns, ...argv]).then(r => r.stdout);
+/**
+ * The network namespace's iptables rules, ipsets and qdiscs, normalised: of a named namespace
+ * (`ip netns`), or of a process's (`{ pid }`).
+ */
+export async function netnsSnapshot(ns: string | { pid: number }): Promise<string> {
+  const prefix =
+    typeof ns === 'string' ? ['ip', 'netns', 'exec', ns] : ['nsenter', '-t', String(ns.pid), '-n'];
+  const inNs = (...argv: string[]) => run(prefix[0]!, [...prefix.slice(1), ...argv]).then(r => r.stdout);
   const iptables = normaliseIptablesSave(await inNs('iptables-save'));
   const ipsets = await inNs('ipset', 'list');
   const links = [...(await inNs('ip', '-o', 'link', 'show')).matchAll(/^\d+: ([^:@\s]+)[@:]/gm)].map(

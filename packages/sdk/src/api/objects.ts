@@ -63,6 +63,8 @@ export interface Pod {
   /** What should run: the node, the containers and init containers. */
   spec?: {
     nodeName?: string;
+    /** True when the pod uses the node's network namespace. */
+    hostNetwork?: boolean;
     containers: {
       name: string;
       image?: string;
@@ -87,6 +89,12 @@ export interface Pod {
       image?: string;
       ready?: boolean;
       restartCount?: number;
+      /** Exactly one of running, waiting or terminated. */
+      state?: {
+        running?: { [field: string]: unknown };
+        waiting?: { reason?: string; message?: string; [field: string]: unknown };
+        terminated?: { exitCode?: number; reason?: string; [field: string]: unknown };
+      };
       [field: string]: unknown;
     }[];
     initContainerStatuses?: {

@@ -19,6 +19,8 @@ export type ChaosplaneErrorKind =
   | 'runtime'
   /** A command the daemon ran failed: it exited non-zero or was killed; the message has its stderr. */
   | 'command'
+  /** The node cannot do it: a kernel feature or a tool is missing (the message names it). */
+  | 'unsupported'
   /** A selector could not be evaluated. */
   | 'selection'
   /** The operation was cancelled through its AbortSignal. */

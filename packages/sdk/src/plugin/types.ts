@@ -74,6 +74,12 @@ export interface ImplContext<Spec = unknown, T extends Target = Target> {
   /** The record's target as it is now (a pod or container read just before the call). */
   target: T;
   /**
+   * The targets another selector of this object picked (`'.Target'` of NetworkChaos), read as
+   * they are now; those that are gone are left out. Read once per pass over the records and
+   * shared by its calls.
+   */
+  targetsOf(selectorKey: string): Promise<Target[]>;
+  /**
    * A client of a daemon service on the target's node, acting for this chaos object and record
    * (the daemon keys journaled changes by them) with the experiment's end as the deadline.
    */

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+// NetworkChaos for real: the test kit runs the plugin in the operator and in a daemon confined to
+// deploy/daemon.yaml's capabilities, and three busybox pods (a, b, c) as containerd containers,
+// each in its own network namespace wired by the CNI bridge plugin. Traffic is real (ping, nc),
+// and after every experiment each pod's namespace is read back (iptables-save, ipset, tc) and
+// compared with what it was before.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { DAEMON_CAPABILITIES } from '@chaosplane/dev';
+import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Pod } from '@chaosplane/sdk';
+import {
+  describeIf,
+  eventually,
+  startTestKit,
+  testKitUnavailableReason,
+  type TestKit,
+} from '@chaosplane/testing';
+import { podNetworkUnavailableReason } from '@chaosplane/dev';
+import { NetworkChaosDaemonDefinition } from '../src/index.js';
+import { netnsSnapshot, netnsUnavailableReason } from './support/netns.js';
+
+const run = promisify(execFile);
+// By package name: the daemon runs in its own process from the build (npm run build first).
+const PLUGIN = '@chaosplane/experiment-networkchaos';
+const REPO = new URL('../../..', import.meta.url).pathname;
+const NS = 'chaos-test';
+
+const unavailable = testKitUnavailableReason() ?? netnsUnavailableReason() ?? podNetworkUnavailableReason();
+
+/** A NetworkChaos manifest in the test namespace. */
+function networkChaos(name: string, spec: string): string {
+  return `apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: ${name}, namespace: ${NS}}\nspec:\n${spec}`;
+}
+
+/** An IPv4 address of this host outside the pod network: "outside the cluster" for the pods. */
+function hostAddress(): string {
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    if (name === 'lo' || name.startsWith('cp-br')) continue;
+    const v4 = addresses?.find(a => a.family === 'IPv4' && !a.internal);
+    if (v4) return v4.address;
+  }
+  throw new Error('this host has no IPv4 address outside loopback');
+}
+
+describeIf(unavailable)('NetworkChaos on real pod networks', () => {
+  let kit: TestKit;
+  const ips: Record<string, string> = {};
+  const pids: Record<string, number> = {};
+  const before: Record<string, string> = {};
+
+  const ref = (name: string) => ({ plural: 'networkchaos', name });
+  const apply = (manifest: string) => kit.kubectl(['apply', '-f', '-'], manifest);
+  const remove = async (name: string) => {
+    await kit.kubectl(['delete', 'networkchaos', name, '-n', NS, '--wait=false']);
+    await kit.waitForDeletion(ref(name));
+  };
+  const reaches = async (from: string, ip: string) =>
+    (await kit.exec(from, ['ping', '-c', '1', '-W', '1', ip])).exitCode === 0;
+  /** Every pod's network namespace is exactly as it was before any experiment. */
+  const expectPristine = async () => {
+    for (const pod of ['a', 'b', 'c']) expect(await netnsSnapshot({ pid: pids[pod]! })).toBe(before[pod]);
+  };
+  /** Bytes per second from `from` to `to` over TCP, `bytes` sent. */
+  const throughput = async (from: string, to: string, bytes: number) => {
+    const received = kit.exec(to, ['sh', '-c', 'nc -l -p 5001 | wc -c']);
+    await new Promise(resolve => setTimeout(resolve, 300)); // the listener is up
+    const started = performance.now();
+    await kit.exec(from, ['sh', '-c', `head -c ${bytes} /dev/zero | nc -w 1 ${ips[to]} 5001`]);
+    const { stdout } = await received;
+    const seconds = (performance.now() - started) / 1000;
+    expect(Number(stdout.trim())).toBe(bytes);
+    return bytes / seconds;
+  };
+
+  beforeAll(async () => {
+    kit = await startTestKit({
+      plugins: [PLUGIN],
+      pluginsFrom: REPO,
+      daemonCapabilities: DAEMON_CAPABILITIES,
+      pods: ['a', 'b', 'c'].map(name => ({ name, labels: { app: name } })),
+    });
+    for (const pod of kit.pods) {
+      const name = pod.metadata.name!;
+      ips[name] = pod.status!.podIP!;
+      const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
+      pids[name] = (await kit.plane.containerd.taskStatus(bareId))!.pid;
+      before[name] = await netnsSnapshot({ pid: pids[name] });
+    }
+  }, 180_000);
+  afterAll(() => kit?.close(), 60_000);
+
+  it('gives each pod its own network namespace and IP, with routes between pods', async () => {
+    expect(new Set(Object.values(ips)).size).toBe(3);
+    for (const ip of Object.values(ips)) expect(ip).toMatch(/^10\.244\.\d+\.\d+$/);
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    expect(await reaches('b', ips['c']!)).toBe(true);
+    expect(await reaches('c', ips['a']!)).toBe(true);
+  });
+
+  it('partition `to` a target: a→b is cut both ways at the kernel, b and c keep their own traffic', async () => {
+    await apply(
+      networkChaos(
+        'cut-a-to-b',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  direction: to\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+      ),
+    );
+    const records = await kit.waitForRecords(ref('cut-a-to-b'), PHASE_INJECTED);
+    expect(records.map(r => [r.id, r.selectorKey]).sort()).toEqual([
+      [`${NS}/a`, '.'],
+      [`${NS}/b`, '.Target'],
+    ]);
+    expect(await reaches('a', ips['b']!)).toBe(false);
+    expect(await reaches('b', ips['a']!)).toBe(false); // a's replies to b are dropped on the way out
+    expect(await reaches('b', ips['c']!)).toBe(true);
+    expect(await reaches('c', ips['b']!)).toBe(true);
+    expect(await reaches('a', ips['c']!)).toBe(true);
+    await remove('cut-a-to-b');
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    await expectPristine();
+  }, 60_000);
+
+  it('partition `from` and `both`: the drops land on the other chains, and go away', async () => {
+    await apply(
+      networkChaos(
+        'from-b',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  direction: from\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('from-b'), PHASE_INJECTED);
+    const a = (await run('nsenter', ['-t', String(pids['a']), '-n', 'iptables-save', '-t', 'filter'])).stdout;
+    expect(a).toMatch(/-A CHAOSPLANE-INPUT -i eth0 -m set --match-set cp-[0-9a-f]{10}-n src -j DROP/);
+    expect(a).not.toContain('CHAOSPLANE-OUTPUT');
+    expect(await reaches('b', ips['a']!)).toBe(false);
+    await remove('from-b');
+
+    await apply(
+      networkChaos(
+        'both-ways',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  direction: both\n  target: {mode: all, selector: {labelSelectors: {app: c}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('both-ways'), PHASE_INJECTED);
+    expect(await reaches('a', ips['c']!)).toBe(false);
+    expect(await reaches('c', ips['a']!)).toBe(false);
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    await remove('both-ways');
+    await expectPristine();
+  }, 60_000);
+
+  it('partition to external targets: a CIDR outside the pod network is cut, the pods are not', async () => {
+    const host = hostAddress();
+    expect(await reaches('a', host)).toBe(true);
+    await apply(
+      networkChaos(
+        'cut-outside',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  direction: to\n  externalTargets: ['${host}/32']\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('cut-outside'), PHASE_INJECTED);
+    expect(await reaches('a', host)).toBe(false);
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    expect(await reaches('b', host)).toBe(true);
+    await remove('cut-outside');
+    expect(await reaches('a', host)).toBe(true);
+    await expectPristine();
+  }, 60_000);
+
+  it('bandwidth limits a→b to its rate (±25%) and composes with a partition on the same pod', async () => {
+    const free = await throughput('a', 'b', 400_000);
+    await apply(
+      networkChaos(
+        'slow-a-to-b',
+        `  action: bandwidth\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  bandwidth: {rate: 100kbps, limit: 20000, buffer: 10000}\n`,
+      ),
+    );
+    await apply(
+      networkChaos(
+        'cut-a-to-c',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: c}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('slow-a-to-b'), PHASE_INJECTED);
+    await kit.waitForRecords(ref('cut-a-to-c'), PHASE_INJECTED);
+    const limited = await throughput('a', 'b', 400_000);
+    console.log(
+      `bandwidth: ${Math.round(free / 1000)} kB/s free, ${Math.round(limited / 1000)} kB/s at rate 100kbps`,
+    );
+    expect(limited).toBeGreaterThan(100_000 * 0.75);
+    expect(limited).toBeLessThan(100_000 * 1.25);
+    expect(await reaches('a', ips['c']!)).toBe(false);
+
+    await remove('cut-a-to-c');
+    expect(await reaches('a', ips['c']!)).toBe(true);
+    const stillLimited = await throughput('a', 'b', 400_000);
+    expect(stillLimited).toBeLessThan(100_000 * 1.25);
+    await remove('slow-a-to-b');
+    expect(await throughput('a', 'b', 400_000)).toBeGreaterThan(100_000 * 5);
+    await expectPristine();
+  }, 120_000);
+
+  it('refuses two shapings of the same packets with different peers, naming the other experiment', async () => {
+    await apply(
+      networkChaos(
+        'slow-all',
+        `  action: bandwidth\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  bandwidth: {rate: 1mbps, limit: 20000, buffer: 10000}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('slow-all'), PHASE_INJECTED);
+    await apply(
+      networkChaos(
+        'slow-to-b',
+        `  action: bandwidth\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  bandwidth: {rate: 100kbps, limit: 20000, buffer: 10000}\n`,
+      ),
+    );
+    const refused = await eventually(
+      async () => {
+        const obj = await kit.get(ref('slow-to-b'));
+        const record = obj?.status?.experiment?.containerRecords?.find(r => r.id === `${NS}/a`);
+        return record?.events?.find(e => e.type === 'Failed');
+      },
+      { what: 'slow-to-b refused on a' },
+    );
+    expect(refused.message).toContain(`cannot compose with NetworkChaos ${NS}/slow-all on eth0`);
+    await remove('slow-to-b');
+    await remove('slow-all');
+    await expectPristine();
+  }, 60_000);
+
+  it('an action this kernel cannot do is refused with what is missing, and leaves nothing behind', async () => {
+    const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
+    if (caps.qdiscs.includes('netem')) {
+      console.warn('this kernel has sch_netem: the refusal is covered by probeCapabilities.test.ts only');
+      return;
+    }
+    await apply(
+      networkChaos(
+        'delay-a',
+        `  action: delay\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  delay: {latency: 90ms, correlation: '25', jitter: 90ms}\n`,
+      ),
+    );
+    const failure = await eventually(
+      async () =>
+        (await kit.get(ref('delay-a')))?.status?.experiment?.containerRecords?.[0]?.events?.find(
+          e => e.type === 'Failed',
+        ),
+      { what: 'the delay refused' },
+    );
+    expect(failure.message).toMatch(/this node's kernel has no sch_netem \(tc qdisc netem\)/);
+    expect(failure.message).toContain('UNIMPLEMENTED');
+    const events = await kit.events('delay-a');
+    expect(events.some(e => e.type === 'Warning' && e.message.includes('sch_netem'))).toBe(true);
+    await remove('delay-a');
+    await expectPristine();
+  }, 60_000);
+
+  it('recovers by itself at the end of its duration, and on pause (then applies again on resume)', async () => {
+    await apply(
+      networkChaos(
+        'short-cut',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  duration: 4s\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('short-cut'), PHASE_INJECTED);
+    expect(await reaches('a', ips['b']!)).toBe(false);
+    await kit.waitForRecords(ref('short-cut'), PHASE_NOT_INJECTED, { timeoutMs: 20_000 });
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    await expectPristine();
+    await remove('short-cut');
+
+    await apply(
+      networkChaos(
+        'paused-cut',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('paused-cut'), PHASE_INJECTED);
+    await kit.kubectl([
+      'annotate',
+      'networkchaos',
+      'paused-cut',
+      '-n',
+      NS,
+      'experiment.chaos-mesh.org/pause=true',
+    ]);
+    await kit.waitForRecords(ref('paused-cut'), PHASE_NOT_INJECTED);
+    await expectPristine();
+    await kit.kubectl([
+      'annotate',
+      'networkchaos',
+      'paused-cut',
+      '-n',
+      NS,
+      'experiment.chaos-mesh.org/pause-',
+    ]);
+    await kit.waitForRecords(ref('paused-cut'), PHASE_INJECTED);
+    expect(await reaches('a', ips['b']!)).toBe(false);
+    await remove('paused-cut');
+    await expectPristine();
+  }, 90_000);
+
+  it('survives a daemon SIGKILL: the fault stays in effect, and deleting afterwards leaves nothing', async () => {
+    await apply(
+      networkChaos(
+        'crash-cut',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('crash-cut'), PHASE_INJECTED);
+    await kit.restartDaemon('SIGKILL');
+    expect(await reaches('a', ips['b']!)).toBe(false);
+    await remove('crash-cut');
+    expect(await reaches('a', ips['b']!)).toBe(true);
+    await expectPristine();
+  }, 90_000);
+
+  it('a Chaos Mesh example applies unchanged and runs (its examples/network-partition-example.yaml)', async () => {
+    const example = await readFile(new URL('./fixtures/chaos-mesh/partition.yaml', import.meta.url), 'utf8');
+    for (const name of ['tikv-0', 'tikv-1'])
+      await kit.kube.request('POST', '/api/v1/namespaces/default/pods', {
+        body: {
+          metadata: { name, labels: { 'app.kubernetes.io/component': 'tikv' } },
+          spec: { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] },
+        },
+      });
+    const pods: Pod[] = await kit.plane.kubelet.waitRunning('default', ['tikv-0', 'tikv-1'], 60_000);
+    await kit.kubectl(['apply', '-f', '-'], example);
+    const exampleRef = { plural: 'networkchaos', name: 'network-partition-example', namespace: 'default' };
+    const records = await kit.waitForRecords(exampleRef, PHASE_INJECTED);
+    expect(records.map(r => r.selectorKey).sort()).toEqual(['.', '.Target']);
+    const source = records.find(r => r.selectorKey === '.')!.id.split('/')[1]!;
+    const target = records.find(r => r.selectorKey === '.Target')!.id.split('/')[1]!;
+    if (source !== target) {
+      const targetIp = pods.find(p => p.metadata.name === target)!.status!.podIP!;
+      expect(
+        (await kit.exec(`default/${source}`, ['ping', '-c', '1', '-W', '1', targetIp])).exitCode,
+      ).not.toBe(0);
+    }
+    await kit.kubectl(['delete', '-f', '-'], example);
+    await kit.waitForDeletion(exampleRef);
+  }, 120_000);
+});
