@@ -54,7 +54,12 @@ async function workspaceFor(page: string, name: string): Promise<{ tutorial: Tut
   return { tutorial, root };
 }
 
-/** Checks jest's summary: `count` tests, all passed, or the test kit's suite skipped with its reason. */
+/**
+ * Checks jest's summary: `count` tests, all passed; without the test kit's prerequisites, its
+ * `kitTests` skipped and the rest passed. (Jest prints nothing of a wholly skipped test file
+ * unless --verbose, so the reason describeIf gives is not in this output; this suite's own
+ * describeIf prints it.)
+ */
 function expectJestSummary(output: CommandOutput, count: number, kitTests: number): void {
   if (unavailable === undefined) {
     expect(output.stderr).toMatch(new RegExp(`^Tests:\\s+${count} passed, ${count} total$`, 'm'));
@@ -62,7 +67,6 @@ function expectJestSummary(output: CommandOutput, count: number, kitTests: numbe
     const passed = count - kitTests;
     const summary = [`${kitTests} skipped`, ...(passed > 0 ? [`${passed} passed`] : []), `${count} total`];
     expect(output.stderr).toMatch(new RegExp(`^Tests:\\s+${summary.join(', ')}$`, 'm'));
-    expect(output.stderr).toContain(`SKIPPED: ${unavailable}`);
   }
 }
 
