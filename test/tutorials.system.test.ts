@@ -70,6 +70,22 @@ function expectJestSummary(output: CommandOutput, count: number, kitTests: numbe
   }
 }
 
+/**
+ * Type-checks the page's test files (and the sources they import) as strictly as the page's
+ * tsconfig.json checks src/: jest only strips their types. Not a command of the page.
+ */
+async function typeCheckTests(root: string, tutorial: Tutorial): Promise<void> {
+  const tests = [...tutorial.files.keys()].filter(file => /\/test\/.*\.ts$/.test(file));
+  expect(tests.length).toBeGreaterThan(0);
+  const options = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext'];
+  const more = ['--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node'];
+  await execFileAsync(path.join(repo, 'node_modules/.bin/tsc'), [...options, ...more, ...tests], {
+    cwd: root,
+  }).catch((error: Error & { stdout?: string }) => {
+    throw new Error(`the page's tests do not type-check:\n${error.stdout ?? error.message}`);
+  });
+}
+
 /** `chaosplane dev` from the page, and a connection to its API server once the busybox pods run. */
 async function startDev(shell: TutorialShell, command: string, root: string) {
   const dev = await shell.start(command, { ready: /Press Ctrl-C to stop/, timeoutMs: 180_000 });
@@ -222,6 +238,8 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
     expect(rbac.metadata.labels['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
     expect(rbac.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['patch'] }]);
   });
+
+  it("type-checks the page's tests", () => typeCheckTests(root, tutorial), 120_000);
 
   it("passes the page's own tests: the unit test, and the test kit's run (or says why it skipped)", async () => {
     const output = await shell.run(
@@ -448,6 +466,8 @@ describe('tutorial: extend the chaos daemon interface (FileChaos)', () => {
       validateChaosObject(plugin.kind, { spec: { ...(manifest.spec as object), path: 'tmp/relative' } }),
     ).toEqual([expect.objectContaining({ field: 'spec.path' })]);
   }, 180_000);
+
+  it("type-checks the page's test", () => typeCheckTests(root, tutorial), 120_000);
 
   it("passes the page's own test kit test (or says why it skipped)", async () => {
     const output = await shell.run(
