@@ -20,7 +20,7 @@ export { HelloWorldDaemonDefinition };
 /** The HelloWorldChaos spec: which containers say hello, and how long the object lives. */
 export const HelloWorldChaosSpecSchema = Type.Object(
   { ...ContainerSelectorProperties, duration: Type.Optional(DurationString()) },
-  { podSelectorValue: true },
+  { podSelectorValue: true, description: 'Which containers say hello.' },
 );
 
 export default definePlugin({

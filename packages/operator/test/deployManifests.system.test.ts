@@ -99,7 +99,7 @@ describe('deploy/ manifests', () => {
     }
   });
 
-  it('runs the daemon with hostPID and six capabilities, never privileged', async () => {
+  it('runs the daemon with hostPID and eight capabilities (NET_ADMIN and NET_RAW for NetworkChaos), never privileged', async () => {
     const manifests = await allManifests();
     const daemonSet = manifests.find(m => m.obj.kind === 'DaemonSet')!.obj as unknown as {
       spec: {
@@ -118,6 +118,8 @@ describe('deploy/ manifests', () => {
     expect(security.capabilities.drop).toEqual(['ALL']);
     expect([...security.capabilities.add].sort()).toEqual([
       'KILL',
+      'NET_ADMIN',
+      'NET_RAW',
       'SETGID',
       'SETUID',
       'SYS_ADMIN',

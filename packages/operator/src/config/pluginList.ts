@@ -10,6 +10,7 @@ import { commaList } from './commaList.js';
 export const BUNDLED_PLUGINS: readonly string[] = [
   '@chaosplane/experiment-helloworld',
   '@chaosplane/experiment-podchaos',
+  '@chaosplane/experiment-networkchaos',
 ];
 
 /** The environment variable that lists plugins, comma-separated. */

@@ -11,7 +11,15 @@ export function StringEnum<const T extends readonly string[]>(
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-/** A Go duration string (`300ms`, `1h30m`), checked with Go's parser and Chaos Mesh's message. */
+/**
+ * A Go duration string (`300ms`, `1h30m`), checked with Go's parser and Chaos Mesh's message;
+ * described as an experiment's duration unless `options.description` says otherwise.
+ */
 export function DurationString(options: { description?: string } = {}) {
-  return Type.String({ goDuration: true, ...options });
+  return Type.String({
+    goDuration: true,
+    description:
+      'How long the experiment lasts (a Go duration: 30s, 5m, 1h); unset means until it is deleted.',
+    ...options,
+  });
 }
