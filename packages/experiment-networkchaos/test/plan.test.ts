@@ -211,10 +211,9 @@ describe('external targets, rates and capabilities', () => {
     expect(parseExternalTarget('8.8.1.1/16')).toEqual({ kind: 'cidr', host: '8.8.0.0/16' });
     expect(parseExternalTarget('example.com:443')).toEqual({ kind: 'name', host: 'example.com', port: 443 });
     expect(
-      await resolveExternalTargets(['1.1.1.1:80', 'db.example', '10.0.0.0/8'], async () => [
-        '192.0.2.7',
-        '192.0.2.8',
-      ]),
+      await resolveExternalTargets(['1.1.1.1:80', 'db.example', '10.0.0.0/8'], () =>
+        Promise.resolve(['192.0.2.7', '192.0.2.8']),
+      ),
     ).toEqual([
       { cidr: '1.1.1.1/32', port: 80 },
       { cidr: '192.0.2.7/32' },
