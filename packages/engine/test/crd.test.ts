@@ -70,8 +70,13 @@ describe('generateCrd', () => {
     });
   });
 
-  it('shows a Duration column only for kinds that have spec.duration', () => {
-    expect(version.additionalPrinterColumns?.map(c => c.name)).toEqual(['Duration', 'Age']);
+  it('shows Action and Duration columns, as Chaos Mesh, only for kinds that have the fields', () => {
+    expect(version.additionalPrinterColumns?.map(c => c.name)).toEqual(['Action', 'Duration', 'Age']);
+    expect(version.additionalPrinterColumns?.[0]).toEqual({
+      name: 'Action',
+      type: 'string',
+      jsonPath: '.spec.action',
+    });
     const noDuration = { ...sampleKind, spec: Type.Object({ mode: Type.String() }) };
     expect(generateCrd(noDuration).spec.versions[0].additionalPrinterColumns?.map(c => c.name)).toEqual([
       'Age',

@@ -63,9 +63,10 @@ export function generateCrd(kind: ChaosKind): CustomResourceDefinitionObject {
   const status = toKubernetesSchema(ChaosStatusSchema);
   // Plugins may keep their own status beside the shared one (Chaos Mesh's custom status).
   status['x-kubernetes-preserve-unknown-fields'] = true;
-  // A Duration column only for kinds that have the field (kubectl would show an empty column).
+  // Action and Duration columns, as Chaos Mesh's kinds print them, only for kinds that have the
+  // field (kubectl would show an empty column).
   const properties = spec['properties'];
-  const hasDuration = typeof properties === 'object' && properties !== null && 'duration' in properties;
+  const has = (field: string) => typeof properties === 'object' && properties !== null && field in properties;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -88,7 +89,8 @@ export function generateCrd(kind: ChaosKind): CustomResourceDefinitionObject {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: [
-            ...(hasDuration ? [{ name: 'Duration', type: 'string', jsonPath: '.spec.duration' }] : []),
+            ...(has('action') ? [{ name: 'Action', type: 'string', jsonPath: '.spec.action' }] : []),
+            ...(has('duration') ? [{ name: 'Duration', type: 'string', jsonPath: '.spec.duration' }] : []),
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
