@@ -11,6 +11,7 @@ import {
   type Pod,
   type PodTarget,
 } from '@chaosplane/sdk';
+import { missingCapabilities } from './capabilities.js';
 import { resolveExternalTargets, type Destination } from './externalTargets.js';
 import { NetworkChaosDaemonDefinition } from './gen/chaosplane/networkchaos/v1/networkchaos.js';
 import { TARGET_SELECTOR_KEY, type NetworkChaosSpec } from './kind.js';
@@ -79,6 +80,22 @@ function containerIdOf(pod: Pod): string {
   return running.containerID;
 }
 
+/** Refuses a pod on the node's own network, in Chaos Mesh's words, unless allowed. */
+function refuseHostNetwork(pod: Pod, allowHostNetwork: boolean): void {
+  if (pod.spec?.hostNetwork !== true || allowHostNetwork) return;
+  throw new ChaosplaneError(
+    'invalid',
+    `It's dangerous to inject network chaos on a pod(${pod.metadata.namespace}/${pod.metadata.name}) with \`hostNetwork\``,
+    { field: 'spec.selector' },
+  );
+}
+
+/** The fault the record's pod gets (undefined when its side does nothing). */
+async function faultOf(ctx: Ctx, options: NetworkChaosOptions) {
+  const side: Side = ctx.record.selectorKey === TARGET_SELECTOR_KEY ? 'target' : 'source';
+  return planFault({ spec: ctx.obj.spec, side, peers: await peersOf(ctx, side, options.resolve) });
+}
+
 /** Builds the NetworkChaos implementation. */
 export function createNetworkChaosImpl(
   options: NetworkChaosOptions = {},
@@ -87,16 +104,9 @@ export function createNetworkChaosImpl(
   return {
     async apply(ctx) {
       const { pod } = ctx.target;
-      if (pod.spec?.hostNetwork === true && !allowHostNetwork) {
-        // Chaos Mesh's words: the fault would land on the node's own network.
-        throw new ChaosplaneError(
-          'invalid',
-          `It's dangerous to inject network chaos on a pod(${pod.metadata.namespace}/${pod.metadata.name}) with \`hostNetwork\``,
-          { field: 'spec.selector' },
-        );
-      }
-      const side: Side = ctx.record.selectorKey === TARGET_SELECTOR_KEY ? 'target' : 'source';
-      const fault = planFault({ spec: ctx.obj.spec, side, peers: await peersOf(ctx, side, options.resolve) });
+      // The fault would land on the node's own network.
+      refuseHostNetwork(pod, allowHostNetwork);
+      const fault = await faultOf(ctx, options);
       // This side of the experiment has nothing to do (a target of `to` traffic control).
       if (fault === undefined) return PHASE_INJECTED;
       const { applied } = await ctx
@@ -108,6 +118,17 @@ export function createNetworkChaosImpl(
     async recover(ctx) {
       await ctx.daemon(NetworkChaosDaemonDefinition).recoverNetworkFault({});
       return PHASE_NOT_INJECTED;
+    },
+    async preflight(ctx) {
+      try {
+        refuseHostNetwork(ctx.target.pod, allowHostNetwork);
+        const fault = await faultOf(ctx, options);
+        if (fault === undefined) return [];
+        const capabilities = await ctx.daemon(NetworkChaosDaemonDefinition).capabilities({});
+        return missingCapabilities(fault, capabilities);
+      } catch (error) {
+        return [error instanceof Error ? error.message : String(error)];
+      }
     },
   };
 }

@@ -5,11 +5,13 @@
 // and after every experiment each pod's namespace is read back (iptables-save, ipset, tc) and
 // compared with what it was before.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os, { networkInterfaces } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { DAEMON_CAPABILITIES } from '@chaosplane/dev';
+import { DAEMON_CAPABILITIES, DAEMON_SERVER_NAME, DEV_NAMESPACE } from '@chaosplane/dev';
+import { explainManifest, formatExplanations } from '@chaosplane/operator';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Pod } from '@chaosplane/sdk';
 import {
   describeIf,
@@ -254,6 +256,53 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     expect(events.some(e => e.type === 'Warning' && e.message.includes('sch_netem'))).toBe(true);
     await remove('delay-a');
     await expectPristine();
+  }, 60_000);
+
+  it("chaosplane explain asks each target's daemon before anything runs: what the kernel lacks", async () => {
+    const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-explain-'));
+    const file = path.join(dir, 'chaos.yaml');
+    await writeFile(
+      file,
+      [
+        networkChaos(
+          'explain-delay',
+          `  action: delay\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  delay: {latency: 90ms}\n`,
+        ),
+        networkChaos(
+          'explain-cut',
+          `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+        ),
+      ].join('---\n'),
+    );
+    const { certs, daemon } = kit.plane;
+    const [delay, cut] = await explainManifest({
+      file,
+      plugins: [PLUGIN],
+      pluginsFrom: REPO,
+      kubeconfig: kit.kubeconfigPath,
+      daemon: {
+        discovery: { kind: 'service', namespace: DEV_NAMESPACE, serviceName: 'chaosplane-daemon' },
+        port: daemon.grpcPort,
+        tls: {
+          caPem: certs.caPem,
+          certPem: certs.clientCertPem,
+          keyPem: certs.clientKeyPem,
+          serverName: DAEMON_SERVER_NAME,
+        },
+        callTimeoutMs: 10_000,
+      },
+    });
+    await rm(dir, { recursive: true, force: true });
+    expect(cut!.preflight).toEqual([]);
+    if (caps.qdiscs.includes('netem')) expect(delay!.preflight).toEqual([]);
+    else
+      expect(delay!.preflight).toEqual([
+        { target: `${NS}/a`, problems: ["this node's kernel has no sch_netem (tc qdisc netem)"] },
+      ]);
+    expect(formatExplanations([delay!, cut!])).toContain('every target can take the fault');
+    // Nothing was created: the dry run writes nothing.
+    expect(await kit.get(ref('explain-delay'))).toBeUndefined();
   }, 60_000);
 
   it('recovers by itself at the end of its duration, and on pause (then applies again on resume)', async () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { networkState, netemArgs, type LiveFault } from '../src/daemon/networkState.js';
-import { checkCapabilities, requirementsOf } from '../src/daemon/probeCapabilities.js';
+import { checkCapabilities, requirementsOf } from '../src/capabilities.js';
 import { parseExternalTarget, resolveExternalTargets } from '../src/externalTargets.js';
 import type { NetworkFault } from '../src/gen/chaosplane/networkchaos/v1/networkchaos.js';
 import type { NetworkChaosSpec } from '../src/kind.js';

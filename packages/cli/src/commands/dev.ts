@@ -2,7 +2,8 @@
 // `chaosplane dev [--demo]`: the embedded control plane, and the HelloWorldChaos demo on it.
 import { applyManifestFile, examplesDir, runDemo, startDevControlPlane } from '@chaosplane/dev';
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { createLogger, type LoggerOptions } from '@chaosplane/service';
+import { createLogger, loadPlugins, type LoggerOptions } from '@chaosplane/service';
+import { devHints } from './devHints.js';
 
 /** Options of {@link runDevCommand}. */
 export interface DevCommandOptions {
@@ -49,9 +50,9 @@ export async function runDevCommand(options: DevCommandOptions): Promise<void> {
         .request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'busybox' } } })
         .catch(() => undefined);
     }
+    const kinds = (await loadPlugins(options.plugins)).map(plugin => plugin.kind);
     log.info('Chaosplane is running. In another terminal:');
-    log.info(`  kubectl --kubeconfig ${plane.kubeconfigPath} get pods -n busybox`);
-    log.info(`  kubectl --kubeconfig ${plane.kubeconfigPath} apply -f examples/helloworld.yaml`);
+    for (const line of await devHints(plane, kinds, examples)) log.info(line);
     log.info('Press Ctrl-C to stop.');
     await new Promise<void>(resolve =>
       stop.signal.addEventListener('abort', () => resolve(), { once: true }),

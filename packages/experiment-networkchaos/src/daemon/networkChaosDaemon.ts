@@ -10,7 +10,8 @@ import {
   type CapabilitiesResponse,
 } from '../gen/chaosplane/networkchaos/v1/networkchaos.js';
 import { networkState, type LiveFault } from './networkState.js';
-import { checkCapabilities, probeCapabilities } from './probeCapabilities.js';
+import { checkCapabilities } from '../capabilities.js';
+import { probeCapabilities } from './probeCapabilities.js';
 import { renderNetworkState } from './renderNetworkState.js';
 
 /** The daemon half of NetworkChaos. */

@@ -2,9 +2,7 @@
 // What this node can do for NetworkChaos, probed for real once per daemon: each tc qdisc and
 // classifier is created on the loopback of a throw-away network namespace (`unshare --net`), so a
 // kernel without a module (sch_netem, cls_u32…) is found before any pod is touched.
-import { ChaosplaneError } from '@chaosplane/sdk';
 import type { CapabilitiesResponse } from '../gen/chaosplane/networkchaos/v1/networkchaos.js';
-import type { NetworkFault } from '../gen/chaosplane/networkchaos/v1/networkchaos.js';
 import type { NamespaceShell } from './renderNetworkState.js';
 
 /** The qdiscs probed, each with a minimal valid configuration. */
@@ -58,56 +56,4 @@ export async function probeCapabilities(run: NamespaceShell): Promise<Capabiliti
     backend !== '' &&
     (await fresh(['iptables', '-t', 'mangle', '-A', 'POSTROUTING', '-j', 'CLASSIFY', '--set-class', '1:1']));
   return { qdiscs, classifiers, ipset, iptablesBackend: backend, iptablesClassify: classify };
-}
-
-/** What a fault needs of the node, each with the words of a refusal. */
-export function requirementsOf(
-  fault: NetworkFault,
-): { ok: (c: CapabilitiesResponse) => boolean; missing: string }[] {
-  const needs: { ok: (c: CapabilitiesResponse) => boolean; missing: string }[] = [];
-  const filtered =
-    fault.drops.some(d => !d.all) || (fault.trafficControl !== undefined && !fault.trafficControl.all);
-  if (fault.drops.length > 0)
-    needs.push({ ok: c => c.iptablesBackend !== '', missing: 'iptables is missing' });
-  if (filtered)
-    needs.push({
-      ok: c => c.ipset,
-      missing: 'ipset cannot create sets (the ipset tool or the ip_set module is missing)',
-    });
-  const tc = fault.trafficControl;
-  if (tc?.netem)
-    needs.push({ ok: c => c.qdiscs.includes('netem'), missing: 'kernel has no sch_netem (tc qdisc netem)' });
-  if (tc?.tbf)
-    needs.push({ ok: c => c.qdiscs.includes('tbf'), missing: 'kernel has no sch_tbf (tc qdisc tbf)' });
-  if (tc && !tc.all) {
-    needs.push({
-      ok: c => c.qdiscs.includes('htb'),
-      missing: 'kernel has no sch_htb (tc qdisc htb), needed to shape traffic to targets only',
-    });
-    needs.push({
-      ok: c => c.iptablesClassify,
-      missing: 'iptables has no CLASSIFY target, needed to shape traffic to targets only',
-    });
-  }
-  return needs;
-}
-
-/**
- * Refuses a fault this node cannot apply, before anything is changed.
- * @throws ChaosplaneError of kind `unsupported` naming what is missing
- */
-export function checkCapabilities(
-  fault: NetworkFault,
-  capabilities: CapabilitiesResponse,
-  node: string,
-): void {
-  const missing = requirementsOf(fault).filter(need => !need.ok(capabilities));
-  if (missing.length === 0) return;
-  throw new ChaosplaneError(
-    'unsupported',
-    `this node's ${missing.map(m => m.missing).join('; ')} (node ${node})`,
-    {
-      field: 'spec.action',
-    },
-  );
 }

@@ -4,14 +4,24 @@
 // of the namespaces considered is left alone; from the same validation and selection code the
 // operator runs, reading the cluster but writing nothing.
 import { readFile } from 'node:fs/promises';
+import { createDaemonClientPool, type DaemonClientPool } from '@chaosplane/daemon/client';
 import { formatViolations, validateChaosObject } from '@chaosplane/engine';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
-import { ChaosplaneError, type ChaosKind, type ChaosObject, type Logger } from '@chaosplane/sdk';
+import {
+  ChaosplaneError,
+  type ChaosImpl,
+  type ChaosKind,
+  type ChaosObject,
+  type Logger,
+} from '@chaosplane/sdk';
+import { CHAOS_IMPL, type ChaosImplRegistration } from '@chaosplane/sdk/framework';
 import { createDirectListSource, type SelectionExplanation } from '@chaosplane/selectors';
 import { createSilentLogger, loadPlugins } from '@chaosplane/service';
 import { parseManifests } from '../config/parseManifests.js';
+import { daemonSource } from '../operator/daemonSource.js';
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
 import { createOperatorContainer, explainingRegistryOf } from '../operator/selectionWiring.js';
+import { preflightObject, type PreflightFinding } from './preflight.js';
 
 /** Options of {@link explainManifest}. */
 export interface ExplainOptions {
@@ -30,6 +40,11 @@ export interface ExplainOptions {
    * no opt-in filter and the default protected namespaces when left out.
    */
   selection?: OperatorOptions['selection'];
+  /**
+   * How to reach the daemons (the operator's `--daemon-*` flags): with it, each plugin's
+   * preflight says whether apply would work on each target (a node's kernel features, say).
+   */
+  daemon?: OperatorOptions['daemon'];
   /** Logger handed to plugins' selectors; silent by default. */
   log?: Logger;
   /** Cancels the reads. */
@@ -45,6 +60,11 @@ export interface ObjectExplanation {
   violations: Array<{ field: string; message: string }>;
   /** Per selector key. */
   selections: Record<string, SelectionExplanation>;
+  /**
+   * Targets where apply would fail, and why (the plugins' preflight); undefined when not
+   * checked (no daemon access given).
+   */
+  preflight?: PreflightFinding[];
 }
 
 /** Runs the dry run over every chaos object of the manifest (other objects are skipped). */
@@ -56,17 +76,29 @@ export async function explainManifest(options: ExplainOptions): Promise<ObjectEx
   const kinds = new Map<string, ChaosKind>(plugins.map(p => [`${p.kind.apiVersion}/${p.kind.kind}`, p.kind]));
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   const kube = createKubeConnection(kubeConfig, { maxSockets: 4 });
+  const daemons = options.daemon === undefined ? undefined : createExplainPool(options.daemon, kube);
   try {
     return await explainObjects(
       options,
       plugins,
       kinds,
       kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace,
-      kube,
+      { kube, daemons },
     );
   } finally {
+    daemons?.close();
     kube.close();
   }
+}
+
+/** The daemon clients of the dry run, found as the operator finds them. */
+function createExplainPool(daemon: OperatorOptions['daemon'], kube: KubeConnection): DaemonClientPool {
+  return createDaemonClientPool({
+    source: daemonSource({ daemon }, kube),
+    port: daemon.port,
+    tls: daemon.tls,
+    callTimeoutMs: daemon.callTimeoutMs,
+  });
 }
 
 async function explainObjects(
@@ -74,8 +106,9 @@ async function explainObjects(
   plugins: Awaited<ReturnType<typeof loadPlugins>>,
   kinds: Map<string, ChaosKind>,
   contextNamespace: string | undefined,
-  kube: KubeConnection,
+  clients: { kube: KubeConnection; daemons: DaemonClientPool | undefined },
 ): Promise<ObjectExplanation[]> {
+  const { kube, daemons } = clients;
   // The operator's own wiring (gates from its options, plugin selector kinds), reading through
   // direct LISTs instead of the operator's watch cache: a one-off read, nothing to start and stop.
   const container = await createOperatorContainer({
@@ -88,27 +121,20 @@ async function explainObjects(
     source: createDirectListSource(kube),
     plugins,
   });
-  const registry = explainingRegistryOf(container);
-  const signal = options.signal ?? new AbortController().signal;
+  const run: ExplainRun = {
+    container,
+    registry: explainingRegistryOf(container),
+    kube,
+    daemons,
+    signal: options.signal ?? new AbortController().signal,
+  };
   const results: ObjectExplanation[] = [];
   for (const manifest of parseManifests(await readFile(options.file, 'utf8'))) {
     const kind = kinds.get(`${manifest.apiVersion}/${manifest.kind}`);
     if (kind === undefined) continue;
     const obj = manifest as unknown as ChaosObject;
     const namespace = obj.metadata?.namespace ?? contextNamespace ?? 'default';
-    const result: ObjectExplanation = {
-      kind: kind.kind,
-      namespace,
-      name: obj.metadata?.name ?? '',
-      violations: validateChaosObject(kind, obj),
-      selections: {},
-    };
-    if (result.violations.length === 0) {
-      for (const [key, ref] of Object.entries(kind.selectors(obj))) {
-        result.selections[key] = await registry.explain(ref, { namespace, signal });
-      }
-    }
-    results.push(result);
+    results.push(await explainObject(run, kind, { ...obj, metadata: { ...obj.metadata, namespace } }));
   }
   if (results.length === 0) {
     throw new ChaosplaneError(
@@ -118,6 +144,44 @@ async function explainObjects(
     );
   }
   return results;
+}
+
+/** What the dry run of every object shares. */
+interface ExplainRun {
+  container: Awaited<ReturnType<typeof createOperatorContainer>>;
+  registry: ReturnType<typeof explainingRegistryOf>;
+  kube: KubeConnection;
+  daemons: DaemonClientPool | undefined;
+  signal: AbortSignal;
+}
+
+/** One chaos object's dry run: its violations, then its selections and, with daemons, its preflight. */
+async function explainObject(run: ExplainRun, kind: ChaosKind, obj: ChaosObject): Promise<ObjectExplanation> {
+  const namespace = obj.metadata.namespace!;
+  const result: ObjectExplanation = {
+    kind: kind.kind,
+    namespace,
+    name: obj.metadata.name ?? '',
+    violations: validateChaosObject(kind, obj),
+    selections: {},
+  };
+  if (result.violations.length > 0) return result;
+  for (const [key, ref] of Object.entries(kind.selectors(obj)))
+    result.selections[key] = await run.registry.explain(ref, { namespace, signal: run.signal });
+  const impl = implOf(run.container, kind);
+  if (run.daemons !== undefined && impl !== undefined) {
+    const deps = { impl, registry: run.registry, daemons: run.daemons, kube: run.kube, signal: run.signal };
+    result.preflight = await preflightObject(deps, obj, result.selections);
+  }
+  return result;
+}
+
+/** The implementation a loaded plugin registered for `kind`. */
+function implOf(
+  container: Awaited<ReturnType<typeof createOperatorContainer>>,
+  kind: ChaosKind,
+): ChaosImpl | undefined {
+  return container.getAll<ChaosImplRegistration>(CHAOS_IMPL).find(r => r.kind === kind)?.impl;
 }
 
 /** The dry run as text for a terminal. */
@@ -140,6 +204,11 @@ export function formatExplanations(results: readonly ObjectExplanation[]): strin
       for (const excluded of explanation.excluded)
         lines.push(`    excluded ${excluded.id}: ${excluded.reasons.join('; ')}`);
     }
+    if (result.preflight === undefined)
+      lines.push('  targets not checked: give the --daemon-* flags to ask the daemons');
+    else if (result.preflight.length === 0) lines.push('  every target can take the fault');
+    for (const finding of result.preflight ?? [])
+      lines.push(`  would fail on ${finding.target}: ${finding.problems.join('; ')}`);
   }
   return lines.join('\n');
 }

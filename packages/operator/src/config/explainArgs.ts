@@ -5,7 +5,13 @@
 import { Command, Option } from 'commander';
 import type { ExplainOptions } from '../commands/explain.js';
 import { applyEnvironment } from './environmentOptions.js';
-import { selectionConfigFromCommand, selectionOptions } from './operatorArgs.js';
+import {
+  daemonConfigFromFlags,
+  daemonOptions,
+  selectionConfigFromCommand,
+  selectionOptions,
+  type DaemonFlags,
+} from './operatorArgs.js';
 
 /** The `explain` subcommand (also used for --help); its action is attached by the CLI. */
 export function explainCommand(): Command {
@@ -13,7 +19,7 @@ export function explainCommand(): Command {
     .description('dry run: the targets a manifest would hit, and why every other pod is left alone')
     .addOption(new Option('-f, --file <manifest>', 'YAML manifest with chaos objects').makeOptionMandatory())
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: the default loading rules)'));
-  for (const option of selectionOptions()) command.addOption(option);
+  for (const option of [...selectionOptions(), ...daemonOptions()]) command.addOption(option);
   return command.addOption(new Option('--json', 'print JSON').default(false));
 }
 
@@ -22,14 +28,18 @@ export async function explainOptionsFromCommand(
   command: Command,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExplainOptions & { json: boolean }> {
-  const flags = command.opts<{ file: string; kubeconfig?: string; json: boolean }>();
+  const flags = command.opts<{ file: string; kubeconfig?: string; json: boolean } & DaemonFlags>();
   const { plugins, namespace, selection } = await selectionConfigFromCommand(command, env);
+  // The daemons are asked only when told how to reach them: a dry run needs no certificates.
+  const daemonGiven =
+    flags.daemonInsecure || [flags.daemonCa, flags.daemonCert, flags.daemonKey].some(v => v !== undefined);
   return {
     file: flags.file,
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
     plugins,
     namespace,
     selection,
+    ...(daemonGiven ? { daemon: daemonConfigFromFlags(flags, namespace) } : {}),
     json: flags.json,
   };
 }

@@ -102,6 +102,59 @@ export async function selectionConfigFromCommand(
   };
 }
 
+/** The flags of how daemons are reached: shared by the operator and `chaosplane explain`. */
+export function daemonOptions(): Option[] {
+  return [
+    new Option('--daemon-service <name>', "the daemon's headless Service").default('chaosplane-daemon'),
+    new Option('--daemon-namespace <ns>', "the daemon Service's namespace (default: --namespace)"),
+    new Option('--daemon-address <host>', 'dial this host for every node (single-node setups)'),
+    new Option('--daemon-port <port>', "the daemon's gRPC port").default('31767'),
+    new Option('--daemon-ca <file>', 'CA that signed the daemon certificates').env(env('DAEMON_CA')),
+    new Option('--daemon-cert <file>', 'client certificate').env(env('DAEMON_CERT')),
+    new Option('--daemon-key <file>', 'client key').env(env('DAEMON_KEY')),
+    new Option('--daemon-server-name <name>', "name checked in the daemon's certificate").default(
+      'chaosplane-daemon',
+    ),
+    new Option(
+      '--daemon-insecure',
+      'plaintext gRPC to daemons started with --insecure (local development only)',
+    ).default(false),
+    new Option('--daemon-timeout <duration>', 'deadline of every daemon call').default('60s'),
+  ];
+}
+
+/** The daemon flags as commander parses them. */
+export type DaemonFlags = Pick<
+  OperatorFlags,
+  | 'daemonService'
+  | 'daemonNamespace'
+  | 'daemonAddress'
+  | 'daemonPort'
+  | 'daemonCa'
+  | 'daemonCert'
+  | 'daemonKey'
+  | 'daemonServerName'
+  | 'daemonInsecure'
+  | 'daemonTimeout'
+>;
+
+/** How daemons are reached, from the daemon flags (`namespace`: the operator's, the Service's default). */
+export function daemonConfigFromFlags(flags: DaemonFlags, namespace: string): OperatorOptions['daemon'] {
+  return {
+    discovery:
+      flags.daemonAddress !== undefined
+        ? { kind: 'fixed', host: flags.daemonAddress }
+        : {
+            kind: 'service',
+            namespace: flags.daemonNamespace ?? namespace,
+            serviceName: flags.daemonService,
+          },
+    port: intFlag(flags.daemonPort, 'daemon-port', 1, 65535),
+    tls: daemonTls(flags),
+    callTimeoutMs: durationFlag(flags.daemonTimeout, 'daemon-timeout'),
+  };
+}
+
 /** Builds the commander program of `chaosplane-operator` (also used for --help). */
 export function operatorCommand(): Command {
   const command = new Command('chaosplane-operator')
@@ -112,7 +165,7 @@ export function operatorCommand(): Command {
         'kubeconfig file (default: the KUBECONFIG list, in-cluster config, ~/.kube/config)',
       ),
     );
-  for (const option of selectionOptions()) command.addOption(option);
+  for (const option of [...selectionOptions(), ...daemonOptions()]) command.addOption(option);
   return command
     .addOption(
       new Option('--install-crds', "create or upgrade the plugins' CRDs at start")
@@ -138,29 +191,6 @@ export function operatorCommand(): Command {
         .env(env('HTTP_ADDR'))
         .default('0.0.0.0:10080'),
     )
-    .addOption(
-      new Option('--daemon-service <name>', "the daemon's headless Service").default('chaosplane-daemon'),
-    )
-    .addOption(new Option('--daemon-namespace <ns>', "the daemon Service's namespace (default: --namespace)"))
-    .addOption(new Option('--daemon-address <host>', 'dial this host for every node (single-node setups)'))
-    .addOption(new Option('--daemon-port <port>', "the daemon's gRPC port").default('31767'))
-    .addOption(
-      new Option('--daemon-ca <file>', 'CA that signed the daemon certificates').env(env('DAEMON_CA')),
-    )
-    .addOption(new Option('--daemon-cert <file>', 'client certificate').env(env('DAEMON_CERT')))
-    .addOption(new Option('--daemon-key <file>', 'client key').env(env('DAEMON_KEY')))
-    .addOption(
-      new Option('--daemon-server-name <name>', "name checked in the daemon's certificate").default(
-        'chaosplane-daemon',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--daemon-insecure',
-        'plaintext gRPC to daemons started with --insecure (local development only)',
-      ).default(false),
-    )
-    .addOption(new Option('--daemon-timeout <duration>', 'deadline of every daemon call').default('60s'))
     .addOption(new Option('--workers <n>', 'objects reconciled at once per kind').default('4'))
     .addOption(new Option('--record-parallelism <n>', 'records applied at once per object').default('16'))
     .addOption(
@@ -200,7 +230,7 @@ function readPem(file: string, flag: string): Buffer {
   }
 }
 
-function daemonTls(flags: OperatorFlags): DaemonClientTls | 'insecure' {
+function daemonTls(flags: DaemonFlags): DaemonClientTls | 'insecure' {
   if (flags.daemonInsecure) {
     const given = (['daemonCa', 'daemonCert', 'daemonKey'] as const).filter(k => flags[k] !== undefined);
     if (given.length > 0) {
@@ -292,19 +322,7 @@ export async function parseOperatorArgs(
         }
       : {}),
     httpAddress: flags.httpAddr,
-    daemon: {
-      discovery:
-        flags.daemonAddress !== undefined
-          ? { kind: 'fixed', host: flags.daemonAddress }
-          : {
-              kind: 'service',
-              namespace: flags.daemonNamespace ?? flags.namespace,
-              serviceName: flags.daemonService,
-            },
-      port: intFlag(flags.daemonPort, 'daemon-port', 1, 65535),
-      tls: daemonTls(flags),
-      callTimeoutMs: durationFlag(flags.daemonTimeout, 'daemon-timeout'),
-    },
+    daemon: daemonConfigFromFlags(flags, flags.namespace),
     selection,
     engine: {
       workersPerKind: intFlag(flags.workers, 'workers', 1, 256),

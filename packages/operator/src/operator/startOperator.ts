@@ -2,7 +2,8 @@
 // Wires the operator: kubeconfig, plugins (the DI "impl" group), the selection cache and
 // selectors, the daemon client pool, the engine (with leader election), and the HTTP server.
 import { Registry } from 'prom-client';
-import { createDaemonClientPool, type DaemonAddressSource } from '@chaosplane/daemon/client';
+import { createDaemonClientPool } from '@chaosplane/daemon/client';
+import { daemonSource } from './daemonSource.js';
 import { createEngineFromContainer, type EngineOptions } from '@chaosplane/engine';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
 import type { Logger } from '@chaosplane/sdk';
@@ -25,13 +26,6 @@ export interface RunningOperator {
   isLeader(): boolean;
   /** Resolves when the operator has stopped: in-flight records finished and were written. */
   done: Promise<void>;
-}
-
-/** Where the daemon client pool finds the daemons: a fixed host, or the daemons' Service. */
-function daemonSource(options: OperatorOptions, kube: KubeConnection): DaemonAddressSource {
-  const discovery = options.daemon.discovery;
-  if (discovery.kind === 'fixed') return { resolve: () => Promise.resolve(discovery.host) };
-  return { kube, namespace: discovery.namespace, serviceName: discovery.serviceName };
 }
 
 /** The engine's settings from the operator's: its tunables, namespace scope and leader election. */

@@ -107,6 +107,12 @@ export interface ChaosImpl<Spec = unknown, T extends Target = Target> {
    * is retried with back-off. A gone target always counts as recovered.
    */
   whenTargetGone?(ctx: ImplContext<Spec, Target>, error: unknown): Phase | Promise<Phase>;
+  /**
+   * What would keep `apply` from working on `ctx.target`, in words for a person (`this node's
+   * kernel has no sch_netem`); an empty list when nothing. `chaosplane explain` asks it for every
+   * target before anything runs. It must change nothing.
+   */
+  preflight?(ctx: ImplContext<Spec, T>): Promise<string[]>;
 }
 
 /** What a controller factory (`controller: deps => impl`) can use. */
