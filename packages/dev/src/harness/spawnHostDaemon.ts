@@ -5,10 +5,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Starts `command` with stdout and stderr appended to `logFile`. */
+/**
+ * Starts `command` with stdout and stderr appended to `logFile`, in a process group of its own:
+ * a Ctrl-C (or `timeout`) signals the terminal's whole group, and containerd must outlive the
+ * containers it still runs until the control plane has stopped them, in order.
+ */
 export function spawnHostDaemon(command: string, args: string[], logFile: string): ChildProcess {
   const logFd = openSync(logFile, 'a');
-  const daemon = spawn(command, args, { stdio: ['ignore', logFd, logFd] });
+  const daemon = spawn(command, args, { stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   return daemon;
 }
