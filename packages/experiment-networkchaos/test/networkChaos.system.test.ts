@@ -390,4 +390,20 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     await kit.kubectl(['delete', '-f', '-'], example);
     await kit.waitForDeletion(exampleRef);
   }, 120_000);
+
+  // Last: it deletes pod b.
+  it('a target pod deleted mid-experiment counts as recovered, and the source is restored on delete', async () => {
+    await apply(
+      networkChaos(
+        'cut-then-gone',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n`,
+      ),
+    );
+    await kit.waitForRecords(ref('cut-then-gone'), PHASE_INJECTED);
+    await kit.kubectl(['delete', 'pod', 'b', '-n', NS, '--wait=false']);
+    await kit.kubectl(['delete', 'networkchaos', 'cut-then-gone', '-n', NS, '--wait=false']);
+    await kit.waitForDeletion(ref('cut-then-gone'));
+    expect(await netnsSnapshot({ pid: pids['a']! })).toBe(before['a']);
+    expect(await netnsSnapshot({ pid: pids['c']! })).toBe(before['c']);
+  }, 60_000);
 });
