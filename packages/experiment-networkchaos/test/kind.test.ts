@@ -39,6 +39,16 @@ describe('NetworkChaos validation', () => {
     }
   });
 
+  it('accepts the repository\'s examples (examples/networkchaos-*.yaml)', async () => {
+    const examples = new URL('../../../examples/', import.meta.url);
+    const files = (await readdir(examples)).filter(f => /^networkchaos-.*\.yaml$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) {
+      const obj = parse(await readFile(new URL(file, examples), 'utf8')) as ChaosObject<NetworkChaosSpec>;
+      expect({ file, violations: validateChaosObject(kind, obj) }).toEqual({ file, violations: [] });
+    }
+  });
+
   it.each([
     [
       'a percentage that is not a float',
