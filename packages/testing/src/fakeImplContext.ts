@@ -27,7 +27,7 @@ export interface FakeImplContextOptions<Spec, T extends Target> {
   signal?: AbortSignal;
 }
 
-/** An {@link ImplContext} whose Events land in `emitted` (`Normal Reason: message`). */
+/** An `ImplContext` (from @chaosplane/sdk) whose Events land in `emitted` (`Normal Reason: message`). */
 export function fakeImplContext<Spec, T extends Target = Target>(
   options: FakeImplContextOptions<Spec, T>,
 ): ImplContext<Spec, T> & { emitted: string[] } {

@@ -92,7 +92,7 @@ export interface DaemonClientOptions {
 
 /**
  * Typed clients for the daemons of a cluster's nodes, over pooled channels. As the engine's
- * {@link DaemonConnector} it makes the clients of `ctx.daemon`, whose failures are
+ * `DaemonConnector` (@chaosplane/sdk/framework) it makes the clients of `ctx.daemon`, whose failures are
  * `ChaosplaneError`s named after the daemon's status.
  */
 export interface DaemonClientPool extends DaemonConnector {
