@@ -12,7 +12,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const update = process.argv.includes('--update');
 const workspaces = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).workspaces;
 const only = process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length);
-const packages = workspaces.filter(dir => dir.startsWith('packages/') && (!only || dir === `packages/${only}`));
+const packages = workspaces.filter(
+  dir => dir.startsWith('packages/') && (!only || dir === `packages/${only}`),
+);
 
 let failed = 0;
 for (const dir of packages) {
@@ -61,10 +63,14 @@ for (const dir of packages) {
     const label = `${manifest.name}${entry === '.' ? '' : entry.slice(1)}`;
     if (result.apiReportChanged || !existsSync(report)) {
       failed += 1;
-      console.error(`${label}: the API report changed; run node scripts/api-report.mjs --update and commit ${path.relative(root, report)}`);
+      console.error(
+        `${label}: the API report changed; run node scripts/api-report.mjs --update and commit ${path.relative(root, report)}`,
+      );
     } else if (!result.succeeded) {
       failed += 1;
-      console.error(`${label}: api-extractor reported ${result.errorCount} errors and ${result.warningCount} warnings (above)`);
+      console.error(
+        `${label}: api-extractor reported ${result.errorCount} errors and ${result.warningCount} warnings (above)`,
+      );
     }
   }
 }

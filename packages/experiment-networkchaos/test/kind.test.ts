@@ -39,7 +39,7 @@ describe('NetworkChaos validation', () => {
     }
   });
 
-  it('accepts the repository\'s examples (examples/networkchaos-*.yaml)', async () => {
+  it("accepts the repository's examples (examples/networkchaos-*.yaml)", async () => {
     const examples = new URL('../../../examples/', import.meta.url);
     const files = (await readdir(examples)).filter(f => /^networkchaos-.*\.yaml$/.test(f));
     expect(files.length).toBeGreaterThanOrEqual(2);
