@@ -86,10 +86,13 @@ export async function raw(
 }> {
   const https = await import('node:https');
   return new Promise((resolve, reject) => {
-    const url = new URL(path, emulator.url);
+    const base = new URL(emulator.url);
+    // The path goes out as written (a URL would resolve `..` and `.` segments on the client).
     const req = https.request(
-      url,
       {
+        host: base.hostname,
+        port: base.port,
+        path,
         method,
         ca: emulator.caCert,
         headers: {

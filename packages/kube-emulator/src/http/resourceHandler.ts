@@ -8,7 +8,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApiCore } from '../api/apiCore.js';
 import { type DeleteOptions, type ListOptions, type PatchType, type Scope } from '../api/apiTypes.js';
 import { listItems } from '../api/listWatch.js';
-import { KubeEmulatorError } from '../errors.js';
+import { KubeEmulatorError, badRequest } from '../errors.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { type JsonObject, type ResourceType, type Verb, apiVersionOf, resourceKey } from '../types.js';
 import { boolParam, deleteOptions, intParam, stringParam, writeOptions } from './queryParams.js';
@@ -49,6 +49,50 @@ function resolveType(api: ApiCore, route: ResourceRoute): ResourceType {
     });
   }
   return type;
+}
+
+/** The verbs each subresource takes; a subresource the type does not serve is a 404. */
+const SUBRESOURCE_VERBS: Record<string, Verb[]> = {
+  status: ['get', 'update', 'patch'],
+  binding: ['create'],
+  finalize: ['update'],
+};
+
+/** Whether a type serves a subresource in a version. */
+function servesSubresource(type: ResourceType, version: string, subresource: string): boolean {
+  switch (subresource) {
+    case 'status':
+      return type.crd ? type.crd.versions[version]?.subresources.status === true : type.hasStatus;
+    case 'binding':
+      return type.group === '' && type.plural === 'pods';
+    case 'finalize':
+      return type.group === '' && type.plural === 'namespaces';
+    default:
+      return false;
+  }
+}
+
+/**
+ * What the apiserver's router refuses before any handler runs: a subresource the type does not
+ * serve (404, as no route matches), a verb it does not take (405), and a name that cannot be a
+ * path segment (`.`, `..`, or containing `/` or `%`: 400, as the registry's key function says).
+ */
+function checkAddressed(route: ResourceRoute, type: ResourceType, verb: Verb): void {
+  const sub = route.subresource;
+  if (sub !== undefined) {
+    if (!servesSubresource(type, route.version, sub)) throw notServed();
+    if (!SUBRESOURCE_VERBS[sub]?.includes(verb)) throw methodNotAllowed();
+  }
+  if (route.name === undefined) return;
+  const msgs = invalidPathSegmentName(route.name);
+  if (msgs.length > 0)
+    throw badRequest(`Name parameter invalid: ${JSON.stringify(route.name)}: ${msgs.join(';')}`);
+}
+
+/** Why a name cannot be a path segment (the apiserver's `IsValidPathSegmentName`). */
+function invalidPathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter(c => name.includes(c)).map(c => `may not contain '${c}'`);
 }
 
 function scopeFor(route: ResourceRoute, type: ResourceType): Scope {
@@ -226,6 +270,7 @@ export async function handleResource(
   const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
   const type = resolveType(deps.api, route);
   if (!verb) throw methodNotAllowed();
+  checkAddressed(route, type, verb);
   const neg = negotiate(req.headers.accept);
   const scope = scopeFor(route, type);
   const faultReq = faultRequestFor(verb, scope, route);
@@ -249,7 +294,6 @@ export async function handleResource(
       send(res, code, payload, n);
     },
   };
-  if (route.subresource === 'binding' && verb === 'create') return serveBinding(deps.api, r);
-  if (route.subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
+  if (route.subresource === 'binding') return serveBinding(deps.api, r);
   return VERBS[verb](deps, r);
 }
