@@ -12,6 +12,7 @@ import { KubeEmulatorError, badRequest } from '../errors.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { type JsonObject, type ResourceType, type Verb, apiVersionOf, resourceKey } from '../types.js';
 import { boolParam, deleteOptions, intParam, stringParam, writeOptions } from './queryParams.js';
+import { checkListOptions } from './listOptions.js';
 import { decodeBody, mediaType } from './requestBody.js';
 import { type Negotiated, methodNotAllowed, negotiate, notServed, send } from './response.js';
 import { type ResourceRoute, verbOf } from './routes.js';
@@ -271,6 +272,7 @@ export async function handleResource(
   const type = resolveType(deps.api, route);
   if (!verb) throw methodNotAllowed();
   checkAddressed(route, type, verb);
+  if (verb === 'list' || verb === 'watch') checkListOptions(q, boolParam(q, 'watch'));
   const neg = negotiate(req.headers.accept);
   const scope = scopeFor(route, type);
   const faultReq = faultRequestFor(verb, scope, route);
