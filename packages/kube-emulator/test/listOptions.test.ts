@@ -17,12 +17,13 @@ describe('ListOptions', () => {
   async function refused(query: string): Promise<{ message: string; causes: unknown[] }> {
     const res = await raw(h.emulator, 'GET', `${CM}?${query}`);
     expect(res.status).toBe(422);
+    expect(res.json.details.name).toBeUndefined();
     expect(res.json).toMatchObject({
       kind: 'Status',
       status: 'Failure',
       reason: 'Invalid',
       code: 422,
-      details: { name: '', group: 'meta.k8s.io', kind: 'ListOptions' },
+      details: { group: 'meta.k8s.io', kind: 'ListOptions' },
     });
     return { message: res.json.message, causes: res.json.details.causes };
   }

@@ -119,13 +119,23 @@ function probes(): fc.Arbitrary<Probe> {
       path: `${cm}?fieldSelector=${encodeURIComponent(`spec.${f}=x`)}`,
       expected: 400,
     })),
-    fc.constantFrom('{"op":"add"}', '[{"op":"explode","path":"/a"}]', '[{"path":"/a"}]', '[1]').map(body => ({
+    fc.constantFrom('{"op":"add"}', '[1]', '[{"op":1,"path":"/a"}]', '"text"').map(body => ({
       category: 'malformed JSON patch',
       method: 'PATCH',
       path: `${cm}/target`,
       body,
       contentType: 'application/json-patch+json',
       expected: 400,
+    })),
+    // The apiserver's JSON patch library fails an unknown or missing op when it applies the
+    // patch, which the apiserver answers with 422 (not at decoding).
+    fc.constantFrom('[{"op":"explode","path":"/a"}]', '[{"path":"/a"}]').map(body => ({
+      category: 'JSON patch with an unknown op',
+      method: 'PATCH',
+      path: `${cm}/target`,
+      body,
+      contentType: 'application/json-patch+json',
+      expected: 422,
     })),
     alnum.map(k => ({
       category: 'JSON patch that does not apply',

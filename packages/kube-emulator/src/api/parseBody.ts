@@ -40,22 +40,43 @@ function checkMetaStrings(md: KubeObject['metadata']): void {
   }
 }
 
-/** Drops unknown fields of a built-in kind; with fieldValidation=Strict they are a 400 instead. */
-function dropUnknownFields(scope: Scope, obj: KubeObject, options: WriteOptions): void {
-  const type = scope.type;
-  const unknown = dropUnknownBuiltinFields(obj, type);
+/**
+ * How a decoding error is answered: by default as the create and update handlers do (a 400
+ * naming the kind); a patch answers with its own 422 (see patchObject.ts).
+ */
+export type DecodeRefusal = (detail: string) => KubeEmulatorError;
+
+/** The create and update handlers' answer to a body that does not decode. */
+function decodeRefusal(scope: Scope): DecodeRefusal {
+  const kind = scope.type.kind;
+  return detail =>
+    badRequest(`${kind} in version "${scope.version}" cannot be handled as a ${kind}: ${detail}`);
+}
+
+/** Drops unknown fields of a built-in kind; with fieldValidation=Strict they are refused instead. */
+function dropUnknownFields(
+  obj: KubeObject,
+  scope: Scope,
+  options: WriteOptions,
+  refuse: DecodeRefusal,
+): void {
+  const unknown = dropUnknownBuiltinFields(obj, scope.type);
   if (unknown.length > 0 && options.fieldValidation === 'Strict') {
-    throw badRequest(
-      `${type.kind} in version "${scope.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
-    );
+    throw refuse(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`);
   }
 }
 
 /**
  * A request body as an object of the addressed kind (a copy, with apiVersion and kind set).
- * Without `options` (a patch's current object) unknown fields are left alone.
+ * Without `options` (a patch's current object) unknown fields are left alone. `refuse` answers
+ * a body that does not decode (the create and update handlers' 400 by default).
  */
-export function parseBody(scope: Scope, body: unknown, options?: WriteOptions): KubeObject {
+export function parseBody(
+  scope: Scope,
+  body: unknown,
+  options?: WriteOptions,
+  refuse: DecodeRefusal = decodeRefusal(scope),
+): KubeObject {
   if (!isMap(body))
     throw badRequest(
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
@@ -70,7 +91,7 @@ export function parseBody(scope: Scope, body: unknown, options?: WriteOptions): 
   obj.kind = scope.type.kind;
   obj.metadata ??= {};
   checkMetaStrings(obj.metadata);
-  if (options) dropUnknownFields(scope, obj, options);
+  if (options) dropUnknownFields(obj, scope, options, refuse);
   return obj;
 }
 
