@@ -4,6 +4,7 @@
 // (the apiserver drops its library's), more than 10,000 operations a 413; pointers are unescaped
 // as its library does (`~1`, `~0` only), so `/~2` is the key `~2`: missing for a replace (422),
 // an unknown field for an add (refused with fieldValidation=Strict, dropped otherwise).
+// Strategic merge patch: a `$patch` directive other than replace and delete is refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Harness, raw, startHarness } from './support.js';
 
@@ -106,5 +107,61 @@ describe('JSON patch', () => {
     });
     const fine = await patch(ops.slice(0, 10_000));
     expect(fine.status).toBe(200);
+  });
+});
+
+describe('strategic merge patch directives', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    const res = await raw(
+      h.emulator,
+      'POST',
+      '/api/v1/namespaces/default/pods',
+      JSON.stringify({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }),
+    );
+    expect(res.status).toBe(201);
+  });
+  afterAll(() => h.emulator.stop());
+
+  const smp = (body: unknown) =>
+    raw(h.emulator, 'PATCH', '/api/v1/namespaces/default/pods/p', JSON.stringify(body), {
+      'Content-Type': 'application/strategic-merge-patch+json',
+    });
+
+  it('refuses an unknown $patch directive with the apiserver’s message', async () => {
+    const res = await smp({ metadata: { labels: { $patch: 'explode', a: 'b' } } });
+    // The apiserver answers this error with a 500 (it is not a status error); the emulator
+    // keeps its message and answers 400.
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({
+      kind: 'Status',
+      reason: 'BadRequest',
+      message: 'unknown patch type: explode in map: map[$patch:explode a:b]',
+    });
+    const top = await smp({ $patch: 'explode' });
+    expect(top.json.message).toBe('unknown patch type: explode in map: map[$patch:explode]');
+    // Only replace and delete exist for a map; merge is not one of them.
+    expect((await smp({ metadata: { labels: { $patch: 'merge' } } })).status).toBe(400);
+    expect(
+      (await raw(h.emulator, 'GET', '/api/v1/namespaces/default/pods/p')).json.metadata.labels,
+    ).toBeUndefined();
+  });
+
+  it('refuses unknown directives in merged lists', async () => {
+    const list = await smp({ spec: { containers: [{ name: 'c', $patch: 'explode' }] } });
+    expect(list.status).toBe(400);
+    expect(list.json.message).toBe('unknown patch type: explode in map: map[$patch:explode name:c]');
+    const merge = await smp({ spec: { containers: [{ name: 'c', $patch: 'merge' }] } });
+    expect(merge.json.message).toBe('merging lists cannot yet be specified in the patch');
+  });
+
+  it('still applies replace and delete', async () => {
+    const res = await smp({ metadata: { labels: { a: 'b', c: 'd' } } });
+    expect(res.status).toBe(200);
+    const replaced = await smp({ metadata: { labels: { $patch: 'replace', e: 'f' } } });
+    expect(replaced.json.metadata.labels).toEqual({ e: 'f' });
+    const deleted = await smp({ metadata: { labels: { $patch: 'delete' } } });
+    expect(deleted.json.metadata.labels).toBeUndefined();
   });
 });
