@@ -144,7 +144,7 @@ function validateAnnotations(annotations: unknown): FieldError[] {
     errors.push({
       field: 'metadata.annotations',
       type: 'FieldValueTooLong',
-      detail: 'Too long: must have at most 262144 bytes',
+      detail: 'Too long: may not be more than 262144 bytes',
     });
   return errors;
 }
@@ -287,6 +287,38 @@ function configEntryErrors(plural: string, field: string, k: string, v: unknown)
   return errors;
 }
 
+/** The most a ConfigMap's or a Secret's data may hold (the apiserver's `MaxSecretSize`, 1 MiB). */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/** The bytes of a map's values: UTF-8 text, or (base64) the bytes they decode to. */
+function valueBytes(data: unknown, base64: boolean): number {
+  if (!isMap(data)) return 0;
+  let total = 0;
+  for (const v of Object.values(data)) {
+    if (typeof v === 'string') total += base64 ? Buffer.from(v, 'base64').length : Buffer.byteLength(v);
+  }
+  return total;
+}
+
+/**
+ * The size limit of a ConfigMap (`data` and decoded `binaryData` together, reported on the
+ * whole object, the field `[]`) and of a Secret (decoded `data`, reported on `data`).
+ */
+function dataSizeErrors(obj: KubeObject, plural: string): FieldError[] {
+  const configMap = plural === 'configmaps';
+  const size = configMap
+    ? valueBytes(obj.data, false) + valueBytes(obj.binaryData, true)
+    : valueBytes(obj.data, true);
+  if (size <= MAX_DATA_BYTES) return [];
+  return [
+    {
+      field: configMap ? '[]' : 'data',
+      type: 'FieldValueTooLong',
+      detail: `Too long: may not be more than ${MAX_DATA_BYTES} bytes`,
+    },
+  ];
+}
+
 function validateConfigData(obj: KubeObject, plural: string): FieldError[] {
   const errors: FieldError[] = [];
   for (const field of ['data', 'binaryData', 'stringData']) {
@@ -298,7 +330,7 @@ function validateConfigData(obj: KubeObject, plural: string): FieldError[] {
     }
     for (const [k, v] of Object.entries(data)) errors.push(...configEntryErrors(plural, field, k, v));
   }
-  return errors;
+  return [...errors, ...dataSizeErrors(obj, plural)];
 }
 
 function validateLease(obj: KubeObject): FieldError[] {
