@@ -97,7 +97,10 @@ export async function raw(
         ca: emulator.caCert,
         headers: {
           Authorization: `Bearer ${emulator.token}`,
-          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          // Node's client sends no length for a DELETE body on its own; real clients do.
+          ...(body !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }
+            : {}),
           ...headers,
         },
       },

@@ -187,13 +187,13 @@ function startWatch(deps: WatchDeps, r: ResourceRequest): void {
 
 async function serveCreate(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   r.reply(201, await api.create(r.scope, decoded, options), r.neg);
 }
 
 async function serveUpdate(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   r.reply(200, await api.update(r.scope, r.route.name!, decoded, options, r.route.subresource), r.neg);
 }
 
@@ -253,7 +253,7 @@ const VERBS: Record<Verb, (deps: WatchDeps, r: ResourceRequest) => void | Promis
 /** `POST pods/NAME/binding`. */
 async function serveBinding(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   await api.bind(r.scope, r.route.name!, decoded, options);
   r.reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
