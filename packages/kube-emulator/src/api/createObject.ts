@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { KubeEmulatorError, alreadyExists, badRequest, invalid, notFound } from '../errors.js';
 import { crdAcceptedStatus } from '../crd/crd.js';
 import { prepareForCreate } from '../resources/defaults.js';
+import { generateJobSelector } from '../resources/jobs.js';
 import { objectKey } from '../store/objectStore.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 import { defaultAll, validateAll } from './admission.js';
@@ -138,6 +139,7 @@ export async function createObject(
   if (ctx.isCrdType(type)) checkCrdConflicts(ctx.registry, obj);
   setServerMeta(type, md);
   if (type.group === '' && type.plural === 'services') assignClusterIp(ctx, obj);
+  if (type.group === 'batch' && type.plural === 'jobs') generateJobSelector(obj);
   if (ctx.isCrdType(type)) obj.status = crdAcceptedStatus(obj, md.creationTimestamp!);
   if (options.dryRun) return ctx.served(scope, obj);
   const stored = await ctx.write(type, obj);

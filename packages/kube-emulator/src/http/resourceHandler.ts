@@ -55,6 +55,7 @@ function resolveType(api: ApiCore, route: ResourceRoute): ResourceType {
 /** The verbs each subresource takes; a subresource the type does not serve is a 404. */
 const SUBRESOURCE_VERBS: Record<string, Verb[]> = {
   status: ['get', 'update', 'patch'],
+  scale: ['get', 'update', 'patch'],
   binding: ['create'],
   finalize: ['update'],
 };
@@ -68,6 +69,8 @@ function servesSubresource(type: ResourceType, version: string, subresource: str
       return type.group === '' && type.plural === 'pods';
     case 'finalize':
       return type.group === '' && type.plural === 'namespaces';
+    case 'scale':
+      return type.group === 'apps' && type.plural === 'deployments';
     default:
       return false;
   }
@@ -137,6 +140,7 @@ function listBody(type: ResourceType, version: string, result: ReturnType<ApiCor
 }
 
 function serveGet(api: ApiCore, r: ResourceRequest): void {
+  if (r.route.subresource === 'scale') return send(r.res, 200, api.getScale(r.scope, r.route.name!), r.neg);
   const obj = api.get(r.scope, r.route.name!);
   if (r.route.subresource !== undefined && r.route.subresource !== 'status') throw notServed();
   const includeObject = stringParam(r.q, 'includeObject');
@@ -194,6 +198,8 @@ async function serveCreate(api: ApiCore, r: ResourceRequest): Promise<void> {
 async function serveUpdate(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
   const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
+  if (r.route.subresource === 'scale')
+    return r.reply(200, await api.updateScale(r.scope, r.route.name!, decoded, options), r.neg);
   r.reply(200, await api.update(r.scope, r.route.name!, decoded, options, r.route.subresource), r.neg);
 }
 
@@ -208,7 +214,10 @@ async function servePatch(api: ApiCore, r: ResourceRequest): Promise<void> {
   }
   const options = writeOptions(r.q);
   const decoded = decodeBody(await r.body, media, 'patch');
-  const obj = await api.patch(r.scope, r.route.name!, patchType, decoded, options, r.route.subresource);
+  const obj =
+    r.route.subresource === 'scale'
+      ? await api.patchScale(r.scope, r.route.name!, patchType, decoded, options)
+      : await api.patch(r.scope, r.route.name!, patchType, decoded, options, r.route.subresource);
   r.reply(200, obj, r.neg);
 }
 
