@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { KubeEmulatorError, alreadyExists, badRequest, invalid, notFound } from '../errors.js';
 import { crdAcceptedStatus } from '../crd/crd.js';
 import { prepareForCreate } from '../resources/defaults.js';
+import { builtinSchema } from '../resources/builtinSchemas.js';
 import { generateJobSelector } from '../resources/jobs.js';
 import { objectKey } from '../store/objectStore.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
@@ -123,7 +124,8 @@ export async function createObject(
 ): Promise<KubeObject> {
   const type = scope.type;
   const namespace = ctx.requireNamespace(scope);
-  const parsed = parseBody(scope, body, options);
+  const schema = await builtinSchema(type, scope.version);
+  const parsed = parseBody(scope, body, { options, schema });
   const md = parsed.metadata;
   assignNamespace(type, md, namespace);
   const name = assignName(type, md);
@@ -132,7 +134,7 @@ export async function createObject(
   prepareForCreate(obj, type);
   normalizeMeta(md);
   defaultAll(obj, type, scope.version);
-  validateAll(obj, type, scope.version, options);
+  validateAll(obj, type, scope.version, options, schema);
   if (namespace !== undefined) checkNamespaceForCreate(ctx, namespace);
   if (ctx.store.get(ctx.storageKey(type), objectKey(namespace, name)))
     throw alreadyExists(type.group, type.plural, name);

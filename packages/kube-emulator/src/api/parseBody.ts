@@ -6,6 +6,8 @@
  */
 import { KubeEmulatorError, badRequest, text } from '../errors.js';
 import { dropUnknownBuiltinFields } from '../resources/knownFields.js';
+import { type SchemaCheck } from '../resources/builtinSchemas.js';
+import { schemaVerdict } from '../resources/schemaVerdict.js';
 import { type JsonObject, type KubeObject, apiVersionOf, isMap } from '../types.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
 
@@ -66,17 +68,28 @@ function dropUnknownFields(
   }
 }
 
+/** How a request body is read: its write options, its answer to decoding errors, its schema. */
+export interface BodyRequest {
+  options: WriteOptions;
+  /** The answer to a body that does not decode (the create and update handlers' 400 by default). */
+  refuse?: DecodeRefusal;
+  /** The kind's schema (built-in kinds): a value of the wrong type is a decoding error. */
+  schema?: SchemaCheck;
+}
+
+/** Refuses a body that would not decode into the kind's Go types (builtinSchemas.ts). */
+function checkDecodable(scope: Scope, obj: KubeObject, schema: SchemaCheck, refuse: DecodeRefusal): void {
+  const verdict = schemaVerdict(scope.type, scope.version, obj, schema(obj));
+  if (verdict.decodeError !== undefined) throw refuse(verdict.decodeError);
+}
+
 /**
- * A request body as an object of the addressed kind (a copy, with apiVersion and kind set).
- * Without `options` (a patch's current object) unknown fields are left alone. `refuse` answers
- * a body that does not decode (the create and update handlers' 400 by default).
+ * A request body as an object of the addressed kind (a copy, with apiVersion and kind set):
+ * values of the wrong type are refused first (as the apiserver's decoder does), then unknown
+ * fields dropped, or refused with fieldValidation=Strict. Without `request` (a patch's current
+ * object) the body is taken as it is.
  */
-export function parseBody(
-  scope: Scope,
-  body: unknown,
-  options?: WriteOptions,
-  refuse: DecodeRefusal = decodeRefusal(scope),
-): KubeObject {
+export function parseBody(scope: Scope, body: unknown, request?: BodyRequest): KubeObject {
   if (!isMap(body))
     throw badRequest(
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
@@ -91,7 +104,10 @@ export function parseBody(
   obj.kind = scope.type.kind;
   obj.metadata ??= {};
   checkMetaStrings(obj.metadata);
-  if (options) dropUnknownFields(obj, scope, options, refuse);
+  if (!request) return obj;
+  const refuse = request.refuse ?? decodeRefusal(scope);
+  if (request.schema) checkDecodable(scope, obj, request.schema, refuse);
+  dropUnknownFields(obj, scope, request.options, refuse);
   return obj;
 }
 

@@ -9,6 +9,7 @@ import { applyJsonPatch, jsonPatchRefused } from '../patch/jsonPatch.js';
 import { applyMergePatch } from '../patch/mergePatch.js';
 import { goValue } from '../patch/goValue.js';
 import { applyStrategicMergePatch } from '../patch/strategicMergePatch.js';
+import { builtinSchema } from '../resources/builtinSchemas.js';
 import { type KubeObject, isMap } from '../types.js';
 import { type PatchType, type Scope, type WriteOptions } from './apiTypes.js';
 import { type CoreContext } from './coreContext.js';
@@ -106,7 +107,11 @@ export async function patchObject(
   if (!existing) return createObject(ctx, scope, patch, options);
   const result = applyPatch(patchType, ctx.served(scope, existing), patch, scope.type.kind);
   if (!isMap(result)) throw badRequest('the patch produced a value that is not an object');
-  const incoming = parseBody(scope, result, options, patchRefusal(patchType, patch, result));
+  const incoming = parseBody(scope, result, {
+    options,
+    refuse: patchRefusal(patchType, patch, result),
+    schema: await builtinSchema(scope.type, scope.version),
+  });
   checkName(scope, name, incoming);
   // A patch that does not name a resourceVersion is unconditional.
   if (!namesResourceVersion(patchType, patch, incoming, existing))
