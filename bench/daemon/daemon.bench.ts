@@ -11,21 +11,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { createDaemonClientPool } from '@chaosplane/daemon/client';
-import * as daemonProto from '../../packages/daemon/src/gen/chaosplane/daemon/v1/daemon.js';
+import { ChaosDaemonDefinition, createDaemonClientPool } from '@chaosplane/daemon/client';
 import { defineDaemonHandler } from '@chaosplane/daemon/plugin';
 import { startDaemon } from '@chaosplane/daemon';
 import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';
 
+// The no-op service reuses the core service's Version messages (empty request, small answer).
+const { version } = ChaosDaemonDefinition.methods;
 const NoopDefinition = {
   name: 'Noop',
   fullName: 'bench.v1.Noop',
   methods: {
     ping: {
       name: 'Ping',
-      requestType: daemonProto.VersionRequest,
+      requestType: version.requestType,
       requestStream: false,
-      responseType: daemonProto.VersionResponse,
+      responseType: version.responseType,
       responseStream: false,
       options: {},
     },

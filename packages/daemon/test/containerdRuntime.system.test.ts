@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Real containerd + runc, started privately by @chaosplane/daemon/testing. The daemon's client
+// Real containerd + runc, started privately by @chaosplane/dev/harness. The daemon's client
 // reads PIDs through containerd's gRPC API; the harness cross-checks them with `ctr task ls`.
 import { readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

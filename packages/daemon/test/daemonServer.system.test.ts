@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The daemon over real gRPC with mTLS (certificates minted per run with openssl), against a real
-// containerd, reached through the controller-side pool of @chaosplane/core.
+// containerd, reached through the operator's pool of @chaosplane/daemon/client.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
