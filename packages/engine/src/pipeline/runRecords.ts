@@ -82,10 +82,15 @@ export interface RecordRunResult {
   interrupted: boolean;
 }
 
-/** One record to call, and which call. */
+/** One record to call, which call, and the phase the plugin sees. */
 interface Planned {
   index: number;
   operation: RecordOperation;
+  /**
+   * Read before the write-ahead marker is set: an interrupted apply being recovered is shown as
+   * `Injected` (it may have taken effect), whatever the marker says by the time of the call.
+   */
+  presented: Phase;
 }
 
 /** The records that need a call now, and when the earliest backed-off one may retry. */
@@ -104,7 +109,7 @@ function plan(
     // A back-off earned while running must not delay the recover a deletion asks for.
     if (state && state.desired === desired && state.notBefore > now)
       retryAt = Math.min(retryAt ?? Infinity, state.notBefore);
-    else todo.push({ index, operation });
+    else todo.push({ index, operation, presented: presentedPhase(record, operation) });
   });
   return { todo, retryAt };
 }
@@ -179,9 +184,9 @@ async function invoke(
   record: ContainerRecord,
   operation: RecordOperation,
   peers: PeerTargets,
+  phase: Phase,
 ): Promise<Phase> {
   const contextDeps = { ...contextDepsOf(deps), peers };
-  const phase = presentedPhase(record, operation);
   const log = chaosLogger(deps.log, { record: record.id });
   let target: Target;
   try {
@@ -202,12 +207,13 @@ async function call(
   deps: RecordRunnerDeps,
   obj: ChaosObject,
   record: ContainerRecord,
-  operation: RecordOperation,
+  planned: Planned,
   peers: PeerTargets,
 ): Promise<CallResult> {
+  const { operation, presented } = planned;
   const began = performance.now();
   try {
-    return { ok: true, phase: await invoke(deps, obj, record, operation, peers) };
+    return { ok: true, phase: await invoke(deps, obj, record, operation, peers, presented) };
   } catch (error) {
     return { ok: false, error };
   } finally {
@@ -247,9 +253,10 @@ export async function runRecords(
         interrupted = true;
         return;
       }
-      const { index, operation } = todo[position]!;
+      const planned = todo[position]!;
+      const { index, operation } = planned;
       const record = records[index]!;
-      const result = await call(deps, start, record, operation, peers);
+      const result = await call(deps, start, record, planned, peers);
       const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
       deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
       if (settled.event)
