@@ -94,15 +94,24 @@ function messageOf(rule: ValidationRule, bindings: { self: unknown; oldSelf?: un
   return rule.message ?? `failed rule: ${rule.rule}`;
 }
 
+/** Which rules to run: every one, or only those that read `oldSelf` (the API server's update pass). */
+type RuleSelection = 'all' | 'transition';
+
 /** Evaluates the rules of one node. */
-function nodeViolations(schema: JsonSchema, value: unknown, old: unknown, path: string): RuleViolation[] {
+function nodeViolations(
+  schema: JsonSchema,
+  value: unknown,
+  old: unknown,
+  path: string,
+  selection: RuleSelection,
+): RuleViolation[] {
   const rules = Array.isArray(schema['x-kubernetes-validations'])
     ? (schema['x-kubernetes-validations'] as ValidationRule[])
     : [];
   const out: RuleViolation[] = [];
   for (const rule of rules) {
     const transition = isTransitionRule(rule.rule);
-    if (transition && old === undefined) continue;
+    if ((transition && old === undefined) || (!transition && selection === 'transition')) continue;
     const bindings = transition
       ? { self: toCel(schema, value), oldSelf: toCel(schema, old) }
       : { self: toCel(schema, value) };
@@ -133,17 +142,19 @@ const joinField = (path: string, key: string) =>
 
 /**
  * Every rule of `schema` and its descendants that `value` fails. With `old` (an update), rules
- * reading `oldSelf` run where the stored object has a value at the same path.
+ * reading `oldSelf` run where the stored object has a value at the same path; `only:
+ * 'transition'` runs those alone (the rules that need no old value were checked already).
  */
 export function validateRules(
   schema: JsonSchema | undefined,
   value: unknown,
-  options: { old?: unknown; path?: string } = {},
+  options: { old?: unknown; path?: string; only?: RuleSelection } = {},
 ): RuleViolation[] {
   const path = options.path ?? '';
   const old = options.old;
+  const only = options.only ?? 'all';
   if (schema === undefined || value === undefined) return [];
-  const out = nodeViolations(schema, value, old, path);
+  const out = nodeViolations(schema, value, old, path, only);
   const properties = isMap(schema['properties'])
     ? (schema['properties'] as Record<string, JsonSchema>)
     : undefined;
@@ -152,11 +163,13 @@ export function validateRules(
     const oldMap = isMap(old) ? old : undefined;
     for (const [key, child] of Object.entries(value)) {
       const childSchema = properties?.[key] ?? additional;
-      out.push(...validateRules(childSchema, child, { old: oldMap?.[key], path: joinField(path, key) }));
+      out.push(
+        ...validateRules(childSchema, child, { old: oldMap?.[key], path: joinField(path, key), only }),
+      );
     }
   } else if (Array.isArray(value) && isMap(schema['items'])) {
     const items = schema['items'];
-    value.forEach((item, i) => out.push(...validateRules(items, item, { path: `${path}[${i}]` })));
+    value.forEach((item, i) => out.push(...validateRules(items, item, { path: `${path}[${i}]`, only })));
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { crdToYaml, generateCrd } from '../src/crd/generateCrd.js';
 import { structuralViolations } from '../src/crd/structural.js';
 import { type JsonSchema } from '../src/api/jsonSchema.js';
+import { compileErrors } from '@chaosplane/cel';
 import { sampleKind } from './support/sampleKind.js';
 
 describe('generateCrd', () => {
@@ -104,9 +105,29 @@ describe('generateCrd', () => {
   });
 
   it('makes the spec immutable with Chaos Mesh’s message, enforced by the API server', () => {
-    expect(spec['x-kubernetes-validations']).toEqual([
-      { rule: 'self == oldSelf', message: 'Cannot update chaos spec' },
+    expect((spec['x-kubernetes-validations'] as unknown[]).at(-1)).toEqual({
+      rule: 'self == oldSelf',
+      message: 'Cannot update chaos spec',
+    });
+  });
+
+  it('turns the semantic keywords into CEL rules on their nodes, which compile', () => {
+    const rules = (node: unknown) =>
+      ((node as JsonSchema)['x-kubernetes-validations'] as
+        { rule: string; fieldPath?: string }[] | undefined) ?? [];
+    const properties = spec['properties'] as Record<string, JsonSchema>;
+    expect(rules(spec).filter(r => r.fieldPath === '.value')).toHaveLength(3);
+    expect(rules(properties['duration']).map(r => r.rule)[0]).toMatch(
+      /^self == '' \|\| self == '0' \|\| self.matches\(/,
+    );
+    const selector = properties['selector']!['properties'] as Record<string, JsonSchema>;
+    expect(rules(selector['podPhaseSelectors']!['items'])).toHaveLength(1);
+    expect(rules(selector['expressionSelectors']!['items'] as JsonSchema).map(r => r.fieldPath)).toEqual([
+      '.values',
+      '.values',
+      '.key',
     ]);
+    expect(compileErrors(spec)).toEqual([]);
   });
 
   it('round-trips through YAML', () => {
