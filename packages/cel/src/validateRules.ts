@@ -76,7 +76,7 @@ function detailOf(reason: RuleViolation['reason'], type: string, message: string
       return `Required value: ${message}`;
     case 'FieldValueDuplicate':
       return `Duplicate value: ${JSON.stringify(type)}: ${message}`;
-    default:
+    case 'FieldValueInvalid':
       return `Invalid value: ${JSON.stringify(type)}: ${message}`;
   }
 }
@@ -140,26 +140,20 @@ function nodeViolations(
 const joinField = (path: string, key: string) =>
   /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${key}]`;
 
-/**
- * Every rule of `schema` and its descendants that `value` fails. With `old` (an update), rules
- * reading `oldSelf` run where the stored object has a value at the same path; `only:
- * 'transition'` runs those alone (the rules that need no old value were checked already).
- */
-export function validateRules(
-  schema: JsonSchema | undefined,
+/** The violations of the children of a node: its properties or map values, or its items. */
+function childViolations(
+  schema: JsonSchema,
   value: unknown,
-  options: { old?: unknown; path?: string; only?: RuleSelection } = {},
+  old: unknown,
+  path: string,
+  only: RuleSelection,
 ): RuleViolation[] {
-  const path = options.path ?? '';
-  const old = options.old;
-  const only = options.only ?? 'all';
-  if (schema === undefined || value === undefined) return [];
-  const out = nodeViolations(schema, value, old, path, only);
-  const properties = isMap(schema['properties'])
-    ? (schema['properties'] as Record<string, JsonSchema>)
-    : undefined;
-  const additional = isMap(schema['additionalProperties']) ? schema['additionalProperties'] : undefined;
+  const out: RuleViolation[] = [];
   if (isMap(value)) {
+    const properties = isMap(schema['properties'])
+      ? (schema['properties'] as Record<string, JsonSchema>)
+      : undefined;
+    const additional = isMap(schema['additionalProperties']) ? schema['additionalProperties'] : undefined;
     const oldMap = isMap(old) ? old : undefined;
     for (const [key, child] of Object.entries(value)) {
       const childSchema = properties?.[key] ?? additional;
@@ -172,6 +166,24 @@ export function validateRules(
     value.forEach((item, i) => out.push(...validateRules(items, item, { path: `${path}[${i}]`, only })));
   }
   return out;
+}
+
+/**
+ * Every rule of `schema` and its descendants that `value` fails. With `old` (an update), rules
+ * reading `oldSelf` run where the stored object has a value at the same path; `only:
+ * 'transition'` runs those alone (the rules that need no old value were checked already).
+ */
+export function validateRules(
+  schema: JsonSchema | undefined,
+  value: unknown,
+  options: { old?: unknown; path?: string; only?: RuleSelection } = {},
+): RuleViolation[] {
+  if (schema === undefined || value === undefined) return [];
+  const { old, path = '', only = 'all' } = options;
+  return [
+    ...nodeViolations(schema, value, old, path, only),
+    ...childViolations(schema, value, old, path, only),
+  ];
 }
 
 /** Compiles every rule of a schema; returns where a rule or a messageExpression does not compile, and why. */
