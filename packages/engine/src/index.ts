@@ -26,6 +26,7 @@ export {
 } from './api/validation.js';
 export {
   generateCrd,
+  crdSpecSchema,
   crdToYaml,
   toKubernetesSchema,
   type CustomResourceDefinitionObject,

@@ -231,10 +231,11 @@ export function validateChaosObject(kind: ChaosKind, obj: Pick<ChaosObject, 'spe
   }
   if (obj.spec === undefined || obj.spec === null) return [{ field: 'spec', message: 'Required value' }];
   const violations = validate(obj.spec);
-  // Rules see only a spec that has the right shape.
+  // Rules see only a spec that has the right shape. The TypeScript rules first: where they and
+  // the CEL rules agree on a field, theirs is the more exact wording (Go's parse errors).
   if (violations.length > 0) return violations;
-  violations.push(...celViolations(kind, obj.spec, violations));
   for (const rule of kind.rules) violations.push(...rule(obj.spec, 'spec'));
+  violations.push(...celViolations(kind, obj.spec, violations));
   return violations;
 }
 
