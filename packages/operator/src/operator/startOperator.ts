@@ -11,6 +11,7 @@ import { DAEMON_CONNECTOR } from '@chaosplane/sdk/framework';
 import { createSelectionCache } from '@chaosplane/selectors';
 import { loadPlugins, parseHostPort, startHealthServer, type HealthServer } from '@chaosplane/service';
 import type { OperatorOptions } from './OperatorOptions.js';
+import { checkCrds } from './checkCrds.js';
 import { installCrds } from './installCrds.js';
 import { createOperatorContainer } from './selectionWiring.js';
 
@@ -79,6 +80,11 @@ export async function startOperator(
   const kinds = plugins.map(p => p.kind);
   log.info('plugins loaded', { kinds: kinds.map(k => `${k.kind}.${k.group}`), plugins: options.plugins });
   if (options.installCrds) await installCrds(kube, kinds, log);
+  // Before anything is watched: a kind whose CRD cannot be run is refused, loudly, at once.
+  await checkCrds(kube, kinds).catch((error: unknown) => {
+    kube.close();
+    throw error;
+  });
 
   const cache = createSelectionCache(kube, {
     signal,
