@@ -31,6 +31,12 @@ export {
   toKubernetesSchema,
   type CustomResourceDefinitionObject,
 } from './crd/generateCrd.js';
+export {
+  generateOperatorRbac,
+  rbacToYaml,
+  type ClusterRoleObject,
+  type PolicyRule,
+} from './crd/generateRbac.js';
 export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';
 export { structuralViolations } from './crd/structural.js';
 export type { JsonSchema } from './api/jsonSchema.js';
