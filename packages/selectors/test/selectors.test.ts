@@ -193,6 +193,12 @@ describe('explain()', () => {
     });
   });
 
+  it('says which namespaces were refused when nothing is selected, so a protected namespace is named', async () => {
+    await expect(
+      registry.select(podSelector({ selector: { namespaces: ['kube-system'] }, mode: 'all' }), context()),
+    ).rejects.toThrow('no pod is selected: namespace kube-system is protected');
+  });
+
   it('names the mode for eligible pods it did not pick', async () => {
     const explanation = await registry.explain(
       podSelector({ selector: { labelSelectors: { app: 'web' } }, mode: 'fixed', value: '1' }),
