@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createJournal } from '../src/journal/createJournal.js';
 import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
@@ -42,9 +43,7 @@ describe('stopping a command', () => {
     await until(() => hostProcessesRunning(['sleep', '3612']).length === 0, 'the forked sleep to die');
   }, 20_000);
 
-  const unavailable = containerdUnavailableReason();
-  if (unavailable) console.warn(`SKIPPED in-container stop tests: ${unavailable}`);
-  (unavailable ? describe.skip : describe)('inside a container pid namespace', () => {
+  describeIf(containerdUnavailableReason())('inside a container pid namespace', () => {
     let containerd: ContainerdEnvironment;
     let container: TestContainer;
     let stateDir: string;

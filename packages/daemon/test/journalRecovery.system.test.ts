@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { findProcessesByEnv } from '../src/process/procStat.js';
 import { PROCESS_UID_ENV } from '../src/process/managerContext.js';
 import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
@@ -25,11 +26,7 @@ import { hostProcessesRunning, until } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distEntry = path.resolve(here, '../dist/index.js');
-const unavailable = containerdUnavailableReason();
-if (unavailable) console.warn(`SKIPPED journal recovery tests: ${unavailable}`);
-const describeReal = unavailable ? describe.skip : describe;
-
-describeReal('journal recovery', () => {
+describeIf(containerdUnavailableReason())('journal recovery', () => {
   let containerd: ContainerdEnvironment;
   let container: TestContainer;
   let stateDir: string;

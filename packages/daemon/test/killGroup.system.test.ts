@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { createJournal, type Journal } from '../src/journal/createJournal.js';
 import { createProcessManager } from '../src/process/createProcessManager.js';
 import { processStartTime } from '../src/process/procStat.js';
@@ -25,10 +26,7 @@ function canForcePids(): string | undefined {
   }
 }
 
-const unavailable = canForcePids();
-if (unavailable) console.warn(`SKIPPED PID reuse test: ${unavailable}`);
-
-(unavailable ? describe.skip : describe)('killing a process group', () => {
+describeIf(canForcePids())('killing a process group', () => {
   let stateDir: string;
   let journal: Journal;
   const spawned: ChildProcess[] = [];

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import {
   containerdUnavailableReason,
@@ -191,13 +192,9 @@ function sharedExecChecks(
   });
 }
 
-const skipped = (reason: string | undefined): string => (reason ? ` (skipped: ${reason})` : '');
-
 const containerdUnavailable = containerdUnavailableReason();
-if (containerdUnavailable) console.warn(`SKIPPED containerd exec tests: ${containerdUnavailable}`);
-const describeContainerd = containerdUnavailable ? describe.skip : describe;
 
-describeContainerd(`exec through a real containerd${skipped(containerdUnavailable)}`, () => {
+describeIf(containerdUnavailable)('exec through a real containerd', () => {
   let containerd: ContainerdEnvironment;
   let client: ContainerRuntimeClient;
   let root: TestContainer;
@@ -292,11 +289,7 @@ describeContainerd(`exec through a real containerd${skipped(containerdUnavailabl
   });
 });
 
-const dockerUnavailable = containerdUnavailable ?? dockerUnavailableReason();
-if (dockerUnavailable) console.warn(`SKIPPED Docker exec tests: ${dockerUnavailable}`);
-const describeDocker = dockerUnavailable ? describe.skip : describe;
-
-describeDocker(`exec through a real dockerd${skipped(dockerUnavailable)}`, () => {
+describeIf(containerdUnavailable ?? dockerUnavailableReason())('exec through a real dockerd', () => {
   let containerd: ContainerdEnvironment;
   let docker: DockerEnvironment;
   let client: ContainerRuntimeClient;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createLogger } from '@chaosplane/service';
 import { createJournal, type Journal } from '../src/journal/createJournal.js';
@@ -27,12 +28,9 @@ function namespacesUnavailable(): string | undefined {
   return undefined;
 }
 
-const unavailable = namespacesUnavailable();
-if (unavailable) console.warn(`SKIPPED undo-through-namespace tests: ${unavailable}`);
-
 const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
 
-(unavailable ? describe.skip : describe)('undoing a change whose target process is gone', () => {
+describeIf(namespacesUnavailable())('undoing a change whose target process is gone', () => {
   let stateDir: string;
   let journal: Journal;
   let manager: ProcessManager;
