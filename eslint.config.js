@@ -33,8 +33,8 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
-      // Index access is not checked (noUncheckedIndexedAccess is off), so a `!` there documents
-      // an invariant rather than hiding a type; keep it allowed.
+      // With noUncheckedIndexedAccess an index access is `T | undefined`; a `!` on one documents
+      // an invariant (commented where it is not obvious) rather than hiding a type: allowed.
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       // 15 paths (ESLint's default is 20) is about what one test file covers case by case, and 80
       // lines of code (blank lines and comments aside) is what reads on one screen. `complexity`

@@ -13,7 +13,8 @@ import { eventually } from './support.js';
 
 function startTimeOf(pid: number): string {
   const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+  // Field 22 of a process's stat is always there.
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
 }
 
 function stateOf(pid: number): string | undefined {

@@ -196,7 +196,8 @@ describeIf(
     );
     // Like the apiserver, other pod spec changes are refused.
     const envChange = structuredClone(changed);
-    envChange.spec.containers[0].env = [{ name: 'A', value: '2' }];
+    // The pod written above has one container.
+    envChange.spec.containers[0]!.env = [{ name: 'A', value: '2' }];
     const refused = await kubectl('apply', '-f', file('pod.yaml', envChange));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(

@@ -63,7 +63,8 @@ describeIf(containerdUnavailableReason())(
             },
         ),
       );
-      const containerIds = pods.map(p => p.status.containerStatuses[0].containerID);
+      // A pod without a container status has no ID: '' fails the check below.
+      const containerIds = pods.map(p => p.status.containerStatuses[0]?.containerID ?? '');
       expect(containerIds.every(id => id.startsWith('containerd://'))).toBe(true);
 
       expect(await kubectl('apply', '-f', path.join(examples, 'helloworld.yaml'))).toContain(
