@@ -237,12 +237,35 @@ describeIf(containerdUnavailable)('exec through a real containerd', () => {
     expect((failure as Error).message).toMatch(/is not running/);
   });
 
-  it('fails with kind runtime when the program does not exist, naming it', async () => {
-    const failure = await client
-      .exec(root.bareId, { argv: ['/bin/no-such-program'] })
-      .catch((e: unknown) => e);
-    expect(ChaosplaneError.isKind(failure, 'runtime')).toBe(true);
-    expect((failure as Error).message).toContain('no-such-program');
+  it("fails with kind command, in runc's words, when the program cannot be started", async () => {
+    for (const [program, why] of [
+      ['/bin/no-such-program', 'no such file or directory'],
+      ['no-such-program', 'executable file not found in $PATH'],
+      ['/etc/passwd', 'permission denied'],
+    ]) {
+      const failure = await client.exec(root.bareId, { argv: [program!] }).catch((e: unknown) => e);
+      expect(ChaosplaneError.isKind(failure, 'command')).toBe(true);
+      expect((failure as Error).message).toContain(
+        `"${program}" could not be started in containerd://${root.bareId}`,
+      );
+      expect((failure as Error).message).toContain(why);
+    }
+  });
+
+  it('keeps kind runtime for a containerd it cannot reach', async () => {
+    const nowhere = createContainerdClient({
+      socketPath: path.join(fifoDir, 'no-containerd.sock'),
+      namespace: containerd.namespace,
+      fifoDir,
+    });
+    try {
+      const failure = await nowhere
+        .exec(root.bareId, { argv: ['/bin/no-such-program'] })
+        .catch((e: unknown) => e);
+      expect(ChaosplaneError.isKind(failure, 'runtime')).toBe(true);
+    } finally {
+      nowhere.close();
+    }
   });
 
   it('refuses an empty argv, naming the field', async () => {
@@ -339,6 +362,16 @@ describeIf(containerdUnavailable ?? dockerUnavailableReason())('exec through a r
     await docker?.stop();
     await containerd?.stop();
   }, 120_000);
+
+  it("answers a program that cannot be started with exit 126 and runc's words, as a command failure", async () => {
+    // Docker starts the exec and reports the failure as its result (the daemon's toolkit then
+    // rejects with kind command, as for containerd and CRI-O, whose APIs fail the call instead).
+    const result = await client.exec(root.bareId, { argv: ['/bin/no-such-program'] });
+    expect(result.exitCode).toBe(126);
+    expect(result.stdout).toContain(
+      '"/bin/no-such-program": stat /bin/no-such-program: no such file or directory',
+    );
+  });
 
   sharedExecChecks(() => ({ client, root, user }));
 

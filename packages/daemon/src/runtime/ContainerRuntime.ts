@@ -40,6 +40,35 @@ export interface ExecOptions {
   maxOutputBytes?: number;
 }
 
+/**
+ * What the OCI runtimes (runc, crun) say, through containerd, Docker or CRI-O, when an exec could
+ * not start its program: not found, not in $PATH, not executable.
+ */
+const EXEC_START_FAILED =
+  /OCI runtime exec failed|unable to start container process|executable file .*not found|exec format error/i;
+
+/**
+ * The error for an exec the runtime answered but whose program could not be started, when
+ * `message` (the runtime's own words) says so: kind `command`, like the same failure through
+ * nsenter (exit 127), not `runtime`, which stays for a runtime that could not be reached or
+ * failed itself. Undefined for any other message.
+ */
+export function execStartFailure(
+  program: string,
+  where: string,
+  message: string,
+  cause?: unknown,
+): ChaosplaneError | undefined {
+  if (!EXEC_START_FAILED.test(message)) return undefined;
+  return new ChaosplaneError(
+    'command',
+    `${JSON.stringify(program)} could not be started in ${where}: ${message}`,
+    {
+      cause,
+    },
+  );
+}
+
 /** What every runtime client offers: PID of a container, kill, list, exec. */
 export interface ContainerRuntimeClient {
   readonly name: RuntimeName;
@@ -55,7 +84,9 @@ export interface ContainerRuntimeClient {
    * does: with the container's user, capabilities, environment, working directory, cgroup and
    * security profile (never more than the container itself may do). Resolves when it exits,
    * whatever its exit code; fails with kind `not-found` when the container is unknown or not
-   * running, `aborted` when cancelled or timed out (the process is killed either way).
+   * running, `aborted` when cancelled or timed out (the process is killed either way), `command`
+   * when the runtime could not start the program (not found, not executable), `runtime` when
+   * the runtime itself failed or could not be reached.
    */
   exec(bareId: string, options: ExecOptions): Promise<RunResult>;
   /** Every container the runtime knows (in its namespace, for containerd). */

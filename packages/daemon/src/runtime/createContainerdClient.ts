@@ -17,6 +17,7 @@ import type { RunResult } from '../process/runCommand.js';
 import {
   type ContainerRuntimeClient,
   type ExecOptions,
+  execStartFailure,
   type RuntimeContainer,
   signalNumber,
 } from './ContainerRuntime.js';
@@ -334,8 +335,12 @@ function execError(
       cause: error,
     });
   }
-  const program = JSON.stringify((spec.args as string[])[0]);
-  return runtimeError(ctx, `exec of ${program} in ${bareId}`, error);
+  const program = (spec.args as string[])[0] ?? '';
+  const startFailure =
+    error instanceof ClientError && error.code !== Status.UNAVAILABLE
+      ? execStartFailure(program, `containerd://${bareId}`, error.details, error)
+      : undefined;
+  return startFailure ?? runtimeError(ctx, `exec of ${JSON.stringify(program)} in ${bareId}`, error);
 }
 
 /** Waits for the exec to exit; when the deadline passes first, SIGKILLs it and fails `aborted`. */
