@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { describeIf } from '@chaosplane/testing';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { findProcessesByEnv } from '../src/process/procStat.js';
 import { PROCESS_UID_ENV } from '../src/process/managerContext.js';
 import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
@@ -22,7 +22,7 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/dev/harness';
-import { hostProcessesRunning, until } from './support/processes.js';
+import { hostProcessesRunning } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distEntry = path.resolve(here, '../dist/index.js');
@@ -80,7 +80,11 @@ describeIf(containerdUnavailableReason())('journal recovery', () => {
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.killed.uid).length).toBeGreaterThan(0);
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.adopted.uid).length).toBeGreaterThan(0);
     // Let the change's deadline pass while no daemon runs.
-    await until(() => Date.now() > started.change.deadlineMs! + 100, 'the change deadline');
+    await eventually(() => Date.now() > started.change.deadlineMs! + 100, {
+      what: 'the change deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
 
     daemon = await startDaemon({
       grpcHost: '127.0.0.1',
@@ -104,7 +108,11 @@ describeIf(containerdUnavailableReason())('journal recovery', () => {
       [started.adopted.uid, 'adopted'],
     ]);
     expect(await inContainer(['ps', 'aux'])).toContain('sleep 3602');
-    await until(() => daemon!.processManager.list().length === 0, 'the adopted process deadline');
+    await eventually(() => daemon!.processManager.list().length === 0, {
+      what: 'the adopted process deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.adopted.uid)).toEqual([]);
     expect(await inContainer(['ps', 'aux'])).not.toContain('sleep 3602');
     expect(daemon.journal.active()).toEqual([]);
@@ -121,7 +129,11 @@ describeIf(containerdUnavailableReason())('journal recovery', () => {
       durationMs: 300,
     });
     expect(await inContainer(['ls', '/tmp'])).toContain('cp-deadline-marker');
-    await until(() => pm.list().length === 0, 'the change deadline');
+    await eventually(() => pm.list().length === 0, {
+      what: 'the change deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     expect(await inContainer(['ls', '/tmp'])).not.toContain('cp-deadline-marker');
   });
 

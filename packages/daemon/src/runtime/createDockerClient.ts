@@ -372,7 +372,11 @@ async function inspectExec(ctx: DockerContext, bareId: string, execId: string): 
   return JSON.parse(response.body) as ExecInspectBody;
 }
 
-/** The exit code once Docker recorded it (the stream can end a moment before). */
+/**
+ * The exit code once Docker recorded it (the stream can end a moment before). A loop of its
+ * own: the daemon does not depend on @chaosplane/dev, where `eventually` lives, and a failed
+ * inspect must fail at once rather than be retried.
+ */
 async function exitCodeOf(ctx: DockerContext, bareId: string, execId: string): Promise<number | null> {
   const until = Date.now() + EXIT_CODE_WAIT_MS;
   for (;;) {
