@@ -40,6 +40,53 @@ export interface ExecOptions {
   maxOutputBytes?: number;
 }
 
+/** The end of an exec call (containerd's and Docker's): why it stopped early, if it did. */
+export interface ExecDeadline {
+  signal: AbortSignal;
+  /** The `aborted` error to throw once the call stopped. */
+  error(): ChaosplaneError;
+  dispose(): void;
+}
+
+/** Starts the clock of an exec: it stops at `options.timeoutMs` (60 s by default) or on `options.signal`. */
+export function startExecDeadline(what: string, options: ExecOptions): ExecDeadline {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const controller = new AbortController();
+  let reason = '';
+  const stop = (why: string): void => {
+    if (controller.signal.aborted) return;
+    reason = why;
+    controller.abort();
+  };
+  const onAbort = (): void => stop('the call was cancelled');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => stop(`it ran longer than ${timeoutMs} ms`), timeoutMs);
+  return {
+    signal: controller.signal,
+    error: () => new ChaosplaneError('aborted', `${what} was stopped: ${reason}`),
+    dispose() {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** An exec's argv, checked: a non-empty array of strings without NUL bytes, the program not empty. */
+export function checkExecArgv(argv: unknown): string[] {
+  if (
+    !Array.isArray(argv) ||
+    argv.length === 0 ||
+    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
+    argv[0] === ''
+  ) {
+    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
+      field: 'argv',
+    });
+  }
+  return argv;
+}
+
 /**
  * What the OCI runtimes (runc, crun) say, through containerd, Docker or CRI-O, when an exec could
  * not start its program: not found, not in $PATH, not executable.

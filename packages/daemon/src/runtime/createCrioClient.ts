@@ -11,6 +11,7 @@ import {
 import type { RunResult } from '../process/runCommand.js';
 import {
   type ContainerRuntimeClient,
+  checkExecArgv,
   type ExecOptions,
   execStartFailure,
   signalNumber,
@@ -152,17 +153,7 @@ async function crioPid(
 }
 
 function checkExec(options: ExecOptions): string[] {
-  const { argv } = options;
-  if (
-    !Array.isArray(argv) ||
-    argv.length === 0 ||
-    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
-    argv[0] === ''
-  ) {
-    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
-      field: 'argv',
-    });
-  }
+  const argv = checkExecArgv(options.argv);
   if (options.stdin !== undefined) {
     throw new ChaosplaneError(
       'invalid',
