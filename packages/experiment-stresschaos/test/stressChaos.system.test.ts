@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import { DAEMON_CAPABILITIES } from '@chaosplane/dev';
+import { DAEMON_CAPABILITIES, applyManifestFile } from '@chaosplane/dev';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Pod } from '@chaosplane/sdk';
 import {
   describeIf,
@@ -90,7 +90,7 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
   afterAll(() => kit?.close(), 60_000);
   afterEach(async () => {
     // A failed case must not leave its experiment (and its stressors) to the next one.
-    for (const namespace of [NS, 'default']) {
+    for (const namespace of [NS, 'default', 'busybox']) {
       await kit.kubectl(['delete', 'stresschaos', '--all', '-n', namespace, '--wait=false']);
       await eventually(
         async () => !(await kit.kubectl(['get', 'stresschaos', '-n', namespace, '-o', 'name'])).trim(),
@@ -353,4 +353,23 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
     await kit.kubectl(['delete', '-n', 'default', '-f', '-'], oom);
     await kit.waitForDeletion(oomRef);
   }, 180_000);
+
+  it('examples/stresschaos-*.yaml run on examples/busybox.yaml', async () => {
+    const examples = new URL('../../../examples/', import.meta.url).pathname;
+    await applyManifestFile(kit.kube, `${examples}busybox.yaml`);
+    await kit.plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+    for (const [file, name, records] of [
+      ['stresschaos-cpu.yaml', 'busybox-cpu', 1],
+      ['stresschaos-memory.yaml', 'busybox-memory', 2],
+      ['stresschaos-stress-ng.yaml', 'busybox-stress-ng', 1],
+    ] as const) {
+      await kit.kubectl(['apply', '-f', `${examples}${file}`]);
+      const exampleRef = { plural: 'stresschaos', name, namespace: 'busybox' };
+      expect(await kit.waitForRecords(exampleRef, PHASE_INJECTED)).toHaveLength(records);
+      expect(stressNgProcesses().length).toBeGreaterThan(0);
+      await kit.kubectl(['delete', '-f', `${examples}${file}`, '--wait=false']);
+      await kit.waitForDeletion(exampleRef);
+      await expectNoStressNg();
+    }
+  }, 120_000);
 });
