@@ -2,8 +2,8 @@
 // StressChaos for real: the test kit runs the plugin in the operator and in a daemon confined to
 // deploy/daemon.yaml's capabilities, and busybox pods as containerd containers. What is measured
 // is read from the host, not from the daemon: the containers' cgroup accounting (cpuacct.usage or
-// cpu.stat, memory usage) and the stress-ng processes in /proc. After every experiment no
-// stress-ng is left on the host.
+// cpu.stat, memory usage) and the stress-ng processes in /proc (those a Chaosplane daemon started).
+// After every experiment none is left on the host.
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';

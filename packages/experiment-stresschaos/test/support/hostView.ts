@@ -79,7 +79,14 @@ export interface StressNgProcess {
   oomScoreAdj: number;
 }
 
-/** Every live stress-ng process on the host (its command name starts with stress-ng). */
+/** The environment entry every process a Chaosplane daemon starts carries (its managed-process uid). */
+const DAEMON_MARKER = Buffer.from('\0CHAOSPLANE_PROCESS_UID=');
+
+/**
+ * Every live stress-ng process on the host that a Chaosplane daemon started (its command name
+ * starts with stress-ng; it carries the daemon's marker in its environment). Other work on this
+ * shared machine runs stress-ng of its own, which is none of these tests' business.
+ */
 export function stressNgProcesses(): StressNgProcess[] {
   const found: StressNgProcess[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -89,6 +96,8 @@ export function stressNgProcesses(): StressNgProcess[] {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
       if (!comm.startsWith('stress-ng') || state === 'Z') continue;
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry}/environ`)]);
+      if (!environ.includes(DAEMON_MARKER)) continue;
       found.push({
         pid: Number(entry),
         uid: Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]),
