@@ -50,6 +50,8 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
   let kit: TestKit;
   const pids: Record<string, number> = {};
   const cgroups: Record<string, ContainerCgroup> = {};
+  /** Each pod's memory before any experiment. */
+  const baselines: Record<string, number> = {};
 
   const ref = (name: string) => ({ plural: 'stresschaos', name });
   const apply = (manifest: string) => kit.kubectl(['apply', '-f', '-'], manifest);
@@ -85,6 +87,7 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
       const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
       pids[name] = (await kit.plane.containerd.taskStatus(bareId))!.pid;
       cgroups[name] = cgroupOf(pids[name]);
+      baselines[name] = memoryBytes(cgroups[name]);
     }
   }, 180_000);
   afterAll(() => kit?.close(), 60_000);
@@ -98,6 +101,16 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
       );
     }
     await expectNoStressNg();
+    // And every pod's usage is back to what it was: no CPU, its memory of before (± 4 MiB).
+    await Promise.all(
+      Object.entries(cgroups).map(async ([pod, cgroup]) => {
+        expect({ pod, busy: (await coresUsed(cgroup, 1000)) > 0.05 }).toEqual({ pod, busy: false });
+        expect({ pod, grown: Math.abs(memoryBytes(cgroup) - baselines[pod]!) > 4 * MiB }).toEqual({
+          pod,
+          grown: false,
+        });
+      }),
+    );
   }, 60_000);
 
   it('gives the small pod its memory limit, and no pod a stressor before any experiment', () => {

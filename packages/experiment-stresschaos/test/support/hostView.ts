@@ -83,9 +83,11 @@ export interface StressNgProcess {
 const DAEMON_MARKER = Buffer.from('\0CHAOSPLANE_PROCESS_UID=');
 
 /**
- * Every live stress-ng process on the host that a Chaosplane daemon started (its command name
- * starts with stress-ng; it carries the daemon's marker in its environment). Other work on this
- * shared machine runs stress-ng of its own, which is none of these tests' business.
+ * Every live stress-ng process on the host that a Chaosplane daemon started: its command name
+ * starts with stress-ng, and it carries the daemon's marker in its environment or runs as nobody
+ * (stress-ng writes its workers' titles over their environment, and the daemon runs stressors as
+ * nobody). Other work on this shared machine runs stress-ng of its own, as root, which is none of
+ * these tests' business.
  */
 export function stressNgProcesses(): StressNgProcess[] {
   const found: StressNgProcess[] = [];
@@ -96,11 +98,12 @@ export function stressNgProcesses(): StressNgProcess[] {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
       if (!comm.startsWith('stress-ng') || state === 'Z') continue;
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
       const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry}/environ`)]);
-      if (!environ.includes(DAEMON_MARKER)) continue;
+      if (uid !== 65534 && !environ.includes(DAEMON_MARKER)) continue;
       found.push({
         pid: Number(entry),
-        uid: Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]),
+        uid,
         cgroup: readFileSync(`/proc/${entry}/cgroup`, 'utf8'),
         pidNamespace: readlinkSync(`/proc/${entry}/ns/pid`),
         oomScoreAdj: Number(readFileSync(`/proc/${entry}/oom_score_adj`, 'utf8')),
