@@ -15,6 +15,7 @@ import {
   type SelectorRegistry,
 } from '@chaosplane/sdk/framework';
 import { createSilentLogger } from '@chaosplane/service';
+import type { Clock } from './clock/clock.js';
 import { experimentPhase, type KindController } from './createKindController.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import { createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
@@ -63,6 +64,11 @@ export interface EngineOptions {
   namespace?: string;
   /** Leader election; off when undefined. */
   leaderElection?: LeaderElectionOptions;
+  /**
+   * The clock of experiment time: durations, and the schedules and deadlines of extensions.
+   * The system clock by default; tests hand a manual one (see createManualClock).
+   */
+  clock?: Clock;
   /** How long a graceful stop lets in-flight apply/recover calls finish (ms); default 30 s. */
   shutdownGraceMs?: number;
   /** Overrides of the API access (tests run the pipeline over in-memory fakes). */

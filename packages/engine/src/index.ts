@@ -16,6 +16,13 @@ export {
   type StartedEngine,
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
+export {
+  systemClock,
+  createManualClock,
+  type Clock,
+  type ManualClock,
+  type ManualClockOptions,
+} from './clock/clock.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
 export {
   createSpecValidator,

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from '@chaosplane/sdk';
 import type { ChaosImplRegistration } from '@chaosplane/sdk/framework';
+import { systemClock } from './clock/clock.js';
 import type { EngineOptions } from './createEngine.js';
 import {
   createKindController,
@@ -92,6 +93,7 @@ function createTermControllers(
         log: engine.log,
         stopping: () => graceful.aborted,
         implSignal: hard,
+        clock: options.clock ?? systemClock,
         options: kindControllerOptions(options),
       }),
     );
