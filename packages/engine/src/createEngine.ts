@@ -16,6 +16,7 @@ import {
 } from '@chaosplane/sdk/framework';
 import { createSilentLogger } from '@chaosplane/service';
 import type { Clock } from './clock/clock.js';
+import type { EngineExtension } from './extensions/EngineExtension.js';
 import { experimentPhase, type KindController } from './createKindController.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import { createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
@@ -69,6 +70,11 @@ export interface EngineOptions {
    * The system clock by default; tests hand a manual one (see createManualClock).
    */
   clock?: Clock;
+  /**
+   * Controllers over objects that are not chaos kinds (Schedule, Workflow, StatusCheck), run in
+   * the same terms as the kind controllers: behind the same lease, on the same clock.
+   */
+  extensions?: readonly EngineExtension[];
   /** How long a graceful stop lets in-flight apply/recover calls finish (ms); default 30 s. */
   shutdownGraceMs?: number;
   /** Overrides of the API access (tests run the pipeline over in-memory fakes). */
