@@ -23,6 +23,8 @@ export interface OrchestrationOptions {
   group?: string;
   /** HTTP for status checks; the global fetch by default. */
   fetch?: typeof fetch;
+  /** Reads a task pod's container log; the API server's `pods/log` by default. */
+  readLog?: OrchestrationDeps['readLog'];
 }
 
 /** The resource type of an orchestration kind. */
@@ -83,6 +85,16 @@ function createDeps(context: ExtensionContext, options: OrchestrationOptions): O
   const group = options.group ?? context.kinds[0]?.group ?? DEFAULT_CHAOS_GROUP;
   const table = createChaosKindTable(context.kinds);
   const kube = context.kube;
+  // One recorder per component for the whole term (each keeps its own aggregation of repeats).
+  const recorders = new Map<string, ReturnType<ExtensionContext['events']>>();
+  const events = (component: string) => {
+    let recorder = recorders.get(component);
+    if (!recorder) {
+      recorder = context.events(component);
+      recorders.set(component, recorder);
+    }
+    return recorder;
+  };
   return {
     clock: context.clock,
     table,
@@ -90,12 +102,14 @@ function createDeps(context: ExtensionContext, options: OrchestrationOptions): O
     caches: createCaches(context, group),
     writes: createKubeWrites(kube),
     apiVersion: `${group}/${DEFAULT_CHAOS_VERSION}`,
-    events: context.events,
-    readLog: (namespace, pod, container, signal) =>
-      kube.request<string>('GET', `${resourcePath(PODS, namespace, pod)}/log`, {
-        query: { container },
-        signal,
-      }),
+    events,
+    readLog:
+      options.readLog ??
+      ((namespace, pod, container, signal) =>
+        kube.request<string>('GET', `${resourcePath(PODS, namespace, pod)}/log`, {
+          query: { container },
+          signal,
+        })),
     fetch: options.fetch ?? fetch,
     getObject: objectReader(kube),
   };

@@ -98,7 +98,14 @@ export interface WorkflowStatus {
 export type Workflow = KubeObject<WorkflowSpec, WorkflowStatus>;
 
 /** `WorkflowNodeSpec`: the template, rendered with absolute times. */
-export interface WorkflowNodeSpec extends Omit<Template, 'name' | 'templateType' | 'deadline'> {
+export interface WorkflowNodeSpec {
+  task?: TaskSpec;
+  children?: string[];
+  conditionalBranches?: ConditionalBranch[];
+  schedule?: ScheduleSpec;
+  statusCheck?: StatusCheckSpec;
+  abortWithStatusCheck?: boolean;
+  [embedded: string]: unknown;
   templateName: string;
   workflowName: string;
   type: string;

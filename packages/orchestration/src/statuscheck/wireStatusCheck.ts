@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
+// The status check controller, fed by StatusChecks.
 import type { ExtensionContext } from '@chaosplane/engine';
 import { createController, type Controller } from '../runtime/createController.js';
-import type { OrchestrationDeps } from '../runtime/deps.js';
+import { keyOfObject, type OrchestrationDeps } from '../runtime/deps.js';
+import { reconcileStatusCheck } from './reconcileStatusCheck.js';
 
-/** The status check controller. */
+/** Creates the status check controller and subscribes it to StatusChecks. */
 export function wireStatusCheck(deps: OrchestrationDeps, context: ExtensionContext): Controller {
-  return createController({
+  const controller = createController({
     name: 'statuscheck',
     clock: deps.clock,
     log: context.log,
     stopping: context.stopping,
-    reconcile: () => Promise.resolve(undefined),
+    workers: 4,
+    reconcile: (key, signal) => reconcileStatusCheck(deps, key, signal),
   });
+  deps.caches.statusChecks.onChange(obj => controller.enqueue(keyOfObject(obj)));
+  return controller;
 }

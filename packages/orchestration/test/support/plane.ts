@@ -90,6 +90,19 @@ export interface Plane {
 
 const group = (plural: string) => ({ group: 'chaos-mesh.org', version: 'v1alpha1', plural });
 
+/** Status checks may reach this machine only (tests never send traffic elsewhere). */
+export const loopbackFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    return Promise.reject(
+      new Error(`dial tcp ${url.host}: connect: network is unreachable (tests stay on loopback)`),
+    );
+  return fetch(input, init);
+};
+
+/** Task pods' logs, as the tests set them (the emulator runs no containers). */
+export const taskLogs = new Map<string, string>();
+
 /** Starts the plane; `impl` overrides the recording implementation's outcome per kind. */
 export async function startPlane(
   options: { clock?: ManualClock; startEngine?: boolean } = {},
@@ -122,7 +135,12 @@ export async function startPlane(
       clock,
       registrations: kinds.map(kind => ({ kind, impl: implFor(kind) })),
       selectors: oneTarget,
-      extensions: [createOrchestration()],
+      extensions: [
+        createOrchestration({
+          fetch: loopbackFetch,
+          readLog: (namespace, pod) => Promise.resolve(taskLogs.get(`${namespace}/${pod}`) ?? ''),
+        }),
+      ],
       recordBackoff: { baseMs: 20, maxMs: 500 },
       rateLimiter: { baseMs: 10, maxMs: 500 },
       statusFlushIntervalMs: 20,
