@@ -16,3 +16,27 @@ export {
   type OrchestrationOptions,
 } from './createOrchestration.js';
 export { generatedName } from './runtime/generatedName.js';
+export {
+  scheduleNextRuns,
+  workflowTemplateTree,
+  workflowNodeTree,
+  treeLines,
+  type TemplateTree,
+  type NodeTree,
+} from './explain/explainOrchestration.js';
+export type {
+  KubeObject,
+  Schedule,
+  ScheduleSpec,
+  ScheduleStatus,
+  Workflow,
+  WorkflowSpec,
+  WorkflowStatus,
+  WorkflowNode,
+  WorkflowNodeSpec,
+  WorkflowNodeStatus,
+  StatusCheck,
+  StatusCheckSpec,
+  StatusCheckStatus,
+  Template,
+} from './api/objects.js';
