@@ -62,11 +62,22 @@ const check = (name: string, spec: Obj) => ({
 const condition = (obj: Obj | undefined, type: string) =>
   (obj?.['status']?.conditions ?? []).find((c: Obj) => c['type'] === type);
 
-/** Advances the clock by `seconds`, a second at a time. */
-async function run(p: Plane, seconds: number) {
-  for (let i = 0; i < seconds; i += 1) {
-    p.clock.advance(1_000);
-    await settle(80);
+/**
+ * Runs `n` executions of check `name`: advances the clock one interval at a time and waits for
+ * each execution to be recorded (or the check to complete), however loaded the machine is.
+ */
+async function run(p: Plane, n: number, name: string, intervalSeconds = 1) {
+  const read = async () => (await p.get<Obj>('statuschecks', name))?.['status'];
+  for (let i = 0; i < n; i += 1) {
+    const before = (await read())?.count ?? 0;
+    p.clock.advance(intervalSeconds * 1_000);
+    await eventually(
+      async () => {
+        const status = await read();
+        return (status?.count ?? 0) > before || condition({ status }, 'Completed')?.status === 'True';
+      },
+      { what: `execution ${i + 1} of ${name}`, intervalMs: 20, timeoutMs: 10_000 },
+    );
   }
 }
 
@@ -95,7 +106,11 @@ describe('StatusCheck', () => {
     );
     await settle();
     expect((await p.get<Obj>('statuschecks', 'sync'))!['status']?.count ?? 0).toBe(0);
-    await run(p, 4);
+    // Not yet: the first execution is one interval (2s) after the start.
+    p.clock.advance(1_000);
+    await settle();
+    expect((await p.get<Obj>('statuschecks', 'sync'))!['status']?.count ?? 0).toBe(0);
+    await run(p, 2, 'sync', 2);
     const done = await completed(p, 'sync');
     expect(done['status'].count).toBe(2);
     expect(done['status'].records.map((r: Obj) => r['outcome'])).toEqual(['Success', 'Success']);
@@ -119,12 +134,12 @@ describe('StatusCheck', () => {
         http: { url: `${base}/health`, criteria: { statusCode: '200' } },
       }),
     );
-    await run(p, 4);
+    await run(p, 4, 'cont');
     let obj = (await p.get<Obj>('statuschecks', 'cont'))!;
     expect(condition(obj, 'Completed')?.status).toBe('False');
     expect(condition(obj, 'SuccessThresholdExceed')?.status).toBe('True');
     state.status = 503;
-    await run(p, 3);
+    await run(p, 2, 'cont');
     obj = await completed(p, 'cont');
     expect(condition(obj, 'Completed').reason).toBe('StatusCheckFailureThresholdExceed');
     expect(obj['status'].records).toHaveLength(3);
@@ -145,7 +160,7 @@ describe('StatusCheck', () => {
         http: { url: `${base}/health`, criteria: { statusCode: '200' } },
       }),
     );
-    await run(p, 7);
+    await run(p, 7, 'timed');
     const obj = await completed(p, 'timed');
     expect(condition(obj, 'Completed').reason).toBe('StatusCheckDurationExceed');
   });
@@ -164,11 +179,11 @@ describe('StatusCheck', () => {
         prometheus: { address: base, query: 'rate(errors_total[1m])', comparison: '<', threshold: 1 },
       }),
     );
-    await run(p, 3);
+    await run(p, 3, 'prom');
     expect(condition(await p.get<Obj>('statuschecks', 'prom'), 'Completed')?.status).toBe('False');
     expect(state.queries[0]).toBe('rate(errors_total[1m])');
     state.sample = '2.5';
-    await run(p, 2);
+    await run(p, 1, 'prom');
     const obj = await completed(p, 'prom');
     expect(condition(obj, 'Completed').reason).toBe('StatusCheckFailureThresholdExceed');
     const failed = (await p.events('prom')).find(e => e.reason === 'StatusCheckExecutionFailed')!;
@@ -202,7 +217,7 @@ describe('StatusCheck', () => {
         kubernetes: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', conditionType: 'Available' },
       }),
     );
-    await run(p, 2);
+    await run(p, 1, 'available');
     const obj = await completed(p, 'available');
     expect(condition(obj, 'Completed').reason).toBe('StatusCheckSuccessThresholdExceed');
   });
