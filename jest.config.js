@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One jest configuration for every package, in two tiers (see docs/testing.md):
+// One jest configuration for every package, in two tiers (docs/architecture.md, Development
+// conventions):
 // - `fast`: `*.test.ts`, in-process only (kube-emulator in process, gRPC servers on port 0):
 //   no containerd, no root, no child processes, no SIGKILL. `npm test` runs it.
 // - `system`: `*.system.test.ts`, real parts outside the process: containerd and runc, dockerd,

@@ -11,21 +11,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { createDaemonClientPool } from '@chaosplane/daemon/client';
-import * as daemonProto from '../../packages/daemon/src/gen/chaosplane/daemon/v1/daemon.js';
+import { ChaosDaemonDefinition, createDaemonClientPool } from '@chaosplane/daemon/client';
 import { defineDaemonHandler } from '@chaosplane/daemon/plugin';
 import { startDaemon } from '@chaosplane/daemon';
 import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';
 
+// The no-op service reuses the core service's Version messages (empty request, small answer).
+const { version } = ChaosDaemonDefinition.methods;
 const NoopDefinition = {
   name: 'Noop',
   fullName: 'bench.v1.Noop',
   methods: {
     ping: {
       name: 'Ping',
-      requestType: daemonProto.VersionRequest,
+      requestType: version.requestType,
       requestStream: false,
-      responseType: daemonProto.VersionResponse,
+      responseType: version.responseType,
       responseStream: false,
       options: {},
     },
@@ -39,14 +40,16 @@ const noop = defineDaemonHandler({
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 
 function spawnAndWait(argv: string[]): Promise<void> {
+  const [program, ...args] = argv;
+  if (program === undefined) return Promise.reject(new Error('nothing to run: argv is empty'));
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawn(program, args, {
       stdio: 'ignore',
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     });

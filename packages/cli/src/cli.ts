@@ -24,14 +24,20 @@ program
   .command('crds')
   .description("write the CRD YAML of every loaded plugin's kind")
   .option('--out <dir>', 'output directory', 'deploy/crds')
+  .option(
+    '--rbac-out <dir>',
+    "also write the operator's ClusterRoles for these kinds (chaos-kinds.yaml, install-crds.yaml)",
+  )
   .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
   .option('--config <file>', 'config file with a plugins list')
-  .action(async (options: { out: string; plugin: string[]; config?: string }) => {
+  .action(async (options: { out: string; rbacOut?: string; plugin: string[]; config?: string }) => {
     const plugins = await resolvePluginList({
       flags: options.plugin,
       ...(options.config !== undefined ? { configFile: options.config } : {}),
     });
-    for (const file of await generateCrdFiles({ plugins, out: options.out })) console.log(`wrote ${file}`);
+    const rbac = options.rbacOut !== undefined ? { rbacOut: options.rbacOut } : {};
+    for (const file of await generateCrdFiles({ plugins, out: options.out, ...rbac }))
+      console.log(`wrote ${file}`);
   });
 
 program

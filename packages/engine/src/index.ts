@@ -16,20 +16,38 @@ export {
   type StartedEngine,
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
+export {
+  systemClock,
+  createManualClock,
+  type Clock,
+  type ManualClock,
+  type ManualClockOptions,
+} from './clock/clock.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
+export type { EngineExtension, ExtensionContext, ExtensionRun } from './extensions/EngineExtension.js';
+export type { EventRecorder, EventReason, EventSubject } from './events/createEventRecorder.js';
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue/createWorkQueue.js';
 export {
   createSpecValidator,
   validateChaosObject,
   validateChaosUpdate,
   formatViolations,
+  durationViolations,
   type SpecValidator,
 } from './api/validation.js';
 export {
   generateCrd,
+  crdSpecSchema,
   crdToYaml,
   toKubernetesSchema,
   type CustomResourceDefinitionObject,
 } from './crd/generateCrd.js';
+export {
+  generateOperatorRbac,
+  rbacToYaml,
+  type ClusterRoleObject,
+  type PolicyRule,
+} from './crd/generateRbac.js';
 export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';
 export { structuralViolations } from './crd/structural.js';
 export type { JsonSchema } from './api/jsonSchema.js';

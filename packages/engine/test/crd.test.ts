@@ -6,13 +6,15 @@ import { parse } from 'yaml';
 import { crdToYaml, generateCrd } from '../src/crd/generateCrd.js';
 import { structuralViolations } from '../src/crd/structural.js';
 import { type JsonSchema } from '../src/api/jsonSchema.js';
+import { compileErrors } from '@chaosplane/cel';
 import { sampleKind } from './support/sampleKind.js';
 
 describe('generateCrd', () => {
   const crd = generateCrd(sampleKind);
-  const version = crd.spec.versions[0];
+  // generateCrd writes one version, with a spec.
+  const version = crd.spec.versions[0]!;
   const root = version.schema.openAPIV3Schema;
-  const spec = (root['properties'] as Record<string, JsonSchema>)['spec'];
+  const spec = (root['properties'] as Record<string, JsonSchema>)['spec']!;
 
   it('validates against the apiextensions.k8s.io/v1 CustomResourceDefinition schema', () => {
     expect(() => new CustomResourceDefinition(crd as never).validate()).not.toThrow();
@@ -78,14 +80,14 @@ describe('generateCrd', () => {
       jsonPath: '.spec.action',
     });
     const noDuration = { ...sampleKind, spec: Type.Object({ mode: Type.String() }) };
-    expect(generateCrd(noDuration).spec.versions[0].additionalPrinterColumns?.map(c => c.name)).toEqual([
+    expect(generateCrd(noDuration).spec.versions[0]?.additionalPrinterColumns?.map(c => c.name)).toEqual([
       'Age',
     ]);
   });
 
   it('maps string maps to additionalProperties and enums to enum, with no Chaosplane keywords left', () => {
     const selector = (spec['properties'] as Record<string, JsonSchema>)['selector'];
-    const labels = (selector['properties'] as Record<string, JsonSchema>)['labelSelectors'];
+    const labels = (selector?.['properties'] as Record<string, JsonSchema>)['labelSelectors'];
     expect(labels).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
     expect((spec['properties'] as Record<string, JsonSchema>)['mode']).toMatchObject({
       type: 'string',
@@ -104,9 +106,29 @@ describe('generateCrd', () => {
   });
 
   it('makes the spec immutable with Chaos Mesh’s message, enforced by the API server', () => {
-    expect(spec['x-kubernetes-validations']).toEqual([
-      { rule: 'self == oldSelf', message: 'Cannot update chaos spec' },
+    expect((spec['x-kubernetes-validations'] as unknown[]).at(-1)).toEqual({
+      rule: 'self == oldSelf',
+      message: 'Cannot update chaos spec',
+    });
+  });
+
+  it('turns the semantic keywords into CEL rules on their nodes, which compile', () => {
+    const rules = (node: unknown) =>
+      ((node as JsonSchema)['x-kubernetes-validations'] as
+        { rule: string; fieldPath?: string }[] | undefined) ?? [];
+    const properties = spec['properties'] as Record<string, JsonSchema>;
+    expect(rules(spec).filter(r => r.fieldPath === '.value')).toHaveLength(3);
+    expect(rules(properties['duration']).map(r => r.rule)[0]).toMatch(
+      /^self == '' \|\| self == '0' \|\| self.matches\(/,
+    );
+    const selector = properties['selector']!['properties'] as Record<string, JsonSchema>;
+    expect(rules(selector['podPhaseSelectors']!['items'])).toHaveLength(1);
+    expect(rules(selector['expressionSelectors']!['items'] as JsonSchema).map(r => r.fieldPath)).toEqual([
+      '.values',
+      '.values',
+      '.key',
     ]);
+    expect(compileErrors(spec)).toEqual([]);
   });
 
   it('round-trips through YAML', () => {

@@ -5,7 +5,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { validateChaosObject } from '@chaosplane/engine';
+import { validateRules } from '@chaosplane/cel';
+import { crdSpecSchema, validateChaosObject } from '@chaosplane/engine';
 import type { ChaosObject } from '@chaosplane/sdk';
 import plugin, { type NetworkChaosSpec } from '../src/index.js';
 
@@ -170,8 +171,13 @@ describe('NetworkChaos validation', () => {
       'spec.direction',
       'Unsupported value: "sideways": supported values: "to", "from", "both"',
     ],
-  ])('refuses %s', (_what, spec, field, message) => {
+  ])("refuses %s, in the engine and through the CRD's CEL rules", (_what, spec, field, message) => {
     expect(violations(spec)).toContainEqual({ field, message });
+    // What a real API server evaluates at `kubectl apply` (schema-type errors are its own).
+    if (!message.startsWith('Unsupported value') && !message.startsWith('must match pattern'))
+      expect(
+        validateRules(crdSpecSchema(kind), chaos(spec).spec, { path: 'spec' }).map(v => v.field),
+      ).toContain(field);
   });
 
   it('accepts what Chaos Mesh accepts: eth0@if12, rates with spaces and case, `both` for partition without a target', () => {
@@ -194,6 +200,25 @@ describe('NetworkChaos validation', () => {
     ).toEqual([]);
     // Every netem block is taken with any netem-family action, as Chaos Mesh merges them.
     expect(violations({ action: 'delay', delay: { latency: '10ms' }, loss: { loss: '5' } })).toEqual([]);
+    // The CRD's CEL rules accept the same.
+    const cel = (spec: Record<string, unknown>) =>
+      validateRules(crdSpecSchema(kind), chaos(spec).spec, { path: 'spec' });
+    expect(
+      cel({
+        device: 'eth0@if12',
+        externalTargets: [
+          '8.8.8.8',
+          'www.example.com',
+          '8.8.0.0/16',
+          '1.1.1.1:80',
+          'example.com:443',
+          '10.0.0.0/8:22',
+        ],
+      }),
+    ).toEqual([]);
+    expect(cel({ action: 'bandwidth', bandwidth: { rate: '  10   mbPs  ', limit: 1, buffer: 1 } })).toEqual(
+      [],
+    );
   });
 
   it('selects the target pods under .Target, as Chaos Mesh keys them', () => {

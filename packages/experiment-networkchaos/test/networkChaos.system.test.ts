@@ -234,7 +234,7 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
   it('an action this kernel cannot do is refused with what is missing, and leaves nothing behind', async () => {
     const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
     if (caps.qdiscs.includes('netem')) {
-      console.warn('this kernel has sch_netem: the refusal is covered by probeCapabilities.test.ts only');
+      console.warn('this kernel has sch_netem: the refusal is covered by plan.test.ts only');
       return;
     }
     await apply(

@@ -13,8 +13,8 @@ import {
   type ChaosObject,
   type ContainerTarget,
   type PodTarget,
+  type CelValidation,
   type SelectorRef,
-  type SpecRule,
   type Static,
 } from '@chaosplane/sdk';
 
@@ -52,11 +52,25 @@ export type PodChaosSpec = Static<typeof PodChaosSpecSchema>;
 /** Chaos Mesh's message when container-kill names no container. */
 export const CONTAINER_NAME_REQUIRED = 'the name of container is required on container-kill action';
 
-/** container-kill must name the containers to kill (podchaos_webhook.go). */
-const containerKillNeedsNames: SpecRule<PodChaosSpec> = (spec, path) =>
-  spec.action === 'container-kill' && (spec.containerNames ?? []).length === 0
-    ? [{ field: `${path}.containerNames`, message: CONTAINER_NAME_REQUIRED }]
-    : [];
+/**
+ * container-kill must name the containers to kill (Chaos Mesh's podchaos_webhook.go); pod-kill
+ * and pod-failure act on whole pods and would silently ignore `containerNames`, so it is refused
+ * (beyond Chaos Mesh). CEL: the API server refuses them at `kubectl apply`, and the engine too.
+ */
+const containerNameRules: CelValidation[] = [
+  {
+    rule: "self.action != 'container-kill' || (has(self.containerNames) && size(self.containerNames) > 0)",
+    message: CONTAINER_NAME_REQUIRED,
+    fieldPath: '.containerNames',
+  },
+  {
+    rule: "self.action == 'container-kill' || !has(self.containerNames) || size(self.containerNames) == 0",
+    messageExpression:
+      "self.action + ' acts on whole pods and would ignore containerNames: use container-kill, or remove containerNames'",
+    fieldPath: '.containerNames',
+    reason: 'FieldValueForbidden',
+  },
+];
 
 /** True for the actions that happen once and are never recovered: pod-kill and container-kill. */
 export function isOneShotAction(action: string): boolean {
@@ -72,7 +86,7 @@ export const podChaosKind = {
   plural: 'podchaos',
   singular: 'podchaos',
   spec: PodChaosSpecSchema,
-  rules: [containerKillNeedsNames],
+  validations: containerNameRules,
   isOneShot: obj => isOneShotAction(obj.spec.action),
   // Pods for pod-kill and pod-failure (record ids ns/pod), containers for container-kill.
   selectors: (obj: ChaosObject<PodChaosSpec>) =>

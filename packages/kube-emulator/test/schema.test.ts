@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Unit tests of structural-schema handling for custom resources.
 import { describe, expect, it } from '@jest/globals';
-import {
-  applyDefaults,
-  pruneUnknown,
-  unknownFields,
-  validateSchema,
-  validateTransitionRules,
-} from '../src/crd/schema.js';
+import { validateRules } from '@chaosplane/cel';
+import { applyDefaults, pruneUnknown, unknownFields, validateSchema } from '../src/crd/schema.js';
 
 const schema = {
   type: 'object',
@@ -94,17 +89,15 @@ describe('custom resource schemas', () => {
     });
   });
 
-  it('evaluates the immutability transition rule', () => {
+  it('evaluates the immutability transition rule (CEL map equality ignores key order)', () => {
     const old = { spec: { mode: 'one', selector: { a: 'b', c: 'd' } } };
-    expect(
-      validateTransitionRules(schema, { spec: { selector: { c: 'd', a: 'b' }, mode: 'one' } }, old),
-    ).toEqual([]);
-    expect(
-      validateTransitionRules(schema, { spec: { mode: 'all', selector: { a: 'b', c: 'd' } } }, old),
-    ).toEqual([
+    const transition = (value: unknown) => validateRules(schema, value, { old, only: 'transition' });
+    expect(transition({ spec: { selector: { c: 'd', a: 'b' }, mode: 'one' } })).toEqual([]);
+    expect(transition({ spec: { mode: 'all', selector: { a: 'b', c: 'd' } } })).toEqual([
       {
         field: 'spec',
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
+        message: 'Cannot update chaos spec',
         detail: 'Invalid value: "object": Cannot update chaos spec',
       },
     ]);

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { generateCrd } from '@chaosplane/engine';
+import { generateCrd, generateOperatorRbac } from '@chaosplane/engine';
+import { parse } from 'yaml';
 import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
@@ -99,6 +100,56 @@ describe('deploy/ manifests', () => {
     }
   });
 
+  it('grants the chaos kinds by name, as generated from the bundled plugins: no wildcard, no unnamed CRD write', async () => {
+    const manifests = await allManifests();
+    const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
+    const generated = generateOperatorRbac(plugins.map(p => p.kind));
+    const role = (name: string) =>
+      manifests.find(m => m.obj.kind === 'ClusterRole' && m.obj.metadata?.name === name);
+    expect(role('chaosplane-operator-chaos-kinds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.kinds)));
+    expect(role('chaosplane-operator-install-crds')?.obj).toEqual(
+      JSON.parse(JSON.stringify(generated.installCrds)),
+    );
+    type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
+    const kustomized = parse(await readFile(path.join(deploy, 'kustomization.yaml'), 'utf8')) as {
+      resources: string[];
+    };
+    const applied = manifests.filter(m =>
+      kustomized.resources.includes(path.relative(deploy, path.join(repo, m.file))),
+    );
+    const rules = applied.flatMap(m => (m.obj as unknown as { rules?: Rule[] }).rules ?? []);
+    // Every kind by name; nothing for kinds that are not loaded (Chaos Mesh's other thirteen).
+    expect(
+      rules
+        .filter(r => r.apiGroups.includes('chaos-mesh.org'))
+        .flatMap(r => r.resources)
+        .sort(),
+    ).toEqual([
+      'helloworldchaos',
+      'helloworldchaos/status',
+      'networkchaos',
+      'networkchaos/status',
+      'podchaos',
+      'podchaos/status',
+    ]);
+    expect(rules.some(r => r.resources.some(resource => resource.includes('*')))).toBe(false);
+    const crdRules = rules.filter(r => r.apiGroups.includes('apiextensions.k8s.io'));
+    expect(crdRules).toEqual([
+      {
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+        resourceNames: [
+          'helloworldchaos.chaos-mesh.org',
+          'networkchaos.chaos-mesh.org',
+          'podchaos.chaos-mesh.org',
+        ],
+        verbs: ['get'],
+      },
+    ]);
+    // --install-crds is an optional role, left out of the kustomization.
+    expect(kustomized.resources).not.toContain('rbac/install-crds.yaml');
+  });
+
   it('runs the daemon with hostPID and eight capabilities (NET_ADMIN and NET_RAW for NetworkChaos), never privileged', async () => {
     const manifests = await allManifests();
     const daemonSet = manifests.find(m => m.obj.kind === 'DaemonSet')!.obj as unknown as {
@@ -139,18 +190,21 @@ describe('deploy/ manifests', () => {
         .filter(r => r.apiGroups.includes('') && r.resources.includes('pods'))
         .flatMap(r => r.verbs)
         .sort();
-    // Every role but PodChaos's only reads pods; PodChaos's adds exactly delete (pod-kill) and
-    // patch (pod-failure), and it aggregates into the operator's ClusterRole.
+    // Every role but PodChaos's and the orchestration's only reads pods; PodChaos's adds exactly
+    // delete (pod-kill) and patch (pod-failure), the orchestration's exactly create (a workflow's
+    // Task pods), and both aggregate into the operator's ClusterRole.
     const podChaosRole = roles.find(m => m.obj.metadata?.name === 'chaosplane-operator-podchaos')!;
     expect(podChaosRole.file).toBe(path.join('deploy', 'rbac', 'podchaos.yaml'));
     expect(podChaosRole.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
     expect(podVerbs(rulesOf(podChaosRole))).toEqual(['delete', 'patch']);
-    expect(podVerbs(roles.filter(m => m !== podChaosRole).flatMap(rulesOf))).toEqual([
-      'get',
-      'list',
-      'watch',
-    ]);
-    expect(podVerbs(rules)).toEqual(['delete', 'get', 'list', 'patch', 'watch']);
+    const orchestrationRole = roles.find(m => m.obj.metadata?.name === 'chaosplane-operator-orchestration')!;
+    expect(orchestrationRole.file).toBe(path.join('deploy', 'rbac', 'orchestration.yaml'));
+    expect(orchestrationRole.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
+    expect(podVerbs(rulesOf(orchestrationRole))).toEqual(['create']);
+    expect(
+      podVerbs(roles.filter(m => m !== podChaosRole && m !== orchestrationRole).flatMap(rulesOf)),
+    ).toEqual(['get', 'list', 'watch']);
+    expect(podVerbs(rules)).toEqual(['create', 'delete', 'get', 'list', 'patch', 'watch']);
     expect(rules.some(r => r.verbs.includes('*') || r.resources.includes('secrets'))).toBe(false);
     const daemonAccount = manifests.find(
       m => m.obj.kind === 'ServiceAccount' && m.obj.metadata?.name === 'chaosplane-daemon',

@@ -20,6 +20,7 @@ export type {
   ImplContext,
   ImplEvents,
   ControllerDeps,
+  CelValidation,
   SpecRule,
   Violation,
 } from './plugin/types.js';

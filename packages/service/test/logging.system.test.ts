@@ -25,7 +25,8 @@ describe('createLogger', () => {
       record: 'busybox/a/c',
     }).info('Apply helloworld chaos');
     await new Promise(resolve => setImmediate(resolve));
-    const line = JSON.parse(lines[0]) as Record<string, unknown>;
+    // The line just logged (a missing one fails JSON.parse).
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(line).toMatchObject({
       message: 'Apply helloworld chaos',
       level: 'info',
@@ -46,7 +47,7 @@ describe('createLogger', () => {
 });
 
 describe('createLogger without a format (a real process)', () => {
-  // Run the compiled core in a child, so stdout is what the process really gets: a pipe here,
+  // Run the compiled package in a child, so stdout is what the process really gets: a pipe here,
   // a pseudo-terminal through script(1).
   const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
   const program = `import(${JSON.stringify(entry)}).then(m => m.createLogger({ component: 'auto' }).info('hello', { chaos: 'ns/x' }))`;

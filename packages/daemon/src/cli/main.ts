@@ -52,7 +52,12 @@ const program = new Command('chaosplane-daemon')
       .default(31766)
       .argParser(port),
   )
-  .addOption(new Option('--http-host <host>', 'HTTP listen address').default('0.0.0.0'))
+  .addOption(
+    new Option(
+      '--http-host <host>',
+      'HTTP listen address: loopback by default; in a DaemonSet, the pod IP (what a Prometheus scrape and the kubelet probes reach)',
+    ).default('127.0.0.1'),
+  )
   .option('--containerd-socket <path>', 'containerd gRPC socket (enables containerd://)')
   .option('--containerd-namespace <ns>', 'containerd namespace', 'k8s.io')
   .option('--docker-socket <path>', 'Docker Engine socket (enables docker://)')

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Test support for code that drives the chaos daemon for real: a private containerd with
- * busybox containers, and per-run mTLS certificates. Import from `@chaosplane/daemon/testing`.
+ * busybox containers, and per-run mTLS certificates. Import from `@chaosplane/dev/harness`.
  * @packageDocumentation
  */
 export {

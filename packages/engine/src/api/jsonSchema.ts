@@ -12,6 +12,7 @@ export const CHAOSPLANE_KEYWORDS = [
   'podSelectorValue',
   'podPhases',
   'labelRequirement',
+  'labelMap',
 ] as const;
 
 /** A deep copy of `schema` as plain JSON (TypeBox's symbol keys dropped). */

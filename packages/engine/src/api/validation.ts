@@ -3,6 +3,7 @@
 // fields) through ajv, then Chaosplane's semantic keywords and the kind's own rules. Every
 // violation is returned, each with its field path; messages use Chaos Mesh's words where its
 // webhooks have them.
+import { validateRules } from '@chaosplane/cel';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ChaosplaneError, type ChaosKind, type ChaosObject, type Violation } from '@chaosplane/sdk';
 import { parseDurationNanos, POD_PHASES, selectorValueViolations } from '@chaosplane/sdk/framework';
@@ -14,6 +15,7 @@ import {
   walkSchema,
   type JsonSchema,
 } from './jsonSchema.js';
+import { crdSpecSchema } from '../crd/generateCrd.js';
 
 /** Checks one spec against its schema and semantic keywords; returns every violation. */
 export type SpecValidator = (spec: unknown, path?: string) => Violation[];
@@ -198,8 +200,29 @@ function dedupe(violations: Violation[]): Violation[] {
 }
 
 const validators = new WeakMap<ChaosKind, SpecValidator>();
+const crdSchemas = new WeakMap<ChaosKind, JsonSchema>();
 
-/** Every violation of a chaos object of `kind`: its spec's schema, semantic keywords and the kind's rules. */
+/**
+ * The violations of the CEL rules the kind's CRD carries (its keywords' and its own), as the
+ * API server reports them, minus fields the engine's own checks already named (their wording is
+ * Go's exact one).
+ */
+function celViolations(kind: ChaosKind, spec: unknown, named: readonly Violation[]): Violation[] {
+  let schema = crdSchemas.get(kind);
+  if (schema === undefined) {
+    schema = crdSpecSchema(kind);
+    crdSchemas.set(kind, schema);
+  }
+  const seen = new Set(named.map(v => v.field));
+  return validateRules(schema, spec, { path: 'spec' })
+    .filter(v => !seen.has(v.field))
+    .map(v => ({ field: v.field, message: v.reason === 'FieldValueInvalid' ? v.message : v.detail }));
+}
+
+/**
+ * Every violation of a chaos object of `kind`: its spec's schema, semantic keywords, the CEL
+ * rules its CRD carries (what a real API server refuses at apply) and the kind's TypeScript rules.
+ */
 export function validateChaosObject(kind: ChaosKind, obj: Pick<ChaosObject, 'spec'>): Violation[] {
   let validate = validators.get(kind);
   if (validate === undefined) {
@@ -208,8 +231,11 @@ export function validateChaosObject(kind: ChaosKind, obj: Pick<ChaosObject, 'spe
   }
   if (obj.spec === undefined || obj.spec === null) return [{ field: 'spec', message: 'Required value' }];
   const violations = validate(obj.spec);
-  // Kind rules see only a spec that has the right shape.
-  if (violations.length === 0) for (const rule of kind.rules) violations.push(...rule(obj.spec, 'spec'));
+  // Rules see only a spec that has the right shape. The TypeScript rules first: where they and
+  // the CEL rules agree on a field, theirs is the more exact wording (Go's parse errors).
+  if (violations.length > 0) return violations;
+  for (const rule of kind.rules) violations.push(...rule(obj.spec, 'spec'));
+  violations.push(...celViolations(kind, obj.spec, violations));
   return violations;
 }
 
@@ -236,7 +262,8 @@ export function formatViolations(violations: readonly Violation[]): string {
 
 /** Throws a ChaosplaneError of kind `invalid` naming the first field when there are violations. */
 export function assertValid(violations: readonly Violation[]): void {
-  if (violations.length > 0) {
-    throw new ChaosplaneError('invalid', formatViolations(violations), { field: violations[0].field });
+  const [first] = violations;
+  if (first !== undefined) {
+    throw new ChaosplaneError('invalid', formatViolations(violations), { field: first.field });
   }
 }

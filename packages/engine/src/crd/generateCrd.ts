@@ -11,6 +11,7 @@ import {
   walkSchema,
   type JsonSchema,
 } from '../api/jsonSchema.js';
+import { keywordRules } from './keywordRules.js';
 import { ChaosStatusSchema } from './statusSchema.js';
 
 /** The CRD object (apiextensions.k8s.io/v1), as plain data. */
@@ -49,6 +50,11 @@ export interface CustomResourceDefinitionObject {
 export function toKubernetesSchema(schema: object): JsonSchema {
   const plain = recordsAsAdditionalProperties(toPlainSchema(schema as JsonSchema));
   walkSchema(plain, node => {
+    // Keywords only Chaosplane reads become CEL rules an API server enforces.
+    const rules = keywordRules(node);
+    appendRules(node, rules.self);
+    if (rules.items.length > 0 && typeof node['items'] === 'object' && node['items'] !== null)
+      appendRules(node['items'] as JsonSchema, rules.items);
     for (const keyword of CHAOSPLANE_KEYWORDS) delete node[keyword];
     // TypeBox may write `additionalProperties: false`; structural schemas forbid it beside properties.
     if (node['additionalProperties'] === false) delete node['additionalProperties'];
@@ -56,10 +62,29 @@ export function toKubernetesSchema(schema: object): JsonSchema {
   return plain;
 }
 
+/** Adds CEL rules to a schema node's `x-kubernetes-validations`. */
+function appendRules(node: JsonSchema, rules: readonly object[]): void {
+  if (rules.length === 0) return;
+  const existing = Array.isArray(node['x-kubernetes-validations'])
+    ? (node['x-kubernetes-validations'] as object[])
+    : [];
+  node['x-kubernetes-validations'] = [...existing, ...rules.map(rule => ({ ...rule }))];
+}
+
+/**
+ * A kind's spec schema as its CRD carries it: the keywords' CEL rules, the kind's own, and Chaos
+ * Mesh's immutability rule. The engine validates with the same rules.
+ */
+export function crdSpecSchema(kind: ChaosKind): JsonSchema {
+  const spec = toKubernetesSchema(kind.spec);
+  appendRules(spec, kind.validations);
+  appendRules(spec, [{ rule: 'self == oldSelf', message: 'Cannot update chaos spec' }]);
+  return spec;
+}
+
 /** Generates the CRD of one chaos kind. */
 export function generateCrd(kind: ChaosKind): CustomResourceDefinitionObject {
-  const spec = toKubernetesSchema(kind.spec);
-  spec['x-kubernetes-validations'] = [{ rule: 'self == oldSelf', message: 'Cannot update chaos spec' }];
+  const spec = crdSpecSchema(kind);
   const status = toKubernetesSchema(ChaosStatusSchema);
   // Plugins may keep their own status beside the shared one (Chaos Mesh's custom status).
   status['x-kubernetes-preserve-unknown-fields'] = true;

@@ -45,6 +45,14 @@ export async function runRecordStep(
       return { obj, result: { retry: true } };
     }
     delete state.note;
+    for (const field of selection.defaulted) {
+      ctx.events.emit(
+        obj,
+        'Normal',
+        'NamespaceDefaulted',
+        `${field} is empty: pods were selected in ${obj.metadata.namespace ?? 'default'}, the object's own namespace (as Chaos Mesh's defaulting webhook would write)`,
+      );
+    }
     current = await writeRecords(ctx, signal, () => obj.status)(obj, selection.records);
     if (!current) return { obj: undefined, result: {} };
   }
@@ -67,6 +75,7 @@ export async function runRecordStep(
       writeRecords: writeRecords(ctx, signal, () => handed.status),
       backoff: state.backoff,
       implSignal: ctx.implSignal,
+      now: ctx.now,
       shouldStop: stopWhenSuperseded(ctx, key, desired, invalid, signal),
     },
     handed,

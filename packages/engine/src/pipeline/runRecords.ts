@@ -67,6 +67,8 @@ export interface RecordRunnerDeps {
   backoff: Map<string, RecordBackoff>;
   /** Signal handed to plugins: aborted only on a hard stop. */
   implSignal: AbortSignal;
+  /** The pipeline's clock (ms since epoch): back-off times are on the work queue's scale. */
+  now: () => number;
 }
 
 export { MAX_RECORDS_BYTES, fitRecordEvents } from './fitRecordEvents.js';
@@ -82,10 +84,15 @@ export interface RecordRunResult {
   interrupted: boolean;
 }
 
-/** One record to call, and which call. */
+/** One record to call, which call, and the phase the plugin sees. */
 interface Planned {
   index: number;
   operation: RecordOperation;
+  /**
+   * Read before the write-ahead marker is set: an interrupted apply being recovered is shown as
+   * `Injected` (it may have taken effect), whatever the marker says by the time of the call.
+   */
+  presented: Phase;
 }
 
 /** The records that need a call now, and when the earliest backed-off one may retry. */
@@ -93,8 +100,8 @@ function plan(
   records: readonly ContainerRecord[],
   desired: DesiredPhase,
   backoff: Map<string, RecordBackoff>,
+  now: number,
 ): { todo: Planned[]; retryAt: number | undefined } {
-  const now = Date.now();
   let retryAt: number | undefined;
   const todo: Planned[] = [];
   records.forEach((record, index) => {
@@ -104,7 +111,7 @@ function plan(
     // A back-off earned while running must not delay the recover a deletion asks for.
     if (state && state.desired === desired && state.notBefore > now)
       retryAt = Math.min(retryAt ?? Infinity, state.notBefore);
-    else todo.push({ index, operation });
+    else todo.push({ index, operation, presented: presentedPhase(record, operation) });
   });
   return { todo, retryAt };
 }
@@ -156,7 +163,7 @@ function backOff(deps: RecordRunnerDeps, id: string, desired: DesiredPhase): num
   const previous = deps.backoff.get(id);
   const failures = (previous?.desired === desired ? previous.failures : 0) + 1;
   const notBefore =
-    Date.now() + Math.min(deps.options.backoffMaxMs, deps.options.backoffBaseMs * 2 ** (failures - 1));
+    deps.now() + Math.min(deps.options.backoffMaxMs, deps.options.backoffBaseMs * 2 ** (failures - 1));
   deps.backoff.set(id, { failures, notBefore, desired });
   return notBefore;
 }
@@ -179,9 +186,9 @@ async function invoke(
   record: ContainerRecord,
   operation: RecordOperation,
   peers: PeerTargets,
+  phase: Phase,
 ): Promise<Phase> {
   const contextDeps = { ...contextDepsOf(deps), peers };
-  const phase = presentedPhase(record, operation);
   const log = chaosLogger(deps.log, { record: record.id });
   let target: Target;
   try {
@@ -202,12 +209,13 @@ async function call(
   deps: RecordRunnerDeps,
   obj: ChaosObject,
   record: ContainerRecord,
-  operation: RecordOperation,
+  planned: Planned,
   peers: PeerTargets,
 ): Promise<CallResult> {
+  const { operation, presented } = planned;
   const began = performance.now();
   try {
-    return { ok: true, phase: await invoke(deps, obj, record, operation, peers) };
+    return { ok: true, phase: await invoke(deps, obj, record, operation, peers, presented) };
   } catch (error) {
     return { ok: false, error };
   } finally {
@@ -225,7 +233,7 @@ export async function runRecords(
   desired: DesiredPhase,
 ): Promise<RecordRunResult> {
   const records = (start.status?.experiment?.containerRecords ?? []).map(record => ({ ...record }));
-  const { todo, retryAt } = plan(records, desired, deps.backoff);
+  const { todo, retryAt } = plan(records, desired, deps.backoff, deps.now());
   let requeueAt = retryAt;
   const later = (at: number) => (requeueAt = Math.min(requeueAt ?? Infinity, at));
   if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
@@ -247,9 +255,10 @@ export async function runRecords(
         interrupted = true;
         return;
       }
-      const { index, operation } = todo[position]!;
+      const planned = todo[position]!;
+      const { index, operation } = planned;
       const record = records[index]!;
-      const result = await call(deps, start, record, operation, peers);
+      const result = await call(deps, start, record, planned, peers);
       const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
       deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
       if (settled.event)
@@ -262,7 +271,7 @@ export async function runRecords(
       // apply. Go on at once (nothing else would requeue the object), but keep the failure count
       // until the record is where it should be, so apply/recover flapping still backs off.
       else if (nextOperation(record, desired) === undefined) deps.backoff.delete(record.id);
-      else later(Date.now());
+      else later(deps.now());
       writer.changed();
     }
   };

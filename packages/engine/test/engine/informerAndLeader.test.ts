@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The informer's recovery paths (410 relist, silent watch, errors) and the leader elector, over
-// scripted in-memory APIs; the same parts run against kube-emulator in the *.emulator tests.
+// scripted in-memory APIs; the same parts run against kube-emulator in lifecycle.test.ts,
+// leaderElection.system.test.ts and the selectors' selectionCache.test.ts.
 import { describe, expect, it } from '@jest/globals';
 import { noConnection } from './support/noConnection.js';
 import { ChaosplaneError } from '@chaosplane/sdk';

@@ -242,6 +242,28 @@ describe('pipeline over an in-memory API', () => {
     expect(failures).toBe(4);
   });
 
+  it('an apply a crash interrupted is recovered as Injected (it may have taken effect) when the object goes', async () => {
+    const impl = createRecordingImpl();
+    running = runFakeEngine(impl);
+    const { api } = running;
+    const interrupted = {
+      id: 'default/target-0',
+      selectorKey: '.',
+      phase: PHASE_NOT_INJECTED,
+      inFlight: 'Apply' as const,
+      injectedCount: 0,
+      recoveredCount: 0,
+    };
+    api.create({
+      ...chaos('crashed', { count: 1 }),
+      metadata: { ...chaos('crashed', {}).metadata, finalizers: [RECORDS_FINALIZER] },
+      status: { experiment: { desiredPhase: 'Run', containerRecords: [interrupted] } },
+    });
+    api.remove('default', 'crashed');
+    await eventually(() => api.read('default', 'crashed') === undefined, { what: 'gone', intervalMs: 20 });
+    expect(impl.calls.map(c => [c.op, c.phaseSeen])).toEqual([['recover', PHASE_INJECTED]]);
+  });
+
   it('a vanished target counts as recovered, so deletion completes', async () => {
     const impl = createRecordingImpl({
       recover: ctx => {

@@ -4,14 +4,9 @@
  * validation for custom resources, the built-in kinds' rules, and on update the rules that
  * compare with the stored object (immutable fields, `self == oldSelf`, finalizers while deleting).
  */
+import { validateRules, type RuleViolation } from '@chaosplane/cel';
 import { defaultCrd, validateCrd } from '../crd/crd.js';
-import {
-  applyDefaults,
-  pruneUnknown,
-  unknownFields,
-  validateSchema,
-  validateTransitionRules,
-} from '../crd/schema.js';
+import { applyDefaults, pruneUnknown, unknownFields, validateSchema } from '../crd/schema.js';
 import { type FieldError, badRequest, invalid } from '../errors.js';
 import { type SchemaCheck } from '../resources/builtinSchemas.js';
 import { applyBuiltinDefaults } from '../resources/defaults.js';
@@ -55,7 +50,15 @@ function customResourceErrors(
     }
     pruneUnknown(schema, obj, true);
   }
-  return validateSchema(schemaWithoutMeta(schema), obj);
+  const structural = validateSchema(schemaWithoutMeta(schema), obj);
+  // CEL rules run on a value of the right shape, as the API server's order has it.
+  if (structural.length > 0) return structural;
+  return validateRules(schemaWithoutMeta(schema), obj).map(fieldErrorOf);
+}
+
+/** A failed CEL rule as a field error of a 422. */
+function fieldErrorOf(violation: RuleViolation): FieldError {
+  return { field: violation.field, type: violation.reason, detail: violation.detail };
 }
 
 /** Values outside their enums (the kind's schema), less fields the hand-written rules report. */
@@ -111,11 +114,10 @@ export function validateTransition(
   }
   if (type.crd) {
     const schema = type.crd.versions[scope.version]?.schema;
-    const refused = validateTransitionRules(
-      schemaWithoutMeta(schema),
-      toServed(type, scope.version, next),
-      toServed(type, scope.version, existing),
-    );
+    const refused = validateRules(schemaWithoutMeta(schema), toServed(type, scope.version, next), {
+      old: toServed(type, scope.version, existing),
+      only: 'transition',
+    }).map(fieldErrorOf);
     if (refused.length > 0) throw invalid(type.kind, type.group, name, refused);
   }
 }

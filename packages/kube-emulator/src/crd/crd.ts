@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** CustomResourceDefinitions: validation, defaulting, and the resource type a CRD serves. */
+import { compileErrors } from '@chaosplane/cel';
 import { type FieldError, quoteValue } from '../errors.js';
 import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType, isMap } from '../types.js';
 
@@ -154,7 +155,14 @@ function versionSchemaErrors(v: JsonObject, f: string, preserveUnknownFields: bo
       },
     ];
   }
-  if (isMap(schema) && (schema.type === 'object' || schema.type === undefined)) return [];
+  if (isMap(schema) && (schema.type === 'object' || schema.type === undefined)) {
+    // Every CEL rule must compile, as the API server checks when a CRD is written.
+    return compileErrors(schema).map(e => ({
+      field: `${f}.schema.openAPIV3Schema.${e.field}`,
+      type: 'FieldValueInvalid' as const,
+      detail: `Invalid value: "string": ${e.message}`,
+    }));
+  }
   return [
     {
       field: `${f}.schema.openAPIV3Schema.type`,
@@ -271,7 +279,8 @@ function versionRank(v: string): [number, number, number] {
 export function compareKubeVersions(a: string, b: string): number {
   const ra = versionRank(a);
   const rb = versionRank(b);
-  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
+  const order = rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
+  if (order !== 0) return order;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -26,7 +26,7 @@ function goNumber(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return BigInt(n).toString();
   const abs = Math.abs(n);
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e6)) {
-    const [mantissa, exponent] = n.toExponential().split('e');
+    const [mantissa = '', exponent = ''] = n.toExponential().split('e');
     const sign = exponent.startsWith('-') ? '-' : '+';
     return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
   }

@@ -56,7 +56,7 @@ function checkShape(patch: unknown): unknown[] {
 /** The library's first line and the failing operation, which names its path. */
 function describeFailure(error: unknown): string {
   const e = error as { message?: unknown; index?: unknown; operation?: unknown };
-  const first = String(e.message ?? error).split('\n')[0];
+  const first = String(e.message ?? error).split('\n')[0] ?? '';
   return e.operation === undefined
     ? first
     : `${first} (operation ${String(e.index)}: ${JSON.stringify(e.operation)})`;

@@ -58,7 +58,7 @@ function envelopeOf(body: Buffer, expectedKind: string): JsonObject {
 export function decodeProtobufObject(body: Buffer, expected: Pick<ResourceType, 'kind'>): JsonObject {
   const envelope = envelopeOf(body, expected.kind);
   const { apiVersion, kind } = typeMetaOf(envelope);
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  const [group = '', version = ''] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
   const type = protoSchema().kindMessage(group, version, kind || expected.kind);
   if (!type) {
     throw new KubeEmulatorError(

@@ -65,7 +65,7 @@ function elementType(goType: string): string {
   const t = goType.replace(/^\*/, '');
   if (t.startsWith('[]')) return t.slice(2).replace(/^\*/, '');
   const map = /^map\[[^\]]+\](.*)$/.exec(t);
-  return map ? map[1].replace(/^\*/, '') : t;
+  return map?.[1] !== undefined ? map[1].replace(/^\*/, '') : t;
 }
 
 /** Where we are in the walk: in a message, on a field, or on an element of a list or map field. */

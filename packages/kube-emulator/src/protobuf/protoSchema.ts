@@ -52,7 +52,7 @@ const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 type GoFieldsFile = { messages: Record<string, Record<string, string>> };
 
 function parseGoField(spec: string): GoField {
-  const [goType, ...flags] = spec.split(',');
+  const [goType = '', ...flags] = spec.split(',');
   return {
     goType,
     pointer: flags.includes('pointer'),

@@ -21,12 +21,12 @@ function afterPadding(bytes: string[], next: number, j: number): string | undefi
   let si = next;
   if (j === 2) {
     // A quantum of two characters takes two `=`; the first has been read.
-    while (si < bytes.length && isNewline(bytes[si])) si++;
+    while (si < bytes.length && isNewline(bytes[si]!)) si++;
     if (si === bytes.length) return corrupt(bytes.length);
     if (bytes[si] !== '=') return corrupt(si - 1);
     si++;
   }
-  while (si < bytes.length && isNewline(bytes[si])) si++;
+  while (si < bytes.length && isNewline(bytes[si]!)) si++;
   return si < bytes.length ? corrupt(si) : undefined;
 }
 
@@ -39,7 +39,7 @@ export function goBase64Error(value: string): string | undefined {
     let j = 0;
     while (j < 4) {
       if (si === bytes.length) return j === 0 ? undefined : corrupt(si - j);
-      const c = bytes[si++];
+      const c = bytes[si++]!;
       if (ALPHABET.test(c)) j++;
       else if (isNewline(c)) continue;
       else if (c !== '=' || j < 2) return corrupt(si - 1);

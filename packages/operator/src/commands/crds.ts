@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import { writeCrdFiles } from '@chaosplane/engine';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateOperatorRbac, rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
+import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
 
 /** Options of {@link generateCrdFiles}. */
@@ -10,16 +13,44 @@ export interface GenerateCrdFilesOptions {
   out: string;
   /** Directory plugin package names are resolved from. */
   from?: string;
+  /** Where to write the operator's ClusterRoles for these kinds (`deploy/rbac`); none when unset. */
+  rbacOut?: string;
 }
 
-/** Loads the plugins and writes the CRD YAML of each kind into `out`. Returns the files written. */
+/**
+ * Loads the plugins and writes the CRD YAML of each kind into `out`, with the Schedule,
+ * Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds. Returns the files written.
+ */
 export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promise<string[]> {
   const plugins = await loadPlugins(
     options.plugins,
     options.from === undefined ? {} : { from: options.from },
   );
-  return writeCrdFiles(
-    plugins.map(p => p.kind),
-    options.out,
-  );
+  const kinds = plugins.map(p => p.kind);
+  const written = await writeCrdFiles(kinds, options.out, orchestrationCrds(createChaosKindTable(kinds)));
+  if (options.rbacOut !== undefined) {
+    const roles = generateOperatorRbac(kinds);
+    await mkdir(options.rbacOut, { recursive: true });
+    const files: [string, string][] = [
+      [
+        path.join(options.rbacOut, 'chaos-kinds.yaml'),
+        rbacToYaml(
+          roles.kinds,
+          'The chaos kinds the operator loads: their objects and status, and reading their CRDs.',
+        ),
+      ],
+      [
+        path.join(options.rbacOut, 'install-crds.yaml'),
+        rbacToYaml(
+          roles.installCrds,
+          'Optional: only for --install-crds (not in deploy/kustomization.yaml).',
+        ),
+      ],
+    ];
+    for (const [file, text] of files) {
+      await writeFile(file, text);
+      written.push(file);
+    }
+  }
+  return written;
 }

@@ -5,6 +5,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from './schemaHelpers.js';
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
+/** A map of label keys to label values, checked with the API server's label syntax. */
+const LabelMap = (description: string) =>
+  Type.Record(Type.String(), Type.String(), { description, labelMap: true });
 
 /** One requirement of a set-based label selector (`metav1.LabelSelectorRequirement`). */
 export const LabelSelectorRequirementSchema = Type.Object(
@@ -43,7 +46,7 @@ export const PodSelectorSpecSchema = Type.Object({
       description: 'Namespaces to select from; empty means the chaos object’s own namespace.',
     }),
   ),
-  labelSelectors: Type.Optional(StringMap('Labels every selected pod carries (equality).')),
+  labelSelectors: Type.Optional(LabelMap('Labels every selected pod carries (equality).')),
   expressionSelectors: Type.Optional(
     Type.Array(LabelSelectorRequirementSchema, { description: 'Set-based label requirements, ANDed.' }),
   ),
@@ -58,7 +61,7 @@ export const PodSelectorSpecSchema = Type.Object({
     }),
   ),
   nodes: Type.Optional(Type.Array(Type.String(), { description: 'Names of the nodes the pods run on.' })),
-  nodeSelectors: Type.Optional(StringMap('Labels of the nodes the pods run on.')),
+  nodeSelectors: Type.Optional(LabelMap('Labels of the nodes the pods run on.')),
   pods: Type.Optional(
     Type.Record(Type.String(), Type.Array(Type.String()), {
       description: 'Explicit pods: namespace to pod names. When set, every other field is ignored.',

@@ -5,7 +5,7 @@ import type { ChaosObject } from '../api/objects.js';
 import type { DaemonServiceDefinition } from '../daemon/DaemonClient.js';
 import { ChaosplaneError } from '../errors/ChaosplaneError.js';
 import type { SelectorRef, Target, TargetOf, TargetSelector } from './selection.js';
-import type { ChaosImpl, ChaosKindDefinition, ControllerDeps, SpecRule } from './types.js';
+import type { CelValidation, ChaosImpl, ChaosKindDefinition, ControllerDeps, SpecRule } from './types.js';
 
 /**
  * The daemon half of a plugin: its gRPC service definition and the handler factory. Typed
@@ -58,7 +58,9 @@ export interface ChaosKind<S extends TSchema = TSchema> {
   readonly namespaced: boolean;
   /** The spec schema. */
   readonly spec: S;
-  /** Rules beyond the schema. */
+  /** CEL rules on the spec (the CRD's and the engine's). */
+  readonly validations: readonly CelValidation[];
+  /** TypeScript rules beyond the schema (the engine's only). */
   readonly rules: readonly SpecRule<Static<S>>[];
   /** True when the object is applied once and never recovered by duration or pause. */
   isOneShot(obj: ChaosObject<Static<S>>): boolean;
@@ -107,6 +109,7 @@ function resolveKind<S extends TSchema, R extends Record<string, SelectorRef<unk
     shortNames: definition.shortNames ?? [],
     namespaced: definition.namespaced ?? true,
     spec: definition.spec,
+    validations: definition.validations ?? [],
     rules: definition.rules ?? [],
     isOneShot: obj => definition.isOneShot?.(obj) ?? false,
     duration: obj => {

@@ -18,6 +18,24 @@ export interface Violation {
 }
 
 /**
+ * A Kubernetes CEL validation rule (`x-kubernetes-validations`) on the spec: the CRD carries it,
+ * so a real API server (1.25+) refuses a spec that fails it at `kubectl apply`, and the engine
+ * checks it too. `self` is the spec; write `has(self.field)` before reading an optional field.
+ */
+export interface CelValidation {
+  /** The CEL expression that must be true (`self.action != 'pod-kill' || !has(self.containerNames)`). */
+  rule: string;
+  /** The message when it is false. */
+  message?: string;
+  /** A CEL expression giving the message (a string), computed from `self`. */
+  messageExpression?: string;
+  /** Where to report it, relative to the spec (`.containerNames`). */
+  fieldPath?: string;
+  /** How the API server words it: `FieldValueInvalid` (default), `FieldValueForbidden`, `FieldValueRequired`. */
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/**
  * A semantic rule beyond the schema: returns every violation of one spec (`path` is where
  * the spec sits, `spec`). Declared bivariant so kinds of different specs share one list.
  */
@@ -47,7 +65,12 @@ export interface ChaosKindDefinition<
   namespaced?: boolean;
   /** The spec schema: one source for the TypeScript type, the CRD schema and validation. */
   spec: S;
-  /** Rules the schema cannot express (cross-field checks). */
+  /**
+   * Cross-field rules in CEL: enforced at `kubectl apply` by the API server (through the CRD) and
+   * by the engine. Prefer them to `rules`, which only the engine can run.
+   */
+  validations?: CelValidation[];
+  /** Rules in TypeScript, for what CEL cannot say; checked by the engine only (never at apply). */
   rules?: SpecRule<Static<S>>[];
   /** One-shot kinds stay in Run: applied once, recovered only when the object is deleted. */
   isOneShot?(obj: ChaosObject<Static<S>>): boolean;

@@ -79,12 +79,13 @@ export async function pickPods(
   const modeValue = validateModeValue(spec.mode, spec.value);
   const evaluation = await evaluatePods(spec.selector, context, source, gates, explain);
   if (evaluation.eligible.length === 0) {
-    return {
-      evaluation,
-      picked: [],
-      unpicked: [],
-      failure: new ChaosplaneError('selection', NO_POD_SELECTED),
-    };
+    // Say why when gates refused namespaces (protected, not opted in): "no pod is selected" alone
+    // would send the user looking at their labels.
+    const refused = evaluation.namespaces
+      .filter(n => !n.eligible && n.reason !== undefined)
+      .map(n => n.reason!);
+    const message = refused.length > 0 ? `${NO_POD_SELECTED}: ${refused.join('; ')}` : NO_POD_SELECTED;
+    return { evaluation, picked: [], unpicked: [], failure: new ChaosplaneError('selection', message) };
   }
   const picked = pickByMode(evaluation.eligible, modeValue, random);
   const pickedSet = new Set(picked);
