@@ -49,27 +49,31 @@ const UNIT = literal('^([kKmMgGtTpP]([iI]?[bB])?|[bB])?$');
 /** A number whose value is zero (also `-0`, which go-units lets through). */
 const ZERO = literal('^[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?$');
 
-/** What go-units' prefixes multiply by, as memStress reads them: `KiB`… binary, `kB` and `k` decimal. */
+/**
+ * A size that matched BYTES, split cheaply: its unit is at most four trailing letters and spaces,
+ * so four bounded regexes find it (the separator search above is for messages of bad sizes).
+ */
+const TAIL = `(${[4, 3, 2, 1].map(n => `self.matches('[ A-Za-z]{${n}}$') ? ${n} : `).join('')}0)`;
+const AMOUNT = `self.substring(0, self.size() - ${TAIL})`;
+/** What go-units' units multiply by, as memStress reads them: `KiB`… binary, `kB` and `k` decimal. */
 const MULTIPLIER = (() => {
-  const lower = `${SUFFIX}.lowerAscii()`;
-  const prefixes: [string, string, string][] = [
-    ['k', '1000.0', '1024.0'],
-    ['m', '1000000.0', '1048576.0'],
-    ['g', '1000000000.0', '1073741824.0'],
-    ['t', '1000000000000.0', '1099511627776.0'],
-    ['p', '1000000000000000.0', '1125899906842624.0'],
-  ];
-  return prefixes.reduceRight(
-    (rest, [prefix, decimal, binary]) =>
-      `(${lower}.startsWith('${prefix}') ? (${lower}.size() == 3 ? ${binary} : ${decimal}) : ${rest})`,
-    '1.0',
-  );
+  const entries = ["'': 1.0", "'b': 1.0"];
+  [...'kmgtp'].forEach((prefix, i) => {
+    const decimal = `${1000 ** (i + 1)}.0`;
+    entries.push(
+      `'${prefix}': ${decimal}`,
+      `'${prefix}b': ${decimal}`,
+      `'${prefix}ib': ${1024 ** (i + 1)}.0`,
+    );
+  });
+  return `{${entries.join(', ')}}[self.substring(self.size() - ${TAIL}).trim().lowerAscii()]`;
 })();
 
 const invalidSize = `"incorrect bytes format: invalid size: '" + self + "'"`;
 const nothing = `'a size of "' + self + '" allocates nothing: nothing would be stressed'`;
 const MAX_FLOAT64 = '1.7976931348623157e308';
-const outOfRange = `'incorrect bytes format: strconv.ParseFloat: parsing "' + ${NUM} + '": value out of range'`;
+const outOfRange = (number: string) =>
+  `'incorrect bytes format: strconv.ParseFloat: parsing "' + ${number} + '": value out of range'`;
 /** What a real API server says when a messageExpression fails (cel-go's double() errors beyond float64). */
 const FALLBACK = 'incorrect bytes format: give a percentage from 1 to 100 or a go-units size above 0 bytes';
 
@@ -96,15 +100,15 @@ export const memorySizeRules: CelValidation[] = [
     messageExpression:
       `${SEP} < 0 ? ${invalidSize} : ` +
       `!${NUM}.matches(${GO_FLOAT}) ? 'incorrect bytes format: strconv.ParseFloat: parsing "' + ${NUM} + '": invalid syntax' : ` +
-      `${NUM}.matches(${literal('^[+-]?[0-9.]')}) && (double(${NUM}) > ${MAX_FLOAT64} || double(${NUM}) < -${MAX_FLOAT64}) ? ${outOfRange} : ` +
+      `${NUM}.matches(${literal('^[+-]?[0-9.]')}) && (double(${NUM}) > ${MAX_FLOAT64} || double(${NUM}) < -${MAX_FLOAT64}) ? ${outOfRange(NUM)} : ` +
       `${NUM}.startsWith('-') && !${NUM}.matches(${ZERO}) ? ${invalidSize} : ` +
       `!${SUFFIX}.matches(${UNIT}) ? "incorrect bytes format: invalid suffix: '" + (${SUFFIX}.size() > 3 ? ${SUFFIX} : ${SUFFIX}.lowerAscii()) + "'" : ` +
       `${NUM}.matches(${ZERO}) ? ${nothing} : '"' + self + '" is not a finite size'`,
     message: FALLBACK,
   },
   {
-    rule: `self == '' || ${PERCENT} || !self.matches(${BYTES}) || (double(${NUM}) <= ${MAX_FLOAT64} && double(${NUM}) * ${MULTIPLIER} >= 1.0)`,
-    messageExpression: `double(${NUM}) > ${MAX_FLOAT64} ? ${outOfRange} : ${nothing}`,
+    rule: `self == '' || ${PERCENT} || !self.matches(${BYTES}) || (double(${AMOUNT}) <= ${MAX_FLOAT64} && double(${AMOUNT}) * ${MULTIPLIER} >= 1.0)`,
+    messageExpression: `double(${AMOUNT}) > ${MAX_FLOAT64} ? ${outOfRange(AMOUNT)} : ${nothing}`,
     message: FALLBACK,
   },
 ];
