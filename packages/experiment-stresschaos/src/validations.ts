@@ -27,7 +27,7 @@ const PERCENT = "self.endsWith('%')";
 const BODY = 'self.substring(0, self.size() - 1)';
 /** strconv.Atoi's syntax. */
 const GO_INT = literal('^[+-]?[0-9]+$');
-/** What admits as a size: a decimal number (Go's float syntax, no sign), a space, a go-units unit. */
+/** A size of bytes: a decimal number (Go's float syntax, no minus), an optional space, a go-units unit. */
 const BYTES = literal(
   '^[+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)? ?([kKmMgGtTpP]([iI]?[bB])?|[bB])?$',
 );
