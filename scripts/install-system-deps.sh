@@ -3,7 +3,8 @@
 # Installs the Debian packages the test suite drives for real: containerd + runc (the
 # container runtime), busybox-static (the containers' root filesystem), iproute2,
 # iptables, ipset and the CNI plugins (network namespaces, pod networks), openssl (per-run certificates), util-linux/mount/bsdutils
-# (nsenter, setpriv, mount, script) and a kubectl client.
+# (nsenter, setpriv, mount, script), a kubectl client, and debootstrap and buildah (the
+# container image).
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 
@@ -25,6 +26,10 @@ command -v ipset >/dev/null || need+=(ipset)
 # The CNI bridge and host-local plugins: each dev pod gets its own network namespace and IP.
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v openssl >/dev/null || need+=(openssl)
+# The container image (scripts/build-image.sh): its Debian base made with debootstrap, built
+# with buildah (no daemon, no registry).
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v buildah >/dev/null || need+=(buildah)
 # Debian's kubectl lives in kubernetes-client; some machines already carry another kubectl.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 
