@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The container image scripts/build-image.sh writes (.chaosplane/image/chaosplane-<version>.oci.tar),
 // run as deploy/ runs it: its configuration, the programs the daemon and the plugins run, the
-// operator with deploy/operator.yaml's command and args as its non-root user, the daemon with
+// operator with deploy/operator.yaml's command and args as its non-root user (every bundled plugin
+// loads), the daemon with
 // deploy/daemon.yaml's as root with its certificates and state directory mounted where the
 // manifest mounts them, and an image derived from it with a scaffolded plugin
 // (deploy/image/plugin.Containerfile), whose operator loads that plugin.
@@ -21,6 +22,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { mintCertificates } from '@chaosplane/dev/harness';
+import { BUNDLED_PLUGINS } from '@chaosplane/operator';
+import { loadPlugins } from '@chaosplane/service';
 import { describeIf, eventually } from '@chaosplane/testing';
 
 const execFileAsync = promisify(execFile);
@@ -166,6 +169,28 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
     return dir;
   }
 
+  /**
+   * A kubeconfig naming an API server that is not there, as a volume: the operator loads its
+   * plugins before it talks to the cluster, and logs what it loaded.
+   */
+  function unreachableKubeconfig(): Promise<string> {
+    return secretVolume('kubeconfig', {
+      config: Buffer.from(
+        'apiVersion: v1\nkind: Config\nclusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+          'users: [{name: none, user: {token: none}}]\n' +
+          'contexts: [{name: none, context: {cluster: none, user: none}}]\ncurrent-context: none\n',
+      ),
+    });
+  }
+
+  /** The kinds the operator's "plugins loaded" line names. */
+  function loadedKinds(ran: Ran): string[] {
+    const output = `${ran.stdout}${ran.stderr}`;
+    expect(output).toContain('"plugins loaded"');
+    const line = output.split('\n').find(l => l.includes('"plugins loaded"'))!;
+    return (JSON.parse(line) as { kinds: string[] }).kinds;
+  }
+
   it('is configured as deploy/ expects: non-root by default, both programs on PATH', async () => {
     const { config } = (
       JSON.parse(await buildah('inspect', '--type', 'image', imageId)) as {
@@ -233,7 +258,7 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
     expect(compilers.stdout).toBe('');
   }, 60_000);
 
-  it("runs the operator with deploy/operator.yaml's command and args as 65532, which fails clearly without a cluster", async () => {
+  it("runs the operator with deploy/operator.yaml's command and args as 65532: it fails clearly without a cluster, and loads every bundled plugin given one", async () => {
     const spec = await containerOf('operator.yaml');
     expect(spec.podRunAsUser).toBe(65532);
     const help = await runIn(container, [], [...spec.command, '--help']);
@@ -257,6 +282,31 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
     expect(started.code).toBe(1);
     // No in-cluster configuration (no service account token, no KUBERNETES_SERVICE_HOST): said so.
     expect(`${started.stdout}${started.stderr}`).toContain('no kubeconfig found');
+
+    // Given a cluster (one that does not answer), it loads every bundled plugin from the image.
+    const kube = await unreachableKubeconfig();
+    const withCluster = await runIn(
+      container,
+      [
+        '--user',
+        '65532:65532',
+        ...env.options,
+        '--volume',
+        `${tls}:/etc/chaosplane/tls:ro`,
+        '--volume',
+        `${kube}:/kube:ro`,
+      ],
+      [
+        ...spec.command,
+        ...expand(spec.args, env.values),
+        '--kubeconfig=/kube/config',
+        '--http-addr=127.0.0.1:0',
+      ],
+    );
+    expect(withCluster.code).toBe(1);
+    const bundled = (await loadPlugins([...BUNDLED_PLUGINS])).map(p => `${p.kind.kind}.${p.kind.group}`);
+    expect(bundled).toHaveLength(BUNDLED_PLUGINS.length);
+    expect(loadedKinds(withCluster)).toEqual(bundled);
   }, 120_000);
 
   it("runs the daemon with deploy/daemon.yaml's command and args as root: it serves /healthz", async () => {
@@ -376,15 +426,7 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
     images.push(tag);
     const derived = (await buildah('from', '--pull-never', tag)).trim();
     try {
-      // A kubeconfig naming an API server that is not there: the operator loads its plugins before
-      // it talks to the cluster, and logs what it loaded.
-      const kube = await secretVolume('kubeconfig', {
-        config: Buffer.from(
-          'apiVersion: v1\nkind: Config\nclusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]\n' +
-            'users: [{name: none, user: {token: none}}]\n' +
-            'contexts: [{name: none, context: {cluster: none, user: none}}]\ncurrent-context: none\n',
-        ),
-      });
+      const kube = await unreachableKubeconfig();
       const ran = await runIn(
         derived,
         ['--env', 'LOG_FORMAT=json', '--volume', `${kube}:/kube:ro`],
@@ -403,13 +445,7 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
         ],
       );
       expect(ran.code).toBe(1);
-      const output = `${ran.stdout}${ran.stderr}`;
-      expect(output).toContain('"plugins loaded"');
-      const loaded = output.split('\n').find(line => line.includes('"plugins loaded"'));
-      expect((JSON.parse(loaded!) as { kinds: string[] }).kinds).toEqual([
-        'DemoChaos.chaos-mesh.org',
-        'HelloWorldChaos.chaos-mesh.org',
-      ]);
+      expect(loadedKinds(ran)).toEqual(['DemoChaos.chaos-mesh.org', 'HelloWorldChaos.chaos-mesh.org']);
       // Installed as the documented pattern leaves it: a dependency of /opt/chaosplane, as uid 65532 reads it.
       const listed = await runIn(derived, [], ['npm', 'ls', '--omit=dev', 'demo-chaos']);
       expect(listed.stdout).toMatch(/demo-chaos@0\.1\.0/);
