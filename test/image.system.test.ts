@@ -2,9 +2,8 @@
 // The container image scripts/build-image.sh writes (.chaosplane/image/chaosplane-<version>.oci.tar),
 // run as deploy/ runs it: its configuration, the programs the daemon and the plugins run, the
 // operator with deploy/operator.yaml's command and args as its non-root user (every bundled plugin
-// loads), the daemon with
-// deploy/daemon.yaml's as root with its certificates and state directory mounted where the
-// manifest mounts them, and an image derived from it with a scaffolded plugin
+// loads), the daemon with deploy/daemon.yaml's as root with its certificates and state directory
+// mounted where the manifest mounts them, and an image derived from it with a scaffolded plugin
 // (deploy/image/plugin.Containerfile), whose operator loads that plugin.
 //
 // Containers are buildah's (`buildah run --isolation chroot`: the host's network and PID
