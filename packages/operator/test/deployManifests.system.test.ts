@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
+import { ORCHESTRATION_PLURALS } from '@chaosplane/orchestration';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -124,14 +125,13 @@ describe('deploy/ manifests', () => {
         .filter(r => r.apiGroups.includes('chaos-mesh.org'))
         .flatMap(r => r.resources)
         .sort(),
-    ).toEqual([
-      'helloworldchaos',
-      'helloworldchaos/status',
-      'networkchaos',
-      'networkchaos/status',
-      'podchaos',
-      'podchaos/status',
-    ]);
+    ).toEqual(
+      [
+        // The chaos kinds' own role, then the orchestration's (create and delete by name).
+        ...['helloworldchaos', 'networkchaos', 'podchaos', 'stresschaos'].flatMap(p => [p, `${p}/status`, p]),
+        ...ORCHESTRATION_PLURALS.flatMap(p => [p, `${p}/status`]),
+      ].sort(),
+    );
     expect(rules.some(r => r.resources.some(resource => resource.includes('*')))).toBe(false);
     const crdRules = rules.filter(r => r.apiGroups.includes('apiextensions.k8s.io'));
     expect(crdRules).toEqual([
@@ -142,6 +142,7 @@ describe('deploy/ manifests', () => {
           'helloworldchaos.chaos-mesh.org',
           'networkchaos.chaos-mesh.org',
           'podchaos.chaos-mesh.org',
+          'stresschaos.chaos-mesh.org',
         ],
         verbs: ['get'],
       },
