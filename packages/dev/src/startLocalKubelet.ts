@@ -17,6 +17,11 @@ import { ChaosplaneError, type Logger, type Pod } from '@chaosplane/sdk';
 import { createContainerdApi } from './containerd/containerdApi.js';
 import { importImageArchive } from './containerd/images.js';
 import type { ContainerdEnvironment } from './harness/startContainerd.js';
+import {
+  createKubeletServer,
+  type KubeletServer,
+  type KubeletServerTls,
+} from './kubelet/createKubeletServer.js';
 import { handlePodEvent, stopPod } from './kubelet/handlePodEvent.js';
 import {
   HOST_IP,
@@ -30,6 +35,7 @@ import { createPodApi, type PodApi } from './podApi.js';
 
 export { isPauseImage } from './kubelet/containerImage.js';
 export type { ClusterAccess, UnknownImagePolicy } from './kubelet/kubeletState.js';
+export type { KubeletServerTls } from './kubelet/createKubeletServer.js';
 
 const run = promisify(execFile);
 
@@ -55,10 +61,18 @@ export interface LocalKubeletOptions {
   unknownImages?: UnknownImagePolicy;
   /** Size cap of one container log file before it is rotated; 10 MiB by default (the kubelet's). */
   logMaxBytes?: number;
+  /**
+   * Serve the kubelet's HTTPS API (container logs, exec) with this certificate, to clients with
+   * a certificate of its CA (the API server), on the node's address; its port goes into the
+   * Node's `status.daemonEndpoints.kubeletEndpoint`, where the API server finds it.
+   */
+  serverTls?: KubeletServerTls;
 }
 
 /** A running local kubelet. */
 export interface LocalKubelet {
+  /** The port of the kubelet's HTTPS API, when it serves one. */
+  readonly port: number | undefined;
   /** Resolves when every given pod is Running with container ids. */
   waitRunning(namespace: string, names: readonly string[], timeoutMs: number): Promise<Pod[]>;
   /** Imports an OCI (or Docker) image archive into the kubelet's containerd; resolves with the image names. */
@@ -136,7 +150,6 @@ async function kubeletDirs(options: LocalKubeletOptions): Promise<KubeletState['
 export async function startLocalKubelet(options: LocalKubeletOptions): Promise<LocalKubelet> {
   const { kube, nodeName, containerd, log } = options;
   const core = createPodApi(kube);
-  await core.ensureNode(nodeName, HOST_IP);
   const api = createContainerdApi(containerd.socketPath, containerd.namespace);
   const baseSpec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as Record<string, unknown>;
   const ownNetwork = options.network === undefined;
@@ -160,6 +173,9 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
   };
   const { stop } = state;
   options.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  let server: KubeletServer | undefined;
+  if (options.serverTls) server = await createKubeletServer(state, options.serverTls, HOST_IP);
+  await core.ensureNode(nodeName, HOST_IP, server?.port);
   startProbing(state);
 
   // Every pod, listed then watched (relisted after errors and 410s): run or stop what changed.
@@ -174,11 +190,13 @@ export async function startLocalKubelet(options: LocalKubeletOptions): Promise<L
   );
 
   return {
+    port: server?.port,
     waitRunning: (namespace, names, timeoutMs) => waitRunning(core, namespace, names, timeoutMs),
     importImage: (archivePath, signal) => importImageArchive(api, archivePath, signal),
     async stop() {
       stop.abort();
       await following;
+      await server?.close();
       // A node going away: no grace.
       await Promise.all([...state.pods.keys()].map(key => stopPod(state, key, 0)));
       if (ownNetwork) await state.network?.close();

@@ -108,7 +108,7 @@ export async function startExec(api: ContainerdApi, options: ExecOptions): Promi
     await api.tasks.start(ids, { signal: options.signal });
   } catch (error) {
     for (const reader of readers) reader.destroy();
-    input?.end();
+    void input?.end();
     await api.tasks.deleteProcess(ids).catch(() => undefined);
     await rm(fifos.dir, { recursive: true, force: true });
     if (isNotFound(error))
@@ -126,9 +126,12 @@ export async function startExec(api: ContainerdApi, options: ExecOptions): Promi
     closeStdin() {
       if (stdinClosed || !input) return;
       stdinClosed = true;
-      input.end();
-      // The shim keeps its own writer on the stdin FIFO until CloseIO.
-      void api.tasks.closeIO({ ...ids, stdin: true }).catch(() => undefined);
+      // The shim keeps its own writer on the stdin FIFO until CloseIO; closing it before our
+      // last bytes reached the FIFO would drop them.
+      void input
+        .end()
+        .then(() => api.tasks.closeIO({ ...ids, stdin: true }))
+        .catch(() => undefined);
     },
     resize(width, height) {
       if (!options.tty || width <= 0 || height <= 0) return;

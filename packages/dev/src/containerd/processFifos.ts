@@ -88,8 +88,11 @@ export function openOutput(fifoPath: string, onData: (chunk: Buffer) => void): O
 /** The write side of a stdin FIFO. */
 export interface InputWriter {
   write(chunk: Buffer): void;
-  /** Closes our end (the process sees EOF once the shim's own writer is closed by CloseIO). */
-  end(): void;
+  /**
+   * Closes our end once what was written is in the FIFO, then resolves (the process sees EOF once
+   * the shim's own writer is closed by CloseIO).
+   */
+  end(): Promise<void>;
 }
 
 /** Opens a stdin FIFO for writing, without blocking. */
@@ -102,8 +105,11 @@ export function openInput(fifoPath: string): InputWriter {
     write: chunk => {
       if (!socket.destroyed) socket.write(chunk);
     },
-    end: () => {
-      if (!socket.destroyed) socket.end();
-    },
+    end: () =>
+      new Promise<void>(resolve => {
+        if (socket.destroyed) return resolve();
+        socket.once('close', () => resolve());
+        socket.end();
+      }),
   };
 }

@@ -129,7 +129,7 @@ async function onExit(
 ) {
   if (slot.instance !== instance || record.stopping) return;
   const exit = instance.exit!;
-  state.log.info('container exited', {
+  state.log.info('container died', {
     pod: record.key,
     container: slot.name,
     exitCode: exit.exitCode,

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+// `kubectl logs` and `kubectl exec` with the real kubectl against the dev control plane: the
+// emulator proxies `pods/log` and `pods/exec` to the dev kubelet's HTTPS API (found through the
+// Node's kubeletEndpoint), which reads the containers' CRI log files and runs execs through
+// containerd. The interactive `kubectl exec -it … -- sh` runs under a real pseudo-terminal made by
+// script(1) from util-linux (node-pty needs a native build that npm 11 holds back).
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import {
+  describeIf,
+  eventually,
+  startTestKit,
+  testKitUnavailableReason,
+  type TestKit,
+} from '@chaosplane/testing';
+
+const NS = 'chaos-test';
+/** The plane needs one plugin to start its engine; any bundled one does. */
+const PLUGIN = new URL('../../experiment-helloworld/src/index.ts', import.meta.url).pathname;
+
+/**
+ * `talker`: container `a` counts its runs in an emptyDir, prints three lines and a stderr line,
+ * dies once (restartPolicy Always restarts it at once), then sleeps; container `b` ticks twice a
+ * second, for `-f`.
+ */
+const TALKER = `apiVersion: v1
+kind: Pod
+metadata: {name: talker, namespace: ${NS}}
+spec:
+  volumes: [{name: runs, emptyDir: {}}]
+  containers:
+    - name: a
+      image: busybox
+      volumeMounts: [{name: runs, mountPath: /runs}]
+      command: [sh, -c]
+      args:
+        - n=$(( $(cat /runs/n 2>/dev/null || echo 0) + 1 )); echo $n > /runs/n;
+          echo run-$n line-1; echo run-$n line-2; echo run-$n line-3; echo run-$n oops >&2;
+          if [ $n -lt 2 ]; then exit 1; fi; exec sleep 3600
+    - name: b
+      image: busybox
+      command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.5; done']
+`;
+
+/** Runs kubectl (argv only); resolves with its exit code and output, never rejects. */
+function kubectl(
+  kit: TestKit,
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn('kubectl', ['--kubeconfig', kit.kubeconfigPath, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', code => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Single-quotes `arg` for sh, the only shell string in this test: script(1) takes its command so. */
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The container statuses of `talker` by name. */
+async function talkerStatuses(kit: TestKit) {
+  const pod = await kit.kube.request<{
+    status?: { containerStatuses?: { name: string; restartCount: number; state?: { running?: object } }[] };
+  }>('GET', `/api/v1/namespaces/${NS}/pods/talker`);
+  return new Map((pod.status?.containerStatuses ?? []).map(s => [s.name, s]));
+}
+
+describeIf(testKitUnavailableReason())('kubectl logs and exec on dev kubelet pods', () => {
+  let kit: TestKit;
+  beforeAll(async () => {
+    kit = await startTestKit({ plugins: [PLUGIN], pods: [{ name: 'shell' }] });
+    await kit.kubectl(['apply', '-f', '-'], TALKER);
+    await eventually(
+      async () => {
+        const statuses = await talkerStatuses(kit);
+        const a = statuses.get('a');
+        return a?.restartCount === 1 && a.state?.running !== undefined && statuses.get('b')?.state?.running;
+      },
+      { what: 'talker running, container a restarted once', timeoutMs: 60_000 },
+    );
+  }, 120_000);
+  afterAll(() => kit?.close(), 60_000);
+
+  it('shows a container log, its --tail, --timestamps and the --previous instance (stdout and stderr)', async () => {
+    const all = await eventually(async () => {
+      const out = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'a']);
+      return out.code === 0 && out.stdout.includes('run-2 oops') ? out.stdout : undefined;
+    });
+    expect(all.split('\n').filter(Boolean).sort()).toEqual([
+      'run-2 line-1',
+      'run-2 line-2',
+      'run-2 line-3',
+      'run-2 oops',
+    ]);
+    const tail = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'a', '--tail', '1']);
+    expect(tail.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+
+    const previous = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'a', '--previous']);
+    expect(previous.code).toBe(0);
+    expect(previous.stdout).toContain('run-1 line-1');
+    expect(previous.stdout).toContain('run-1 oops');
+    expect(previous.stdout).not.toContain('run-2');
+
+    const stamped = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'a', '--timestamps']);
+    expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z run-2 line-1$/m);
+
+    // b never died: no previous instance, answered as the kubelet does.
+    const none = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'b', '--previous']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('previous terminated container "b" in pod "talker" not found');
+
+    const unknown = await kubectl(kit, ['logs', '-n', NS, 'talker', '-c', 'nope']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('container nope is not valid for pod talker');
+  }, 60_000);
+
+  it('follows a log with -f: new lines arrive while kubectl runs', async () => {
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      kit.kubeconfigPath,
+      'logs',
+      '-f',
+      '-n',
+      NS,
+      'talker',
+      '-c',
+      'b',
+      '--tail',
+      '1',
+    ]);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      const ticks = await eventually(
+        () => {
+          const seen = [...out.matchAll(/tick-(\d+)/g)].map(m => Number(m[1]));
+          return seen.length >= 4 ? seen : undefined;
+        },
+        { what: 'four ticks through kubectl logs -f', timeoutMs: 15_000, describe: () => out },
+      );
+      // --tail 1 then every new line once, in order.
+      expect(ticks.slice(1)).toEqual(ticks.slice(1).map((_, i) => ticks[0]! + i + 1));
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
+
+  it('execs a command: stdout, stderr, stdin and the exit code kubectl exits with', async () => {
+    const result = await kubectl(kit, [
+      'exec',
+      '-n',
+      NS,
+      'shell',
+      '--',
+      'sh',
+      '-c',
+      'echo out; echo err >&2; exit 3',
+    ]);
+    expect(result.stdout).toBe('out\n');
+    expect(result.stderr).toContain('err\n');
+    expect(result.stderr).toContain('command terminated with exit code 3');
+    expect(result.code).toBe(3);
+
+    const cat = await kubectl(
+      kit,
+      ['exec', '-i', '-n', NS, 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'],
+      'hello\n',
+    );
+    expect(cat).toEqual({ code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
+
+    // The pod's own processes: exec runs in the container's PID namespace.
+    const ps = await kubectl(kit, ['exec', '-n', NS, 'shell', '--', 'ps', 'aux']);
+    expect(ps.stdout).toMatch(/^\s*1\s+root\s+(\/bin\/)?sleep 3600$/m);
+  }, 60_000);
+
+  it('runs `kubectl exec -it … -- sh` interactively through a pseudo-terminal', async () => {
+    const command = [
+      'kubectl',
+      '--kubeconfig',
+      kit.kubeconfigPath,
+      'exec',
+      '-it',
+      '-n',
+      NS,
+      'shell',
+      '--',
+      'sh',
+    ];
+    // script -e exits with the child's code; -f flushes each write; the log goes nowhere.
+    const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+      env: { ...process.env, TERM: 'dumb' },
+    });
+    let screen = '';
+    child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+    try {
+      await eventually(() => screen.includes('# '), {
+        what: 'the shell prompt',
+        timeoutMs: 20_000,
+        describe: () => screen,
+      });
+      child.stdin.write('echo $((6*7)) && tty\n');
+      await eventually(() => /^42\r?$/m.test(screen) && /\/dev\/pts\/\d+/.test(screen), {
+        what: 'the typed command echoed and its result',
+        timeoutMs: 10_000,
+        describe: () => screen,
+      });
+      // The typed line comes back through the container's terminal (echo), not from here.
+      expect(screen).toContain('echo $((6*7)) && tty');
+      child.stdin.write('exit 7\n');
+      expect(await exited).toBe(7);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+});
