@@ -3,7 +3,7 @@
 # Installs the Debian packages the test suite drives for real: containerd + runc (the
 # container runtime), busybox-static (the containers' root filesystem), iproute2,
 # iptables, ipset and the CNI plugins (network namespaces, pod networks), openssl (per-run certificates), util-linux/mount/bsdutils
-# (nsenter, setpriv, mount, script) and a kubectl client.
+# (nsenter, setpriv, mount, script), buildah (a test OCI image) and a kubectl client.
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 
@@ -25,6 +25,8 @@ command -v ipset >/dev/null || need+=(ipset)
 # The CNI bridge and host-local plugins: each dev pod gets its own network namespace and IP.
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v openssl >/dev/null || need+=(openssl)
+# buildah: the dev kubelet's OCI image test builds a tiny image from scratch with it.
+command -v buildah >/dev/null || need+=(buildah)
 # Debian's kubectl lives in kubernetes-client; some machines already carry another kubectl.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 

@@ -3,9 +3,15 @@
 // emulator proxies `pods/log` and `pods/exec` to the dev kubelet's HTTPS API (found through the
 // Node's kubeletEndpoint), which reads the containers' CRI log files and runs execs through
 // containerd. The interactive `kubectl exec -it … -- sh` runs under a real pseudo-terminal made by
-// script(1) from util-linux (node-pty needs a native build that npm 11 holds back).
-import { spawn } from 'node:child_process';
+// script(1) from util-linux (node-pty needs a native build that npm 11 holds back). Last, a pod
+// runs from an OCI image made with buildah and imported into the kubelet's containerd.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { createBusyboxRootfs } from '@chaosplane/dev/harness';
 import {
   describeIf,
   eventually,
@@ -14,6 +20,7 @@ import {
   type TestKit,
 } from '@chaosplane/testing';
 
+const run = promisify(execFile);
 const NS = 'chaos-test';
 /** The plane needs one plugin to start its engine; any bundled one does. */
 const PLUGIN = new URL('../../experiment-helloworld/src/index.ts', import.meta.url).pathname;
@@ -70,6 +77,73 @@ async function talkerStatuses(kit: TestKit) {
     status?: { containerStatuses?: { name: string; restartCount: number; state?: { running?: object } }[] };
   }>('GET', `/api/v1/namespaces/${NS}/pods/talker`);
   return new Map((pod.status?.containerStatuses ?? []).map(s => [s.name, s]));
+}
+
+/**
+ * A tiny OCI image archive made with buildah (its own storage, nothing shared): the busybox root
+ * filesystem, an Entrypoint that prints its arguments, the environment, the user and the working
+ * directory, a Cmd, an Env, a User and a WorkingDir.
+ */
+async function buildTestImage(dir: string, name: string): Promise<string> {
+  const rootfs = await createBusyboxRootfs(path.join(dir, 'rootfs'));
+  const buildah = [
+    '--root',
+    path.join(dir, 'storage'),
+    '--runroot',
+    path.join(dir, 'run'),
+    '--storage-driver',
+    'vfs',
+  ];
+  const b = async (...args: string[]) => (await run('buildah', [...buildah, ...args])).stdout.trim();
+  const container = await b('from', 'scratch');
+  await b('copy', container, rootfs, '/');
+  await b(
+    'config',
+    '--entrypoint',
+    JSON.stringify(['/bin/sh', '-c', 'echo "args=$0 $* greeting=$GREETING user=$(id -u) pwd=$(pwd)"']),
+    '--cmd',
+    JSON.stringify(['from-image']),
+    '--env',
+    'GREETING=image',
+    '--user',
+    '65534',
+    '--workingdir',
+    '/tmp',
+    container,
+  );
+  const archive = path.join(dir, 'image.tar');
+  await b('commit', '-q', container, `oci-archive:${archive}:${name}`);
+  await b('rm', container);
+  return archive;
+}
+
+/**
+ * Why this kubectl cannot exec here, or undefined: kubectl 1.30 and later ask for the WebSocket
+ * protocol the dev kubelet serves; older ones (Debian 12's kubernetes-client is 1.20) speak only
+ * SPDY, which it does not.
+ */
+function kubectlExecUnavailableReason(): string | undefined {
+  let minor: number;
+  try {
+    const out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+    const version = JSON.parse(out) as { clientVersion?: { major?: string; minor?: string } };
+    minor = version.clientVersion?.major === '1' ? parseInt(version.clientVersion.minor ?? '', 10) : NaN;
+  } catch (error) {
+    return `kubectl version failed: ${(error as Error).message}`;
+  }
+  return minor >= 30
+    ? undefined
+    : `kubectl 1.${minor} speaks SPDY for exec; the dev kubelet serves kubectl 1.30+'s WebSocket`;
+}
+
+/** Why buildah cannot make the test image here, or undefined. */
+function buildahUnavailableReason(): string | undefined {
+  try {
+    execFileSync('buildah', ['--version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'buildah is not installed (Debian package buildah; scripts/install-system-deps.sh)';
+  }
 }
 
 describeIf(testKitUnavailableReason())('kubectl logs and exec on dev kubelet pods', () => {
@@ -153,72 +227,122 @@ describeIf(testKitUnavailableReason())('kubectl logs and exec on dev kubelet pod
     }
   }, 30_000);
 
-  it('execs a command: stdout, stderr, stdin and the exit code kubectl exits with', async () => {
-    const result = await kubectl(kit, [
-      'exec',
-      '-n',
-      NS,
-      'shell',
-      '--',
-      'sh',
-      '-c',
-      'echo out; echo err >&2; exit 3',
-    ]);
-    expect(result.stdout).toBe('out\n');
-    expect(result.stderr).toContain('err\n');
-    expect(result.stderr).toContain('command terminated with exit code 3');
-    expect(result.code).toBe(3);
+  describeIf(kubectlExecUnavailableReason())('kubectl exec', () => {
+    it('execs a command: stdout, stderr, stdin and the exit code kubectl exits with', async () => {
+      const result = await kubectl(kit, [
+        'exec',
+        '-n',
+        NS,
+        'shell',
+        '--',
+        'sh',
+        '-c',
+        'echo out; echo err >&2; exit 3',
+      ]);
+      expect(result.stdout).toBe('out\n');
+      expect(result.stderr).toContain('err\n');
+      expect(result.stderr).toContain('command terminated with exit code 3');
+      expect(result.code).toBe(3);
 
-    const cat = await kubectl(
-      kit,
-      ['exec', '-i', '-n', NS, 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'],
-      'hello\n',
-    );
-    expect(cat).toEqual({ code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
+      const cat = await kubectl(
+        kit,
+        ['exec', '-i', '-n', NS, 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'],
+        'hello\n',
+      );
+      expect(cat).toEqual({ code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
 
-    // The pod's own processes: exec runs in the container's PID namespace.
-    const ps = await kubectl(kit, ['exec', '-n', NS, 'shell', '--', 'ps', 'aux']);
-    expect(ps.stdout).toMatch(/^\s*1\s+root\s+(\/bin\/)?sleep 3600$/m);
-  }, 60_000);
+      // The pod's own processes: exec runs in the container's PID namespace.
+      const ps = await kubectl(kit, ['exec', '-n', NS, 'shell', '--', 'ps', 'aux']);
+      expect(ps.stdout).toMatch(/^\s*1\s+root\s+(\/bin\/)?sleep 3600$/m);
+    }, 60_000);
 
-  it('runs `kubectl exec -it … -- sh` interactively through a pseudo-terminal', async () => {
-    const command = [
-      'kubectl',
-      '--kubeconfig',
-      kit.kubeconfigPath,
-      'exec',
-      '-it',
-      '-n',
-      NS,
-      'shell',
-      '--',
-      'sh',
-    ];
-    // script -e exits with the child's code; -f flushes each write; the log goes nowhere.
-    const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
-      env: { ...process.env, TERM: 'dumb' },
+    it('runs `kubectl exec -it … -- sh` interactively through a pseudo-terminal', async () => {
+      const command = [
+        'kubectl',
+        '--kubeconfig',
+        kit.kubeconfigPath,
+        'exec',
+        '-it',
+        '-n',
+        NS,
+        'shell',
+        '--',
+        'sh',
+      ];
+      // script -e exits with the child's code; -f flushes each write; the log goes nowhere.
+      const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+        env: { ...process.env, TERM: 'dumb' },
+      });
+      let screen = '';
+      child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+      const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+      try {
+        await eventually(() => screen.includes('# '), {
+          what: 'the shell prompt',
+          timeoutMs: 20_000,
+          describe: () => screen,
+        });
+        child.stdin.write('echo $((6*7)) && tty\n');
+        await eventually(() => /^42\r?$/m.test(screen) && /\/dev\/pts\/\d+/.test(screen), {
+          what: 'the typed command echoed and its result',
+          timeoutMs: 10_000,
+          describe: () => screen,
+        });
+        // The typed line comes back through the container's terminal (echo), not from here.
+        expect(screen).toContain('echo $((6*7)) && tty');
+        child.stdin.write('exit 7\n');
+        expect(await exited).toBe(7);
+      } finally {
+        child.kill();
+      }
+    }, 60_000);
+  });
+
+  describeIf(buildahUnavailableReason())('a pod from an imported OCI image', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'cp-image-'));
     });
-    let screen = '';
-    child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
-    const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
-    try {
-      await eventually(() => screen.includes('# '), {
-        what: 'the shell prompt',
-        timeoutMs: 20_000,
-        describe: () => screen,
-      });
-      child.stdin.write('echo $((6*7)) && tty\n');
-      await eventually(() => /^42\r?$/m.test(screen) && /\/dev\/pts\/\d+/.test(screen), {
-        what: 'the typed command echoed and its result',
-        timeoutMs: 10_000,
-        describe: () => screen,
-      });
-      // The typed line comes back through the container's terminal (echo), not from here.
-      expect(screen).toContain('echo $((6*7)) && tty');
-      child.stdin.write('exit 7\n');
-      expect(await exited).toBe(7);
-    } finally {
-      child.kill();
-    }
-  }, 60_000);
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    it('combines the image config with the pod (Entrypoint/Cmd, args, Env, User, WorkingDir) as Kubernetes does', async () => {
+      const name = 'localhost/cp-test:1';
+      const archive = await buildTestImage(dir, name);
+      expect(await kit.plane.kubelet.importImage(archive)).toContain(name);
+      const pod = (podName: string, extra: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${podName}, namespace: ${NS}}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: ${name}
+${extra}`;
+      await kit.kubectl(['apply', '-f', '-'], pod('image-defaults', ''));
+      // args replace Cmd and keep Entrypoint; the pod's env overrides the image's.
+      await kit.kubectl(
+        ['apply', '-f', '-'],
+        pod('image-args', '      args: [from-pod, two]\n      env: [{name: GREETING, value: pod}]\n'),
+      );
+      const logOf = (podName: string) =>
+        eventually(
+          async () => {
+            const out = await kubectl(kit, ['logs', '-n', NS, podName]);
+            return out.code === 0 && out.stdout.includes('args=') ? out.stdout.trim() : undefined;
+          },
+          { what: `the log of ${podName}`, timeoutMs: 30_000 },
+        );
+      expect(await logOf('image-defaults')).toBe('args=from-image  greeting=image user=65534 pwd=/tmp');
+      expect(await logOf('image-args')).toBe('args=from-pod two greeting=pod user=65534 pwd=/tmp');
+      const status = await kit.kube.request<{
+        status?: {
+          phase?: string;
+          containerStatuses?: { imageID?: string; state?: { terminated?: { exitCode: number } } }[];
+        };
+      }>('GET', `/api/v1/namespaces/${NS}/pods/image-defaults`);
+      expect(status.status?.containerStatuses?.[0]?.imageID).toMatch(
+        /^localhost\/cp-test@sha256:[0-9a-f]{64}$/,
+      );
+    }, 90_000);
+  });
 });
