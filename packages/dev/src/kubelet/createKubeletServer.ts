@@ -6,7 +6,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { ContainerSlot, KubeletState, PodRecord } from './kubeletState.js';
 import { ChaosplaneError } from '@chaosplane/sdk';
@@ -64,7 +64,7 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
   const { code } = kubeletStatusOf(error);
   const body = error instanceof Error ? error.message : String(error);
   socket.end(
-    `HTTP/1.1 ${code} Refused\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -5,7 +5,7 @@
  * (nonResource.ts). Every failure is answered with a `Status` body; none escapes to crash the
  * server.
  */
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { type ApiCore } from '../api/apiCore.js';
 import { KubeEmulatorError, badRequest } from '../errors.js';
@@ -112,7 +112,7 @@ function dispatchUpgrade(
   }
   const body = JSON.stringify(status.body);
   socket.end(
-    `HTTP/1.1 ${status.code} ${status.code === 401 ? 'Unauthorized' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
