@@ -11,6 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createBusyboxRootfs } from '@chaosplane/dev/harness';
@@ -227,6 +228,27 @@ describeIf(testKitUnavailableReason())('kubectl logs and exec on dev kubelet pod
     } finally {
       child.kill();
     }
+  }, 30_000);
+
+  it('tells a SPDY client (kubectl before 1.30) that exec needs the WebSocket protocol', async () => {
+    const emulator = kit.plane.emulator;
+    const url = new URL(emulator.url);
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: emulator.caCert }, () =>
+        socket.write(
+          `POST /api/v1/namespaces/${NS}/pods/shell/exec?command=true&stdout=true HTTP/1.1\r\nHost: ${url.host}\r\n` +
+            `Authorization: Bearer ${emulator.token}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n` +
+            'X-Stream-Protocol-Version: v4.channel.k8s.io\r\nContent-Length: 0\r\n\r\n',
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toContain('the dev kubelet streams exec over WebSocket');
+    expect(head).toContain('not SPDY/3.1');
   }, 30_000);
 
   describeIf(kubectlExecUnavailableReason())('kubectl exec', () => {

@@ -87,6 +87,13 @@ function handleUpgrade(
     const request = execRequestOf(url.searchParams, instance.bareId);
     if (request.argv.length === 0)
       throw new ChaosplaneError('invalid', 'you must specify at least 1 command');
+    // kubectl before 1.30 asks for SPDY/3.1, which this kubelet does not speak: say so.
+    const protocol = req.headers.upgrade ?? '';
+    if (protocol.toLowerCase() !== 'websocket')
+      throw new ChaosplaneError(
+        'invalid',
+        `the dev kubelet streams exec over WebSocket (${EXEC_PROTOCOLS.join(', ')}: kubectl 1.30 or later), not ${protocol || 'this request'}`,
+      );
     wss.handleUpgrade(req, socket, head, ws => void streamExec(state, ws, request));
   } catch (error) {
     refuseUpgrade(socket, error);
