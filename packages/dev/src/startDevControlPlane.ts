@@ -118,8 +118,16 @@ export interface DevControlPlane {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
-  operator: RunningOperator;
+  /** The running operator (the one started last). */
+  readonly operator: RunningOperator;
   kubelet: LocalKubelet;
+  /**
+   * Stops the operator gracefully and leaves the rest running (what the daemon does without an
+   * operator); {@link DevControlPlane.startOperator} starts a new one.
+   */
+  stopOperator(): Promise<void>;
+  /** Starts the operator again after {@link DevControlPlane.stopOperator}; a no-op while one runs. */
+  startOperator(): Promise<void>;
   /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
   stop(): Promise<void>;
 }
@@ -274,6 +282,44 @@ async function startPlaneEmulator(
   };
 }
 
+/** The local kubelet: on the pod network, serving its API with the kubelet CA's certificate; images imported. */
+async function startPlaneKubelet(
+  options: DevControlPlaneOptions,
+  parts: {
+    dir: string;
+    nodeName: string;
+    node: Awaited<ReturnType<typeof prepareNode>>;
+    cluster: ClusterAccess;
+    kube: KubeConnection;
+    containerd: ContainerdEnvironment;
+  },
+  cleanups: Cleanups,
+): Promise<LocalKubelet> {
+  const { node } = parts;
+  const kubelet = await startLocalKubelet({
+    kube: parts.kube,
+    nodeName: parts.nodeName,
+    containerd: parts.containerd,
+    log: options.log,
+    signal: options.signal,
+    dir: path.join(parts.dir, 'kubelet'),
+    ...(node.network ? { network: node.network } : {}),
+    cluster: parts.cluster,
+    serverTls: {
+      caCert: node.kubeletCerts.caPem.toString(),
+      cert: node.kubeletCerts.serverCertPem.toString(),
+      key: node.kubeletCerts.serverKeyPem.toString(),
+    },
+    ...(options.unknownImages ? { unknownImages: options.unknownImages } : {}),
+  });
+  cleanups.push(() => kubelet.stop());
+  for (const archive of options.images ?? []) {
+    const names = await kubelet.importImage(archive, options.signal);
+    options.log.info('image imported', { archive, images: names });
+  }
+  return kubelet;
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -311,35 +357,22 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => daemon.close());
 
     const nodeName = hostname();
-    const kubelet = await startLocalKubelet({
-      kube,
-      nodeName,
-      containerd,
-      log: options.log,
-      signal: options.signal,
-      dir: path.join(dir, 'kubelet'),
-      ...(node.network ? { network: node.network } : {}),
-      cluster,
-      serverTls: {
-        caCert: node.kubeletCerts.caPem.toString(),
-        cert: node.kubeletCerts.serverCertPem.toString(),
-        key: node.kubeletCerts.serverKeyPem.toString(),
-      },
-      ...(options.unknownImages ? { unknownImages: options.unknownImages } : {}),
-    });
-    cleanups.push(() => kubelet.stop());
-    for (const archive of options.images ?? []) {
-      const names = await kubelet.importImage(archive, options.signal);
-      options.log.info('image imported', { archive, images: names });
-    }
+    const kubelet = await startPlaneKubelet(
+      options,
+      { dir, nodeName, node, cluster, kube, containerd },
+      cleanups,
+    );
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
-    const operatorStop = new AbortController();
-    const operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
-    cleanups.push(async () => {
+    let operatorStop = new AbortController();
+    let operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
+    let operatorRunning = true;
+    const stopOperator = async () => {
       operatorStop.abort();
       await operator.done;
-    });
+      operatorRunning = false;
+    };
+    cleanups.push(stopOperator);
     return {
       kubeconfigPath,
       kubeConfig,
@@ -349,8 +382,17 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       containerd,
       daemon,
       certs,
-      operator,
+      get operator() {
+        return operator;
+      },
       kubelet,
+      stopOperator,
+      async startOperator() {
+        if (operatorRunning) return;
+        operatorStop = new AbortController();
+        operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
+        operatorRunning = true;
+      },
       stop: cleanup,
     };
   } catch (error) {

@@ -50,6 +50,11 @@ export interface KubeEmulatorOptions {
   certificateHosts?: string[];
   /** How `pods/log`, `pods/exec` and `pods/attach` reach kubelets (see http/kubeletProxy.ts). */
   kubeletClient?: KubeletClientOptions;
+  /**
+   * The clock of the timestamps the server writes (creation, deletion, conditions), in ms since
+   * the epoch; `Date.now` by default. Tests share one manual clock with the controllers.
+   */
+  now?: () => number;
 }
 
 /** A running emulator. */
@@ -216,7 +221,7 @@ export async function startKubeEmulator(
     const token = loadToken(pkiDir, options.token);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
     const { hub, store } = openStore(persistence, options);
-    const api = createApiCore(createResourceRegistry(), store, hub);
+    const api = createApiCore(createResourceRegistry(), store, hub, options.now);
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
     controllers = startControllers(api, options.log);
     await api.bootstrap();

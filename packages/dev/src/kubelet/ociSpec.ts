@@ -2,7 +2,8 @@
 // The OCI runtime spec of one pod container, from containerd's default spec (`ctr oci spec`):
 // the argv, environment, working directory and user; the pod's network namespace (or the
 // host's), the host PID and IPC namespaces when asked; the hostname; volume bind mounts; the
-// capabilities, no_new_privs, a read-only root and privileged mode as the CRI runtime sets them.
+// capabilities, no_new_privs, a read-only root and privileged mode as the CRI runtime sets them;
+// the memory limit.
 import type { ContainerSecurity } from './containerSecurity.js';
 
 /** A bind mount into the container. */
@@ -26,6 +27,8 @@ export interface OciSpecInput {
   security: ContainerSecurity;
   /** The container's cgroup (`/namespace/id`). */
   cgroupsPath: string;
+  /** The cgroup's memory limit in bytes (`resources.limits.memory`); none when undefined. */
+  memoryLimitBytes?: number | undefined;
   terminal?: boolean;
 }
 
@@ -90,6 +93,9 @@ export function buildOciSpec(base: Json, input: OciSpecInput): Json {
     linux: {
       ...linux,
       cgroupsPath: input.cgroupsPath,
+      ...(input.memoryLimitBytes !== undefined
+        ? { resources: { ...(linux['resources'] as Json), memory: { limit: input.memoryLimitBytes } } }
+        : {}),
       namespaces: namespacesOf(linux['namespaces'] as { type: string }[], input),
       ...(input.security.privileged ? { maskedPaths: [], readonlyPaths: [] } : {}),
     },

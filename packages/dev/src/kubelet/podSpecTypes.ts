@@ -53,6 +53,8 @@ export interface PodContainer {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  /** Only `limits.memory` is applied (to the container's cgroup). */
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   tty?: boolean;
   stdin?: boolean;
 }

@@ -15,6 +15,7 @@ import { containerSecurity } from './containerSecurity.js';
 import type { ContainerInstance, ContainerSlot, KubeletState, PodRecord } from './kubeletState.js';
 import { buildOciSpec, type ContainerMount } from './ociSpec.js';
 import type { PodContainer } from './podSpecTypes.js';
+import { parseByteQuantity } from './parseQuantity.js';
 import { SERVICE_ACCOUNT_MOUNT, SERVICE_ACCOUNT_VOLUME } from './podVolumes.js';
 
 /** The argv of a busybox container: a pause image sleeps; bare names are busybox applets in /bin. */
@@ -22,6 +23,20 @@ function busyboxArgv(image: Extract<ContainerImage, { kind: 'busybox' }>, argv: 
   if (image.pause) return ['/bin/sleep', 'infinity'];
   const [program, ...rest] = argv.length > 0 ? argv : ['sleep', '3600'];
   return [program!.includes('/') ? program! : `/bin/${program}`, ...rest];
+}
+
+/** `resources.limits.memory` in bytes, or undefined without one. */
+function memoryLimitOf(container: PodContainer): number | undefined {
+  const memory = container.resources?.limits?.['memory'];
+  return memory === undefined
+    ? undefined
+    : parseByteQuantity(memory, `spec.containers[${container.name}].resources.limits.memory`);
+}
+
+/** The CRI log file of the slot's next instance (one per restart, as `--previous` reads them). */
+function instanceLogFile(state: KubeletState, record: PodRecord, slot: ContainerSlot): string {
+  const pod = { namespace: record.namespace, name: record.name, uid: record.uid };
+  return logFileOf(containerLogDir(state.dirs.logs, pod, slot.name), slot.restartCount);
 }
 
 /** The container's bind mounts: its volumeMounts, the service account volume, /etc/hosts. */
@@ -84,19 +99,13 @@ export async function startInstance(
   if (argv.length === 0)
     throw new ChaosplaneError('invalid', 'failed to generate container spec: no command specified');
   const mounts = mountsOf(record, container);
+  const memoryLimitBytes = memoryLimitOf(container);
   const id = instanceId(state, record, slot);
   const rootfs: ContainerRootfs =
     image.kind === 'image'
       ? { kind: 'image', image: image.image }
       : { kind: 'dir', path: await createBusyboxRootfs(path.join(state.dirs.rootfs, id)) };
-  const logFile = logFileOf(
-    containerLogDir(
-      state.dirs.logs,
-      { namespace: record.namespace, name: record.name, uid: record.uid },
-      slot.name,
-    ),
-    slot.restartCount,
-  );
+  const logFile = instanceLogFile(state, record, slot);
   const log = createLogWriter(logFile, state.logMaxBytes);
   const defaults =
     (state.baseSpec['process'] as { capabilities?: { bounding?: string[] } }).capabilities?.bounding ?? [];
@@ -124,6 +133,7 @@ export async function startInstance(
             defaults,
           ),
           cgroupsPath: `/${state.api.namespace}/${id}`,
+          memoryLimitBytes,
         }),
       signal: state.stop.signal,
     });
