@@ -4,7 +4,8 @@
 # container runtime), busybox-static (the containers' root filesystem), iproute2,
 # iptables, ipset and the CNI plugins (network namespaces, pod networks), stress-ng (StressChaos's
 # stressors), openssl (per-run certificates), util-linux/mount/bsdutils (nsenter, setpriv, mount,
-# script), a kubectl client, and debootstrap and buildah (the container image).
+# script), a kubectl client, and debootstrap and buildah (the container image, and a tiny test
+# OCI image the dev kubelet's test builds).
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 

@@ -51,13 +51,21 @@ program
   )
   .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
   .option('--config <file>', 'config file with a plugins list')
-  .action(async (options: { demo: boolean; dir: string; plugin: string[]; config?: string }) => {
-    const plugins = await resolvePluginList({
-      flags: options.plugin,
-      ...(options.config !== undefined ? { configFile: options.config } : {}),
-    });
-    await runDevCommand({ dir: options.dir, demo: options.demo, plugins });
-  });
+  .option(
+    '--image <oci-archive>',
+    "OCI image archive to import into the local kubelet's containerd (repeatable)",
+    collect,
+    [],
+  )
+  .action(
+    async (options: { demo: boolean; dir: string; plugin: string[]; config?: string; image: string[] }) => {
+      const plugins = await resolvePluginList({
+        flags: options.plugin,
+        ...(options.config !== undefined ? { configFile: options.config } : {}),
+      });
+      await runDevCommand({ dir: options.dir, demo: options.demo, plugins, images: options.image });
+    },
+  );
 
 program.addCommand(
   explainCommand().action(async (_options: unknown, command: Command) => {

@@ -26,8 +26,16 @@ export {
   isPauseImage,
   type LocalKubelet,
   type LocalKubeletOptions,
+  type ClusterAccess,
+  type KubeletServerTls,
+  type UnknownImagePolicy,
 } from './startLocalKubelet.js';
-export { podNetworkUnavailableReason } from './kubelet/podNetwork.js';
+export {
+  createPodNetwork,
+  podNetworkUnavailableReason,
+  type PodNetwork,
+  type PodNetworkAttachment,
+} from './kubelet/podNetwork.js';
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';

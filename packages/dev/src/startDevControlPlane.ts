@@ -20,7 +20,15 @@ import {
   type MintedCertificates,
 } from './harness/index.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
-import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
+import { forwardApiServer } from './forwardApiServer.js';
+import { HOST_IP } from './kubelet/kubeletState.js';
+import { createPodNetwork, podNetworkUnavailableReason, type PodNetwork } from './kubelet/podNetwork.js';
+import {
+  startLocalKubelet,
+  type ClusterAccess,
+  type LocalKubelet,
+  type UnknownImagePolicy,
+} from './startLocalKubelet.js';
 
 /** The namespace the operator and the daemon's Service live in. */
 export const DEV_NAMESPACE = 'chaosplane';
@@ -76,6 +84,10 @@ export interface DevControlPlaneOptions {
    * instead of in this process with all of the caller's. Needs root and util-linux setpriv.
    */
   daemonCapabilities?: readonly string[];
+  /** OCI (or Docker) image archives imported into the kubelet's containerd at start. */
+  images?: string[];
+  /** What runs for an image the kubelet does not have (see {@link LocalKubeletOptions}); busybox by default. */
+  unknownImages?: UnknownImagePolicy;
 }
 
 /** The daemon of a dev control plane, in this process or a child process. */
@@ -207,23 +219,127 @@ function startDevOperator(
   );
 }
 
+/** Cleanup steps, run in reverse order. */
+type Cleanups = Array<() => Promise<void>>;
+
+/**
+ * The node's network and the kubelet's certificates, made before the emulator starts: the pod
+ * network's bridge is up (the emulator's certificate must name its gateway, where pods reach it),
+ * and a kubelet CA signs the kubelet's serving certificate and the emulator's client certificate
+ * (kube-apiserver's --kubelet-certificate-authority and --kubelet-client-certificate).
+ */
+async function prepareNode(options: DevControlPlaneOptions, dir: string, cleanups: Cleanups) {
+  const unavailable = podNetworkUnavailableReason();
+  let network: PodNetwork | undefined;
+  if (unavailable === undefined) {
+    network = createPodNetwork({ dir: path.join(dir, 'kubelet'), log: options.log });
+    cleanups.push(() => network!.close());
+    await network.prepare();
+  } else {
+    options.log.warn('pods use the host network, without pod IPs', { reason: unavailable });
+  }
+  const kubeletCerts = await mintCertificates({
+    dir: path.join(dir, 'certs', 'kubelet'),
+    caName: 'chaosplane-dev-kubelet-ca',
+    serverDnsNames: ['localhost', hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost'],
+    serverIpAddresses: [HOST_IP],
+    clientName: 'kube-apiserver-kubelet-client',
+    days: 30,
+  });
+  return { network, kubeletCerts };
+}
+
+/** kube-emulator, serving pods at the gateway too, proxying logs and exec to the kubelet. */
+async function startPlaneEmulator(
+  dir: string,
+  node: Awaited<ReturnType<typeof prepareNode>>,
+  cleanups: Cleanups,
+): Promise<{ emulator: KubeEmulator; kubeconfigPath: string; cluster: ClusterAccess }> {
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  const { network, kubeletCerts } = node;
+  const emulator = await startKubeEmulator({
+    dataDir: path.join(dir, 'kube'),
+    kubeconfigPath,
+    ...(network ? { certificateHosts: [network.gateway] } : {}),
+    kubeletClient: {
+      caCert: kubeletCerts.caPem.toString(),
+      cert: kubeletCerts.clientCertPem.toString(),
+      key: kubeletCerts.clientKeyPem.toString(),
+    },
+  });
+  cleanups.push(() => emulator.stop());
+  const port = Number(new URL(emulator.url).port);
+  let endpoint = { host: HOST_IP, port };
+  if (network) {
+    const forwarder = await forwardApiServer(network.gateway, { host: '127.0.0.1', port });
+    cleanups.push(() => forwarder.close());
+    endpoint = { host: forwarder.host, port: forwarder.port };
+  }
+  return {
+    emulator,
+    kubeconfigPath,
+    cluster: { ...endpoint, caCert: emulator.caCert, fallbackToken: emulator.token },
+  };
+}
+
+/** The local kubelet: on the pod network, serving its API with the kubelet CA's certificate; images imported. */
+async function startPlaneKubelet(
+  options: DevControlPlaneOptions,
+  parts: {
+    dir: string;
+    nodeName: string;
+    node: Awaited<ReturnType<typeof prepareNode>>;
+    cluster: ClusterAccess;
+    kube: KubeConnection;
+    containerd: ContainerdEnvironment;
+  },
+  cleanups: Cleanups,
+): Promise<LocalKubelet> {
+  const { node } = parts;
+  const kubelet = await startLocalKubelet({
+    kube: parts.kube,
+    nodeName: parts.nodeName,
+    containerd: parts.containerd,
+    log: options.log,
+    signal: options.signal,
+    dir: path.join(parts.dir, 'kubelet'),
+    ...(node.network ? { network: node.network } : {}),
+    cluster: parts.cluster,
+    serverTls: {
+      caCert: node.kubeletCerts.caPem.toString(),
+      cert: node.kubeletCerts.serverCertPem.toString(),
+      key: node.kubeletCerts.serverKeyPem.toString(),
+    },
+    ...(options.unknownImages ? { unknownImages: options.unknownImages } : {}),
+  });
+  cleanups.push(() => kubelet.stop());
+  for (const archive of options.images ?? []) {
+    const names = await kubelet.importImage(archive, options.signal);
+    options.log.info('image imported', { archive, images: names });
+  }
+  return kubelet;
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true });
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Cleanups = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => undefined);
   };
   try {
-    const kubeconfigPath = path.join(dir, 'kubeconfig');
-    const emulator = await startKubeEmulator({ dataDir: path.join(dir, 'kube'), kubeconfigPath });
-    cleanups.push(() => emulator.stop());
+    const node = await prepareNode(options, dir, cleanups);
+    const { emulator, kubeconfigPath, cluster } = await startPlaneEmulator(dir, node, cleanups);
     const kubeConfig = loadKubeConfig(kubeconfigPath);
     const kube = createKubeConnection(kubeConfig, { maxSockets: 8 });
     cleanups.push(() => Promise.resolve(kube.close()));
-    options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
+    options.log.info('kube-emulator serving', {
+      url: emulator.url,
+      kubeconfig: kubeconfigPath,
+      forPods: `${cluster.host}:${cluster.port}`,
+    });
 
     const containerd: ContainerdEnvironment = await startContainerd({
       namespace: 'k8s.io',
@@ -241,15 +357,11 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => daemon.close());
 
     const nodeName = hostname();
-    const kubelet = await startLocalKubelet({
-      kube,
-      nodeName,
-      containerd,
-      log: options.log,
-      signal: options.signal,
-      dir: path.join(dir, 'kubelet'),
-    });
-    cleanups.push(() => kubelet.stop());
+    const kubelet = await startPlaneKubelet(
+      options,
+      { dir, nodeName, node, cluster, kube, containerd },
+      cleanups,
+    );
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
     let operatorStop = new AbortController();

@@ -7,6 +7,7 @@
 export const PACKAGE_NAME = '@chaosplane/kube-emulator';
 
 export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './kubeEmulator.js';
+export { type KubeletClientOptions } from './http/kubeletProxy.js';
 export {
   KubeEmulatorError,
   type KubeEmulatorErrorKind,

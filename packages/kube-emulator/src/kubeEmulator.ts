@@ -12,6 +12,7 @@ import { type Controllers, startControllers } from './api/controllers.js';
 import { KubeEmulatorError } from './errors.js';
 import { type FaultConfig, type FaultInjector, createFaultInjector } from './faultInjector.js';
 import { type ApiHandler, createApiHandler } from './http/apiHandler.js';
+import { type KubeletClientOptions } from './http/kubeletProxy.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { createResourceRegistry } from './resources/resourceRegistry.js';
 import { type ObjectStore, createObjectStore } from './store/objectStore.js';
@@ -45,6 +46,10 @@ export interface KubeEmulatorOptions {
   log?: (line: string) => void;
   /** Aborts startup. */
   signal?: AbortSignal;
+  /** Extra DNS names or IPs the serving certificate names (an address pods dial, say). */
+  certificateHosts?: string[];
+  /** How `pods/log`, `pods/exec` and `pods/attach` reach kubelets (see http/kubeletProxy.ts). */
+  kubeletClient?: KubeletClientOptions;
   /**
    * The clock of the timestamps the server writes (creation, deletion, conditions), in ms since
    * the epoch; `Date.now` by default. Tests share one manual clock with the controllers.
@@ -150,6 +155,7 @@ async function listen(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => handler.handleUpgrade(req, socket, head));
   server.on('tlsClientError', () => undefined);
   server.on('clientError', answerClientError);
   server.keepAliveTimeout = 30_000;
@@ -178,6 +184,13 @@ function writeKubeconfig(kubeConfig: string, given: string | undefined, tempDir:
   return kubeconfigPath;
 }
 
+/** The names and addresses the serving certificate adds to localhost: the listen host, `certificateHosts`. */
+function certificateHostsOf(options: KubeEmulatorOptions): string[] {
+  const host =
+    options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [];
+  return [...host, ...(options.certificateHosts ?? [])];
+}
+
 /**
  * Starts an emulator.
  * @example
@@ -204,9 +217,7 @@ export async function startKubeEmulator(
   try {
     const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
     const pkiDir = dataDir ? path.join(dataDir, 'pki') : path.join(tempDir(), 'pki');
-    const extraHosts =
-      options.host && options.host !== '127.0.0.1' && options.host !== '0.0.0.0' ? [options.host] : [];
-    const tls = await ensureTls(pkiDir, extraHosts, options.signal);
+    const tls = await ensureTls(pkiDir, certificateHostsOf(options), options.signal);
     const token = loadToken(pkiDir, options.token);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
     const { hub, store } = openStore(persistence, options);
@@ -217,7 +228,13 @@ export async function startKubeEmulator(
     // Finish what a crash interrupted: terminating namespaces, dependents of removed owners.
     controllers.resync();
     const faults = createFaultInjector(options.faults);
-    const handler = createApiHandler({ api, faults, token, ...(options.log ? { log: options.log } : {}) });
+    const handler = createApiHandler({
+      api,
+      faults,
+      token,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.kubeletClient ? { kubeletClient: options.kubeletClient } : {}),
+    });
     const { server, sockets, url } = await listen(tls, handler, options);
     const kubeConfig = renderKubeconfig({ url, caCert: tls.caCert, token });
     const kubeconfigPath = writeKubeconfig(kubeConfig, options.kubeconfigPath, tempDir);

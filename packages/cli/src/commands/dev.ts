@@ -10,6 +10,8 @@ export interface DevCommandOptions {
   dir: string;
   demo: boolean;
   plugins: string[];
+  /** OCI image archives imported into the local kubelet's containerd before pods are applied. */
+  images?: string[];
   /** Log format; readable lines unless LOG_FORMAT says otherwise. */
   format?: LoggerOptions['format'];
 }
@@ -29,6 +31,7 @@ export async function runDevCommand(options: DevCommandOptions): Promise<void> {
     daemonLog: createLogger({ component: 'daemon', format }),
     log,
     signal: stop.signal,
+    ...(options.images !== undefined ? { images: options.images } : {}),
   });
   try {
     if (options.demo) {

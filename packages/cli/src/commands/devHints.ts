@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `chaosplane dev` prints once it runs: commands that work as printed, for the kinds it
-// loaded (their examples, when examples/ has some), the dry run with the daemons asked, and how to
-// reach a pod's container from the host.
+// loaded (their examples, when examples/ has some), the dry run with the daemons asked, a pod's
+// log and a shell in its container through kubectl.
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevControlPlane } from '@chaosplane/dev';
@@ -21,7 +21,7 @@ async function examplesOf(examples: string | undefined, kind: ChaosKind): Promis
 
 /**
  * The lines `chaosplane dev` prints: per loaded kind, its examples (or how to find out about
- * it), the dry run with the daemons asked, and how to enter a pod's container.
+ * it), the dry run with the daemons asked, a pod's log and a shell in its container.
  */
 export async function devHints(
   plane: DevControlPlane,
@@ -43,9 +43,9 @@ export async function devHints(
     '  # a dry run: the targets a manifest would hit, and whether each node can take the fault',
     `  npx chaosplane explain -f ${sample ?? '<manifest>'} --kubeconfig ${plane.kubeconfigPath} ` +
       `--daemon-port ${plane.daemon.grpcPort} --daemon-ca ${certs}/ca.crt --daemon-cert ${certs}/client.crt --daemon-key ${certs}/client.key`,
-    "  # a pod container's host PID, and a shell in it (its namespaces, as root):",
-    `  ctr --address ${plane.containerd.socketPath} -n ${plane.containerd.namespace} task ls`,
-    '  nsenter -t <PID> -m -u -i -n -p -- sh',
+    "  # a pod's log, and a shell in its container (the local kubelet serves both, as a node's does):",
+    `  ${kubectl} logs -n busybox busybox-0`,
+    `  ${kubectl} exec -it -n busybox busybox-0 -- sh`,
   );
   return lines;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,8 @@ export interface MintCertificatesOptions {
   caName?: string;
   /** DNS names of the server certificate; `['localhost']` by default (dial `localhost`). */
   serverDnsNames?: string[];
+  /** IP addresses of the server certificate (IP SANs), besides its DNS names; none by default. */
+  serverIpAddresses?: string[];
   /** Common name of the client certificate, the identity the daemon sees; `chaosplane-controller`. */
   clientName?: string;
   /** Validity in days; 2 by default. */
@@ -146,11 +149,22 @@ export async function mintCertificates(options: MintCertificatesOptions = {}): P
   const clientName = options.clientName ?? 'chaosplane-controller';
   const days = String(options.days ?? 2);
   checkNames(caName, clientName, dnsNames);
+  const ips = options.serverIpAddresses ?? [];
+  for (const [i, ip] of ips.entries())
+    if (isIP(ip) === 0)
+      throw new ChaosplaneError(
+        'invalid',
+        `serverIpAddresses[${i}] ${JSON.stringify(ip)} is not an IP address`,
+        {
+          field: `serverIpAddresses[${i}]`,
+        },
+      );
+  const sans = [...dnsNames.map(n => `DNS:${n}`), ...ips.map(ip => `IP:${ip}`)];
   await mintCa(dir, caName, days);
   await mintLeaf(dir, days, {
     name: 'server',
     commonName: dnsNames[0] ?? 'localhost',
-    extensions: `subjectAltName=${dnsNames.map(n => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+    extensions: `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
   });
   await mintLeaf(dir, days, {
     name: 'client',

@@ -31,6 +31,11 @@ export interface PodNetwork {
   /** The plane's subnet (`10.244.7.0/24`) and the bridge's address, the pods' gateway. */
   readonly subnet: string;
   readonly gateway: string;
+  /**
+   * Makes the bridge with the gateway's address now (CNI would at the first pod), so the node
+   * can listen on the gateway before any pod runs; idempotent.
+   */
+  prepare(): Promise<void>;
   /** Creates the pod's namespace and wires it; idempotent per pod. */
   attach(podKey: string): Promise<PodNetworkAttachment>;
   /** Unwires the pod's namespace and removes it. */
@@ -166,9 +171,17 @@ export function createPodNetwork(options: { dir: string; log: Logger }): PodNetw
     rmSync(netns, { force: true });
   };
 
+  const gateway = `10.244.${index}.1`;
+  const prepare = async (): Promise<void> => {
+    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch(() => undefined);
+    await run('ip', ['addr', 'add', `${gateway}/24`, 'dev', bridge]).catch(() => undefined);
+    await run('ip', ['link', 'set', bridge, 'up']);
+  };
+
   return {
     subnet,
-    gateway: `10.244.${index}.1`,
+    gateway,
+    prepare,
     attach(podKey) {
       let attachment = attached.get(podKey);
       if (!attachment) {

@@ -5,12 +5,19 @@
  * (nonResource.ts). Every failure is answered with a `Status` body; none escapes to crash the
  * server.
  */
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type Duplex } from 'node:stream';
 import { type ApiCore } from '../api/apiCore.js';
 import { KubeEmulatorError, badRequest } from '../errors.js';
 import { type FaultInjector } from '../faultInjector.js';
 import { isHealthPath, serveDiscovery, serveNonResource } from './nonResource.js';
 import { readBody } from './requestBody.js';
+import {
+  type KubeletClientOptions,
+  isKubeletRoute,
+  proxyToKubelet,
+  proxyUpgradeToKubelet,
+} from './kubeletProxy.js';
 import { handleResource } from './resourceHandler.js';
 import { methodNotAllowed, notServed, sendError } from './response.js';
 import { resolveRoute } from './routes.js';
@@ -25,11 +32,15 @@ export interface HandlerOptions {
   /** Request body limit in bytes (the apiserver's is 3 MiB). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /** How `pods/log`, `pods/exec` and `pods/attach` reach the pod's kubelet. */
+  kubeletClient?: KubeletClientOptions;
 }
 
 /** The handler, plus a way to end all open watches at shutdown. */
 export interface ApiHandler {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** An HTTP upgrade: `pods/exec`, `pods/attach` and `pods/portforward` go to the pod's kubelet. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   closeWatches(): void;
   readonly openWatches: number;
 }
@@ -59,6 +70,7 @@ function requireRead(req: IncomingMessage): void {
 async function dispatch(
   deps: WatchDeps,
   token: string,
+  kubeletClient: KubeletClientOptions,
   req: IncomingMessage,
   res: ServerResponse,
   body: Promise<Buffer>,
@@ -80,8 +92,36 @@ async function dispatch(
       requireRead(req);
       return serveDiscovery(deps.api, route, res);
     case 'resource':
+      if (isKubeletRoute(route)) return proxyToKubelet(deps.api, kubeletClient, route, url, req, res);
       return handleResource(deps, req, res, route, url, body);
   }
+}
+
+/** {@link ApiHandler.handleUpgrade}: authenticated, then proxied to the kubelet, or refused. */
+function dispatchUpgrade(
+  deps: WatchDeps,
+  options: HandlerOptions,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  let status: { code: number; body: unknown };
+  try {
+    const { path, url } = requestTarget(req);
+    const route = resolveRoute(path);
+    if (req.headers.authorization !== `Bearer ${options.token}`)
+      throw new KubeEmulatorError('Unauthorized', 'Unauthorized');
+    if (route.kind !== 'resource' || !isKubeletRoute(route))
+      throw badRequest('this request cannot be upgraded');
+    return proxyUpgradeToKubelet(deps.api, options.kubeletClient ?? {}, route, url, req, socket, head);
+  } catch (error) {
+    const err = KubeEmulatorError.is(error) ? error : new KubeEmulatorError('InternalError', String(error));
+    status = { code: err.code, body: err.toStatus() };
+  }
+  const body = JSON.stringify(status.body);
+  socket.end(
+    `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Creates the handler. */
@@ -100,7 +140,13 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
       // otherwise keep the connection from being reused for the next request.
       const body = readBody(req, maxBody);
       body.catch(() => undefined);
-      dispatch(deps, options.token, req, res, body).catch((error: unknown) => sendError(res, error, log));
+      dispatch(deps, options.token, options.kubeletClient ?? {}, req, res, body).catch((error: unknown) =>
+        sendError(res, error, log),
+      );
+    },
+    handleUpgrade(req, socket, head) {
+      log?.(`UPGRADE ${req.method} ${req.url}`);
+      dispatchUpgrade(deps, options, req, socket, head);
     },
     closeWatches() {
       for (const close of [...deps.watches]) close();
