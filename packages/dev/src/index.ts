@@ -27,6 +27,13 @@ export {
   type LocalKubelet,
   type LocalKubeletOptions,
 } from './startLocalKubelet.js';
+export {
+  startDevControllers,
+  DEV_CONTROLLERS,
+  type DevControllerName,
+  type DevControllers,
+  type DevControllersOptions,
+} from './startDevControllers.js';
 export { podNetworkUnavailableReason } from './kubelet/podNetwork.js';
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';

@@ -17,6 +17,17 @@ export {
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
+// The controller parts other controllers reuse (the dev control plane's workload controllers)
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue/createWorkQueue.js';
+export type { RateLimiter } from './queue/rateLimiters.js';
+export {
+  createEventRecorder,
+  type EventRecorder,
+  type EventRecorderOptions,
+  type EventReason,
+  type ChaosEventReason,
+} from './events/createEventRecorder.js';
+export { createEventApi, type EventApi, type KubeEvent } from './kube/CoreApi.js';
 export {
   createSpecValidator,
   validateChaosObject,
