@@ -2,9 +2,9 @@
 // A scheduler for the dev control plane (kube-scheduler's default profile, as far as these nodes
 // go): every pod without a node whose schedulerName is `default-scheduler` (or unset), and whose
 // scheduling gates are all removed, is bound to a node through the pods/binding subresource. The
-// filters are NodeUnschedulable (a cordoned node, unless the pod tolerates it), NodeAffinity
-// (nodeSelector and required node affinity, including the `metadata.name` field DaemonSet pods
-// are pinned with) and TaintToleration (NoSchedule and NoExecute taints); among the nodes left,
+// filters are NodeUnschedulable (a cordoned node, unless the pod tolerates it), TaintToleration
+// (NoSchedule and NoExecute taints) and NodeAffinity (nodeSelector and required node affinity,
+// including the `metadata.name` field DaemonSet pods are pinned with); among the nodes left,
 // the one with the fewest pods wins (spreading, as resource scoring would on equal nodes). A pod
 // no node fits gets PodScheduled False (Unschedulable) and a FailedScheduling Event in
 // kube-scheduler's words, and is tried again when nodes change.
@@ -69,10 +69,12 @@ export function filterNode(pod: Pod, node: Node): string | undefined {
     untoleratedTaint([UNSCHEDULABLE_TAINT], tolerations, ['NoSchedule'])
   )
     return 'node(s) were unschedulable';
-  if (!nodeAffinityMatches(pod.spec, node)) return "node(s) didn't match Pod's node affinity/selector";
+  // The default profile's filter order: NodeUnschedulable, TaintToleration, NodeAffinity; a
+  // node is reported with the first filter it fails.
   const taints = effectiveTaints(node).filter(t => t.key !== UNSCHEDULABLE_TAINT.key);
   const taint = untoleratedTaint(taints, tolerations, ['NoSchedule', 'NoExecute']);
   if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+  if (!nodeAffinityMatches(pod.spec, node)) return "node(s) didn't match Pod's node affinity/selector";
   return undefined;
 }
 
