@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `chaosplane dev`: a whole Chaosplane on one machine. kube-emulator (data under .chaosplane/),
-// a private containerd, the chaos daemon (mTLS) and the operator, wired exactly as in a
-// cluster: the operator finds the daemon through the EndpointSlice of its headless Service.
+// a private containerd, the controllers of Deployments, ReplicaSets, DaemonSets and
+// EndpointSlices, the chaos daemon (mTLS) and the operator, wired exactly as in a cluster: the
+// operator finds the daemon through the EndpointSlice of its headless Service.
 import { mkdir } from 'node:fs/promises';
 import os, { hostname } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import {
   type MintedCertificates,
 } from './harness/index.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
+import { startDevControllers, type DevControllerName, type DevControllers } from './startDevControllers.js';
 import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
 
 /** The namespace the operator and the daemon's Service live in. */
@@ -42,6 +44,17 @@ export const DAEMON_CAPABILITIES: readonly string[] = [
 
 /** The name the daemon's certificate carries and the operator checks. */
 export const DAEMON_SERVER_NAME = 'chaosplane-daemon';
+
+/**
+ * The controllers the dev control plane runs: all but the scheduler, since the local kubelet
+ * binds every unscheduled pod to its one node itself (two binders would race for each pod).
+ */
+export const DEV_PLANE_CONTROLLERS: readonly DevControllerName[] = [
+  'deployment',
+  'replicaset',
+  'daemonset',
+  'endpointslice',
+];
 
 /** Longest socket path a unix socket takes (sun_path is 108 bytes with its NUL), with room to spare. */
 const MAX_SOCKET_PATH = 100;
@@ -108,7 +121,12 @@ export interface DevControlPlane {
   certs: MintedCertificates;
   operator: RunningOperator;
   kubelet: LocalKubelet;
-  /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
+  /** The workload controllers ({@link DEV_PLANE_CONTROLLERS}). */
+  controllers: DevControllers;
+  /**
+   * Stops the operator (gracefully), the kubelet's containers, the daemon, the controllers,
+   * containerd and the emulator.
+   */
   stop(): Promise<void>;
 }
 
@@ -216,6 +234,17 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     const kube = createKubeConnection(kubeConfig, { maxSockets: 8 });
     cleanups.push(() => Promise.resolve(kube.close()));
     options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
+    // Their own connection, as kube-controller-manager is its own client: their requests never
+    // queue behind the kubelet's or the caller's.
+    const controllerKube = createKubeConnection(kubeConfig);
+    cleanups.push(() => Promise.resolve(controllerKube.close()));
+    const controllers = await startDevControllers({
+      kube: controllerKube,
+      log: options.log,
+      signal: options.signal,
+      controllers: DEV_PLANE_CONTROLLERS,
+    });
+    cleanups.push(() => controllers.stop());
 
     const containerd: ContainerdEnvironment = await startContainerd({
       namespace: 'k8s.io',
@@ -261,6 +290,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       certs,
       operator,
       kubelet,
+      controllers,
       stop: cleanup,
     };
   } catch (error) {

@@ -32,6 +32,7 @@ export const DEV_CONTROLLERS: readonly DevControllerName[] = [
 export interface DevControllersOptions {
   /** The API server (the caller closes it). */
   kube: KubeConnection;
+  /** Where the controllers' lines go (under `component: controllers`). */
   log: Logger;
   /** Stops every controller when aborted. */
   signal: AbortSignal;
