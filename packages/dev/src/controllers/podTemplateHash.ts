@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The hash that names a Deployment's ReplicaSets (`pod-template-hash`) and a DaemonSet's
 // ControllerRevisions (`controller-revision-hash`), computed as Kubernetes' controller.ComputeHash
-// does: FNV-1a (32 bits) over the pod template, then the collision count when there is one (eight
-// bytes: its four little-endian bytes and four zeros, as Go's make([]byte, 8) leaves them), and the decimal sum written in rand.SafeEncodeString's alphabet (no
-// vowels, no 0/1/3, so a hash never spells a word). Kubernetes feeds FNV Go's spew dump of its
+// does: FNV-1a (32 bits) over the pod template, then the collision count when there is one
+// (eight bytes: its four little-endian bytes and four zeros, as Go's make([]byte, 8) leaves
+// them), and the decimal sum written in rand.SafeEncodeString's alphabet (no vowels, no 0/1/3,
+// so a hash never spells a word). Kubernetes feeds FNV Go's spew dump of its
 // template struct, which only Go can produce; this feeds the template's canonical JSON (keys
 // sorted), so a template gets a stable hash of the same form, which changes with the template and
 // the collision count, but not the value a real cluster would print for it.
