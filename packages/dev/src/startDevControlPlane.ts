@@ -245,6 +245,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       controllers: DEV_PLANE_CONTROLLERS,
     });
     cleanups.push(() => controllers.stop());
+    options.log.info('controllers running', { controllers: controllers.names.join(',') });
 
     const containerd: ContainerdEnvironment = await startContainerd({
       namespace: 'k8s.io',
