@@ -3,7 +3,8 @@
 // applies a Deployment, a DaemonSet and a Service; `kubectl rollout status` waits for them as on
 // a cluster; the pods are real containerd containers of the local kubelet; a new template rolls
 // out through a second ReplicaSet; a deleted pod is replaced; the Service's EndpointSlice lists
-// the pods' IPs; and HelloWorldChaos selects the Deployment's pods by label like any others.
+// the pods' IPs; HelloWorldChaos selects the Deployment's pods by label like any others, and a
+// pod PodChaos kills is replaced by its ReplicaSet, as on a cluster.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { PHASE_INJECTED, type Pod } from '@chaosplane/sdk';
 import {
@@ -14,7 +15,7 @@ import {
   type TestKit,
 } from '@chaosplane/testing';
 
-const HELLO_PLUGIN = new URL('../packages/experiment-helloworld/src/index.ts', import.meta.url).pathname;
+const plugin = (name: string) => new URL(`../packages/${name}/src/index.ts`, import.meta.url).pathname;
 const NS = 'shop';
 
 const WORKLOADS = `apiVersion: apps/v1
@@ -68,7 +69,11 @@ async function runningPods(kit: TestKit, selector: string): Promise<Pod[]> {
 describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev', () => {
   let kit: TestKit;
   beforeAll(async () => {
-    kit = await startTestKit({ plugins: [HELLO_PLUGIN], namespace: NS, pods: [] });
+    kit = await startTestKit({
+      plugins: [plugin('experiment-helloworld'), plugin('experiment-podchaos')],
+      namespace: NS,
+      pods: [],
+    });
   }, 120_000);
   afterAll(() => kit?.close(), 60_000);
 
@@ -171,4 +176,30 @@ spec: {selector: {namespaces: [${NS}], labelSelectors: {app: web}}, mode: all}
     await kit.kubectl(['delete', 'helloworldchaos', '-n', NS, 'hello-web']);
     await kit.waitForDeletion({ plural: 'helloworldchaos', name: 'hello-web' });
   }, 60_000);
+
+  it('replaces a pod PodChaos kills: the ReplicaSet makes a new one and the rollout is whole again', async () => {
+    const before = (await runningPods(kit, 'app=web')).map(p => p.metadata.name!);
+    await kit.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: {name: kill-web, namespace: ${NS}}
+spec: {action: pod-kill, mode: one, gracePeriod: 0, selector: {namespaces: [${NS}], labelSelectors: {app: web}}}
+`,
+    );
+    const [record] = await kit.waitForRecords({ plural: 'podchaos', name: 'kill-web' }, PHASE_INJECTED);
+    const killed = record!.id.split('/')[1]!;
+    expect(before).toContain(killed);
+    const after = await eventually(
+      async () => {
+        const pods = await runningPods(kit, 'app=web');
+        return pods.length === 2 && pods.every(p => p.metadata.name !== killed) ? pods : undefined;
+      },
+      { what: 'the killed pod replaced', timeoutMs: 30_000 },
+    );
+    expect(after.filter(p => before.includes(p.metadata.name!))).toHaveLength(1);
+    await kit.kubectl(['rollout', 'status', '-n', NS, 'deployment/web', '--timeout=60s']);
+    await kit.kubectl(['delete', 'podchaos', '-n', NS, 'kill-web']);
+    await kit.waitForDeletion({ plural: 'podchaos', name: 'kill-web' });
+  }, 90_000);
 });
