@@ -2,9 +2,10 @@
 // The workload controllers inside `chaosplane dev`, used as a user would: the real kubectl
 // applies a Deployment, a DaemonSet and a Service; `kubectl rollout status` waits for them as on
 // a cluster; the pods are real containerd containers of the local kubelet; a new template rolls
-// out through a second ReplicaSet; a deleted pod is replaced; the Service's EndpointSlice lists
-// the pods' IPs; HelloWorldChaos selects the Deployment's pods by label like any others, and a
-// pod PodChaos kills is replaced by its ReplicaSet, as on a cluster.
+// out through a second ReplicaSet and `kubectl rollout undo` brings the first back; a deleted
+// pod is replaced; the Service's EndpointSlice lists the pods' IPs; HelloWorldChaos selects the
+// Deployment's pods by label like any others, and a pod PodChaos kills is replaced by its
+// ReplicaSet, as on a cluster.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { PHASE_INJECTED, type Pod } from '@chaosplane/sdk';
 import {
@@ -128,7 +129,7 @@ describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev',
     expect(slice.ports).toEqual([expect.objectContaining({ name: 'http', port: 8080 })]);
   }, 60_000);
 
-  it('rolls a new pod template out through a new ReplicaSet, and replaces a deleted pod', async () => {
+  it('rolls a new pod template out through a new ReplicaSet, replaces a deleted pod, and rolls back', async () => {
     const before = await podNames(kit, 'app=web');
     await kit.kubectl(['set', 'env', '-n', NS, 'deployment/web', 'GREETING=hello']);
     await kit.kubectl(['rollout', 'status', '-n', NS, 'deployment/web', '--timeout=60s']);
@@ -156,6 +157,22 @@ describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev',
       { what: 'the deleted pod replaced' },
     );
     expect(replaced).toHaveLength(2);
+
+    // `kubectl rollout undo` brings revision 1's template back as revision 3, from its ReplicaSet.
+    await kit.kubectl(['rollout', 'undo', '-n', NS, 'deployment/web']);
+    await kit.kubectl(['rollout', 'status', '-n', NS, 'deployment/web', '--timeout=60s']);
+    const undone = await eventually(
+      async () => {
+        const pods = await runningPods(kit, 'app=web');
+        return pods.length === 2 && pods.every(p => !p.spec?.containers[0]?.env) ? pods : undefined;
+      },
+      { what: 'two pods of the first template again' },
+    );
+    expect(undone).toHaveLength(2);
+    const undoneHistory = await kit.kubectl(['rollout', 'history', '-n', NS, 'deployment/web']);
+    expect(undoneHistory).toMatch(/^2\s/m);
+    expect(undoneHistory).toMatch(/^3\s/m);
+    expect(undoneHistory).not.toMatch(/^1\s/m);
   }, 120_000);
 
   it("says hello in the Deployment's pods, selected by label", async () => {

@@ -175,6 +175,35 @@ describe('Deployment controller', () => {
     expect(scaling.map(e => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Scaled down replica set roll-\w+ from 4 to 3$/)]),
     );
+
+    // A rollback as `kubectl rollout undo` sends it: a JSON patch replacing the template with
+    // revision 1's, carrying the null creationTimestamp Go's serializer writes. Revision 1's
+    // ReplicaSet comes back as revision 3.
+    const first = sets.find(rs => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === '1')!;
+    const { 'pod-template-hash': _hash, ...labels } = first.spec.template.metadata.labels;
+    await cluster.kube.request('PATCH', `${DEPLOYMENTS}/roll`, {
+      contentType: 'application/json-patch+json',
+      body: [
+        {
+          op: 'replace',
+          path: '/spec/template',
+          value: { ...first.spec.template, metadata: { labels, creationTimestamp: null } },
+        },
+      ],
+    });
+    const undone = await rolledOut('roll');
+    expect(undone.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
+    const after = await list<Workload>(cluster.kube, REPLICA_SETS, 'app=roll');
+    expect(after.map(rs => [rs.metadata.name, rs.spec.replicas]).sort()).toEqual(
+      [
+        [first.metadata.name, 4],
+        [sets.find(rs => rs !== first)!.metadata.name, 0],
+      ].sort(),
+    );
+    expect(after.find(rs => rs.metadata.name === first.metadata.name)!.metadata.annotations).toMatchObject({
+      'deployment.kubernetes.io/revision': '3',
+      'deployment.kubernetes.io/revision-history': '1',
+    });
   });
 
   it('Recreate: the new pods start only once every old pod is gone', async () => {

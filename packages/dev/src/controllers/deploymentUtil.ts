@@ -102,10 +102,15 @@ export function activeOf(replicaSets: readonly (ReplicaSet | undefined)[]): Repl
   return replicaSets.filter((rs): rs is ReplicaSet => rs !== undefined && replicasOf(rs) > 0);
 }
 
-/** Drops empty maps and lists and the pod-template-hash label, so templates compare semantically. */
+/**
+ * Drops empty maps and lists, nulls and the pod-template-hash label, so templates compare
+ * semantically: a null is Go's nil or zero value, the same as an absent field (kubectl's `rollout
+ * undo` sends the template's `metadata.creationTimestamp: null`).
+ */
 function normalized(value: unknown, dropHash: boolean): unknown {
   if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(v => normalized(v, false));
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null) return undefined;
+  if (typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     if (dropHash && key === POD_TEMPLATE_HASH) continue;

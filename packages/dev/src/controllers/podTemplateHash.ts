@@ -25,12 +25,13 @@ function fnv1a(bytes: Uint8Array, hash = FNV_OFFSET): number {
   return h;
 }
 
-/** JSON with every object's keys sorted, so equal templates give equal bytes. */
+/** JSON with every object's keys sorted and null fields left out, so equal templates give equal bytes. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      // A null field is Go's nil or zero value, which its struct dump shows as an absent one.
+      .filter(([, v]) => v !== undefined && v !== null)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
