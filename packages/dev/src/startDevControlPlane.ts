@@ -119,10 +119,18 @@ export interface DevControlPlane {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
-  operator: RunningOperator;
+  /** The running operator (the one started last). */
+  readonly operator: RunningOperator;
   kubelet: LocalKubelet;
   /** The workload controllers ({@link DEV_PLANE_CONTROLLERS}). */
   controllers: DevControllers;
+  /**
+   * Stops the operator gracefully and leaves the rest running (what the daemon does without an
+   * operator); {@link DevControlPlane.startOperator} starts a new one.
+   */
+  stopOperator(): Promise<void>;
+  /** Starts the operator again after {@link DevControlPlane.stopOperator}; a no-op while one runs. */
+  startOperator(): Promise<void>;
   /**
    * Stops the operator (gracefully), the kubelet's containers, the daemon, the controllers,
    * containerd and the emulator.
@@ -274,12 +282,15 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => kubelet.stop());
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
-    const operatorStop = new AbortController();
-    const operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
-    cleanups.push(async () => {
+    let operatorStop = new AbortController();
+    let operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
+    let operatorRunning = true;
+    const stopOperator = async () => {
       operatorStop.abort();
       await operator.done;
-    });
+      operatorRunning = false;
+    };
+    cleanups.push(stopOperator);
     return {
       kubeconfigPath,
       kubeConfig,
@@ -289,9 +300,18 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       containerd,
       daemon,
       certs,
-      operator,
+      get operator() {
+        return operator;
+      },
       kubelet,
       controllers,
+      stopOperator,
+      async startOperator() {
+        if (operatorRunning) return;
+        operatorStop = new AbortController();
+        operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
+        operatorRunning = true;
+      },
       stop: cleanup,
     };
   } catch (error) {

@@ -16,8 +16,16 @@ export {
   type StartedEngine,
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
+export {
+  systemClock,
+  createManualClock,
+  type Clock,
+  type ManualClock,
+  type ManualClockOptions,
+} from './clock/clock.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
-// The controller parts other controllers reuse (the dev control plane's workload controllers)
+export type { EngineExtension, ExtensionContext, ExtensionRun } from './extensions/EngineExtension.js';
+// The controller parts other controllers reuse (the dev control plane's workload controllers).
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue/createWorkQueue.js';
 export type { RateLimiter } from './queue/rateLimiters.js';
 export {
@@ -25,6 +33,7 @@ export {
   type EventRecorder,
   type EventRecorderOptions,
   type EventReason,
+  type EventSubject,
   type ChaosEventReason,
 } from './events/createEventRecorder.js';
 export { createEventApi, type EventApi, type KubeEvent } from './kube/CoreApi.js';
@@ -33,6 +42,7 @@ export {
   validateChaosObject,
   validateChaosUpdate,
   formatViolations,
+  durationViolations,
   type SpecValidator,
 } from './api/validation.js';
 export {

@@ -93,8 +93,13 @@ async function bootstrap(ctx: CoreContext): Promise<void> {
 }
 
 /** Creates the API core. */
-export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hub: WatchHub): ApiCore {
-  const ctx = createCoreContext(registry, store, hub);
+export function createApiCore(
+  registry: ResourceRegistry,
+  store: ObjectStore,
+  hub: WatchHub,
+  clock?: () => number,
+): ApiCore {
+  const ctx = createCoreContext(registry, store, hub, clock);
   const { list, watch } = createListWatch({
     registry,
     store,

@@ -13,6 +13,7 @@ import { type KubeObject, type ResourceType } from '../types.js';
 import { type CoreHooks, type Scope } from './apiTypes.js';
 import { toServed } from './conversion.js';
 import { isCrdType, serveCrd, unserveCrd } from './crdServing.js';
+import { timestamp } from './objectMeta.js';
 
 /** The shared state and steps of the API core's verbs. */
 export interface CoreContext {
@@ -21,6 +22,8 @@ export interface CoreContext {
   readonly hub: WatchHub;
   /** Service cluster IPs. */
   readonly ips: ReturnType<typeof createIpAllocator>;
+  /** Now, as the server writes timestamps (seconds, `Z`), on the emulator's clock. */
+  now(): string;
   /** The controllers' hooks (replaced by `setHooks`). */
   hooks: CoreHooks;
   storageKey(type: ResourceType): string;
@@ -45,6 +48,7 @@ export function createCoreContext(
   registry: ResourceRegistry,
   store: ObjectStore,
   hub: WatchHub,
+  clock: () => number = Date.now,
 ): CoreContext {
   const storageKey = (type: ResourceType): string => registry.storageKey(type);
   const ctx: CoreContext = {
@@ -52,6 +56,7 @@ export function createCoreContext(
     store,
     hub,
     ips: createIpAllocator(),
+    now: () => timestamp(clock()),
     hooks: { onRemoved: () => undefined, onDeleting: () => undefined },
     storageKey,
     isCrdType,

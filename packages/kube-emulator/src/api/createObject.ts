@@ -15,7 +15,7 @@ import { type Scope, type WriteOptions } from './apiTypes.js';
 import { toStorage } from './conversion.js';
 import { type CoreContext } from './coreContext.js';
 import { checkCrdConflicts } from './crdServing.js';
-import { normalizeMeta, now } from './objectMeta.js';
+import { normalizeMeta } from './objectMeta.js';
 import { parseBody } from './parseBody.js';
 
 /** Sets the request namespace on a namespaced object (refusing another), drops it otherwise. */
@@ -56,9 +56,9 @@ function assignName(type: ResourceType, md: KubeObject['metadata']): string {
 }
 
 /** Replaces what only the server sets: uid, timestamps, generation; nothing of a deletion is kept. */
-function setServerMeta(type: ResourceType, md: KubeObject['metadata']): void {
+function setServerMeta(type: ResourceType, md: KubeObject['metadata'], now: string): void {
   md.uid = randomUUID();
-  md.creationTimestamp = now();
+  md.creationTimestamp = now;
   delete md.deletionTimestamp;
   delete md.deletionGracePeriodSeconds;
   delete md.resourceVersion;
@@ -136,7 +136,7 @@ export async function createObject(
   if (ctx.store.get(ctx.storageKey(type), objectKey(namespace, name)))
     throw alreadyExists(type.group, type.plural, name);
   if (ctx.isCrdType(type)) checkCrdConflicts(ctx.registry, obj);
-  setServerMeta(type, md);
+  setServerMeta(type, md, ctx.now());
   if (type.group === '' && type.plural === 'services') assignClusterIp(ctx, obj);
   if (ctx.isCrdType(type)) obj.status = crdAcceptedStatus(obj, md.creationTimestamp!);
   if (options.dryRun) return ctx.served(scope, obj);

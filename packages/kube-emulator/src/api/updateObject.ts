@@ -163,7 +163,7 @@ export async function applyUpdate(
   bumpGeneration(type, next, existing);
   const md = next.metadata;
   if (Array.isArray(md.finalizers) && md.finalizers.length === 0) delete md.finalizers;
-  if (ctx.isCrdType(type)) next.status = crdStatusOnUpdate(next, existing);
+  if (ctx.isCrdType(type)) next.status = crdStatusOnUpdate(next, existing, ctx.now());
   return storeUpdate(ctx, scope, next, existing, options);
 }
 
