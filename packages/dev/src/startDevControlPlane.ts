@@ -225,6 +225,37 @@ function startDevOperator(
   );
 }
 
+/**
+ * The workload controllers ({@link DEV_PLANE_CONTROLLERS}) on their own connection, as
+ * kube-controller-manager is its own client: their requests never queue behind the kubelet's
+ * or the caller's. `stop()` also closes the connection.
+ */
+async function startPlaneControllers(
+  kubeConfig: KubeConfig,
+  options: DevControlPlaneOptions,
+): Promise<DevControllers> {
+  const kube = createKubeConnection(kubeConfig);
+  try {
+    const controllers = await startDevControllers({
+      kube,
+      log: options.log,
+      signal: options.signal,
+      controllers: DEV_PLANE_CONTROLLERS,
+    });
+    options.log.info('controllers running', { controllers: controllers.names.join(',') });
+    return {
+      names: controllers.names,
+      async stop() {
+        await controllers.stop();
+        kube.close();
+      },
+    };
+  } catch (error) {
+    kube.close();
+    throw error;
+  }
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -242,18 +273,8 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     const kube = createKubeConnection(kubeConfig, { maxSockets: 8 });
     cleanups.push(() => Promise.resolve(kube.close()));
     options.log.info('kube-emulator serving', { url: emulator.url, kubeconfig: kubeconfigPath });
-    // Their own connection, as kube-controller-manager is its own client: their requests never
-    // queue behind the kubelet's or the caller's.
-    const controllerKube = createKubeConnection(kubeConfig);
-    cleanups.push(() => Promise.resolve(controllerKube.close()));
-    const controllers = await startDevControllers({
-      kube: controllerKube,
-      log: options.log,
-      signal: options.signal,
-      controllers: DEV_PLANE_CONTROLLERS,
-    });
+    const controllers = await startPlaneControllers(kubeConfig, options);
     cleanups.push(() => controllers.stop());
-    options.log.info('controllers running', { controllers: controllers.names.join(',') });
 
     const containerd: ContainerdEnvironment = await startContainerd({
       namespace: 'k8s.io',
