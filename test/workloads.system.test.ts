@@ -141,7 +141,9 @@ describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev',
       { what: 'two pods of the new template' },
     );
     expect(after.map(p => p.metadata.name).filter(n => before.includes(`pod/${n}`))).toEqual([]);
-    expect(after.every(p => p.spec?.containers[0]?.env?.[0]?.value === 'hello')).toBe(true);
+    const envOf = (p: Pod) =>
+      p.spec?.containers[0]?.['env'] as { name: string; value?: string }[] | undefined;
+    expect(after.every(p => envOf(p)?.[0]?.value === 'hello')).toBe(true);
     const history = await kit.kubectl(['rollout', 'history', '-n', NS, 'deployment/web']);
     expect(history).toMatch(/^1\s/m);
     expect(history).toMatch(/^2\s/m);
@@ -164,7 +166,7 @@ describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev',
     const undone = await eventually(
       async () => {
         const pods = await runningPods(kit, 'app=web');
-        return pods.length === 2 && pods.every(p => !p.spec?.containers[0]?.env) ? pods : undefined;
+        return pods.length === 2 && pods.every(p => envOf(p) === undefined) ? pods : undefined;
       },
       { what: 'two pods of the first template again' },
     );

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@chaosplane/dev';
 import type { Pod } from '@chaosplane/sdk';
 import { startControllerCluster, type ControllerCluster } from './support/controllerCluster.js';
-import { list, livePods, observePods } from './support/workloads.js';
+import { isReady, list, livePods, observePods } from './support/workloads.js';
 
 const DAEMON_SETS = '/apis/apps/v1/namespaces/default/daemonsets';
 
@@ -140,9 +140,7 @@ describe('DaemonSet controller', () => {
     await eventually(async () => (await status('agent')).updatedNumberScheduled === 3);
     let fewestAvailable = Infinity;
     const stop = observePods(cluster.kube, 'app=agent', pods => {
-      const ready = pods.filter(p =>
-        p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
-      );
+      const ready = pods.filter(isReady);
       fewestAvailable = Math.min(fewestAvailable, ready.length);
     });
     try {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@chaosplane/dev';
 import type { Pod } from '@chaosplane/sdk';
 import { startControllerCluster, type ControllerCluster } from './support/controllerCluster.js';
-import { deployment, list, livePods, observePods } from './support/workloads.js';
+import { deployment, isReady, list, livePods, observePods } from './support/workloads.js';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 const REPLICA_SETS = '/apis/apps/v1/namespaces/default/replicasets';
@@ -128,9 +128,7 @@ describe('Deployment controller', () => {
     let fewestReady = Infinity;
     const stop = observePods(cluster.kube, 'app=roll', pods => {
       most = Math.max(most, pods.length);
-      const ready = pods.filter(p =>
-        p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
-      );
+      const ready = pods.filter(isReady);
       if (pods.length > 0) fewestReady = Math.min(fewestReady, ready.length);
     });
     try {

@@ -82,3 +82,9 @@ export function observePods(
   );
   return () => stop.abort();
 }
+
+/** True when the pod's Ready condition is True (the SDK's Pod leaves conditions untyped). */
+export function isReady(pod: Pod): boolean {
+  const conditions = pod.status?.['conditions'] as { type: string; status: string }[] | undefined;
+  return conditions?.some(c => c.type === 'Ready' && c.status === 'True') ?? false;
+}
