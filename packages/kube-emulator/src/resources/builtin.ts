@@ -183,6 +183,45 @@ function coreTypes(): ResourceType[] {
   ];
 }
 
+/**
+ * Workloads: stored and served (so `kubectl apply -k deploy/`, `kubectl create deployment|job`
+ * and `kubectl scale` work) but not acted on: no controller creates their pods.
+ */
+function workloadTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'apps',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'apps',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      namespaced: true,
+      shortNames: ['ds'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'batch',
+      kind: 'Job',
+      plural: 'jobs',
+      namespaced: true,
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+      selectableFields: ['status.successful'],
+    }),
+  ];
+}
+
 /** The kinds of named groups. */
 function groupTypes(): ResourceType[] {
   return [
@@ -204,28 +243,7 @@ function groupTypes(): ResourceType[] {
       selectableFields: [],
     }),
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
-    // Workloads and RBAC are stored and served (so `kubectl apply -k deploy/` works) but not
-    // acted on: there is no controller that creates pods or an authorizer that reads roles.
-    builtin({
-      group: 'apps',
-      kind: 'Deployment',
-      plural: 'deployments',
-      namespaced: true,
-      shortNames: ['deploy'],
-      categories: ['all'],
-      hasStatus: true,
-      hasGeneration: true,
-    }),
-    builtin({
-      group: 'apps',
-      kind: 'DaemonSet',
-      plural: 'daemonsets',
-      namespaced: true,
-      shortNames: ['ds'],
-      categories: ['all'],
-      hasStatus: true,
-      hasGeneration: true,
-    }),
+    // RBAC is stored and served but not acted on: there is no authorizer that reads roles.
     builtin({
       group: 'rbac.authorization.k8s.io',
       kind: 'ClusterRole',
@@ -281,7 +299,7 @@ function revisionTypes(): ResourceType[] {
 
 /** The built-in resource types, core group first. */
 export function builtinResourceTypes(): ResourceType[] {
-  return [...coreTypes(), ...groupTypes(), ...revisionTypes()];
+  return [...coreTypes(), ...groupTypes(), ...workloadTypes(), ...revisionTypes()];
 }
 
 /** Namespaces every cluster starts with. */

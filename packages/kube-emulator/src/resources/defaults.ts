@@ -5,6 +5,7 @@
  */
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 import { APPS_DEFAULTERS } from './appsDefaults.js';
+import { defaultJob } from './jobs.js';
 
 /** Allocates service cluster IPs from 10.96.0.0/12, skipping ones in use. */
 export function createIpAllocator(): { allocate(inUse: Set<string>): string } {
@@ -25,6 +26,11 @@ export function createIpAllocator(): { allocate(inUse: Set<string>): string } {
 export function prepareForCreate(obj: KubeObject, type: ResourceType): void {
   if (type.crd) {
     if (type.hasStatus) delete obj.status;
+    return;
+  }
+  // Workloads start with an empty status (their create strategies reset it).
+  if ((type.group === 'apps' || type.group === 'batch') && type.hasStatus) {
+    obj.status = {};
     return;
   }
   if (type.group !== '') return;
@@ -156,6 +162,7 @@ const DEFAULTERS = new Map<string, (obj: KubeObject) => void>([
 /** Applies defaulting to a built-in object (create and update). */
 export function applyBuiltinDefaults(obj: KubeObject, type: ResourceType): void {
   if (type.group === 'apps') return APPS_DEFAULTERS.get(type.plural)?.(obj, defaultPodSpec);
+  if (type.group === 'batch' && type.plural === 'jobs') return defaultJob(obj);
   if (type.group !== '') return;
   DEFAULTERS.get(type.plural)?.(obj);
 }

@@ -74,6 +74,7 @@ const TOP_LEVEL: Record<string, string[]> = {
   'apps/daemonsets': ['spec', 'status'],
   'apps/replicasets': ['spec', 'status'],
   'apps/controllerrevisions': ['data', 'revision'],
+  'batch/jobs': ['spec', 'status'],
   'rbac.authorization.k8s.io/clusterroles': ['rules', 'aggregationRule'],
   'rbac.authorization.k8s.io/clusterrolebindings': ['roleRef', 'subjects'],
   'rbac.authorization.k8s.io/roles': ['rules'],
