@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The workload controllers inside `chaosplane dev`, used as a user would: the real kubectl
 // applies a Deployment, a DaemonSet and a Service; `kubectl rollout status` waits for them as on
-// a cluster; the pods are real containerd containers of the local kubelet; a new template rolls
+// a cluster and `kubectl scale` resizes the Deployment; the pods are real containerd containers of the local kubelet; a new template rolls
 // out through a second ReplicaSet and `kubectl rollout undo` brings the first back; a deleted
 // pod is replaced; the Service's EndpointSlice lists the pods' IPs; HelloWorldChaos selects the
 // Deployment's pods by label like any others, and a pod PodChaos kills is replaced by its
@@ -98,6 +98,14 @@ describeIf(testKitUnavailableReason())('workload controllers in chaosplane dev',
       const ps = await kit.exec(`${NS}/${pod.metadata.name}`, ['ps']);
       expect(ps.stdout).toMatch(/sleep 3600/);
     }
+    // `kubectl scale` writes the scale subresource; the controllers follow it up and down.
+    await kit.kubectl(['scale', '-n', NS, 'deployment/web', '--replicas=3']);
+    await kit.kubectl(['rollout', 'status', '-n', NS, 'deployment/web', '--timeout=60s']);
+    expect(await runningPods(kit, 'app=web')).toHaveLength(3);
+    await kit.kubectl(['scale', '-n', NS, 'deployment/web', '--replicas=2']);
+    await eventually(async () => (await runningPods(kit, 'app=web')).length === 2, {
+      what: 'the Deployment scaled back to 2',
+    });
     const [agent] = await runningPods(kit, 'app=agent');
     expect(agent?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DaemonSet', name: 'agent' });
   }, 120_000);
