@@ -2,13 +2,15 @@
 /**
  * @chaosplane/dev: Chaosplane on one machine, for people and tests. The embedded control plane
  * behind `chaosplane dev` (kube-emulator, a private containerd, the daemon over mTLS, the
- * operator and a local kubelet running pods as real containers), the HelloWorldChaos demo,
+ * operator, a local kubelet running pods as real containers, and the controllers of
+ * Deployments, ReplicaSets, DaemonSets and EndpointSlices), the HelloWorldChaos demo,
  * manifest application, `eventually`, and the harness under `@chaosplane/dev/harness`.
  * @packageDocumentation
  */
 export {
   startDevControlPlane,
   DEV_NAMESPACE,
+  DEV_PLANE_CONTROLLERS,
   DAEMON_SERVER_NAME,
   DAEMON_CAPABILITIES,
   type DevControlPlane,
@@ -36,6 +38,13 @@ export {
   type PodNetwork,
   type PodNetworkAttachment,
 } from './kubelet/podNetwork.js';
+export {
+  startDevControllers,
+  DEV_CONTROLLERS,
+  type DevControllerName,
+  type DevControllers,
+  type DevControllersOptions,
+} from './startDevControllers.js';
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';

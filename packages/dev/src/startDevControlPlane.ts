@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `chaosplane dev`: a whole Chaosplane on one machine. kube-emulator (data under .chaosplane/),
-// a private containerd, the chaos daemon (mTLS) and the operator, wired exactly as in a
-// cluster: the operator finds the daemon through the EndpointSlice of its headless Service.
+// a private containerd, the controllers of Deployments, ReplicaSets, DaemonSets and
+// EndpointSlices, the chaos daemon (mTLS) and the operator, wired exactly as in a cluster: the
+// operator finds the daemon through the EndpointSlice of its headless Service.
 import { mkdir } from 'node:fs/promises';
 import os, { hostname } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import {
   type LocalKubelet,
   type UnknownImagePolicy,
 } from './startLocalKubelet.js';
+import { startDevControllers, type DevControllerName, type DevControllers } from './startDevControllers.js';
 
 /** The namespace the operator and the daemon's Service live in. */
 export const DEV_NAMESPACE = 'chaosplane';
@@ -50,6 +52,17 @@ export const DAEMON_CAPABILITIES: readonly string[] = [
 
 /** The name the daemon's certificate carries and the operator checks. */
 export const DAEMON_SERVER_NAME = 'chaosplane-daemon';
+
+/**
+ * The controllers the dev control plane runs: all but the scheduler, since the local kubelet
+ * binds every unscheduled pod to its one node itself (two binders would race for each pod).
+ */
+export const DEV_PLANE_CONTROLLERS: readonly DevControllerName[] = [
+  'deployment',
+  'replicaset',
+  'daemonset',
+  'endpointslice',
+];
 
 /** Longest socket path a unix socket takes (sun_path is 108 bytes with its NUL), with room to spare. */
 const MAX_SOCKET_PATH = 100;
@@ -121,6 +134,8 @@ export interface DevControlPlane {
   /** The running operator (the one started last). */
   readonly operator: RunningOperator;
   kubelet: LocalKubelet;
+  /** The workload controllers ({@link DEV_PLANE_CONTROLLERS}). */
+  controllers: DevControllers;
   /**
    * Stops the operator gracefully and leaves the rest running (what the daemon does without an
    * operator); {@link DevControlPlane.startOperator} starts a new one.
@@ -128,7 +143,10 @@ export interface DevControlPlane {
   stopOperator(): Promise<void>;
   /** Starts the operator again after {@link DevControlPlane.stopOperator}; a no-op while one runs. */
   startOperator(): Promise<void>;
-  /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
+  /**
+   * Stops the operator (gracefully), the kubelet's containers, the daemon, the controllers,
+   * containerd and the emulator.
+   */
   stop(): Promise<void>;
 }
 
@@ -320,6 +338,37 @@ async function startPlaneKubelet(
   return kubelet;
 }
 
+/**
+ * The workload controllers ({@link DEV_PLANE_CONTROLLERS}) on their own connection, as
+ * kube-controller-manager is its own client: their requests never queue behind the kubelet's
+ * or the caller's. `stop()` also closes the connection.
+ */
+async function startPlaneControllers(
+  kubeConfig: KubeConfig,
+  options: DevControlPlaneOptions,
+): Promise<DevControllers> {
+  const kube = createKubeConnection(kubeConfig);
+  try {
+    const controllers = await startDevControllers({
+      kube,
+      log: options.log,
+      signal: options.signal,
+      controllers: DEV_PLANE_CONTROLLERS,
+    });
+    options.log.info('controllers running', { controllers: controllers.names.join(',') });
+    return {
+      names: controllers.names,
+      async stop() {
+        await controllers.stop();
+        kube.close();
+      },
+    };
+  } catch (error) {
+    kube.close();
+    throw error;
+  }
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -340,6 +389,8 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       kubeconfig: kubeconfigPath,
       forPods: `${cluster.host}:${cluster.port}`,
     });
+    const controllers = await startPlaneControllers(kubeConfig, options);
+    cleanups.push(() => controllers.stop());
 
     const containerd: ContainerdEnvironment = await startContainerd({
       namespace: 'k8s.io',
@@ -386,6 +437,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
         return operator;
       },
       kubelet,
+      controllers,
       stopOperator,
       async startOperator() {
         if (operatorRunning) return;

@@ -25,8 +25,18 @@ export {
 } from './clock/clock.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
 export type { EngineExtension, ExtensionContext, ExtensionRun } from './extensions/EngineExtension.js';
-export type { EventRecorder, EventReason, EventSubject } from './events/createEventRecorder.js';
+// The controller parts other controllers reuse (the dev control plane's workload controllers).
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue/createWorkQueue.js';
+export type { RateLimiter } from './queue/rateLimiters.js';
+export {
+  createEventRecorder,
+  type EventRecorder,
+  type EventRecorderOptions,
+  type EventReason,
+  type EventSubject,
+  type ChaosEventReason,
+} from './events/createEventRecorder.js';
+export { createEventApi, type EventApi, type KubeEvent } from './kube/CoreApi.js';
 export {
   createSpecValidator,
   validateChaosObject,

@@ -110,15 +110,22 @@ describe('protobuf request bodies', () => {
       PROTOBUF,
     );
     expect(deployment.status).toBe(201);
-    expect(deployment.json.spec).toEqual({
+    // The pointer's zero is kept (the apps defaulter leaves replicas: 0 alone); the omitempty
+    // zeros are gone; the empty strategy struct and the template get the apiserver's defaults.
+    const spec = deployment.json.spec;
+    expect(spec).toMatchObject({
       replicas: 0,
       selector: { matchLabels: { app: 'web' } },
-      strategy: {},
+      strategy: { type: 'RollingUpdate' },
       template: {
         metadata: { labels: { app: 'web' } },
         spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] },
       },
     });
+    expect(spec).not.toHaveProperty('minReadySeconds');
+    expect(spec).not.toHaveProperty('paused');
+    expect(spec.template.metadata).not.toHaveProperty('creationTimestamp');
+    expect(spec.template.spec.containers[0]).not.toHaveProperty('stdin');
 
     const pod = await raw(
       h.emulator,

@@ -63,6 +63,6 @@ export async function runDevCommand(options: DevCommandOptions): Promise<void> {
   } finally {
     stop.abort();
     await plane.stop();
-    log.info('stopped: operator, daemon, containers, containerd and kube-emulator');
+    log.info('stopped: operator, daemon, containers, controllers, containerd and kube-emulator');
   }
 }

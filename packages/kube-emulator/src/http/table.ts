@@ -177,6 +177,124 @@ function eventCells(o: KubeObject): unknown[] {
   ];
 }
 
+/** A number field of `o.status` (0 when absent), as kubectl prints workload counts. */
+function statusCount(o: KubeObject, field: string): number {
+  const status = isMap(o.status) ? o.status : {};
+  return typeof status[field] === 'number' ? status[field] : 0;
+}
+
+/** metav1.FormatLabelSelector: `a=b,c in (d,e),!f`, or `<none>`. */
+function formatSelector(selector: unknown): string {
+  if (!isMap(selector)) return '<none>';
+  const labels = isMap(selector.matchLabels) ? selector.matchLabels : {};
+  const parts = Object.keys(labels)
+    .sort()
+    .map(k => `${k}=${text(labels[k])}`);
+  for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isMap) : []) {
+    const values = Array.isArray(e.values) ? e.values.map(text).join(',') : '';
+    const key = text(e.key);
+    if (e.operator === 'In') parts.push(`${key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${key}`);
+  }
+  return parts.length === 0 ? '<none>' : parts.join(',');
+}
+
+/** The wide columns of workloads: the template's container names and images, the selector. */
+function workloadWideCells(o: KubeObject): unknown[] {
+  const spec = isMap(o.spec) ? o.spec : {};
+  const template = isMap(spec.template) ? spec.template : {};
+  const podSpec = isMap(template.spec) ? template.spec : {};
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers.filter(isMap) : [];
+  return [
+    containers.map(c => text(c.name)).join(','),
+    containers.map(c => text(c.image)).join(','),
+    formatSelector(spec.selector),
+  ];
+}
+
+const WIDE_WORKLOAD_COLUMNS = [
+  col('Containers', 'string', 1),
+  col('Images', 'string', 1),
+  col('Selector', 'string', 1),
+];
+
+function deploymentCells(o: KubeObject): unknown[] {
+  const spec = isMap(o.spec) ? o.spec : {};
+  const desired = typeof spec.replicas === 'number' ? spec.replicas : 0;
+  return [
+    o.metadata.name,
+    `${statusCount(o, 'readyReplicas')}/${desired}`,
+    statusCount(o, 'updatedReplicas'),
+    statusCount(o, 'availableReplicas'),
+    age(o),
+    ...workloadWideCells(o),
+  ];
+}
+
+function replicaSetCells(o: KubeObject): unknown[] {
+  const spec = isMap(o.spec) ? o.spec : {};
+  return [
+    o.metadata.name,
+    typeof spec.replicas === 'number' ? spec.replicas : 0,
+    statusCount(o, 'replicas'),
+    statusCount(o, 'readyReplicas'),
+    age(o),
+    ...workloadWideCells(o),
+  ];
+}
+
+function daemonSetCells(o: KubeObject): unknown[] {
+  const spec = isMap(o.spec) ? o.spec : {};
+  const template = isMap(spec.template) ? spec.template : {};
+  const podSpec = isMap(template.spec) ? template.spec : {};
+  const nodeSelector = isMap(podSpec.nodeSelector) ? podSpec.nodeSelector : {};
+  const selectorText = Object.entries(nodeSelector)
+    .map(([k, v]) => `${k}=${text(v)}`)
+    .join(',');
+  return [
+    o.metadata.name,
+    statusCount(o, 'desiredNumberScheduled'),
+    statusCount(o, 'currentNumberScheduled'),
+    statusCount(o, 'numberReady'),
+    statusCount(o, 'updatedNumberScheduled'),
+    statusCount(o, 'numberAvailable'),
+    selectorText || '<none>',
+    age(o),
+    ...workloadWideCells(o),
+  ];
+}
+
+function controllerRevisionCells(o: KubeObject): unknown[] {
+  const owner = (o.metadata.ownerReferences ?? []).find(r => r.controller === true);
+  const group = owner ? owner.apiVersion.split('/').slice(0, -1).join('/') : '';
+  const controller = owner
+    ? `${owner.kind.toLowerCase()}${group ? `.${group}` : ''}/${owner.name}`
+    : '<none>';
+  return [o.metadata.name, controller, o.revision ?? 0, age(o)];
+}
+
+function endpointSliceCells(o: KubeObject): unknown[] {
+  const ports = Array.isArray(o.ports) ? o.ports.filter(isMap) : [];
+  const addresses = (Array.isArray(o.endpoints) ? o.endpoints.filter(isMap) : []).flatMap(e =>
+    Array.isArray(e.addresses) ? e.addresses.map(text) : [],
+  );
+  const shown =
+    addresses.length === 0
+      ? '<none>'
+      : addresses.slice(0, 3).join(',') + (addresses.length > 3 ? ` + ${addresses.length - 3} more...` : '');
+  return [
+    o.metadata.name,
+    o.addressType ?? '',
+    ports.length === 0
+      ? '<unset>'
+      : ports.map(p => (p.port === undefined ? '<unset>' : text(p.port))).join(','),
+    shown,
+    age(o),
+  ];
+}
+
 /** The columns of built-in kinds, as `kubectl get` prints them, by `group/plural`. */
 const BUILTIN_COLUMNS: Record<string, (type: ResourceType) => ColumnSet> = {
   '/pods': () => ({
@@ -212,6 +330,50 @@ const BUILTIN_COLUMNS: Record<string, (type: ResourceType) => ColumnSet> = {
   'apiextensions.k8s.io/customresourcedefinitions': () => ({
     columns: [nameColumn(), col('Created At', 'date')],
     cells: o => [o.metadata.name, o.metadata.creationTimestamp],
+  }),
+  'apps/deployments': () => ({
+    columns: [
+      nameColumn(),
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Age'),
+      ...WIDE_WORKLOAD_COLUMNS,
+    ],
+    cells: deploymentCells,
+  }),
+  'apps/replicasets': () => ({
+    columns: [
+      nameColumn(),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Age'),
+      ...WIDE_WORKLOAD_COLUMNS,
+    ],
+    cells: replicaSetCells,
+  }),
+  'apps/daemonsets': () => ({
+    columns: [
+      nameColumn(),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Node Selector'),
+      col('Age'),
+      ...WIDE_WORKLOAD_COLUMNS,
+    ],
+    cells: daemonSetCells,
+  }),
+  'apps/controllerrevisions': () => ({
+    columns: [nameColumn(), col('Controller'), col('Revision', 'integer'), col('Age')],
+    cells: controllerRevisionCells,
+  }),
+  'discovery.k8s.io/endpointslices': () => ({
+    columns: [nameColumn(), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
+    cells: endpointSliceCells,
   }),
   'coordination.k8s.io/leases': () => ({
     columns: [nameColumn(), col('Holder'), col('Age')],

@@ -277,9 +277,29 @@ function groupTypes(): ResourceType[] {
   ];
 }
 
+/**
+ * ReplicaSets (a Deployment's revisions) and ControllerRevisions (a DaemonSet's), served for the
+ * dev control plane's controllers (@chaosplane/dev) and `kubectl rollout history|undo`.
+ */
+function revisionTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'apps',
+      kind: 'ReplicaSet',
+      plural: 'replicasets',
+      namespaced: true,
+      shortNames: ['rs'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({ group: 'apps', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true }),
+  ];
+}
+
 /** The built-in resource types, core group first. */
 export function builtinResourceTypes(): ResourceType[] {
-  return [...coreTypes(), ...groupTypes(), ...workloadTypes()];
+  return [...coreTypes(), ...groupTypes(), ...workloadTypes(), ...revisionTypes()];
 }
 
 /** Namespaces every cluster starts with. */

@@ -30,6 +30,9 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
     (await import('kubernetes-models/coordination.k8s.io/v1/Lease')).Lease,
   'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
   'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet,
+  'apps/v1/ReplicaSet': async () => (await import('kubernetes-models/apps/v1/ReplicaSet')).ReplicaSet,
+  'apps/v1/ControllerRevision': async () =>
+    (await import('kubernetes-models/apps/v1/ControllerRevision')).ControllerRevision,
   'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job,
   'rbac.authorization.k8s.io/v1/ClusterRole': async () =>
     (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole')).ClusterRole,

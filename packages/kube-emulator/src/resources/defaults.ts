@@ -4,6 +4,7 @@
  * status on create, defaults that clients read back, cluster IPs for services.
  */
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
+import { APPS_DEFAULTERS } from './appsDefaults.js';
 import { defaultJob } from './jobs.js';
 
 /** Allocates service cluster IPs from 10.96.0.0/12, skipping ones in use. */
@@ -88,14 +89,21 @@ function defaultContainer(c: JsonObject): void {
   if (Array.isArray(c.ports)) for (const p of c.ports) if (isMap(p)) p.protocol ??= 'TCP';
 }
 
-function defaultPod(obj: KubeObject): void {
-  if (!isMap(obj.spec)) return;
-  const spec = obj.spec;
+/** SetDefaults_PodSpec and its containers': what pods and pod templates both get. */
+function defaultPodSpec(spec: JsonObject): void {
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
+  defaultContainers(spec);
+}
+
+/** A pod: its spec's defaults, and what SetDefaults_Pod and admission add to pods only. */
+function defaultPod(obj: KubeObject): void {
+  if (!isMap(obj.spec)) return;
+  const spec = obj.spec;
+  defaultPodSpec(spec);
   spec.enableServiceLinks ??= true;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   spec.priority ??= 0;
@@ -103,7 +111,6 @@ function defaultPod(obj: KubeObject): void {
     spec.serviceAccountName = 'default';
     spec.serviceAccount = 'default';
   }
-  defaultContainers(spec);
 }
 
 function defaultContainers(spec: JsonObject): void {
@@ -154,6 +161,7 @@ const DEFAULTERS = new Map<string, (obj: KubeObject) => void>([
 
 /** Applies defaulting to a built-in object (create and update). */
 export function applyBuiltinDefaults(obj: KubeObject, type: ResourceType): void {
+  if (type.group === 'apps') return APPS_DEFAULTERS.get(type.plural)?.(obj, defaultPodSpec);
   if (type.group === 'batch' && type.plural === 'jobs') return defaultJob(obj);
   if (type.group !== '') return;
   DEFAULTERS.get(type.plural)?.(obj);
