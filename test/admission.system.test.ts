@@ -15,8 +15,10 @@ import { compileErrors } from '@chaosplane/cel';
 import { structuralViolations, validateChaosObject, type JsonSchema } from '@chaosplane/engine';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import helloWorld from '@chaosplane/experiment-helloworld';
+import networkChaos from '@chaosplane/experiment-networkchaos';
 import podChaos from '@chaosplane/experiment-podchaos';
 import stressChaos from '@chaosplane/experiment-stresschaos';
+import { createChaosKindTable, createOrchestrationValidator } from '@chaosplane/orchestration';
 import type { ChaosKind, ChaosObject } from '@chaosplane/sdk';
 
 const run = promisify(execFile);
@@ -503,8 +505,155 @@ const CASES: Case[] = [
   ],
 ];
 
+/** A Schedule or Workflow spec refused at apply, the field kubectl names and the reason. */
+type OrchestrationCase = [
+  what: string,
+  kind: 'Schedule' | 'Workflow',
+  spec: Record<string, unknown>,
+  field: string,
+  reason: string,
+];
+
+const podKill = pod({ action: 'pod-kill' });
+const every = (spec: Record<string, unknown>) => ({ schedule: '@every 5s', ...spec });
+const flow = (templates: Record<string, unknown>[], entry = 'a') => ({ entry, templates });
+const orchestration = createOrchestrationValidator(
+  createChaosKindTable([helloWorld.kind, podChaos.kind, stressChaos.kind, networkChaos.kind]),
+);
+
+const ORCHESTRATION_CASES: OrchestrationCase[] = [
+  [
+    'a Schedule of PodChaos without podChaos',
+    'Schedule',
+    every({ type: 'PodChaos' }),
+    'spec.podChaos',
+    'Required value: the spec of PodChaos is required for type PodChaos',
+  ],
+  [
+    'a Schedule of PodChaos with a stressChaos',
+    'Schedule',
+    every({
+      type: 'PodChaos',
+      podChaos: podKill,
+      stressChaos: stress({ stressors: { cpu: { workers: 1 } } }),
+    }),
+    'spec.stressChaos',
+    'Forbidden: type PodChaos does not use stressChaos: remove it',
+  ],
+  [
+    'a Schedule of Workflow without workflow',
+    'Schedule',
+    every({ type: 'Workflow' }),
+    'spec.workflow',
+    'Required value: the workflow to create is required',
+  ],
+  [
+    'a Schedule of a container-kill without containerNames',
+    'Schedule',
+    every({ type: 'PodChaos', podChaos: pod({ action: 'container-kill' }) }),
+    'spec.podChaos.containerNames',
+    'the name of container is required on container-kill action',
+  ],
+  [
+    'a Schedule of a StressChaos without stressors',
+    'Schedule',
+    every({ type: 'StressChaos', stressChaos: stress({}) }),
+    'spec.stressChaos',
+    'missing stressors',
+  ],
+  [
+    'a Workflow whose entry names no template',
+    'Workflow',
+    flow([{ name: 'b', templateType: 'Suspend', deadline: '1s' }]),
+    'spec.entry',
+    'can not find a template with name a',
+  ],
+  [
+    'duplicate template names',
+    'Workflow',
+    flow([
+      { name: 'a', templateType: 'Suspend', deadline: '1s' },
+      { name: 'a', templateType: 'Suspend', deadline: '2s' },
+    ]),
+    'spec.templates',
+    'Duplicate value: "object": template name must be unique, duplicated name: a',
+  ],
+  [
+    'children naming no template',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'Serial', children: ['nope'] }]),
+    'spec.templates',
+    'can not find a template with name nope (children of a)',
+  ],
+  [
+    'a branch target naming no template',
+    'Workflow',
+    flow([
+      {
+        name: 'a',
+        templateType: 'Task',
+        task: { container: { name: 'c', image: 'busybox' } },
+        conditionalBranches: [{ target: 'gone' }],
+      },
+    ]),
+    'spec.templates',
+    'can not find a template with name gone (conditionalBranches of a)',
+  ],
+  [
+    'a Suspend without deadline',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'Suspend' }]),
+    'spec.templates[0].deadline',
+    'Required value: deadline in template with type Suspend could not be empty',
+  ],
+  [
+    'a PodChaos template without podChaos',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'PodChaos', deadline: '1s' }]),
+    'spec.templates[0].podChaos',
+    'Required value: the value of chaos PodChaos is required',
+  ],
+  [
+    'a PodChaos template with a helloworldChaos',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'PodChaos', podChaos: podKill, helloworldChaos: hello({}) }]),
+    'spec.templates[0].helloworldChaos',
+    'Forbidden: templateType PodChaos does not use helloworldChaos: remove it',
+  ],
+  [
+    'a template of pod-kill with containerNames',
+    'Workflow',
+    flow([
+      { name: 'a', templateType: 'PodChaos', podChaos: pod({ action: 'pod-kill', containerNames: ['x'] }) },
+    ]),
+    'spec.templates[0].podChaos.containerNames',
+    'pod-kill acts on whole pods',
+  ],
+  [
+    'a Schedule template of StressChaos without stressChaos',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'Schedule', schedule: every({ type: 'StressChaos' }) }]),
+    'spec.templates[0].schedule.stressChaos',
+    'Required value: the spec of StressChaos is required for type StressChaos',
+  ],
+  [
+    'an unknown template type',
+    'Workflow',
+    flow([{ name: 'a', templateType: 'Teapot' }]),
+    'spec.templates[0].templateType',
+    'Unsupported value: "Teapot"',
+  ],
+  [
+    'a Schedule of an unknown type',
+    'Schedule',
+    every({ type: 'TeapotChaos' }),
+    'spec.type',
+    'Unsupported value: "TeapotChaos"',
+  ],
+];
+
 /** The manifest of a case, as YAML kubectl reads. */
-function manifest(kind: string, name: string, spec: Case[2]): string {
+function manifest(kind: string, name: string, spec: Case[2] | OrchestrationCase[2]): string {
   const obj: Record<string, unknown> = {
     apiVersion: 'chaos-mesh.org/v1alpha1',
     kind,
@@ -536,6 +685,9 @@ beforeAll(async () => {
     'chaos-mesh.org_helloworldchaos.yaml',
     'chaos-mesh.org_podchaos.yaml',
     'chaos-mesh.org_stresschaos.yaml',
+    'chaos-mesh.org_networkchaos.yaml',
+    'chaos-mesh.org_schedules.yaml',
+    'chaos-mesh.org_workflows.yaml',
   ])
     await run('kubectl', [
       '--kubeconfig',
@@ -556,6 +708,8 @@ describe('admission at kubectl apply (CRDs from deploy/crds on kube-emulator)', 
       'chaos-mesh.org_podchaos.yaml',
       'chaos-mesh.org_networkchaos.yaml',
       'chaos-mesh.org_stresschaos.yaml',
+      'chaos-mesh.org_schedules.yaml',
+      'chaos-mesh.org_workflows.yaml',
     ]) {
       const crd = parse(await readFile(path.join(repo, 'deploy/crds', file), 'utf8')) as {
         spec: { versions: { schema: { openAPIV3Schema: JsonSchema } }[] };
@@ -586,6 +740,30 @@ describe('admission at kubectl apply (CRDs from deploy/crds on kube-emulator)', 
       }
     },
   );
+
+  it.each(ORCHESTRATION_CASES.map((c, i) => [i, ...c] as const))(
+    'orchestration #%i refuses %s',
+    async (i, _what, kind, spec, field, reason) => {
+      const { code, out } = await kubectl(['apply', '-f', '-'], manifest(kind, `bad-orch-${i}`, spec));
+      expect(code).not.toBe(0);
+      expect(out).toContain(`${field}: `);
+      expect(out).toContain(reason);
+      // The operator, validating the same spec, names the same field.
+      const violations = kind === 'Schedule' ? orchestration.schedule(spec) : orchestration.workflow(spec);
+      expect(violations.map(v => v.field)).toContainEqual(expect.stringContaining(field));
+    },
+  );
+
+  it('leaves a cycle of templates to the operator (CEL cannot recurse)', async () => {
+    const spec = flow([
+      { name: 'a', templateType: 'Serial', children: ['b'] },
+      { name: 'b', templateType: 'Parallel', children: ['a'] },
+    ]);
+    expect(await kubectl(['apply', '-f', '-'], manifest('Workflow', 'cycle', spec))).toMatchObject({
+      code: 0,
+    });
+    expect(orchestration.workflow(spec).map(v => v.field)).toEqual(['spec.templates[1].children[0]']);
+  });
 
   it('refuses a change of the spec, as Chaos Mesh', async () => {
     expect(await kubectl(['apply', '-f', '-'], manifest('PodChaos', 'frozen', pod({})))).toMatchObject({

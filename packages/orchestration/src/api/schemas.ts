@@ -14,6 +14,17 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
  */
 const CRON_SHAPE = '^\\s*((CRON_TZ|TZ)=\\S+\\s+)?(@\\S+(\\s+\\S+)?|(\\S+\\s+){4,5}\\S+)\\s*$';
 
+/**
+ * Bounds of a workflow's lists: the CRD's CEL rules that check template names iterate over
+ * `templates` for each name, and a real API server refuses a CRD whose rules' estimated cost
+ * (which grows with the lists' maxItems) is above its limit.
+ */
+export const MAX_TEMPLATES = 128;
+/** Children of one Serial or Parallel template. */
+export const MAX_CHILDREN = 32;
+/** Conditional branches of one Task template. */
+export const MAX_BRANCHES = 16;
+
 /** Every embedded chaos spec, optional, under its field. */
 function embeddedSpecs(table: ChaosKindTable): Record<string, TSchema> {
   return Object.fromEntries(
@@ -163,9 +174,11 @@ function templateSchema(table: ChaosKindTable) {
     templateType: StringEnum(table.templateTypes()),
     deadline: Type.Optional(DurationString({ description: 'How long the node may run (a Go duration).' })),
     task: Type.Optional(taskSchema()),
-    children: Type.Optional(Type.Array(Type.String())),
+    children: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_CHILDREN })),
     conditionalBranches: Type.Optional(
-      Type.Array(Type.Object({ target: Type.String(), expression: Type.Optional(Type.String()) })),
+      Type.Array(Type.Object({ target: Type.String(), expression: Type.Optional(Type.String()) }), {
+        maxItems: MAX_BRANCHES,
+      }),
     ),
     ...embeddedSpecs(table),
     schedule: Type.Optional(Type.Object(scheduleFields(table, true))),
@@ -196,7 +209,7 @@ function taskSchema() {
 export function workflowSpecSchema(table: ChaosKindTable) {
   return Type.Object({
     entry: Type.String({ description: 'The name of the entry template.' }),
-    templates: Type.Array(templateSchema(table)),
+    templates: Type.Array(templateSchema(table), { maxItems: MAX_TEMPLATES }),
   });
 }
 

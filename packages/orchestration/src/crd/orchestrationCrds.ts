@@ -23,6 +23,7 @@ import {
   workflowStatusSchema,
 } from '../api/schemas.js';
 import type { ChaosKindTable } from '../kinds/chaosKindTable.js';
+import { decorateScheduleSpec, decorateWorkflow } from './orchestrationRules.js';
 
 /** What one orchestration CRD is made of. */
 interface CrdParts {
@@ -30,6 +31,8 @@ interface CrdParts {
   plural: string;
   shortNames?: string[];
   spec: TSchema;
+  /** Adds the kind's CEL rules to its converted spec schema. */
+  rules?: (spec: JsonSchema) => void;
   status: TSchema;
   statusSubresource: boolean;
   immutableSpec?: boolean;
@@ -54,6 +57,7 @@ function kubernetesSchema(schema: TSchema): JsonSchema {
 
 function crdOf(parts: CrdParts, group: string): CustomResourceDefinitionObject {
   const spec = kubernetesSchema(parts.spec);
+  parts.rules?.(spec);
   if (parts.immutableSpec)
     spec['x-kubernetes-validations'] = [{ rule: 'self == oldSelf', message: 'Cannot update chaos spec' }];
   const crd: CustomResourceDefinitionObject = {
@@ -114,6 +118,7 @@ export function orchestrationCrds(
         kind: 'Schedule',
         plural: 'schedules',
         spec: scheduleSpecSchema(table),
+        rules: spec => decorateScheduleSpec(spec, table),
         status: scheduleStatusSchema(),
         statusSubresource: false,
         description: 'Schedule creates a chaos object (or a Workflow) at every tick of a cron schedule.',
@@ -126,6 +131,7 @@ export function orchestrationCrds(
         plural: 'workflows',
         shortNames: ['wf'],
         spec: workflowSpecSchema(table),
+        rules: spec => decorateWorkflow(spec, table),
         status: workflowStatusSchema(),
         statusSubresource: true,
         description: 'Workflow runs chaos, checks, tasks and pauses in series and in parallel.',

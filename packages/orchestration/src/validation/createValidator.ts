@@ -9,7 +9,7 @@ import { scheduleSpecSchema, statusCheckSpecSchema, workflowSpecSchema } from '.
 import { parseCronSchedule } from '../cron/parseCronSchedule.js';
 import type { ChaosKindTable } from '../kinds/chaosKindTable.js';
 import { statusCheckViolations } from './validateStatusCheck.js';
-import { workflowViolations } from './validateWorkflow.js';
+import { embeddedChaosViolations, workflowViolations } from './validateWorkflow.js';
 
 /** The validators of the orchestration kinds for one set of chaos kinds. */
 export interface OrchestrationValidator {
@@ -32,6 +32,7 @@ function scheduleSemantics(spec: ScheduleSpec, table: ChaosKindTable, path: stri
       message: `Invalid value: ${JSON.stringify(spec.schedule)}: parse schedule field error:${(error as Error).message}`,
     });
   }
+  out.push(...foreignSpecs(spec, table, path));
   if (spec.type === 'Workflow') {
     if (!spec.workflow)
       out.push({ field: `${path}.workflow`, message: 'Required value: the workflow to create is required' });
@@ -48,8 +49,19 @@ function scheduleSemantics(spec: ScheduleSpec, table: ChaosKindTable, path: stri
     });
     return out;
   }
-  for (const rule of entry.chaos.rules) out.push(...rule(embedded as never, `${path}.${entry.field}`));
+  out.push(...embeddedChaosViolations(entry, embedded, `${path}.${entry.field}`));
   return out;
+}
+
+/** The embedded specs (and workflow) a schedule carries beside the one of its type, as the CRD refuses them. */
+function foreignSpecs(spec: ScheduleSpec, table: ChaosKindTable, path: string): Violation[] {
+  const fields = [...table.all.map(e => [e.kind, e.field] as const), ['Workflow', 'workflow'] as const];
+  return fields
+    .filter(([kind, field]) => kind !== spec.type && spec[field] !== undefined && spec[field] !== null)
+    .map(([, field]) => ({
+      field: `${path}.${field}`,
+      message: `Forbidden: type ${spec.type} does not use ${field}: remove it`,
+    }));
 }
 
 /** The check of a workflow template's `schedule`. */

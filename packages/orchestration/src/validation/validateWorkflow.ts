@@ -2,11 +2,23 @@
 // The semantic checks of a WorkflowSpec: Chaos Mesh's webhook rules with its messages and JSON
 // paths, plus what its webhook leaves to fail at run time (unknown branch targets, cycles, a
 // Task without container, a Schedule or StatusCheck template without its spec).
-import type { Violation } from '@chaosplane/sdk';
+import { validateChaosObject } from '@chaosplane/engine';
+import type { ChaosObject, Violation } from '@chaosplane/sdk';
 import { FLOW_TEMPLATE_TYPES } from '../api/constants.js';
 import type { Template, WorkflowSpec } from '../api/objects.js';
-import type { ChaosKindTable } from '../kinds/chaosKindTable.js';
+import type { ChaosKindTable, EmbeddedKind } from '../kinds/chaosKindTable.js';
 import { statusCheckViolations } from './validateStatusCheck.js';
+
+/**
+ * An embedded chaos spec's violations as the kind's own validation gives them (its TypeScript
+ * rules and its CEL rules, which the CRDs also carry on the embedded spec), re-rooted at `path`.
+ */
+export function embeddedChaosViolations(entry: EmbeddedKind, spec: unknown, path: string): Violation[] {
+  return validateChaosObject(entry.chaos, { spec } as Pick<ChaosObject, 'spec'>).map(v => ({
+    ...v,
+    field: v.field.replace(/^spec/, path),
+  }));
+}
 
 /** What a nested check of an embedded spec returns (schedule, chaos spec). */
 export type EmbeddedCheck = (template: Template, path: string) => Violation[];
@@ -54,13 +66,18 @@ function chaosTemplateViolations(template: Template, table: ChaosKindTable, path
       },
     ];
   }
-  const out: Violation[] = [];
+  const out: Violation[] = table.all
+    .filter(e => e !== entry && template[e.field] !== undefined)
+    .map(e => ({
+      field: `${path}.${e.field}`,
+      message: `Forbidden: templateType ${entry.kind} does not use ${e.field}: remove it`,
+    }));
   if (typeof spec['duration'] === 'string' && spec['duration'] !== '')
     out.push({
       field: path,
       message: 'should not define duration in chaos when using Workflow, use Template#Deadline instead.',
     });
-  for (const rule of entry.chaos.rules) out.push(...rule(spec as never, `${path}.${entry.field}`));
+  out.push(...embeddedChaosViolations(entry, spec, `${path}.${entry.field}`));
   return out;
 }
 

@@ -43,6 +43,22 @@ export const stressChaosStandIn: ChaosKind = definePlugin({
   },
 }).kind;
 
+/**
+ * A kind's CRD without `additionalProperties` beside `x-kubernetes-preserve-unknown-fields` (the
+ * stand-in's permissive schema): kube-emulator refuses a boolean there, as structural schemas do.
+ */
+function kubernetesCrd(kind: ChaosKind) {
+  const crd = generateCrd(kind);
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    if (record['x-kubernetes-preserve-unknown-fields'] === true) delete record['additionalProperties'];
+    Object.values(record).forEach(visit);
+  };
+  visit(crd);
+  return crd;
+}
+
 /** One apply or recover of a chaos object. */
 export interface ChaosCall {
   op: 'apply' | 'recover';
@@ -113,7 +129,7 @@ export async function startPlane(
   kubeConfig.loadFromString(emulator.kubeConfig);
   const kube = createKubeConnection(kubeConfig);
   const kinds = [...KINDS, stressChaosStandIn];
-  for (const crd of [...kinds.map(generateCrd), ...orchestrationCrds(createChaosKindTable(kinds))])
+  for (const crd of [...kinds.map(kubernetesCrd), ...orchestrationCrds(createChaosKindTable(kinds))])
     await kube.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
   const calls: ChaosCall[] = [];
   const implFor = (kind: ChaosKind): ChaosImpl => ({
