@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The HTTP face of the API: authentication and routing to resources (resourceHandler.ts, with
- * watch streams in watchStream.ts), discovery and the other non-resource paths
- * (nonResource.ts). Every failure is answered with a `Status` body; none escapes to crash the
- * server.
+ * The HTTP face of the API: authentication and authorization (src/auth: 401, 403), routing to
+ * the endpoints of authentication and authorization (TokenRequest, access reviews), to
+ * resources (resourceHandler.ts, with watch streams in watchStream.ts), discovery and the other
+ * non-resource paths (nonResource.ts). Every failure is answered with a `Status` body; none
+ * escapes to crash the server.
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApiCore } from '../api/apiCore.js';
-import { KubeEmulatorError, badRequest } from '../errors.js';
+import { serveAuthEndpoint } from '../auth/authEndpoints.js';
+import { type RequestAuth } from '../auth/requestAuth.js';
+import { badRequest } from '../errors.js';
 import { type FaultInjector } from '../faultInjector.js';
-import { isHealthPath, serveDiscovery, serveNonResource } from './nonResource.js';
-import { readBody } from './requestBody.js';
+import { serveDiscovery, serveNonResource } from './nonResource.js';
+import { decodeBody, mediaType, readBody } from './requestBody.js';
 import { handleResource } from './resourceHandler.js';
 import { methodNotAllowed, notServed, sendError } from './response.js';
 import { resolveRoute } from './routes.js';
@@ -20,8 +23,8 @@ import { type WatchDeps } from './watchStream.js';
 export interface HandlerOptions {
   api: ApiCore;
   faults: FaultInjector;
-  /** Bearer token clients must present. */
-  token: string;
+  /** Authentication and authorization of every request. */
+  auth: RequestAuth;
   /** Request body limit in bytes (the apiserver's is 3 MiB). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -47,21 +50,37 @@ function requireRead(req: IncomingMessage): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
 }
 
-/** Routes one request; health checks are answered without a token. */
+/** The path as the apiserver's request info reads it: percent-decoded. */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return url.pathname;
+  }
+}
+
+/**
+ * Routes one request once it is authenticated and authorized (health checks too: anonymous
+ * requests may read them through the default system:public-info-viewer binding).
+ */
 async function dispatch(
   deps: WatchDeps,
-  token: string,
+  auth: RequestAuth,
   req: IncomingMessage,
   res: ServerResponse,
   body: Promise<Buffer>,
 ): Promise<void> {
   const url = requestUrl(req);
   const route = resolveRoute(url.pathname);
-  if (route.kind === 'nonResource' && isHealthPath(route.path)) {
-    return serveNonResource(deps.api, route.path, url, req, res);
-  }
-  if (req.headers.authorization !== `Bearer ${token}`)
-    throw new KubeEmulatorError('Unauthorized', 'Unauthorized');
+  const user = await auth.admit(req, decodedPath(url), url.searchParams);
+  const authRequest = {
+    method: req.method ?? 'GET',
+    route,
+    user,
+    res,
+    body: async () => decodeBody(await body, mediaType(req), 'object'),
+  };
+  if (await serveAuthEndpoint(auth, authRequest, `https://${req.headers.host ?? 'localhost'}`)) return;
   switch (route.kind) {
     case 'unknown':
       throw notServed();
@@ -92,7 +111,7 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
       // otherwise keep the connection from being reused for the next request.
       const body = readBody(req, maxBody);
       body.catch(() => undefined);
-      dispatch(deps, options.token, req, res, body).catch((error: unknown) => sendError(res, error, log));
+      dispatch(deps, options.auth, req, res, body).catch((error: unknown) => sendError(res, error, log));
     },
     closeWatches() {
       for (const close of [...deps.watches]) close();

@@ -225,7 +225,7 @@ export async function handleResource(
   const q = url.searchParams;
   const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
   const type = resolveType(deps.api, route);
-  if (!verb) throw methodNotAllowed();
+  if (!verb || (type.verbs && !type.verbs.includes(verb))) throw methodNotAllowed();
   const neg = negotiate(req.headers.accept);
   const scope = scopeFor(route, type);
   const faultReq = faultRequestFor(verb, scope, route);

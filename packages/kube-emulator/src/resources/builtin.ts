@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The built-in kinds the emulator serves, described once for routing, discovery and OpenAPI. */
+import { authResourceTypes } from '../auth/authResourceTypes.js';
 import { type KubeObject, type ResourceType, type VersionConverter } from '../types.js';
 
 function builtin(
@@ -183,6 +184,40 @@ function coreTypes(): ResourceType[] {
   ];
 }
 
+/** The kinds of rbac.authorization.k8s.io. RBAC names are path segments (ValidateRBACName), so `system:discovery` is one. */
+function rbacTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRoleBinding',
+      plural: 'clusterrolebindings',
+      namespaced: false,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      plural: 'roles',
+      namespaced: true,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+      nameRule: 'path',
+    }),
+  ];
+}
+
 /** The kinds of named groups. */
 function groupTypes(): ResourceType[] {
   return [
@@ -204,8 +239,9 @@ function groupTypes(): ResourceType[] {
       selectableFields: [],
     }),
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
-    // Workloads and RBAC are stored and served (so `kubectl apply -k deploy/` works) but not
-    // acted on: there is no controller that creates pods or an authorizer that reads roles.
+    // Workloads are stored and served (so `kubectl apply -k deploy/` works) but not acted on:
+    // there is no controller that creates pods. RBAC objects are what the authorizer reads
+    // (src/auth).
     builtin({
       group: 'apps',
       kind: 'Deployment',
@@ -226,25 +262,7 @@ function groupTypes(): ResourceType[] {
       hasStatus: true,
       hasGeneration: true,
     }),
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      plural: 'clusterroles',
-      namespaced: false,
-    }),
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRoleBinding',
-      plural: 'clusterrolebindings',
-      namespaced: false,
-    }),
-    builtin({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'RoleBinding',
-      plural: 'rolebindings',
-      namespaced: true,
-    }),
+    ...rbacTypes(),
     builtin({
       group: 'apiextensions.k8s.io',
       kind: 'CustomResourceDefinition',
@@ -261,7 +279,7 @@ function groupTypes(): ResourceType[] {
 
 /** The built-in resource types, core group first. */
 export function builtinResourceTypes(): ResourceType[] {
-  return [...coreTypes(), ...groupTypes()];
+  return [...coreTypes(), ...groupTypes(), ...authResourceTypes()];
 }
 
 /** Namespaces every cluster starts with. */
