@@ -79,7 +79,7 @@ async function issuerDiscovery(
       jwks_uri: `${apiUrl}/openid/v1/jwks`,
       response_types_supported: ['id_token'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
+      id_token_signing_alg_values_supported: ['ES256'],
     };
   }
   if (p === '/openid/v1/jwks') return auth.signer.jwks();
