@@ -35,6 +35,7 @@ export {
   generateOperatorRbac,
   rbacToYaml,
   type ClusterRoleObject,
+  type ClusterRoleBindingObject,
   type PolicyRule,
 } from './crd/generateRbac.js';
 export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';

@@ -107,6 +107,13 @@ describe('deploy/ manifests', () => {
     const role = (name: string) =>
       manifests.find(m => m.obj.kind === 'ClusterRole' && m.obj.metadata?.name === name);
     expect(role('chaosplane-operator-chaos-kinds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.kinds)));
+    // Reading the CRDs is bound cluster-wide on its own, so --target-namespace mode keeps it.
+    expect(role('chaosplane-operator-crds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.readCrds)));
+    expect(
+      manifests.find(
+        m => m.obj.kind === 'ClusterRoleBinding' && m.obj.metadata?.name === 'chaosplane-operator-crds',
+      )?.obj,
+    ).toEqual(JSON.parse(JSON.stringify(generated.readCrdsBinding)));
     expect(role('chaosplane-operator-install-crds')?.obj).toEqual(
       JSON.parse(JSON.stringify(generated.installCrds)),
     );
