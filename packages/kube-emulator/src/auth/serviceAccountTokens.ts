@@ -16,9 +16,13 @@ import { type UserInfo, serviceAccountGroups, serviceAccountUserName } from './u
 
 /** An object a token is bound to (TokenRequest's `spec.boundObjectRef`). */
 export interface BoundObjectRef {
+  /** The kinds the apiserver can bind a token to. */
   kind: 'Pod' | 'Secret' | 'Node';
+  /** `v1` (informational: the kind decides). */
   apiVersion?: string;
+  /** The object's name (in the ServiceAccount's namespace, but a Node). */
   name: string;
+  /** When given, must be the object's current uid. */
   uid?: string;
 }
 
@@ -34,6 +38,7 @@ export interface CreateTokenOptions {
 
 /** An issued token (TokenRequest's `status`). */
 export interface IssuedToken {
+  /** The signed JWT, for `Authorization: Bearer`. */
   token: string;
   /** RFC 3339. */
   expirationTimestamp: string;
