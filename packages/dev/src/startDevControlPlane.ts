@@ -19,6 +19,8 @@ import {
   type ContainerdEnvironment,
   type MintedCertificates,
 } from './harness/index.js';
+import { deployDir } from './deployDir.js';
+import { operatorServiceAccountKubeconfig } from './operatorServiceAccount.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
 import { startLocalKubelet, type LocalKubelet } from './startLocalKubelet.js';
 
@@ -76,6 +78,18 @@ export interface DevControlPlaneOptions {
    * instead of in this process with all of the caller's. Needs root and util-linux setpriv.
    */
   daemonCapabilities?: readonly string[];
+  /**
+   * Whom the operator authenticates as. `service-account` (the default when the repository's
+   * deploy/ is there): its ServiceAccount `chaosplane:chaosplane-operator` with deploy/rbac
+   * applied and the chaos-kinds roles generated for the loaded plugins, RBAC enforced by the
+   * emulator, as in a cluster. `admin`: the emulator's admin kubeconfig (every request allowed).
+   */
+  operatorIdentity?: 'service-account' | 'admin';
+  /**
+   * Start the operator in this process (the default). With `false` the plane runs without one,
+   * for tests that run the operator binary themselves (with `operatorKubeconfigPath`).
+   */
+  runOperator?: boolean;
 }
 
 /** The daemon of a dev control plane, in this process or a child process. */
@@ -106,7 +120,10 @@ export interface DevControlPlane {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
-  operator: RunningOperator;
+  /** The operator in this process; undefined with `runOperator: false`. */
+  operator: RunningOperator | undefined;
+  /** The kubeconfig the operator runs with: its ServiceAccount's, or the admin's. */
+  operatorKubeconfigPath: string;
   kubelet: LocalKubelet;
   /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
   stop(): Promise<void>;
@@ -199,6 +216,35 @@ function startDevOperator(
   );
 }
 
+/** The operator's kubeconfig: its ServiceAccount's (RBAC applied) unless `admin` is asked for or deploy/ is absent. */
+async function operatorKubeconfig(
+  options: DevControlPlaneOptions,
+  dir: string,
+  adminKubeconfig: string,
+  kube: KubeClient,
+  emulator: KubeEmulator,
+): Promise<string> {
+  const deploy = deployDir();
+  if (options.operatorIdentity === 'admin') return adminKubeconfig;
+  if (deploy === undefined) {
+    if (options.operatorIdentity === 'service-account')
+      throw new ChaosplaneError(
+        'invalid',
+        "operatorIdentity service-account needs the repository's deploy/rbac",
+      );
+    options.log.info('deploy/rbac not found: the operator runs with the admin kubeconfig');
+    return adminKubeconfig;
+  }
+  return operatorServiceAccountKubeconfig({
+    kube,
+    emulator,
+    deploy,
+    plugins: options.plugins,
+    ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+    dir,
+  });
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -244,11 +290,15 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     cleanups.push(() => kubelet.stop());
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
+    const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
     const operatorStop = new AbortController();
-    const operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
+    const operator =
+      options.runOperator === false
+        ? undefined
+        : await startDevOperator(options, operatorKubeconfigPath, daemon, certs, operatorStop);
     cleanups.push(async () => {
       operatorStop.abort();
-      await operator.done;
+      await operator?.done;
     });
     return {
       kubeconfigPath,
@@ -260,6 +310,7 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       daemon,
       certs,
       operator,
+      operatorKubeconfigPath,
       kubelet,
       stop: cleanup,
     };
