@@ -9,11 +9,12 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApiCore } from '../api/apiCore.js';
 import { serveAuthEndpoint } from '../auth/authEndpoints.js';
+import { decodeAuthBody } from '../auth/authProtobuf.js';
 import { type RequestAuth } from '../auth/requestAuth.js';
 import { badRequest } from '../errors.js';
 import { type FaultInjector } from '../faultInjector.js';
 import { serveDiscovery, serveNonResource } from './nonResource.js';
-import { decodeBody, mediaType, readBody } from './requestBody.js';
+import { mediaType, readBody } from './requestBody.js';
 import { handleResource } from './resourceHandler.js';
 import { methodNotAllowed, notServed, sendError } from './response.js';
 import { resolveRoute } from './routes.js';
@@ -78,7 +79,7 @@ async function dispatch(
     route,
     user,
     res,
-    body: async () => decodeBody(await body, mediaType(req), 'object'),
+    body: async () => decodeAuthBody(await body, mediaType(req)),
   };
   if (await serveAuthEndpoint(auth, authRequest, `https://${req.headers.host ?? 'localhost'}`)) return;
   switch (route.kind) {
