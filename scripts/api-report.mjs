@@ -3,7 +3,12 @@
 // public surface shows in review. `node scripts/api-report.mjs` checks the committed reports
 // (CI); `--update` rewrites them; `--only=<package dir>` limits it to one package. Run after
 // `npm run build`.
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+//
+// TypeScript prints a union of literals in the order it created their types, which depends on
+// the order it checked files (a clean build and an incremental one differ), so the reports are
+// compared and written with such unions sorted: api-extractor writes into a scratch folder and
+// this script does the comparison.
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
@@ -16,6 +21,11 @@ const packages = workspaces.filter(
   dir => dir.startsWith('packages/') && (!only || dir === `packages/${only}`),
 );
 
+/** `"b" | "a" | "c"` → `"a" | "b" | "c"`, on every line. */
+const LITERAL_UNION = /"(?:[^"\\]|\\.)*"(?: \| "(?:[^"\\]|\\.)*")+/g;
+const normalize = report => report.replace(LITERAL_UNION, union => union.split(' | ').sort().join(' | '));
+const read = file => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+
 let failed = 0;
 for (const dir of packages) {
   const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
@@ -24,6 +34,7 @@ for (const dir of packages) {
     if (!types) continue;
     const name = entry === '.' ? 'index' : entry.slice(2).replaceAll('/', '-');
     const reportFolder = path.join(root, dir, 'api');
+    const scratchFolder = path.join(root, 'node_modules/.cache/api-report', dir);
     mkdirSync(reportFolder, { recursive: true });
     const config = ExtractorConfig.prepare({
       configObject: {
@@ -32,8 +43,8 @@ for (const dir of packages) {
         compiler: { tsconfigFilePath: path.join(root, dir, 'tsconfig.json') },
         apiReport: {
           enabled: true,
-          reportFolder,
-          reportTempFolder: path.join(root, 'node_modules/.cache/api-report', dir),
+          reportFolder: scratchFolder,
+          reportTempFolder: scratchFolder,
           reportFileName: `${name}.api.md`,
         },
         newlineKind: 'lf',
@@ -58,10 +69,13 @@ for (const dir of packages) {
       configObjectFullPath: path.join(root, dir, 'api-extractor.json'),
       packageJsonFullPath: path.join(root, dir, 'package.json'),
     });
-    const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false });
+    const result = Extractor.invoke(config, { localBuild: true, showVerboseMessages: false });
     const report = path.join(reportFolder, `${name}.api.md`);
     const label = `${manifest.name}${entry === '.' ? '' : entry.slice(1)}`;
-    if (result.apiReportChanged || !existsSync(report)) {
+    const fresh = normalize(readFileSync(path.join(scratchFolder, `${name}.api.md`), 'utf8'));
+    const changed = read(report) !== fresh;
+    if (changed && update) writeFileSync(report, fresh);
+    if (changed && !update) {
       failed += 1;
       console.error(
         `${label}: the API report changed; run node scripts/api-report.mjs --update and commit ${path.relative(root, report)}`,

@@ -40,14 +40,16 @@ const noop = defineDaemonHandler({
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 
 function spawnAndWait(argv: string[]): Promise<void> {
+  const [program, ...args] = argv;
+  if (program === undefined) return Promise.reject(new Error('nothing to run: argv is empty'));
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawn(program, args, {
       stdio: 'ignore',
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     });

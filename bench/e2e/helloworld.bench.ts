@@ -17,7 +17,7 @@ import { type ChaosObject } from '@chaosplane/sdk';
 import { containerdUnavailableReason, mintCertificates, startContainerd } from '@chaosplane/dev/harness';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { createKubeConnection } from '@chaosplane/kube';
-import { startLocalKubelet } from '@chaosplane/dev';
+import { eventually, startLocalKubelet } from '@chaosplane/dev';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PODS = Number(process.argv[2] ?? 100);
@@ -51,15 +51,9 @@ async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: number 
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
-async function until<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise(resolve => setTimeout(resolve, 25));
-  }
-}
+/** `eventually` with the timeout first, as the steps below read. */
+const until = <T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> =>
+  eventually(probe, { timeoutMs, intervalMs: 25 });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

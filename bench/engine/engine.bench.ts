@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { eventually } from '@chaosplane/dev';
 import { createEngine, generateCrd } from '@chaosplane/engine';
 import { createKubeConnection, kubeStatusCode, resourcePath } from '@chaosplane/kube';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, Type, definePlugin, type ChaosObject } from '@chaosplane/sdk';
@@ -111,13 +112,8 @@ async function main() {
         spec: { count },
       },
     });
-  const waitUntil = async (check: () => Promise<boolean>, timeoutMs = 300_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('benchmark step timed out');
-      await new Promise(resolve => setTimeout(resolve, 20));
-    }
-  };
+  const waitUntil = (check: () => Promise<boolean>, timeoutMs = 300_000) =>
+    eventually(check, { what: 'the benchmark step', timeoutMs, intervalMs: 20 });
   const recordsOf = async (name: string) => (await get(name))?.status?.experiment?.containerRecords ?? [];
   // Progress is read from the engine's informer (the API server's watch), not by polling
   // multi-megabyte GETs from this same process, which would slow the engine down.

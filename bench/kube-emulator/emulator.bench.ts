@@ -43,8 +43,8 @@ async function startServer(dataDir?: string): Promise<Server> {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
+      const [, url] = /listening on (\S+)/.exec(out) ?? [];
+      if (url !== undefined) resolve(url);
     });
     child.on('exit', code => reject(new Error(`emulator exited with ${code}`)));
   });
@@ -116,12 +116,12 @@ async function createPods(s: Server, namespace: string, count: number, inFlight 
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
 
 async function stop(s: Server): Promise<void> {

@@ -30,8 +30,8 @@ describe('SignalChaos validation', () => {
   it('names spec.signal and the supported values for an unknown signal', () => {
     const violations = violationsOf({ ...validSpec, signal: 'SIGSEGV' });
     expect(violations).toHaveLength(1);
-    expect(violations[0].field).toBe('spec.signal');
-    expect(violations[0].message).toMatch(
+    expect(violations[0]?.field).toBe('spec.signal');
+    expect(violations[0]?.message).toMatch(
       /^Unsupported value: "SIGSEGV": supported values: "SIGTERM", "SIGKILL"/,
     );
   });
@@ -86,10 +86,11 @@ describe('SignalChaos plugin', () => {
   it('generates a structural CRD whose schema lists the signals and requires one', () => {
     const crd = generateCrd(plugin.kind);
     expect(crd.metadata.name).toBe('signalchaos.chaos-mesh.org');
-    const { openAPIV3Schema } = crd.spec.versions[0].schema;
+    // generateCrd writes one version.
+    const { openAPIV3Schema } = crd.spec.versions[0]!.schema;
     const spec = (openAPIV3Schema.properties as Record<string, JsonSchema>)['spec'];
-    expect(spec.required).toContain('signal');
-    expect((spec.properties as Record<string, JsonSchema>)['signal']).toMatchObject({
+    expect(spec?.required).toContain('signal');
+    expect((spec?.properties as Record<string, JsonSchema>)['signal']).toMatchObject({
       type: 'string',
       enum: [...SUPPORTED_SIGNALS],
     });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createJournal } from '../src/journal/createJournal.js';
 import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
@@ -17,7 +18,7 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/dev/harness';
-import { hostProcessesRunning, until } from './support/processes.js';
+import { hostProcessesRunning } from './support/processes.js';
 
 const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -29,22 +30,32 @@ describe('stopping a command', () => {
     );
     expect(ChaosplaneError.isKind(failure, 'aborted')).toBe(true);
     expect(String(failure)).toMatch(/ran longer than 300 ms/);
-    await until(() => hostProcessesRunning(grandchild).length === 0, 'the forked sleep to die');
+    await eventually(() => hostProcessesRunning(grandchild).length === 0, {
+      what: 'the forked sleep to die',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
   }, 20_000);
 
   it('kills what the command forked on cancel', async () => {
     const controller = new AbortController();
     const call = runCommand(['sh', '-c', 'sleep 3612; true'], { env, signal: controller.signal });
-    await until(() => hostProcessesRunning(['sleep', '3612']).length > 0, 'the forked sleep to start');
+    await eventually(() => hostProcessesRunning(['sleep', '3612']).length > 0, {
+      what: 'the forked sleep to start',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     controller.abort();
     const failure = await call.catch((e: unknown) => e);
     expect(String(failure)).toMatch(/was cancelled/);
-    await until(() => hostProcessesRunning(['sleep', '3612']).length === 0, 'the forked sleep to die');
+    await eventually(() => hostProcessesRunning(['sleep', '3612']).length === 0, {
+      what: 'the forked sleep to die',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
   }, 20_000);
 
-  const unavailable = containerdUnavailableReason();
-  if (unavailable) console.warn(`SKIPPED in-container stop tests: ${unavailable}`);
-  (unavailable ? describe.skip : describe)('inside a container pid namespace', () => {
+  describeIf(containerdUnavailableReason())('inside a container pid namespace', () => {
     let containerd: ContainerdEnvironment;
     let container: TestContainer;
     let stateDir: string;
@@ -66,7 +77,11 @@ describe('stopping a command', () => {
         .run({ pid: container.pid, namespaces: ['mnt', 'pid'], argv: ['sleep', '3613'], timeoutMs: 500 })
         .catch((e: unknown) => e);
       expect(ChaosplaneError.isKind(failure, 'aborted')).toBe(true);
-      await until(() => hostProcessesRunning(['sleep', '3613']).length === 0, 'the container sleep to die');
+      await eventually(() => hostProcessesRunning(['sleep', '3613']).length === 0, {
+        what: 'the container sleep to die',
+        intervalMs: 25,
+        timeoutMs: 15_000,
+      });
     }, 20_000);
 
     it('kills the command nsenter forked into the pid namespace on cancel', async () => {
@@ -77,10 +92,18 @@ describe('stopping a command', () => {
         argv: ['sleep', '3614'],
         signal: controller.signal,
       });
-      await until(() => hostProcessesRunning(['sleep', '3614']).length > 0, 'the container sleep to start');
+      await eventually(() => hostProcessesRunning(['sleep', '3614']).length > 0, {
+        what: 'the container sleep to start',
+        intervalMs: 25,
+        timeoutMs: 15_000,
+      });
       controller.abort();
       expect(String(await call.catch((e: unknown) => e))).toMatch(/was cancelled/);
-      await until(() => hostProcessesRunning(['sleep', '3614']).length === 0, 'the container sleep to die');
+      await eventually(() => hostProcessesRunning(['sleep', '3614']).length === 0, {
+        what: 'the container sleep to die',
+        intervalMs: 25,
+        timeoutMs: 15_000,
+      });
     }, 20_000);
   });
 });

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createContainerdClient } from '../src/runtime/createContainerdClient.js';
 import { createJournal, type Journal } from '../src/journal/createJournal.js';
@@ -20,11 +21,7 @@ import {
   type TestContainer,
 } from '@chaosplane/dev/harness';
 
-const unavailable = containerdUnavailableReason();
-if (unavailable) console.warn(`SKIPPED containerd tests: ${unavailable}`);
-const describeReal = unavailable ? describe.skip : describe;
-
-describeReal('against a real containerd', () => {
+describeIf(containerdUnavailableReason())('against a real containerd', () => {
   let containerd: ContainerdEnvironment;
   let client: ContainerRuntimeClient;
   let running: TestContainer;

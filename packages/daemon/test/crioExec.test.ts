@@ -55,6 +55,22 @@ describe('CRI-O exec through CRI ExecSync (simulated CRI-O endpoint)', () => {
             }),
           );
         }
+        if (request.cmd[0] === 'no-such-program' || request.cmd[0] === '/etc/passwd') {
+          // CRI-O passes on what runc said when it could not start the program.
+          const why =
+            request.cmd[0] === '/etc/passwd' ? 'permission denied' : 'executable file not found in $PATH';
+          return Promise.reject(
+            new ServerError(
+              Status.UNKNOWN,
+              `command error: exec failed: unable to start container process: exec: "${request.cmd[0]}": ${why}: unknown, stdout: , stderr: , exit code -1`,
+            ),
+          );
+        }
+        if (command === 'runtime broken') {
+          return Promise.reject(
+            new ServerError(Status.INTERNAL, 'conmon: failed to create the exec session'),
+          );
+        }
         if (command === 'id -u') return Promise.resolve({ stdout: Buffer.from('0\n'), exitCode: 0 });
         if (command === 'yes') {
           return Promise.resolve({ stdout: Buffer.from('y\n'.repeat(5000)), stderr: Buffer.from('e') });
@@ -109,6 +125,31 @@ describe('CRI-O exec through CRI ExecSync (simulated CRI-O endpoint)', () => {
       const failure = await client.exec(id, { argv: ['true'] }).catch((e: unknown) => e);
       expect(ChaosplaneError.isKind(failure, 'not-found')).toBe(true);
       expect((failure as Error).message).toContain(`cri-o://${id}`);
+    }
+  });
+
+  it("fails with kind command, in the runtime's words, when the program cannot be started", async () => {
+    for (const [program, why] of [
+      ['no-such-program', 'executable file not found in $PATH'],
+      ['/etc/passwd', 'permission denied'],
+    ]) {
+      const failure = await client.exec('run1', { argv: [program!, 'x'] }).catch((e: unknown) => e);
+      expect(ChaosplaneError.isKind(failure, 'command')).toBe(true);
+      expect((failure as Error).message).toContain(`"${program}" could not be started in cri-o://run1`);
+      expect((failure as Error).message).toContain(why);
+    }
+  });
+
+  it('keeps kind runtime for a failure of CRI-O itself and for an unreachable CRI-O', async () => {
+    const broken = await client.exec('run1', { argv: ['runtime', 'broken'] }).catch((e: unknown) => e);
+    expect(ChaosplaneError.isKind(broken, 'runtime')).toBe(true);
+    expect((broken as Error).message).toContain('conmon: failed to create the exec session');
+    const nowhere = createCrioClient({ socketPath: path.join(dir, 'no-crio.sock') });
+    try {
+      const unreachable = await nowhere.exec('run1', { argv: ['no-such-program'] }).catch((e: unknown) => e);
+      expect(ChaosplaneError.isKind(unreachable, 'runtime')).toBe(true);
+    } finally {
+      nowhere.close();
     }
   });
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosDaemonDefinition } from '../src/gen/chaosplane/daemon/v1/daemon.js';
 import { createDaemonClientPool, type DaemonClientPool } from '../src/client/createDaemonClientPool.js';
 import { startDaemon, type RunningDaemon } from '@chaosplane/daemon';
@@ -22,11 +23,7 @@ import { ChannelCredentials, ClientError, createChannel, createClient, Metadata,
 
 import { ProbeDefinition, probePlugin } from './support/probePlugin.js';
 
-const unavailable = containerdUnavailableReason();
-if (unavailable) console.warn(`SKIPPED daemon server tests: ${unavailable}`);
-const describeReal = unavailable ? describe.skip : describe;
-
-describeReal('chaos daemon over mTLS', () => {
+describeIf(containerdUnavailableReason())('chaos daemon over mTLS', () => {
   let certs: MintedCertificates;
   let otherCa: MintedCertificates;
   let containerd: ContainerdEnvironment;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Docker client against a real dockerd (Debian's docker.io) started privately on top of the
 // test containerd, with a busybox image imported from a root filesystem (no registry).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createDockerClient } from '../src/runtime/createDockerClient.js';
 import { createRuntimeResolver } from '../src/runtime/createRuntimeResolver.js';
@@ -16,11 +17,7 @@ import {
   type DockerTestContainer,
 } from '@chaosplane/dev/harness';
 
-const unavailable = containerdUnavailableReason() ?? dockerUnavailableReason();
-if (unavailable) console.warn(`SKIPPED real Docker tests: ${unavailable}`);
-const describeReal = unavailable ? describe.skip : describe;
-
-describeReal('against a real dockerd', () => {
+describeIf(containerdUnavailableReason() ?? dockerUnavailableReason())('against a real dockerd', () => {
   let containerd: ContainerdEnvironment;
   let docker: DockerEnvironment;
   let client: ContainerRuntimeClient;

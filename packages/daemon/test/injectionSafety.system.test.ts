@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import fc from 'fast-check';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createJournal } from '../src/journal/createJournal.js';
@@ -124,9 +125,7 @@ describe('injection safety', () => {
     );
   });
 
-  const unavailable = containerdUnavailableReason();
-  if (unavailable) console.warn(`SKIPPED in-container injection test: ${unavailable}`);
-  (unavailable ? describe.skip : describe)('inside a real container', () => {
+  describeIf(containerdUnavailableReason())('inside a real container', () => {
     let containerd: ContainerdEnvironment;
     let container: TestContainer;
     beforeAll(async () => {

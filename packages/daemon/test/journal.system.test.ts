@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChaosplaneError } from '@chaosplane/sdk';
+import { eventually } from '@chaosplane/testing';
 import { createJournal, type JournalRecord } from '../src/journal/createJournal.js';
 import { createProcessManager } from '../src/process/createProcessManager.js';
 import { isSameProcess, processStartTime } from '../src/process/procStat.js';
@@ -141,8 +142,11 @@ describe('journal', () => {
       ]);
       // Once the undo can succeed, the retry timer finishes it by itself.
       writeFileSync(marker, '');
-      const end = Date.now() + 20_000;
-      while (manager.list().length > 0 && Date.now() < end) await new Promise(r => setTimeout(r, 50));
+      await eventually(() => manager.list().length === 0, {
+        what: 'the retry timer to undo the change',
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
       expect(manager.list()).toEqual([]);
       expect(existsSync(marker)).toBe(false);
       expect(journal.active()).toEqual([]);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { findProcessesByEnv } from '../src/process/procStat.js';
 import { PROCESS_UID_ENV } from '../src/process/managerContext.js';
 import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
@@ -21,15 +22,11 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/dev/harness';
-import { hostProcessesRunning, until } from './support/processes.js';
+import { hostProcessesRunning } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distEntry = path.resolve(here, '../dist/index.js');
-const unavailable = containerdUnavailableReason();
-if (unavailable) console.warn(`SKIPPED journal recovery tests: ${unavailable}`);
-const describeReal = unavailable ? describe.skip : describe;
-
-describeReal('journal recovery', () => {
+describeIf(containerdUnavailableReason())('journal recovery', () => {
   let containerd: ContainerdEnvironment;
   let container: TestContainer;
   let stateDir: string;
@@ -83,7 +80,11 @@ describeReal('journal recovery', () => {
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.killed.uid).length).toBeGreaterThan(0);
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.adopted.uid).length).toBeGreaterThan(0);
     // Let the change's deadline pass while no daemon runs.
-    await until(() => Date.now() > started.change.deadlineMs! + 100, 'the change deadline');
+    await eventually(() => Date.now() > started.change.deadlineMs! + 100, {
+      what: 'the change deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
 
     daemon = await startDaemon({
       grpcHost: '127.0.0.1',
@@ -107,7 +108,11 @@ describeReal('journal recovery', () => {
       [started.adopted.uid, 'adopted'],
     ]);
     expect(await inContainer(['ps', 'aux'])).toContain('sleep 3602');
-    await until(() => daemon!.processManager.list().length === 0, 'the adopted process deadline');
+    await eventually(() => daemon!.processManager.list().length === 0, {
+      what: 'the adopted process deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     expect(findProcessesByEnv(PROCESS_UID_ENV, started.adopted.uid)).toEqual([]);
     expect(await inContainer(['ps', 'aux'])).not.toContain('sleep 3602');
     expect(daemon.journal.active()).toEqual([]);
@@ -124,7 +129,11 @@ describeReal('journal recovery', () => {
       durationMs: 300,
     });
     expect(await inContainer(['ls', '/tmp'])).toContain('cp-deadline-marker');
-    await until(() => pm.list().length === 0, 'the change deadline');
+    await eventually(() => pm.list().length === 0, {
+      what: 'the change deadline',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     expect(await inContainer(['ls', '/tmp'])).not.toContain('cp-deadline-marker');
   });
 

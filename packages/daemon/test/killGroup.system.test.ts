@@ -8,11 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { createJournal, type Journal } from '../src/journal/createJournal.js';
 import { createProcessManager } from '../src/process/createProcessManager.js';
 import { processStartTime } from '../src/process/procStat.js';
-import { hostProcessesRunning, until } from './support/processes.js';
+import { hostProcessesRunning } from './support/processes.js';
 
 const NS_LAST_PID = '/proc/sys/kernel/ns_last_pid';
 
@@ -25,10 +26,7 @@ function canForcePids(): string | undefined {
   }
 }
 
-const unavailable = canForcePids();
-if (unavailable) console.warn(`SKIPPED PID reuse test: ${unavailable}`);
-
-(unavailable ? describe.skip : describe)('killing a process group', () => {
+describeIf(canForcePids())('killing a process group', () => {
   let stateDir: string;
   let journal: Journal;
   const spawned: ChildProcess[] = [];
@@ -51,10 +49,18 @@ if (unavailable) console.warn(`SKIPPED PID reuse test: ${unavailable}`);
       identifier: 'group',
       argv: ['sh', '-c', `sh -c 'trap "" TERM; exec setsid sleep 3621' & wait`],
     });
-    await until(() => hostProcessesRunning(['sleep', '3621']).length > 0, 'the child to start');
+    await eventually(() => hostProcessesRunning(['sleep', '3621']).length > 0, {
+      what: 'the child to start',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     const leader = managed.pid!;
     const cancelling = manager.cancel(managed.uid);
-    await until(() => !existsSync(`/proc/${leader}`), 'the leader to die and be reaped');
+    await eventually(() => !existsSync(`/proc/${leader}`), {
+      what: 'the leader to die and be reaped',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     // Another program's group leader takes the leader's PID.
     let bystander: ChildProcess | undefined;
     for (let attempt = 0; attempt < 20 && bystander?.pid !== leader; attempt++) {

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createLogger } from '@chaosplane/service';
 import { createJournal, type Journal } from '../src/journal/createJournal.js';
 import { createProcessManager, type ProcessManager } from '../src/process/createProcessManager.js';
 import { runCommand } from '../src/process/runCommand.js';
-import { until } from './support/processes.js';
 
 function namespacesUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to create network namespaces';
@@ -27,12 +27,9 @@ function namespacesUnavailable(): string | undefined {
   return undefined;
 }
 
-const unavailable = namespacesUnavailable();
-if (unavailable) console.warn(`SKIPPED undo-through-namespace tests: ${unavailable}`);
-
 const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
 
-(unavailable ? describe.skip : describe)('undoing a change whose target process is gone', () => {
+describeIf(namespacesUnavailable())('undoing a change whose target process is gone', () => {
   let stateDir: string;
   let journal: Journal;
   let manager: ProcessManager;
@@ -74,13 +71,12 @@ const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
   async function startNamespaceHolder(): Promise<ChildProcess> {
     const holder = spawn('unshare', ['--net', 'sleep', '3700'], { stdio: 'ignore' });
     holders.push(holder);
-    await until(() => {
-      try {
-        return netOf(holder.pid!) !== netOf(process.pid);
-      } catch {
-        return false;
-      }
-    }, 'unshare to enter its own network namespace');
+    // netOf throws until the process exists: eventually tries again.
+    await eventually(() => netOf(holder.pid!) !== netOf(process.pid), {
+      what: 'unshare to enter its own network namespace',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     return holder;
   }
 
@@ -89,13 +85,11 @@ const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
     const holder = spawn('nsenter', [`--target=${pid}`, '--net', 'sleep', '3701'], { stdio: 'ignore' });
     holders.push(holder);
     const wanted = netOf(pid);
-    await until(() => {
-      try {
-        return netOf(holder.pid!) === wanted;
-      } catch {
-        return false;
-      }
-    }, 'nsenter to join the network namespace');
+    await eventually(() => netOf(holder.pid!) === wanted, {
+      what: 'nsenter to join the network namespace',
+      intervalMs: 25,
+      timeoutMs: 15_000,
+    });
     return holder;
   }
 
@@ -268,7 +262,11 @@ const netOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
     it('retries by itself until the undo succeeds', async () => {
       const { pid, gate } = await failHalfway();
       writeFileSync(gate, '');
-      await until(() => manager.list().length === 0, 'the retry timer to undo the change', 20_000, 100);
+      await eventually(() => manager.list().length === 0, {
+        what: 'the retry timer to undo the change',
+        intervalMs: 100,
+        timeoutMs: 20_000,
+      });
       expect(await addressesIn(pid)).not.toContain('192.0.2.20/32');
       expect(journal.active()).toEqual([]);
     }, 30_000);

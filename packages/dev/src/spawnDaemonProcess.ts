@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 
 /** Options of {@link spawnDaemonProcess}. */
@@ -90,14 +91,9 @@ function daemonBinary(): string {
   return path.join(dir, bin);
 }
 
-/**
- * Starts the built `chaosplane-daemon` under `setpriv` with `capabilities`, on 127.0.0.1 with
- * ports chosen by the kernel, and resolves once it listens.
- */
-export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise<DaemonProcess> {
-  const [command, ...prefixArgs] = capabilityBoundingPrefix(options.capabilities);
-  const args = [
-    ...prefixArgs,
+/** The daemon's command line after the setpriv prefix: loopback, kernel-chosen ports, `options`. */
+function daemonArgs(options: DaemonProcessOptions): string[] {
+  return [
     process.execPath,
     daemonBinary(),
     '--grpc-host=127.0.0.1',
@@ -113,7 +109,53 @@ export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise
     ...options.plugins.map(p => `--plugin=${p}`),
     ...options.allowedClients.map(c => `--allowed-client=${c}`),
   ];
-  const child = spawn(command!, args, {
+}
+
+/**
+ * Forwards the daemon's JSON log lines (stdout) to `log`, a line that is not JSON as info text;
+ * resolves with the gRPC port of its `listening` line.
+ */
+function forwardLogUntilListening(stdout: Readable, log: Logger): Promise<number> {
+  let listening: ((port: number) => void) | undefined;
+  const port = new Promise<number>(resolve => (listening = resolve));
+  let pending = '';
+  stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const text of lines.filter(Boolean)) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        log.info(text);
+        continue;
+      }
+      const { level, message, timestamp: _timestamp, component: _component, ...fields } = line;
+      forward(log, String(level), String(message), fields);
+      if (message === 'listening' && typeof fields['grpcPort'] === 'number') listening?.(fields['grpcPort']);
+    }
+  });
+  return port;
+}
+
+/** Rejects once `signal` aborts (at once if it already has). */
+function abortedWhileStarting(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const onAbort = (): void =>
+      reject(new ChaosplaneError('runtime', 'aborted while the daemon was starting'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Starts the built `chaosplane-daemon` under `setpriv` with `capabilities`, on 127.0.0.1 with
+ * ports chosen by the kernel, and resolves once it listens.
+ */
+export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise<DaemonProcess> {
+  const [command, ...prefixArgs] = capabilityBoundingPrefix(options.capabilities);
+  const child = spawn(command!, [...prefixArgs, ...daemonArgs(options)], {
     cwd: options.pluginsFrom,
     env: { ...process.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,26 +165,7 @@ export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  let listening: ((port: number) => void) | undefined;
-  const port = new Promise<number>(resolve => (listening = resolve));
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const text of lines.filter(Boolean)) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        options.log.info(text);
-        continue;
-      }
-      const { level, message, timestamp: _timestamp, component: _component, ...fields } = line;
-      forward(options.log, String(level), String(message), fields);
-      if (message === 'listening' && typeof fields['grpcPort'] === 'number') listening?.(fields['grpcPort']);
-    }
-  });
+  const port = forwardLogUntilListening(child.stdout, options.log);
 
   const close = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -151,12 +174,7 @@ export async function spawnDaemonProcess(options: DaemonProcessOptions): Promise
     await exited;
     clearTimeout(timer);
   };
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = (): void =>
-      reject(new ChaosplaneError('runtime', 'aborted while the daemon was starting'));
-    if (options.signal.aborted) onAbort();
-    else options.signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const aborted = abortedWhileStarting(options.signal);
   const failed = exited.then(code => {
     throw new ChaosplaneError(
       'runtime',

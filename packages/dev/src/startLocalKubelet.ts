@@ -55,6 +55,8 @@ function startLivenessChecks(state: KubeletState): void {
 }
 
 /** {@link LocalKubelet.waitRunning}: polls the pods until all run with container ids. */
+// Not `eventually`: a failed read of a pod fails at once (eventually would retry it until the
+// timeout), and a timeout is kind `runtime`, what `chaosplane dev` reports.
 async function waitRunning(
   core: PodApi,
   namespace: string,

@@ -11,9 +11,10 @@ import { sampleKind } from './support/sampleKind.js';
 
 describe('generateCrd', () => {
   const crd = generateCrd(sampleKind);
-  const version = crd.spec.versions[0];
+  // generateCrd writes one version, with a spec.
+  const version = crd.spec.versions[0]!;
   const root = version.schema.openAPIV3Schema;
-  const spec = (root['properties'] as Record<string, JsonSchema>)['spec'];
+  const spec = (root['properties'] as Record<string, JsonSchema>)['spec']!;
 
   it('validates against the apiextensions.k8s.io/v1 CustomResourceDefinition schema', () => {
     expect(() => new CustomResourceDefinition(crd as never).validate()).not.toThrow();
@@ -79,14 +80,14 @@ describe('generateCrd', () => {
       jsonPath: '.spec.action',
     });
     const noDuration = { ...sampleKind, spec: Type.Object({ mode: Type.String() }) };
-    expect(generateCrd(noDuration).spec.versions[0].additionalPrinterColumns?.map(c => c.name)).toEqual([
+    expect(generateCrd(noDuration).spec.versions[0]?.additionalPrinterColumns?.map(c => c.name)).toEqual([
       'Age',
     ]);
   });
 
   it('maps string maps to additionalProperties and enums to enum, with no Chaosplane keywords left', () => {
     const selector = (spec['properties'] as Record<string, JsonSchema>)['selector'];
-    const labels = (selector['properties'] as Record<string, JsonSchema>)['labelSelectors'];
+    const labels = (selector?.['properties'] as Record<string, JsonSchema>)['labelSelectors'];
     expect(labels).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
     expect((spec['properties'] as Record<string, JsonSchema>)['mode']).toMatchObject({
       type: 'string',

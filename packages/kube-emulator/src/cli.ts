@@ -13,8 +13,10 @@ import * as fs from 'node:fs';
 
 function parseListen(value: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:0');
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  const [, host, port] = m ?? [];
+  if (host === undefined || port === undefined || Number(port) > 65535)
+    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:0');
+  return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) };
 }
 
 function parsePositiveInt(value: string): number {

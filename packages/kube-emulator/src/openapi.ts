@@ -174,7 +174,8 @@ export function openApiV3Index(registry: ResourceRegistry): JsonObject {
   for (const t of registry.all()) for (const v of t.versions) gvs.add(`${t.group}|${v}`);
   const paths: JsonObject = {};
   for (const gv of [...gvs].sort()) {
-    const [group, version] = gv.split('|');
+    // Every entry is `group|version`, and a version never holds `|`.
+    const [group, version] = gv.split('|') as [string, string];
     const doc = openApiV3Document(registry, group, version);
     const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 64).toUpperCase();
     paths[groupVersionPath(group, version)] = {

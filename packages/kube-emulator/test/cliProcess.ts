@@ -79,8 +79,8 @@ export function startCli(args: string[]): Promise<CliProcess> {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(stdout);
-      if (m) resolve({ child, url: m[1], exited, stderr: () => stderr });
+      const [, url] = /listening on (https:\/\/\S+)/.exec(stdout) ?? [];
+      if (url !== undefined) resolve({ child, url, exited, stderr: () => stderr });
     });
     void exited.then(({ code, signal }) =>
       reject(new Error(`kube-emulator exited early (code ${code}, signal ${signal}): ${stderr}`)),

@@ -281,7 +281,7 @@ describe('client-node CoreV1Api and friends', () => {
       body: { metadata: { name: 's' }, stringData: { password: 'hunter2' } },
     });
     expect(secret.type).toBe('Opaque');
-    expect(Buffer.from(secret.data!.password, 'base64').toString()).toBe('hunter2');
+    expect(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString()).toBe('hunter2');
     await h.core.createNamespacedServiceAccount({
       namespace: 'default',
       body: { metadata: { name: 'robot' } },
@@ -474,7 +474,7 @@ describe('client-node CoreV1Api and friends', () => {
       },
       strategic,
     );
-    expect(image.spec?.containers[0].image).toBe('busybox:1.37');
+    expect(image.spec?.containers[0]?.image).toBe('busybox:1.37');
     await h.core.createNamespacedPodBinding({
       namespace: 'default',
       name: 'immut',

@@ -56,7 +56,8 @@ describe('durability when SIGKILLed with writes in flight', () => {
     expect(lines.map(l => (JSON.parse(l) as { k: string }).k)).toContain('default/fresh');
 
     // Damage before the last line is not a crash artefact: starting fails and names the line.
-    const damaged = [lines[0].slice(0, 10), ...lines.slice(1)];
+    const [firstLine = '', ...rest] = lines;
+    const damaged = [firstLine.slice(0, 10), ...rest];
     fs.writeFileSync(logPath, damaged.join('\n') + '\n');
     const error = await rejection(startKubeEmulator({ dataDir: data }));
     expect(KubeEmulatorError.is(error) && error.kind === 'Storage').toBe(true);

@@ -31,8 +31,7 @@ describe('durability with --data', () => {
     let next = 0;
     await Promise.all(
       Array.from({ length: 40 }, async () => {
-        while (next < names.length) {
-          const name = names[next++];
+        for (let name = names[next++]; name !== undefined; name = names[next++]) {
           const cm = await core.createNamespacedConfigMap({
             namespace: 'durable',
             body: { metadata: { name, labels: { batch: 'one' } }, data: { name } },

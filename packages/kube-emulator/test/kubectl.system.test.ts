@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Real kubectl (a subprocess, argv only) against the emulator: apply, get, describe, label,
 // annotate, patch, get -w, delete waiting on finalizers, wait --for=delete, api-resources.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeIf } from '@chaosplane/testing';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,18 +21,12 @@ function kubectlVersion(): string | undefined {
 }
 
 const versionJson = kubectlVersion();
-const haveKubectl = versionJson !== undefined;
 /** kubectl's minor version: behaviour differs between Debian's 1.20 and current releases. */
 const kubectlMinor = versionJson
   ? Number.parseInt((JSON.parse(versionJson) as { clientVersion: { minor: string } }).clientVersion.minor, 10)
   : 0;
 /** kubectl 1.27+ checks OpenAPI v3 for `fieldValidation` and lets the server refuse unknown fields. */
 const serverSideValidation = kubectlMinor >= 27;
-if (!haveKubectl) {
-  console.warn(
-    'kubectl tests skipped: kubectl is not installed (scripts/install-system-deps.sh installs kubernetes-client)',
-  );
-}
 
 interface Result {
   code: number;
@@ -39,7 +34,11 @@ interface Result {
   stderr: string;
 }
 
-(haveKubectl ? describe : describe.skip)('kubectl against the emulator', () => {
+describeIf(
+  versionJson === undefined
+    ? 'kubectl is not installed (scripts/install-system-deps.sh installs kubernetes-client)'
+    : undefined,
+)('kubectl against the emulator', () => {
   let emulator: KubeEmulator;
   let dir: string;
   const children: ChildProcess[] = [];
@@ -197,7 +196,8 @@ interface Result {
     );
     // Like the apiserver, other pod spec changes are refused.
     const envChange = structuredClone(changed);
-    envChange.spec.containers[0].env = [{ name: 'A', value: '2' }];
+    // The pod written above has one container.
+    envChange.spec.containers[0]!.env = [{ name: 'A', value: '2' }];
     const refused = await kubectl('apply', '-f', file('pod.yaml', envChange));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(

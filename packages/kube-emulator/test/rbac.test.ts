@@ -123,13 +123,13 @@ describe('ServiceAccount tokens', () => {
   it('refuses a bad, foreign-audience, expired or forged token with the apiserver 401', async () => {
     const good = await tokenFor('team', 'reader');
     const vault = await tokenFor('team', 'reader', { audiences: ['vault'] });
+    const [h = '', p = '', s = ''] = good.split('.');
     const expired = await emulator.auth.signer.sign({
       sub: 'system:serviceaccount:team:reader',
       aud: emulator.auth.signer.apiAudiences,
       exp: Math.floor(Date.now() / 1000) - 120,
-      'kubernetes.io': JSON.parse(Buffer.from(good.split('.')[1], 'base64url').toString())['kubernetes.io'],
+      'kubernetes.io': JSON.parse(Buffer.from(p, 'base64url').toString())['kubernetes.io'],
     });
-    const [h, p, s] = good.split('.');
     const forged = [
       h,
       Buffer.from(json({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'x' })).toString(

@@ -293,8 +293,7 @@ describe('robustness', () => {
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (next < all.length) {
-          const p = all[next++];
+        for (let p = all[next++]; p !== undefined; p = all[next++]) {
           byCategory.set(p.category, (byCategory.get(p.category) ?? 0) + 1);
           const res = await send(p);
           if (res.status !== p.expected) {
@@ -398,8 +397,7 @@ describe('robustness', () => {
     let n = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (n < noisy.length) {
-          const r = noisy[n++];
+        for (let r = noisy[n++]; r !== undefined; r = noisy[n++]) {
           const path = `/${r.segments.join('/')}${r.query}`;
           let res: { status: number; body: string };
           try {

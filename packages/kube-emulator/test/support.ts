@@ -60,7 +60,12 @@ export async function gone(read: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
+/**
+ * Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. Not
+ * @chaosplane/testing's `eventually`: an error `check` throws fails at once (the tests' `gone()`
+ * rethrows anything but a 404, so an unexpected API error is never retried into a timeout), and
+ * any falsy value (0, '') means not yet.
+ */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
-import { describeIf } from '@chaosplane/testing';
+import { describeIf, eventually } from '@chaosplane/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const deploy = path.join(repo, 'deploy');
@@ -124,13 +124,13 @@ describeIf(kubectlUnavailableReason())('kubectl auth can-i for the shipped roles
     );
     await ok(['apply', '-f', scoped]);
     // The aggregation controller fills chaosplane-operator from the aggregated roles.
-    const deadline = Date.now() + 10_000;
-    while (
-      !(await kubectl(['get', 'clusterrole', 'chaosplane-operator', '-o', 'yaml'])).out.includes('podchaos')
-    ) {
-      if (Date.now() > deadline) throw new Error('chaosplane-operator was never aggregated');
-      await new Promise(r => setTimeout(r, 100));
-    }
+    await eventually(
+      async () =>
+        (await kubectl(['get', 'clusterrole', 'chaosplane-operator', '-o', 'yaml'])).out.includes('podchaos')
+          ? true
+          : undefined,
+      { what: 'chaosplane-operator aggregated' },
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ChaosObject } from '@chaosplane/sdk';
-import { captureLogger } from '@chaosplane/testing';
+import { captureLogger, describeIf } from '@chaosplane/testing';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import {
   DAEMON_CAPABILITIES,
@@ -127,114 +127,113 @@ function unavailableReason(): string | undefined {
   return undefined;
 }
 
-const unavailable = unavailableReason();
-if (unavailable) console.warn(`skipping the daemon capability end-to-end test: ${unavailable}`);
-const describeIfPossible = unavailable ? describe.skip : describe;
+describeIf(unavailableReason())(
+  'the daemon with only the capabilities of deploy/daemon.yaml (real containerd)',
+  () => {
+    const daemon = captureLogger('daemon');
+    const stop = new AbortController();
+    let dir: string;
+    let plane: DevControlPlane;
+    let capabilities: string[];
+    let kubectl: (...args: string[]) => Promise<string>;
 
-describeIfPossible('the daemon with only the capabilities of deploy/daemon.yaml (real containerd)', () => {
-  const daemon = captureLogger('daemon');
-  const stop = new AbortController();
-  let dir: string;
-  let plane: DevControlPlane;
-  let capabilities: string[];
-  let kubectl: (...args: string[]) => Promise<string>;
+    beforeAll(async () => {
+      if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
+      capabilities = await deployedDaemonCapabilities();
+      dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-caps-'));
+      plane = await startDevControlPlane({
+        dir,
+        plugins: ['@chaosplane/experiment-helloworld'],
+        pluginsFrom: repo,
+        operatorLog: captureLogger('operator').log,
+        daemonLog: daemon.log,
+        log: captureLogger('dev').log,
+        signal: stop.signal,
+        daemonCapabilities: capabilities,
+      });
+      kubectl = async (...args) =>
+        (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
+      await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
+      await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+    }, 120_000);
 
-  beforeAll(async () => {
-    if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
-    capabilities = await deployedDaemonCapabilities();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-caps-'));
-    plane = await startDevControlPlane({
-      dir,
-      plugins: ['@chaosplane/experiment-helloworld'],
-      pluginsFrom: repo,
-      operatorLog: captureLogger('operator').log,
-      daemonLog: daemon.log,
-      log: captureLogger('dev').log,
-      signal: stop.signal,
-      daemonCapabilities: capabilities,
+    afterAll(async () => {
+      stop.abort();
+      await plane?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('the DaemonSet list is the one the test kit and chaosplane dev confine the daemon to', () => {
+      expect([...capabilities].sort()).toEqual([...DAEMON_CAPABILITIES].sort());
     });
-    kubectl = async (...args) =>
-      (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
-    await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
-    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
-  }, 120_000);
 
-  afterAll(async () => {
-    stop.abort();
-    await plane?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
-
-  it('the DaemonSet list is the one the test kit and chaosplane dev confine the daemon to', () => {
-    expect([...capabilities].sort()).toEqual([...DAEMON_CAPABILITIES].sort());
-  });
-
-  it('confines the daemon process: bounding, permitted and effective sets are exactly the DaemonSet list', async () => {
-    expect(plane.daemon.pid).not.toBe(process.pid);
-    const sets = capabilitySets(await readFile(`/proc/${plane.daemon.pid}/status`, 'utf8'));
-    const expected = capabilityMask(capabilities);
-    expect(sets.CapBnd).toBe(expected);
-    expect(sets.CapPrm).toBe(expected);
-    expect(sets.CapEff).toBe(expected);
-    expect(sets.CapInh).toBe(0n);
-    expect(sets.CapAmb).toBe(0n);
-  });
-
-  it('runs HelloWorldChaos: ps as nobody inside each target prints the container processes', async () => {
-    const manifest = path.join(examples, 'helloworld.yaml');
-    expect(await kubectl('apply', '-f', manifest)).toContain('created');
-    const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
-    const ref = {
-      group: 'chaos-mesh.org',
-      version: 'v1alpha1',
-      namespace: 'busybox',
-      plural: 'helloworldchaos',
-      name: 'busybox-helloworld-chaos',
-    };
-    await eventually(
-      async () => {
-        const obj = (await custom.getNamespacedCustomObject(ref)) as ChaosObject;
-        const records = obj.status?.experiment?.containerRecords ?? [];
-        return records.length === 2 && records.every(r => r.phase === 'Injected') ? obj : undefined;
-      },
-      { what: 'both HelloWorldChaos records are Injected' },
-    );
-    const outputs = daemon.lines.filter(l => l.message === 'ps aux in container');
-    expect(outputs).toHaveLength(2);
-    for (const line of outputs) expect(String(line['output'])).toMatch(/^\s*1 root\s+\/bin\/sleep 3600$/m);
-    expect(await kubectl('delete', '-f', manifest, '--wait=true', '--timeout=60s')).toContain('deleted');
-  }, 120_000);
-
-  it("bounds nsenter's children the same way: the DaemonSet list is enough for --setgid/--setuid, without SETGID/SETUID it is not", async () => {
-    const pod = JSON.parse(await kubectl('get', 'pod', 'busybox-0', '-n', 'busybox', '-o', 'json')) as {
-      status: { containerStatuses: Array<{ containerID: string }> };
-    };
-    const task = await plane.containerd.taskStatus(
-      pod.status.containerStatuses[0]!.containerID.replace('containerd://', ''),
-    );
-    const enterAsNobody = (caps: readonly string[]): Promise<{ stdout: string }> => {
-      const [setpriv, ...prefix] = capabilityBoundingPrefix(caps);
-      return run(setpriv!, [
-        ...prefix,
-        'nsenter',
-        `--target=${task!.pid}`,
-        '--mount',
-        '--pid',
-        '--setgid=65534',
-        '--setuid=65534',
-        '--',
-        'cat',
-        '/proc/self/status',
-      ]);
-    };
-    // The process inside the target keeps the bounding set and, as nobody, holds nothing.
-    const inside = capabilitySets((await enterAsNobody(capabilities)).stdout);
-    expect(inside.CapBnd).toBe(capabilityMask(capabilities));
-    expect(inside.CapEff).toBe(0n);
-    // Without SETGID/SETUID (deploy/daemon.yaml before the fix) nsenter cannot switch user.
-    const withoutSetId = capabilities.filter(c => c !== 'SETGID' && c !== 'SETUID');
-    await expect(enterAsNobody(withoutSetId)).rejects.toMatchObject({
-      stderr: expect.stringContaining('Operation not permitted'),
+    it('confines the daemon process: bounding, permitted and effective sets are exactly the DaemonSet list', async () => {
+      expect(plane.daemon.pid).not.toBe(process.pid);
+      const sets = capabilitySets(await readFile(`/proc/${plane.daemon.pid}/status`, 'utf8'));
+      const expected = capabilityMask(capabilities);
+      expect(sets.CapBnd).toBe(expected);
+      expect(sets.CapPrm).toBe(expected);
+      expect(sets.CapEff).toBe(expected);
+      expect(sets.CapInh).toBe(0n);
+      expect(sets.CapAmb).toBe(0n);
     });
-  });
-});
+
+    it('runs HelloWorldChaos: ps as nobody inside each target prints the container processes', async () => {
+      const manifest = path.join(examples, 'helloworld.yaml');
+      expect(await kubectl('apply', '-f', manifest)).toContain('created');
+      const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
+      const ref = {
+        group: 'chaos-mesh.org',
+        version: 'v1alpha1',
+        namespace: 'busybox',
+        plural: 'helloworldchaos',
+        name: 'busybox-helloworld-chaos',
+      };
+      await eventually(
+        async () => {
+          const obj = (await custom.getNamespacedCustomObject(ref)) as ChaosObject;
+          const records = obj.status?.experiment?.containerRecords ?? [];
+          return records.length === 2 && records.every(r => r.phase === 'Injected') ? obj : undefined;
+        },
+        { what: 'both HelloWorldChaos records are Injected' },
+      );
+      const outputs = daemon.lines.filter(l => l.message === 'ps aux in container');
+      expect(outputs).toHaveLength(2);
+      for (const line of outputs) expect(String(line['output'])).toMatch(/^\s*1 root\s+\/bin\/sleep 3600$/m);
+      expect(await kubectl('delete', '-f', manifest, '--wait=true', '--timeout=60s')).toContain('deleted');
+    }, 120_000);
+
+    it("bounds nsenter's children the same way: the DaemonSet list is enough for --setgid/--setuid, without SETGID/SETUID it is not", async () => {
+      const pod = JSON.parse(await kubectl('get', 'pod', 'busybox-0', '-n', 'busybox', '-o', 'json')) as {
+        status: { containerStatuses: Array<{ containerID: string }> };
+      };
+      const task = await plane.containerd.taskStatus(
+        pod.status.containerStatuses[0]!.containerID.replace('containerd://', ''),
+      );
+      const enterAsNobody = (caps: readonly string[]): Promise<{ stdout: string }> => {
+        const [setpriv, ...prefix] = capabilityBoundingPrefix(caps);
+        return run(setpriv!, [
+          ...prefix,
+          'nsenter',
+          `--target=${task!.pid}`,
+          '--mount',
+          '--pid',
+          '--setgid=65534',
+          '--setuid=65534',
+          '--',
+          'cat',
+          '/proc/self/status',
+        ]);
+      };
+      // The process inside the target keeps the bounding set and, as nobody, holds nothing.
+      const inside = capabilitySets((await enterAsNobody(capabilities)).stdout);
+      expect(inside.CapBnd).toBe(capabilityMask(capabilities));
+      expect(inside.CapEff).toBe(0n);
+      // Without SETGID/SETUID (deploy/daemon.yaml before the fix) nsenter cannot switch user.
+      const withoutSetId = capabilities.filter(c => c !== 'SETGID' && c !== 'SETUID');
+      await expect(enterAsNobody(withoutSetId)).rejects.toMatchObject({
+        stderr: expect.stringContaining('Operation not permitted'),
+      });
+    });
+  },
+);

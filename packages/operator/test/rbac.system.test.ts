@@ -129,6 +129,12 @@ describeIf(testKitUnavailableReason())(
       };
     }
 
+    /** Stops the running operator, if any (a function: TypeScript cannot follow `current` through restartOperator). */
+    async function stopCurrent(): Promise<void> {
+      await current?.stop();
+      current = undefined;
+    }
+
     async function restartOperator(extraArgs: string[] = []): Promise<OperatorProcess> {
       await current?.stop();
       current = startOperator(extraArgs);
@@ -256,8 +262,7 @@ describeIf(testKitUnavailableReason())(
     }, 240_000);
 
     it('one target namespace: a RoleBinding of chaosplane-operator there (deploy/README) suffices', async () => {
-      await current?.stop();
-      current = undefined;
+      await stopCurrent();
       await kubectl(['delete', 'clusterrolebinding', 'chaosplane-operator']);
       await createPods('rbac-b', ['b-0', 'b-1']);
       await apply(
@@ -277,8 +282,7 @@ describeIf(testKitUnavailableReason())(
           `pods is forbidden: User "${OPERATOR_USER}" cannot list resource "pods" in API group "" in the namespace "rbac-a"`,
         );
       } finally {
-        await current?.stop();
-        current = undefined;
+        await stopCurrent();
         await kubectl(['apply', '-f', path.join(deploy, 'rbac', 'operator.yaml')]);
       }
     }, 240_000);
@@ -366,8 +370,7 @@ describeIf(testKitUnavailableReason())(
         const ready = await fetch(`http://${address}/readyz`);
         expect(ready.status).not.toBe(200);
       } finally {
-        await current?.stop();
-        current = undefined;
+        await stopCurrent();
         await kubectl(['apply', '-f', path.join(deploy, 'rbac', 'operator.yaml')]);
       }
     }, 120_000);

@@ -167,12 +167,8 @@ describe('cache versus direct LIST', () => {
             { what: `the cache holds namespace ${namespace} as written`, intervalMs: 20 },
           );
           for (const selector of selectors) {
-            const spec: PodSelectorSpec = {
-              ...selector,
-              ...(selector.pods && Object.keys(selector.pods).length > 0
-                ? { pods: { [namespace]: selector.pods['NAMESPACE'] } }
-                : {}),
-            };
+            const named = selector.pods?.['NAMESPACE'];
+            const spec: PodSelectorSpec = { ...selector, ...(named ? { pods: { [namespace]: named } } : {}) };
             const context = { namespace, signal: new AbortController().signal };
             const fromCache = await outcome(
               createPodSelector(cache).select({ selector: spec, mode: 'all' }, context),

@@ -27,7 +27,7 @@ describe('modes on the pod selector', () => {
   it('one picks one of the eligible pods', async () => {
     const targets = await selector.select({ selector: running, mode: 'one' }, context());
     expect(targets).toHaveLength(1);
-    expect(['app/api-1', 'app/api-2', 'app/web-1', 'app/web-2']).toContain(targets[0].id);
+    expect(['app/api-1', 'app/api-2', 'app/web-1', 'app/web-2']).toContain(targets[0]?.id);
   });
   it('fixed more than the count picks all', async () => {
     expect(await selector.select({ selector: running, mode: 'fixed', value: '9' }, context())).toHaveLength(
@@ -205,9 +205,9 @@ describe('explain()', () => {
       context(),
     );
     expect(explanation.targets).toHaveLength(1);
-    const unpicked = explanation.excluded.filter(entry => entry.reasons[0].startsWith('not picked'));
+    const unpicked = explanation.excluded.filter(entry => entry.reasons[0]?.startsWith('not picked'));
     expect(unpicked).toHaveLength(1);
-    expect(unpicked[0].reasons).toEqual(['not picked by mode fixed with value 1 (1 of 2 eligible)']);
+    expect(unpicked[0]?.reasons).toEqual(['not picked by mode fixed with value 1 (1 of 2 eligible)']);
   });
 
   it('reports field, annotation, node and pods-map reasons', async () => {

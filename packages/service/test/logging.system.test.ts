@@ -25,7 +25,8 @@ describe('createLogger', () => {
       record: 'busybox/a/c',
     }).info('Apply helloworld chaos');
     await new Promise(resolve => setImmediate(resolve));
-    const line = JSON.parse(lines[0]) as Record<string, unknown>;
+    // The line just logged (a missing one fails JSON.parse).
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(line).toMatchObject({
       message: 'Apply helloworld chaos',
       level: 'info',

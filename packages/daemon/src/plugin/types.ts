@@ -102,9 +102,11 @@ export interface TargetContainer {
   run(argv: string[], options: RunCommandOptions): Promise<RunResult>;
   /**
    * Makes a lasting change, keyed by the call's chaos object and record and by `name`: a repeated
-   * call finds it in place and resolves `{ applied: false }`. Undone by {@link DaemonCall.revert},
-   * at its deadline by the daemon itself, and after a daemon crash; a change whose apply a crash
-   * cut short is undone, never taken as applied.
+   * call finds it in place and resolves `{ applied: false }`. Undone by {@link DaemonCall.revert}
+   * or at its deadline by the daemon itself. A daemon crash does not undo an applied change: the
+   * next daemon adopts it and keeps it until its deadline or revert (a deadline that passed while
+   * no daemon ran undoes it at start). Only a change whose apply a crash cut short is undone at
+   * restart, never taken as applied.
    */
   change(name: string, options: ChangeOptions): Promise<{ applied: boolean }>;
   /** Starts a long-running process keyed like {@link change}; killed on revert, at its deadline, on restart. */

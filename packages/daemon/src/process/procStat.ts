@@ -53,14 +53,45 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
-/** PIDs of live (not zombie) processes on this host, with their stat. */
-function* liveProcesses(): Generator<{ pid: number; stat: ProcStat }> {
+/** Every process on this host but this one, zombies included, with its stat. */
+export function processTable(): Map<number, ProcStat> {
+  const table = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
     const stat = readProcStat(pid);
-    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') yield { pid, stat };
+    if (stat !== undefined) table.set(pid, stat);
+  }
+  return table;
+}
+
+/**
+ * The children of `pid`, zombies included (from /proc/PID/task/TID/children, or a scan of /proc
+ * where the kernel lacks that file); empty once it is gone.
+ */
+export function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  try {
+    return tasks.flatMap(tid =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return [];
+    // No CONFIG_PROC_CHILDREN (or the task ended meanwhile): who names `pid` as its parent.
+    return [...processTable()].filter(([, stat]) => stat.ppid === pid).map(([child]) => child);
+  }
+}
+
+/** PIDs of live (not zombie) processes on this host, with their stat. */
+function* liveProcesses(): Generator<{ pid: number; stat: ProcStat }> {
+  for (const [pid, stat] of processTable()) {
+    if (stat.state !== 'Z' && stat.state !== 'X') yield { pid, stat };
   }
 }
 

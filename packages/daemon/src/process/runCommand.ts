@@ -67,11 +67,16 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
   const maxBytes = options.maxOutputBytes ?? 1024 * 1024;
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new ChaosplaneError('aborted', `${argv[0]} was not started: the call was cancelled`));
+    const [program, ...args] = argv;
+    if (program === undefined) {
+      reject(new ChaosplaneError('invalid', 'argv must not be empty', { field: 'argv' }));
       return;
     }
-    const child = spawn(argv[0], argv.slice(1), {
+    if (options.signal?.aborted) {
+      reject(new ChaosplaneError('aborted', `${program} was not started: the call was cancelled`));
+      return;
+    }
+    const child = spawn(program, args, {
       shell: false,
       // Its own process group: a timeout or cancel kills everything it forked.
       detached: true,
@@ -109,7 +114,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       if (settled) return;
       settled = true;
       cleanup();
-      reject(startError(argv[0], error));
+      reject(startError(program, error));
     });
     const finish = (exitCode: number | null, exitSignal: NodeJS.Signals | null): void => {
       if (settled) return;
@@ -120,7 +125,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
         child.stdin?.destroy();
         child.stdout?.destroy();
         child.stderr?.destroy();
-        reject(new ChaosplaneError('aborted', `${argv[0]} was killed: ${stopReason}`));
+        reject(new ChaosplaneError('aborted', `${program} was killed: ${stopReason}`));
         return;
       }
       resolve({

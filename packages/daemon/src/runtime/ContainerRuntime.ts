@@ -40,6 +40,82 @@ export interface ExecOptions {
   maxOutputBytes?: number;
 }
 
+/** The end of an exec call (containerd's and Docker's): why it stopped early, if it did. */
+export interface ExecDeadline {
+  signal: AbortSignal;
+  /** The `aborted` error to throw once the call stopped. */
+  error(): ChaosplaneError;
+  dispose(): void;
+}
+
+/** Starts the clock of an exec: it stops at `options.timeoutMs` (60 s by default) or on `options.signal`. */
+export function startExecDeadline(what: string, options: ExecOptions): ExecDeadline {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const controller = new AbortController();
+  let reason = '';
+  const stop = (why: string): void => {
+    if (controller.signal.aborted) return;
+    reason = why;
+    controller.abort();
+  };
+  const onAbort = (): void => stop('the call was cancelled');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => stop(`it ran longer than ${timeoutMs} ms`), timeoutMs);
+  return {
+    signal: controller.signal,
+    error: () => new ChaosplaneError('aborted', `${what} was stopped: ${reason}`),
+    dispose() {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** An exec's argv, checked: a non-empty array of strings without NUL bytes, the program not empty. */
+export function checkExecArgv(argv: unknown): string[] {
+  if (
+    !Array.isArray(argv) ||
+    argv.length === 0 ||
+    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
+    argv[0] === ''
+  ) {
+    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
+      field: 'argv',
+    });
+  }
+  return argv;
+}
+
+/**
+ * What the OCI runtimes (runc, crun) say, through containerd, Docker or CRI-O, when an exec could
+ * not start its program: not found, not in $PATH, not executable.
+ */
+const EXEC_START_FAILED =
+  /OCI runtime exec failed|unable to start container process|executable file .*not found|exec format error/i;
+
+/**
+ * The error for an exec the runtime answered but whose program could not be started, when
+ * `message` (the runtime's own words) says so: kind `command`, like the same failure through
+ * nsenter (exit 127), not `runtime`, which stays for a runtime that could not be reached or
+ * failed itself. Undefined for any other message.
+ */
+export function execStartFailure(
+  program: string,
+  where: string,
+  message: string,
+  cause?: unknown,
+): ChaosplaneError | undefined {
+  if (!EXEC_START_FAILED.test(message)) return undefined;
+  return new ChaosplaneError(
+    'command',
+    `${JSON.stringify(program)} could not be started in ${where}: ${message}`,
+    {
+      cause,
+    },
+  );
+}
+
 /** What every runtime client offers: PID of a container, kill, list, exec. */
 export interface ContainerRuntimeClient {
   readonly name: RuntimeName;
@@ -55,7 +131,9 @@ export interface ContainerRuntimeClient {
    * does: with the container's user, capabilities, environment, working directory, cgroup and
    * security profile (never more than the container itself may do). Resolves when it exits,
    * whatever its exit code; fails with kind `not-found` when the container is unknown or not
-   * running, `aborted` when cancelled or timed out (the process is killed either way).
+   * running, `aborted` when cancelled or timed out (the process is killed either way), `command`
+   * when the runtime could not start the program (not found, not executable), `runtime` when
+   * the runtime itself failed or could not be reached.
    */
   exec(bareId: string, options: ExecOptions): Promise<RunResult>;
   /** Every container the runtime knows (in its namespace, for containerd). */

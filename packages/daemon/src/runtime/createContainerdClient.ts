@@ -15,10 +15,14 @@ import { TasksDefinition } from '../gen/containerd/services/tasks/v1/tasks.js';
 import { Status as TaskStatus } from '../gen/containerd/types/task.js';
 import type { RunResult } from '../process/runCommand.js';
 import {
+  checkExecArgv,
   type ContainerRuntimeClient,
+  type ExecDeadline,
   type ExecOptions,
+  execStartFailure,
   type RuntimeContainer,
   signalNumber,
+  startExecDeadline,
 } from './ContainerRuntime.js';
 
 /** Options of {@link createContainerdClient}. */
@@ -175,58 +179,13 @@ async function taskPid(ctx: ContainerdContext, bareId: string, signal?: AbortSig
 // ---------------------------------------------------------------------------------------------
 // exec: Tasks.Exec with the container's own process spec, FIFOs for stdio, Start, Wait, Delete.
 
-/** The end of an exec call: why it stopped early, if it did. */
-interface ExecDeadline {
-  signal: AbortSignal;
-  /** The `aborted` error to throw once the call stopped. */
-  error(): ChaosplaneError;
-  dispose(): void;
-}
-
-function startDeadline(what: string, options: ExecOptions): ExecDeadline {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const controller = new AbortController();
-  let reason = '';
-  const stop = (why: string): void => {
-    if (controller.signal.aborted) return;
-    reason = why;
-    controller.abort();
-  };
-  const onAbort = (): void => stop('the call was cancelled');
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => stop(`it ran longer than ${timeoutMs} ms`), timeoutMs);
-  return {
-    signal: controller.signal,
-    error: () => new ChaosplaneError('aborted', `${what} was stopped: ${reason}`),
-    dispose() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function checkArgv(argv: unknown): string[] {
-  if (
-    !Array.isArray(argv) ||
-    argv.length === 0 ||
-    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
-    argv[0] === ''
-  ) {
-    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
-      field: 'argv',
-    });
-  }
-  return argv;
-}
-
 async function execInContainer(
   ctx: ContainerdContext,
   bareId: string,
   options: ExecOptions,
 ): Promise<RunResult> {
-  const argv = checkArgv(options.argv);
-  const deadline = startDeadline(`exec of ${argv[0]} in containerd://${bareId}`, options);
+  const argv = checkExecArgv(options.argv);
+  const deadline = startExecDeadline(`exec of ${argv[0]} in containerd://${bareId}`, options);
   try {
     if (deadline.signal.aborted) throw deadline.error();
     // Not running (or unknown) fails with kind not-found before anything is created.
@@ -334,8 +293,12 @@ function execError(
       cause: error,
     });
   }
-  const program = JSON.stringify((spec.args as string[])[0]);
-  return runtimeError(ctx, `exec of ${program} in ${bareId}`, error);
+  const program = (spec.args as string[])[0] ?? '';
+  const startFailure =
+    error instanceof ClientError && error.code !== Status.UNAVAILABLE
+      ? execStartFailure(program, `containerd://${bareId}`, error.details, error)
+      : undefined;
+  return startFailure ?? runtimeError(ctx, `exec of ${JSON.stringify(program)} in ${bareId}`, error);
 }
 
 /** Waits for the exec to exit; when the deadline passes first, SIGKILLs it and fails `aborted`. */

@@ -9,7 +9,13 @@ import {
   RuntimeServiceDefinition,
 } from '../gen/cri/runtime/v1/cri.js';
 import type { RunResult } from '../process/runCommand.js';
-import { type ContainerRuntimeClient, type ExecOptions, signalNumber } from './ContainerRuntime.js';
+import {
+  type ContainerRuntimeClient,
+  checkExecArgv,
+  type ExecOptions,
+  execStartFailure,
+  signalNumber,
+} from './ContainerRuntime.js';
 
 /**
  * CRI's `runtime.v1.RuntimeService/ExecSync` (same service name, same wire path), bound by hand
@@ -147,17 +153,7 @@ async function crioPid(
 }
 
 function checkExec(options: ExecOptions): string[] {
-  const { argv } = options;
-  if (
-    !Array.isArray(argv) ||
-    argv.length === 0 ||
-    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
-    argv[0] === ''
-  ) {
-    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
-      field: 'argv',
-    });
-  }
+  const argv = checkExecArgv(options.argv);
   if (options.stdin !== undefined) {
     throw new ChaosplaneError(
       'invalid',
@@ -215,7 +211,7 @@ async function crioExec(
       truncated: stdout.truncated || stderr.truncated,
     };
   } catch (error) {
-    throw crioExecError(error, what, bareId, socketPath, reason);
+    throw crioExecError(error, { what, program: argv[0] ?? '', bareId, socketPath }, reason);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -224,9 +220,12 @@ async function crioExec(
 
 function crioExecError(
   error: unknown,
-  what: string,
-  bareId: string,
-  socketPath: string,
+  {
+    what,
+    program,
+    bareId,
+    socketPath,
+  }: { what: string; program: string; bareId: string; socketPath: string },
   reason: string | undefined,
 ): ChaosplaneError {
   if (ChaosplaneError.is(error)) return error;
@@ -245,7 +244,14 @@ function crioExecError(
       { cause: error },
     );
   }
-  return new ChaosplaneError('runtime', `CRI ExecSync(${bareId}) on ${socketPath} failed: ${String(error)}`, {
-    cause: error,
-  });
+  const startFailure =
+    error instanceof ClientError && error.code !== Status.UNAVAILABLE
+      ? execStartFailure(program, `cri-o://${bareId}`, error.details, error)
+      : undefined;
+  return (
+    startFailure ??
+    new ChaosplaneError('runtime', `CRI ExecSync(${bareId}) on ${socketPath} failed: ${String(error)}`, {
+      cause: error,
+    })
+  );
 }

@@ -6,7 +6,13 @@ import type net from 'node:net';
 import { ChaosplaneError } from '@chaosplane/sdk';
 
 import type { RunResult } from '../process/runCommand.js';
-import { type ContainerRuntimeClient, type ExecOptions, signalNumber } from './ContainerRuntime.js';
+import {
+  checkExecArgv,
+  type ContainerRuntimeClient,
+  type ExecOptions,
+  signalNumber,
+  startExecDeadline,
+} from './ContainerRuntime.js';
 import { unixHttpRequest, type UnixHttpResponse } from './unixHttp.js';
 
 /** Options of {@link createDockerClient}. */
@@ -153,54 +159,9 @@ interface DockerContext {
   failure(response: UnixHttpResponse, what: string, bareId: string): ChaosplaneError;
 }
 
-/** The end of an exec call: why it stopped early, if it did. */
-interface ExecDeadline {
-  signal: AbortSignal;
-  /** The `aborted` error to throw once the call stopped. */
-  error(): ChaosplaneError;
-  dispose(): void;
-}
-
-function startDeadline(what: string, options: ExecOptions): ExecDeadline {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const controller = new AbortController();
-  let reason = '';
-  const stop = (why: string): void => {
-    if (controller.signal.aborted) return;
-    reason = why;
-    controller.abort();
-  };
-  const onAbort = (): void => stop('the call was cancelled');
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => stop(`it ran longer than ${timeoutMs} ms`), timeoutMs);
-  return {
-    signal: controller.signal,
-    error: () => new ChaosplaneError('aborted', `${what} was stopped: ${reason}`),
-    dispose() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function checkArgv(argv: unknown): string[] {
-  if (
-    !Array.isArray(argv) ||
-    argv.length === 0 ||
-    !argv.every((a): a is string => typeof a === 'string' && !a.includes('\0')) ||
-    argv[0] === ''
-  ) {
-    throw new ChaosplaneError('invalid', 'argv must be a non-empty array of strings without NUL bytes', {
-      field: 'argv',
-    });
-  }
-  return argv;
-}
-
 async function dockerExec(ctx: DockerContext, bareId: string, options: ExecOptions): Promise<RunResult> {
-  const argv = checkArgv(options.argv);
-  const deadline = startDeadline(`exec of ${argv[0]} in docker://${bareId}`, options);
+  const argv = checkExecArgv(options.argv);
+  const deadline = startExecDeadline(`exec of ${argv[0]} in docker://${bareId}`, options);
   let socket: net.Socket | undefined;
   try {
     if (deadline.signal.aborted) throw deadline.error();
@@ -372,7 +333,11 @@ async function inspectExec(ctx: DockerContext, bareId: string, execId: string): 
   return JSON.parse(response.body) as ExecInspectBody;
 }
 
-/** The exit code once Docker recorded it (the stream can end a moment before). */
+/**
+ * The exit code once Docker recorded it (the stream can end a moment before). A loop of its
+ * own: the daemon does not depend on @chaosplane/dev, where `eventually` lives, and a failed
+ * inspect must fail at once rather than be retried.
+ */
 async function exitCodeOf(ctx: DockerContext, bareId: string, execId: string): Promise<number | null> {
   const until = Date.now() + EXIT_CODE_WAIT_MS;
   for (;;) {

@@ -131,6 +131,7 @@ async function writeContainerdConfig(dir: string, socketPath: string): Promise<s
 }
 
 /** Resolves once containerd answers on `socketPath`; throws with its log when it exits or 20 s pass. */
+// Not `eventually`: this wait ends as soon as containerd exits, and the error carries its log.
 async function waitForSocket(daemon: ChildProcess, socketPath: string, logFile: string): Promise<void> {
   const until = Date.now() + 20_000;
   let lastError: unknown;

@@ -105,6 +105,7 @@ function spawnDockerd(
  * Resolves once dockerd answers; when it exits or 30 s pass, kills it, removes its directory
  * and throws with its log.
  */
+// Not `eventually`: this wait ends as soon as dockerd exits, and cleans up after it.
 async function waitForDockerd(daemon: ChildProcess, docker: Docker, dir: string): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {

@@ -14,8 +14,8 @@ export function isPauseImage(image: string | undefined): boolean {
 function argvOf(container: { command?: string[]; args?: string[]; image?: string }): string[] {
   // A pause image has no shell or command of the pod's; it only sleeps.
   if (isPauseImage(container.image)) return ['/bin/sleep', 'infinity'];
-  const argv = [...(container.command ?? []), ...(container.args ?? [])];
-  const [program, ...rest] = argv.length > 0 ? argv : ['sleep', '3600'];
+  const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
+  if (program === undefined) return ['/bin/sleep', '3600'];
   return [program.includes('/') ? program : `/bin/${program}`, ...rest];
 }
 

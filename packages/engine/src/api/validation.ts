@@ -262,7 +262,8 @@ export function formatViolations(violations: readonly Violation[]): string {
 
 /** Throws a ChaosplaneError of kind `invalid` naming the first field when there are violations. */
 export function assertValid(violations: readonly Violation[]): void {
-  if (violations.length > 0) {
-    throw new ChaosplaneError('invalid', formatViolations(violations), { field: violations[0].field });
+  const [first] = violations;
+  if (first !== undefined) {
+    throw new ChaosplaneError('invalid', formatViolations(violations), { field: first.field });
   }
 }

@@ -10,32 +10,16 @@
 // result is persisted and never to start a new cycle by mistake; a lost Injected write, an
 // apply after recovery, or a forgotten record would each show up as a second effective apply,
 // a missing recover, or an apply after the recover.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { PHASE_INJECTED, type ChaosObject } from '@chaosplane/sdk';
-import { assertBuilt, killChild, readLog, spawnChild, type ChildEngine } from './support/child.js';
-import { startTestCluster, type TestCluster } from './support/emulator.js';
+import { killChild, readLog, spawnChild, useChildEngines } from './support/child.js';
 import { eventually } from '@chaosplane/testing';
 
 const RECORDS = 50;
 /** Kills per phase (apply, then recover); a survivor finishes what is left of the phase. */
 const KILLS_PER_PHASE = 18;
-let cluster: TestCluster;
-let dir: string;
-const children: ChildEngine[] = [];
-
-beforeAll(async () => {
-  assertBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'engine-crash-'));
-  cluster = await startTestCluster();
-});
-afterAll(async () => {
-  await Promise.all(children.map(killChild));
-  await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const engines = useChildEngines('engine-crash-');
 
 const allInjected = (obj: ChaosObject | undefined) => {
   const records = obj?.status?.experiment?.containerRecords ?? [];
@@ -53,7 +37,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
  */
 async function crashLoop(name: string, logs: { effect: string; calls: string }) {
   const env = {
-    KUBECONFIG_PATH: cluster.emulator.kubeconfigPath,
+    KUBECONFIG_PATH: engines.cluster.emulator.kubeconfigPath,
     EFFECT_LOG: logs.effect,
     CALL_LOG: logs.calls,
     // 50 records x 250 ms / 4 in parallel: about 3 s of work per phase, spread over many lives.
@@ -62,7 +46,7 @@ async function crashLoop(name: string, logs: { effect: string; calls: string }) 
   };
   const start = (n: number) => {
     const child = spawnChild({ ...env, IDENTITY: `${name}-${n}` });
-    children.push(child);
+    engines.children.push(child);
     return child;
   };
   const callsBy = (identity: string) => readLog(logs.calls).filter(c => c.identity === identity).length;
@@ -85,16 +69,16 @@ async function crashLoop(name: string, logs: { effect: string; calls: string }) 
     if (working) duringWork += 1;
   };
 
-  await cluster.create(name, { count: RECORDS });
+  await engines.cluster.create(name, { count: RECORDS });
   // Phase 1: kills while records are selected and applied.
-  const injected = async () => allInjected(await cluster.get(name));
+  const injected = async () => allInjected(await engines.cluster.get(name));
   for (let i = 0; i < KILLS_PER_PHASE && !(await injected()); i += 1) await killAtRandom(injected);
   let survivor = start(n++);
   await eventually(injected, { what: 'all injected', timeoutMs: 60_000, intervalMs: 20 });
   await killChild(survivor);
   // Phase 2: delete, and kill while records are recovered.
-  await cluster.remove(name);
-  const gone = async () => (await cluster.get(name)) === undefined;
+  await engines.cluster.remove(name);
+  const gone = async () => (await engines.cluster.get(name)) === undefined;
   for (let i = 0; i < KILLS_PER_PHASE && !(await gone()); i += 1) await killAtRandom(gone);
   survivor = start(n++);
   await eventually(gone, { what: 'object gone', timeoutMs: 60_000, intervalMs: 20 });
@@ -131,7 +115,7 @@ function assertExactlyOnce(effectLog: string, callLog: string) {
 /** Deletion while applying, with kills throughout: nothing may stay injected. */
 async function deleteWhileApplying(name: string, logs: { effect: string; calls: string }) {
   const env = {
-    KUBECONFIG_PATH: cluster.emulator.kubeconfigPath,
+    KUBECONFIG_PATH: engines.cluster.emulator.kubeconfigPath,
     EFFECT_LOG: logs.effect,
     CALL_LOG: logs.calls,
     CALL_DELAY_MS: '60',
@@ -143,11 +127,11 @@ async function deleteWhileApplying(name: string, logs: { effect: string; calls: 
   const pause = (min: number, spread: number) =>
     new Promise(resolve => setTimeout(resolve, min + Math.random() * spread));
   const callsBy = (identity: string) => readLog(logs.calls).filter(c => c.identity === identity).length;
-  await cluster.create(name, { count: RECORDS });
+  await engines.cluster.create(name, { count: RECORDS });
   for (let i = 0; ; i += 1) {
     if (i === 60) throw new Error('the object was not deleted after 60 restarts');
     const child = spawnChild({ ...env, IDENTITY: `${name}-${i}` });
-    children.push(child);
+    engines.children.push(child);
     // Kills are timed from the child's first call, not from its spawn: on a loaded machine a
     // child can take longer to start than a pause measured from the spawn, and would then be
     // killed, again and again, before it did anything.
@@ -155,11 +139,11 @@ async function deleteWhileApplying(name: string, logs: { effect: string; calls: 
     while (
       callsBy(child.identity) === 0 &&
       Date.now() - began < 5_000 &&
-      (await cluster.get(name)) !== undefined
+      (await engines.cluster.get(name)) !== undefined
     )
       await pause(20, 0);
     if (deleted && killsAfterDelete >= 6) {
-      await eventually(async () => (await cluster.get(name)) === undefined, {
+      await eventually(async () => (await engines.cluster.get(name)) === undefined, {
         what: 'object gone',
         timeoutMs: 60_000,
         intervalMs: 20,
@@ -171,7 +155,7 @@ async function deleteWhileApplying(name: string, logs: { effect: string; calls: 
     if (!deleted && readLog(logs.effect).length >= 5) {
       // Delete while this child is (likely) applying, then kill it at a random moment.
       await pause(100, 600);
-      await cluster.remove(name);
+      await engines.cluster.remove(name);
       deleted = true;
     }
     await pause(0, 800);
@@ -184,7 +168,10 @@ async function deleteWhileApplying(name: string, logs: { effect: string; calls: 
 
 describe('crash safety (child process SIGKILLed at random moments)', () => {
   it('deletion in the middle of applying, with SIGKILLs: every effective apply is followed by a recover', async () => {
-    const logs = { effect: path.join(dir, 'mid-effects.log'), calls: path.join(dir, 'mid-calls.log') };
+    const logs = {
+      effect: path.join(engines.dir, 'mid-effects.log'),
+      calls: path.join(engines.dir, 'mid-calls.log'),
+    };
     const kills = await deleteWhileApplying('midway', logs);
     const effects = readLog(logs.effect);
     const applied = new Set(effects.filter(e => e.op === 'apply').map(e => e.id));
@@ -202,7 +189,10 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
   }, 300_000);
 
   it('applies each record exactly once per cycle and recovers everything after deletion', async () => {
-    const logs = { effect: path.join(dir, 'plain-effects.log'), calls: path.join(dir, 'plain-calls.log') };
+    const logs = {
+      effect: path.join(engines.dir, 'plain-effects.log'),
+      calls: path.join(engines.dir, 'plain-calls.log'),
+    };
     const { kills, duringWork } = await crashLoop('crash', logs);
     expect(duringWork).toBeGreaterThanOrEqual(20);
     const counts = assertExactlyOnce(logs.effect, logs.calls);
@@ -213,8 +203,8 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
   }, 300_000);
 
   it('holds with 10% injected 409/500 answers (some after the write) and dropped watches', async () => {
-    const before = { ...cluster.emulator.faults.stats };
-    cluster.emulator.faults.set({
+    const before = { ...engines.cluster.emulator.faults.stats };
+    engines.cluster.emulator.faults.set({
       seed: 7,
       // About 10% of every request fails: on writes, conflicts, 500s before the request is
       // served and 500s after the write was done (a lost reply); on reads, 500s.
@@ -228,17 +218,17 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
     });
     // Besides the random drops, close every open watch every 300 ms (as a server timeout
     // would); these count in the emulator's stats too.
-    const dropper = setInterval(() => cluster.emulator.faults.disconnectWatches(), 300);
+    const dropper = setInterval(() => engines.cluster.emulator.faults.disconnectWatches(), 300);
     try {
       const logs = {
-        effect: path.join(dir, 'faulty-effects.log'),
-        calls: path.join(dir, 'faulty-calls.log'),
+        effect: path.join(engines.dir, 'faulty-effects.log'),
+        calls: path.join(engines.dir, 'faulty-calls.log'),
       };
       const { kills, duringWork } = await crashLoop('faulty', logs);
       expect(duringWork).toBeGreaterThanOrEqual(20);
       const counts = assertExactlyOnce(logs.effect, logs.calls);
-      const errors = cluster.emulator.faults.stats.errors - before.errors;
-      const drops = cluster.emulator.faults.stats.watchDisconnects - before.watchDisconnects;
+      const errors = engines.cluster.emulator.faults.stats.errors - before.errors;
+      const drops = engines.cluster.emulator.faults.stats.watchDisconnects - before.watchDisconnects;
       console.log(
         `crash safety with faults: ${kills} SIGKILLs (${duringWork} while calls were in flight), ` +
           `${counts.calls} calls, ${counts.effective} effective, ` +
@@ -248,7 +238,7 @@ describe('crash safety (child process SIGKILLed at random moments)', () => {
       expect(drops).toBeGreaterThan(0);
     } finally {
       clearInterval(dropper);
-      cluster.emulator.faults.clear();
+      engines.cluster.emulator.faults.clear();
     }
   }, 300_000);
 });

@@ -2,45 +2,29 @@
 // Two engine replicas (child processes) contend for a coordination.k8s.io/v1 Lease: only the
 // leader reconciles; when it is SIGKILLed the other takes the lease once it expires and
 // finishes the experiment, each record still applied and recovered exactly once.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { PHASE_INJECTED } from '@chaosplane/sdk';
 import { type Lease } from '../../src/kube/CoreApi.js';
-import { assertBuilt, killChild, readLog, spawnChild, type ChildEngine } from './support/child.js';
-import { startTestCluster, type TestCluster } from './support/emulator.js';
+import { killChild, readLog, spawnChild, useChildEngines } from './support/child.js';
 import { eventually } from '@chaosplane/testing';
 
 const LEASE_MS = 3_000;
 const RETRY_MS = 300;
-let cluster: TestCluster;
-let dir: string;
-const children: ChildEngine[] = [];
-
-beforeAll(async () => {
-  assertBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'engine-leader-'));
-  cluster = await startTestCluster();
-});
-afterAll(async () => {
-  await Promise.all(children.map(killChild));
-  await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const engines = useChildEngines('engine-leader-');
 
 const lease = () =>
-  cluster.client
+  engines.cluster.client
     .request<Lease>('GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/engine-test')
     .catch(() => undefined);
 
 describe('leader election', () => {
   it('only the leader reconciles; after SIGKILL the other replica takes over and finishes', async () => {
-    const effectLog = path.join(dir, 'effects.log');
-    const callLog = path.join(dir, 'calls.log');
+    const effectLog = path.join(engines.dir, 'effects.log');
+    const callLog = path.join(engines.dir, 'calls.log');
     const start = (identity: string) => {
       const child = spawnChild({
-        KUBECONFIG_PATH: cluster.emulator.kubeconfigPath,
+        KUBECONFIG_PATH: engines.cluster.emulator.kubeconfigPath,
         EFFECT_LOG: effectLog,
         CALL_LOG: callLog,
         IDENTITY: identity,
@@ -51,7 +35,7 @@ describe('leader election', () => {
         RENEW_MS: '2000',
         RETRY_MS: String(RETRY_MS),
       });
-      children.push(child);
+      engines.children.push(child);
       return child;
     };
     const replicas = [start('replica-a'), start('replica-b')];
@@ -63,7 +47,7 @@ describe('leader election', () => {
     const leader = replicas.find(r => r.identity === first)!;
     const follower = replicas.find(r => r.identity !== first)!;
 
-    await cluster.create('ha', { count: 40 });
+    await engines.cluster.create('ha', { count: 40 });
     await eventually(() => readLog(effectLog).length >= 8, {
       what: 'some records applied',
       timeoutMs: 30_000,
@@ -84,13 +68,13 @@ describe('leader election', () => {
     const takeoverMs = new Date(taken.spec.acquireTime!).getTime() - killedAt;
     await eventually(
       async () => {
-        const records = (await cluster.get('ha'))?.status?.experiment?.containerRecords ?? [];
+        const records = (await engines.cluster.get('ha'))?.status?.experiment?.containerRecords ?? [];
         return records.length === 40 && records.every(r => r.phase === PHASE_INJECTED);
       },
       { what: 'all injected by the new leader', timeoutMs: 60_000, intervalMs: 20 },
     );
-    await cluster.remove('ha');
-    await eventually(async () => (await cluster.get('ha')) === undefined, {
+    await engines.cluster.remove('ha');
+    await eventually(async () => (await engines.cluster.get('ha')) === undefined, {
       what: 'object gone',
       timeoutMs: 60_000,
       intervalMs: 20,

@@ -112,7 +112,7 @@ export async function systemDelete(
   name: string,
   policy?: DeleteOptions['propagationPolicy'],
 ): Promise<void> {
-  const scope: Scope = { type, version: type.versions[0], namespace };
+  const scope: Scope = { type, version: type.versions[0] ?? type.storageVersion, namespace };
   try {
     await deleteObject(ctx, scope, name, policy ? { propagationPolicy: policy } : {});
   } catch (error) {

@@ -27,7 +27,7 @@ function sameSecret(a: string, b: string): boolean {
 /** The bearer token of an `Authorization` header; undefined for no header or another scheme. */
 function bearerToken(authorization: string | undefined): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-  return match ? match[1].trim() : undefined;
+  return match?.[1]?.trim();
 }
 
 /** Creates the authenticator. */

@@ -57,7 +57,14 @@ export async function syncAggregatedRoles(api: ApiCore): Promise<void> {
     if (!role.aggregationRule) continue;
     const rules = aggregatedRules(role, all);
     const current = (role.rules as PolicyRule[] | null) ?? [];
-    if (current.length === rules.length && current.every((r, i) => sameRule(r, rules[i]))) continue;
+    if (
+      current.length === rules.length &&
+      current.every((r, i) => {
+        const other = rules[i];
+        return other !== undefined && sameRule(r, other);
+      })
+    )
+      continue;
     await api.systemUpdate(type, { ...role, rules });
   }
 }

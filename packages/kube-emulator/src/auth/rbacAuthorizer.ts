@@ -126,7 +126,7 @@ function visitRulesFor(store: ObjectStore, user: UserInfo, namespace: string, vi
 
 /** An aggregate of errors as Go's `utilerrors.NewAggregate` prints it. */
 function aggregate(errors: string[]): string {
-  return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  return errors.length === 1 ? errors.join('') : `[${errors.join(', ')}]`;
 }
 
 /** The RBAC decision for a request. */

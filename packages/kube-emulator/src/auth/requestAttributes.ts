@@ -60,8 +60,8 @@ function fieldSelectorName(query: URLSearchParams): string | undefined {
   if (!selector) return undefined;
   for (const term of selector.split(',')) {
     const match = /^\s*metadata\.name\s*(?:==|=)\s*(.*?)\s*$/.exec(term);
-    if (match && !match[1].includes('!')) {
-      const name = match[1];
+    const name = match?.[1];
+    if (name !== undefined && !name.includes('!')) {
       // Only a name that could be a path segment (IsValidPathSegmentName).
       if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) return undefined;
       return name;
@@ -79,8 +79,9 @@ function collectionRead(info: RequestAttributes, query: URLSearchParams): void {
 
 /** Takes `namespaces/NS` off the front (not for a namespace's own `status`/`finalize`). */
 function withoutNamespace(info: RequestAttributes, parts: string[]): string[] {
-  if (parts[0] !== 'namespaces' || parts.length <= 1) return parts;
-  info.namespace = parts[1];
+  const namespace = parts[1];
+  if (parts[0] !== 'namespaces' || namespace === undefined) return parts;
+  info.namespace = namespace;
   return parts.length > 2 && parts[2] !== 'status' && parts[2] !== 'finalize' ? parts.slice(2) : parts;
 }
 
@@ -91,12 +92,13 @@ function resourceParts(
   query: URLSearchParams,
   method: string,
 ): RequestAttributes {
-  const viaPath = (parts[0] === 'watch' || parts[0] === 'proxy') && parts.length >= 2;
-  info.verb = viaPath ? parts[0] : methodVerb(method);
+  const first = parts[0];
+  const viaPath = (first === 'watch' || first === 'proxy') && parts.length >= 2;
+  info.verb = viaPath ? first : methodVerb(method);
   const rest = withoutNamespace(info, viaPath ? parts.slice(1) : parts);
   info.resource = rest[0] ?? '';
   info.name = rest[1] ?? '';
-  if (rest.length >= 3 && info.verb !== 'proxy') info.subresource = rest[2];
+  if (rest.length >= 3 && info.verb !== 'proxy') info.subresource = rest[2] ?? '';
   if (info.name === '' && info.verb === 'get') collectionRead(info, query);
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
@@ -130,10 +132,10 @@ export function requestAttributes(
   parts = parts.slice(1);
   if (grouped) {
     if (parts.length < 3) return info;
-    info.apiGroup = parts[0];
+    info.apiGroup = parts[0] ?? '';
     parts = parts.slice(1);
   }
   info.resourceRequest = true;
-  info.apiVersion = parts[0];
+  info.apiVersion = parts[0] ?? '';
   return resourceParts(info, parts.slice(1), query, method);
 }

@@ -39,9 +39,9 @@ export function serviceAccountUserName(namespace: string, name: string): string 
 /** The namespace and name of a ServiceAccount user name, or undefined for any other user. */
 export function splitServiceAccountUserName(user: string): { namespace: string; name: string } | undefined {
   if (!user.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
-  const parts = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
-  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
-  return { namespace: parts[0], name: parts[1] };
+  const [namespace, name, ...more] = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  if (!namespace || !name || more.length > 0) return undefined;
+  return { namespace, name };
 }
 
 /** The groups a ServiceAccount's user is in (without `system:authenticated`). */

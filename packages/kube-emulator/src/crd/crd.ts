@@ -279,7 +279,8 @@ function versionRank(v: string): [number, number, number] {
 export function compareKubeVersions(a: string, b: string): number {
   const ra = versionRank(a);
   const rb = versionRank(b);
-  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
+  const order = rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
+  if (order !== 0) return order;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

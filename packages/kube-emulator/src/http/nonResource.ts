@@ -41,12 +41,12 @@ function serveOpenApiV2(api: ApiCore, req: IncomingMessage, res: ServerResponse)
 
 /** `/openapi/v3/api/VERSION` or `/openapi/v3/apis/GROUP/VERSION` (immutable when asked by hash). */
 function serveOpenApiV3(api: ApiCore, path: string, url: URL, res: ServerResponse): void {
-  const rest = path.slice('/openapi/v3/'.length).split('/');
+  const [root, first, second, ...extra] = path.slice('/openapi/v3/'.length).split('/');
   const doc =
-    rest[0] === 'api' && rest.length === 2
-      ? openApiV3Document(api.registry, '', rest[1])
-      : rest[0] === 'apis' && rest.length === 3
-        ? openApiV3Document(api.registry, rest[1], rest[2])
+    root === 'api' && first !== undefined && second === undefined
+      ? openApiV3Document(api.registry, '', first)
+      : root === 'apis' && first !== undefined && second !== undefined && extra.length === 0
+        ? openApiV3Document(api.registry, first, second)
         : undefined;
   if (!doc) throw notServed();
   send(

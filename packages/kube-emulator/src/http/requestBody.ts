@@ -31,7 +31,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** The request's media type, lower case, without parameters. */
 export function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  // split() always returns at least one element.
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 const JSON_MEDIA = new Set(['', 'application/json', 'text/plain', '*/*']);

@@ -45,14 +45,15 @@ function segments(pathname: string): string[] | undefined {
 
 /** The group, version and remaining segments of an `/api` or `/apis` path; the route of any other. */
 function groupVersion(segs: string[]): { group: string; version: string; rest: string[] } | Route {
-  if (segs[0] === 'api') {
-    if (segs.length === 1) return { kind: 'discovery', legacy: true };
-    return { group: '', version: segs[1], rest: segs.slice(2) };
+  const [root, first, second] = segs;
+  if (root === 'api') {
+    if (first === undefined) return { kind: 'discovery', legacy: true };
+    return { group: '', version: first, rest: segs.slice(2) };
   }
-  if (segs[0] === 'apis') {
-    if (segs.length === 1) return { kind: 'discovery', legacy: false };
-    if (segs.length === 2) return { kind: 'discovery', group: segs[1], legacy: false };
-    return { group: segs[1], version: segs[2], rest: segs.slice(3) };
+  if (root === 'apis') {
+    if (first === undefined) return { kind: 'discovery', legacy: false };
+    if (second === undefined) return { kind: 'discovery', group: first, legacy: false };
+    return { group: first, version: second, rest: segs.slice(3) };
   }
   return { kind: 'nonResource', path: `/${segs.join('/')}` };
 }
@@ -68,7 +69,7 @@ function resourceRoute(group: string, version: string, segs: string[]): Route {
     !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))
   ) {
     const [, namespace, plural, name, subresource, ...extra] = rest;
-    if (extra.length > 0) return { kind: 'unknown' };
+    if (extra.length > 0 || plural === undefined) return { kind: 'unknown' };
     return { kind: 'resource', group, version, plural, namespace, name, subresource, legacyWatch };
   }
   const [plural, name, subresource, ...extra] = rest;

@@ -19,8 +19,7 @@ function applyError(message: string): KubeEmulatorError {
 
 function container(doc: Json, parts: string[], op: string, path: string): { parent: Json; last: string } {
   let cur = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const p = parts[i];
+  for (const p of parts.slice(0, -1)) {
     if (Array.isArray(cur)) {
       const idx = Number(p);
       if (!/^\d+$/.test(p) || idx >= cur.length)
@@ -33,7 +32,9 @@ function container(doc: Json, parts: string[], op: string, path: string): { pare
       cur = (cur as Record<string, Json>)[p];
     } else throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
   }
-  return { parent: cur, last: parts[parts.length - 1] };
+  const last = parts.at(-1);
+  if (last === undefined) throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
+  return { parent: cur, last };
 }
 
 function getAt(doc: Json, path: string, op: string): Json {

@@ -16,13 +16,14 @@ export function parseFieldSelector(selector: string, allowed: string[]): FieldRe
   if (selector.trim() === '') return out;
   for (const raw of selector.split(',')) {
     const part = raw.trim();
-    const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(part);
-    if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
-    const field = m[1].trim();
+    const [, name, operator, value] = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(part) ?? [];
+    if (name === undefined || value === undefined)
+      throw badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
+    const field = name.trim();
     if (field !== 'metadata.name' && field !== 'metadata.namespace' && !allowed.includes(field)) {
       throw badRequest(`field label not supported: ${field}`);
     }
-    out.push({ field, negate: m[2] === '!=', value: unescape(m[3].trim()) });
+    out.push({ field, negate: operator === '!=', value: unescape(value.trim()) });
   }
   return out;
 }

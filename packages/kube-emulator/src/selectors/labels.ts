@@ -46,36 +46,36 @@ function splitTop(s: string): string[] {
 
 /** `key in (a,b)` / `key notin (a,b)`. */
 function setBased(selector: string, part: string): LabelRequirement | undefined {
-  const m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
-  if (!m) return undefined;
-  checkKey(selector, m[1]);
-  const values = m[3].split(',').map(v => v.trim());
-  if (m[2] === 'in' && values.length === 1 && values[0] === '')
+  const [, key, op, list] = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part) ?? [];
+  if (key === undefined || list === undefined) return undefined;
+  checkKey(selector, key);
+  const values = list.split(',').map(v => v.trim());
+  if (op === 'in' && values.length === 1 && values[0] === '')
     fail(selector, "for 'in', 'notin' operators, values set can't be empty");
   values.forEach(v => checkValue(selector, v));
-  return { key: m[1], op: m[2] as 'in' | 'notin', values };
+  return { key, op: op as 'in' | 'notin', values };
 }
 
 /** `key=v`, `key==v`, `key!=v`, and the integer comparisons `key>n`, `key<n`. */
 function equalityBased(selector: string, part: string): LabelRequirement | undefined {
-  const m = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part);
-  if (!m) return undefined;
-  checkKey(selector, m[1]);
-  const value = m[3].trim();
-  if (m[2] === '>' || m[2] === '<') {
+  const [, key, op, raw] = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part) ?? [];
+  if (key === undefined || raw === undefined) return undefined;
+  checkKey(selector, key);
+  const value = raw.trim();
+  if (op === '>' || op === '<') {
     if (!/^-?\d+$/.test(value)) fail(selector, `for 'Gt', 'Lt' operators, the value must be an integer`);
-    return { key: m[1], op: m[2] === '>' ? 'gt' : 'lt', values: [value] };
+    return { key, op: op === '>' ? 'gt' : 'lt', values: [value] };
   }
   checkValue(selector, value);
-  return { key: m[1], op: m[2] === '!=' ? '!=' : '=', values: [value] };
+  return { key, op: op === '!=' ? '!=' : '=', values: [value] };
 }
 
 /** `!key` (absent) or `key` (present). */
 function existence(selector: string, part: string): LabelRequirement | undefined {
-  const m = /^!\s*(\S+)$/.exec(part);
-  if (m) {
-    checkKey(selector, m[1]);
-    return { key: m[1], op: '!', values: [] };
+  const [, absent] = /^!\s*(\S+)$/.exec(part) ?? [];
+  if (absent !== undefined) {
+    checkKey(selector, absent);
+    return { key: absent, op: '!', values: [] };
   }
   if (!/^\S+$/.test(part)) return undefined;
   checkKey(selector, part);

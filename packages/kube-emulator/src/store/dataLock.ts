@@ -18,7 +18,10 @@ function procStat(pid: number): { state: string; startTime: string } | undefined
   }
   // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], startTime: fields[19] };
+  // Field 3 is the state, field 22 the start time.
+  const state = fields[0];
+  const startTime = fields[19];
+  return state === undefined || startTime === undefined ? undefined : { state, startTime };
 }
 
 const haveProc = fs.existsSync('/proc/self/stat');

@@ -50,12 +50,15 @@ function namespaceEntries(t: Table, sorted: string[], namespace: string): Stored
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid] < prefix) lo = mid + 1;
+    // lo <= mid < hi <= sorted.length.
+    if (sorted[mid]! < prefix) lo = mid + 1;
     else hi = mid;
   }
   const out: StoredEntry[] = [];
-  for (let i = lo; i < sorted.length && sorted[i].startsWith(prefix); i++)
-    out.push(t.entries.get(sorted[i])!);
+  for (const key of sorted.slice(lo)) {
+    if (!key.startsWith(prefix)) break;
+    out.push(t.entries.get(key)!);
+  }
   return out;
 }
 

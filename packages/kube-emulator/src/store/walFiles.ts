@@ -10,8 +10,7 @@ import { type LoadedState, type PersistRecord } from './persistence.js';
 
 function parseLines(text: string, onRecord: (value: unknown) => void): void {
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  for (const [i, line] of lines.entries()) {
     if (line === '') continue;
     try {
       onRecord(JSON.parse(line));

@@ -84,7 +84,8 @@ function createHistory(capacity: number): {
       if (capacity === 0) {
         oldest = event.rv;
       } else if (size === capacity) {
-        oldest = ring[start].rv;
+        // A full ring: every slot holds an event.
+        oldest = ring[start]!.rv;
         ring[start] = event;
         start = (start + 1) % capacity;
       } else {
@@ -94,7 +95,8 @@ function createHistory(capacity: number): {
     },
     *after(fromRv, storageKey) {
       for (let i = 0; i < size; i++) {
-        const e = ring[(start + i) % capacity];
+        // The `size` slots from `start` on hold events.
+        const e = ring[(start + i) % capacity]!;
         if (e.rv > fromRv && e.storageKey === storageKey) yield e;
       }
     },

@@ -48,13 +48,15 @@ export function pickRandom<T>(items: readonly T[], n: number, random: RandomInde
   if (n >= items.length) return [...items];
   const indexes = items.map((_, index) => index);
   for (let i = 0; i < n; i++) {
+    // i < n < items.length and i <= j < indexes.length: both swapped entries exist.
     const j = i + random(indexes.length - i);
-    [indexes[i], indexes[j]] = [indexes[j], indexes[i]];
+    [indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!];
   }
+  // Every picked index is an index of `items`.
   return indexes
     .slice(0, n)
     .sort((a, b) => a - b)
-    .map(index => items[index]);
+    .map(index => items[index]!);
 }
 
 /** Applies a mode to the eligible items: the picked items, in input order. */

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Spawns the child-process engine (fixtures/engineChild.mjs, which runs the compiled engine).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { startTestCluster, type TestCluster } from './emulator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CHILD_ENTRY = path.join(here, '..', 'fixtures', 'engineChild.mjs');
@@ -40,6 +43,33 @@ export function spawnChild(env: Record<string, string>): ChildEngine {
   child.stdout!.resume();
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
   return { process: child, identity, stderr: () => stderr, exited };
+}
+
+/** What a test file's child engines share: one test cluster, a directory, the children started. */
+export interface ChildEngineFixture {
+  cluster: TestCluster;
+  dir: string;
+  children: ChildEngine[];
+}
+
+/**
+ * Starts a test cluster and a directory (`prefix`…) before the file's tests, and kills every
+ * child pushed to `children`, stops the cluster and removes the directory after them.
+ */
+export function useChildEngines(prefix: string): ChildEngineFixture {
+  const fixture: Partial<ChildEngineFixture> & { children: ChildEngine[] } = { children: [] };
+  beforeAll(async () => {
+    assertBuilt();
+    fixture.dir = mkdtempSync(path.join(tmpdir(), prefix));
+    fixture.cluster = await startTestCluster();
+  });
+  afterAll(async () => {
+    await Promise.all(fixture.children.map(killChild));
+    await fixture.cluster?.stop();
+    if (fixture.dir) rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  // Read only inside tests, after beforeAll set every field.
+  return fixture as ChildEngineFixture;
 }
 
 /** SIGKILLs a child and waits for it to be gone. */
