@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the test suite drives for real: containerd + runc (the
 # container runtime), busybox-static (the containers' root filesystem), iproute2,
-# iptables, ipset and the CNI plugins (network namespaces, pod networks), openssl (per-run certificates), util-linux/mount/bsdutils
-# (nsenter, setpriv, mount, script) and a kubectl client.
+# iptables, ipset and the CNI plugins (network namespaces, pod networks), stress-ng (StressChaos's
+# stressors), openssl (per-run certificates), util-linux/mount/bsdutils (nsenter, setpriv, mount,
+# script) and a kubectl client.
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 
@@ -22,6 +23,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v iptables >/dev/null || need+=(iptables)
 # ipset (NetworkChaos partitions and filtered traffic control).
 command -v ipset >/dev/null || need+=(ipset)
+# StressChaos runs the daemon's (the host's) stress-ng in a target container's cgroups.
+command -v stress-ng >/dev/null || need+=(stress-ng)
 # The CNI bridge and host-local plugins: each dev pod gets its own network namespace and IP.
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v openssl >/dev/null || need+=(openssl)

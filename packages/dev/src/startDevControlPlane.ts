@@ -120,11 +120,21 @@ export interface DevControlPlane {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
-  /** The operator in this process; undefined with `runOperator: false`. */
-  operator: RunningOperator | undefined;
+  /**
+   * The running operator (the one started last); undefined with `runOperator: false` until
+   * {@link DevControlPlane.startOperator}.
+   */
+  readonly operator: RunningOperator | undefined;
   /** The kubeconfig the operator runs with: its ServiceAccount's, or the admin's. */
   operatorKubeconfigPath: string;
   kubelet: LocalKubelet;
+  /**
+   * Stops the operator gracefully and leaves the rest running (what the daemon does without an
+   * operator); {@link DevControlPlane.startOperator} starts a new one.
+   */
+  stopOperator(): Promise<void>;
+  /** Starts the operator again after {@link DevControlPlane.stopOperator}; a no-op while one runs. */
+  startOperator(): Promise<void>;
   /** Stops the operator (gracefully), the kubelet's containers, the daemon, containerd and the emulator. */
   stop(): Promise<void>;
 }
@@ -291,15 +301,18 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
     const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
-    const operatorStop = new AbortController();
-    const operator =
+    let operatorStop = new AbortController();
+    let operator =
       options.runOperator === false
         ? undefined
         : await startDevOperator(options, operatorKubeconfigPath, daemon, certs, operatorStop);
-    cleanups.push(async () => {
+    let operatorRunning = operator !== undefined;
+    const stopOperator = async () => {
       operatorStop.abort();
       await operator?.done;
-    });
+      operatorRunning = false;
+    };
+    cleanups.push(stopOperator);
     return {
       kubeconfigPath,
       kubeConfig,
@@ -309,9 +322,18 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       containerd,
       daemon,
       certs,
-      operator,
+      get operator() {
+        return operator;
+      },
       operatorKubeconfigPath,
       kubelet,
+      stopOperator,
+      async startOperator() {
+        if (operatorRunning) return;
+        operatorStop = new AbortController();
+        operator = await startDevOperator(options, operatorKubeconfigPath, daemon, certs, operatorStop);
+        operatorRunning = true;
+      },
       stop: cleanup,
     };
   } catch (error) {

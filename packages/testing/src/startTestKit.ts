@@ -35,6 +35,8 @@ export interface TestPod {
   labels?: Record<string, string>;
   /** Container names; `['main']` by default. */
   containers?: string[];
+  /** Each container's `resources.limits.memory` (a quantity: `48Mi`); none by default. */
+  memoryLimit?: string;
 }
 
 /** Options of {@link startTestKit}. */
@@ -103,6 +105,10 @@ export interface TestKit {
    * as a DaemonSet would. Needs `daemonCapabilities` (a daemon in its own process).
    */
   restartDaemon(signal: NodeJS.Signals): Promise<void>;
+  /** Stops the operator gracefully, leaving the daemon and the pods running (the daemon on its own). */
+  stopOperator(): Promise<void>;
+  /** Starts the operator again after {@link TestKit.stopOperator}. */
+  startOperator(): Promise<void>;
   /** Stops everything and removes the kit's directory. */
   close(): Promise<void>;
 }
@@ -127,6 +133,7 @@ function podManifest(namespace: string, pod: TestPod) {
         name,
         image: 'busybox',
         command: ['sleep', '3600'],
+        ...(pod.memoryLimit !== undefined ? { resources: { limits: { memory: pod.memoryLimit } } } : {}),
       })),
     },
   };
@@ -327,6 +334,8 @@ function createKit(
         );
       await plane.daemon.restart(signal);
     },
+    stopOperator: () => plane.stopOperator(),
+    startOperator: () => plane.startOperator(),
     async close() {
       pool.close();
       await close();

@@ -5,6 +5,8 @@
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import { chaosLogger } from '@chaosplane/service';
 import type { CallContext } from 'nice-grpc-common';
+import { readCgroupStats } from '../cgroup/readCgroupStats.js';
+import { cgroupOfProcess } from '../cgroup/resolveCgroup.js';
 import { commandFailed } from '../process/commandTarget.js';
 import type { ProcessManager } from '../process/createProcessManager.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
@@ -20,6 +22,7 @@ import type {
   DaemonToolkit,
   RunCommandOptions,
   RunIdentity,
+  StartedProcess,
   StartProcessOptions,
   TargetContainer,
 } from './types.js';
@@ -201,6 +204,19 @@ async function changeIn(
   return { applied: true };
 }
 
+/** The end of an entry that ended between its lookup and now. */
+const NOT_TRACKED = { exitCode: null, signal: null, output: '' } as const;
+
+/** The cgroups and oom_score_adj a started process takes, from {@link StartProcessOptions}. */
+function accountingOf(options: StartProcessOptions, pid: number) {
+  const { cgroup, oomScoreAdj } = options;
+  if (cgroup !== undefined && cgroup !== 'container')
+    throw new ChaosplaneError('invalid', `cgroup must be 'container' or left out`, { field: 'cgroup' });
+  if (cgroup === undefined && oomScoreAdj === undefined) return {};
+  const cgroupDirs = cgroup === 'container' ? cgroupOfProcess(pid).dirs : [];
+  return { placement: { cgroupDirs, ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}) } };
+}
+
 /** {@link TargetContainer.start}: starts the managed process unless one of that name runs. */
 async function startIn(
   scope: CallScope,
@@ -208,23 +224,27 @@ async function startIn(
   pid: number,
   name: string,
   options: StartProcessOptions,
-): Promise<{ started: boolean; pid: number | undefined }> {
+): Promise<StartedProcess> {
   const { deps } = scope;
   const identifier = keyOf(scope, name);
   const running = deps.processManager.find(identifier);
-  if (running) return { started: false, pid: running.pid };
+  if (running) {
+    const ended = deps.processManager.ended(running.uid) ?? Promise.resolve(NOT_TRACKED);
+    return { started: false, pid: running.pid, ended };
+  }
   const placement = placementOf(options, containerId, pid);
   if ('execIn' in placement)
     throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
   const started = await deps.processManager.startManaged({
     identifier,
     ...placement,
+    ...accountingOf(options, pid),
     argv: options.argv,
     ...(options.onRestart ? { onRestart: options.onRestart } : {}),
     ...lifetimeOf(scope, options.durationMs),
     ...journalChaosOf(scope),
   });
-  return { started: true, pid: started.pid };
+  return { started: true, pid: started.pid, ended: started.exited };
 }
 
 /** The running container `containerId`, as the call's handler acts on it. */
@@ -238,6 +258,8 @@ async function containerOf(scope: CallScope, containerId: string): Promise<Targe
     run: (argv, options) => runIn(scope, containerId, pid, argv, options),
     change: (name, options) => changeIn(scope, containerId, pid, name, options),
     start: (name, options) => startIn(scope, containerId, pid, name, options),
+    // A promise, though read at once: a gone container rejects like every other operation.
+    cgroup: () => new Promise(resolve => resolve(readCgroupStats(cgroupOfProcess(pid)))),
     contribute: (state, name, value, options = {}) =>
       deps.processManager.contribute({
         identifier: keyOf(scope, name),

@@ -15,6 +15,7 @@ export type {
   RunCommandOptions,
   ChangeOptions,
   StartProcessOptions,
+  StartedProcess,
   CommandSpec,
   SharedStateDefinition,
   SharedState,
@@ -22,3 +23,5 @@ export type {
 export type { Contribution, ScopeRun } from '../process/sharedState.js';
 export type { RunResult } from '../process/runCommand.js';
 export type { NamespaceName } from '../process/namespaces.js';
+export type { ProcessEnd } from '../process/createTrackedEntries.js';
+export type { CgroupStats } from '../cgroup/readCgroupStats.js';

@@ -3,6 +3,8 @@
 // three things it can do there (run a command, make a lasting change, start a process).
 import type { Logger } from '@chaosplane/sdk';
 import type { CallContext } from 'nice-grpc-common';
+import type { CgroupStats } from '../cgroup/readCgroupStats.js';
+import type { ProcessEnd } from '../process/createTrackedEntries.js';
 import type { NamespaceName } from '../process/namespaces.js';
 import type { RunResult } from '../process/runCommand.js';
 import type { Contribution, ScopeRun } from '../process/sharedState.js';
@@ -56,7 +58,29 @@ export type StartProcessOptions = Exclude<RunIdentity, { as: 'container' }> & {
   durationMs?: number;
   /** What a restarted daemon does while it still runs: kill it (the default) or adopt it. */
   onRestart?: 'kill' | 'adopt';
+  /**
+   * `'container'`: the process joins the container's cgroups before its program runs (each cgroup
+   * v1 hierarchy the container is in, or its cgroup v2 directory), so everything it and its
+   * children use counts against the container and its limits (a stressor), never the daemon.
+   * The daemon's own cgroups by default.
+   */
+  cgroup?: 'container';
+  /**
+   * Its oom_score_adj (-1000 to 1000), set before its program runs and inherited by its children;
+   * the daemon's by default. Below the daemon's own it needs CAP_SYS_RESOURCE (`unsupported` without).
+   */
+  oomScoreAdj?: number;
 };
+
+/** What {@link TargetContainer.start} resolves with. */
+export interface StartedProcess {
+  /** False when a process of that name was already running (a repeated call). */
+  started: boolean;
+  /** The host PID of its first process (the namespace-entering one). */
+  pid: number | undefined;
+  /** Resolves when it has ended (by itself, on revert, at its deadline), with its exit and output. */
+  ended: Promise<ProcessEnd>;
+}
 
 /**
  * State in a target's namespaces that several experiments contribute to at once (a pod's packet
@@ -109,8 +133,17 @@ export interface TargetContainer {
    * restart, never taken as applied.
    */
   change(name: string, options: ChangeOptions): Promise<{ applied: boolean }>;
-  /** Starts a long-running process keyed like {@link change}; killed on revert, at its deadline, on restart. */
-  start(name: string, options: StartProcessOptions): Promise<{ started: boolean; pid: number | undefined }>;
+  /**
+   * Starts a long-running process keyed like {@link change}; killed on revert and at its deadline,
+   * and, after a daemon restart, killed or adopted as `onRestart` says. It runs in its own empty
+   * working directory (writable by its user), removed when it ends.
+   */
+  start(name: string, options: StartProcessOptions): Promise<StartedProcess>;
+  /**
+   * The container's cgroup accounting now (memory used and allowed, OOM kills, CPU time), read
+   * from the cgroups its first process is in (cgroup v1 or v2, as this node has).
+   */
+  cgroup(): Promise<CgroupStats>;
   /**
    * Contributes `value` to a shared state of the container's namespaces, keyed like
    * {@link TargetContainer.change}: the same value again resolves `{ applied: false }`, another

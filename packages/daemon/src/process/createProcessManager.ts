@@ -14,6 +14,7 @@ import { commandArgv, type CommandTarget } from './commandTarget.js';
 import {
   createTrackedEntries,
   infoOf,
+  type ProcessEnd,
   type TrackedEntries,
   type TrackedInfo,
 } from './createTrackedEntries.js';
@@ -22,6 +23,7 @@ import { createSharedStates, type ContributeOptions, type StateRenderer } from '
 import { killProcessTree } from './killProcessTree.js';
 import { DEFAULT_PATH, PROCESS_UID_ENV, RUN_OWNER_ENV, type ManagerContext } from './managerContext.js';
 import type { NamespaceName, RunAs } from './namespaces.js';
+import type { ProcessPlacement } from './processPlacement.js';
 import { findProcessesByEnv, findProcessesByGroup, isSameProcess } from './procStat.js';
 import { recoverFromJournal } from './recoverFromJournal.js';
 import { runCommand, type RunResult } from './runCommand.js';
@@ -31,7 +33,8 @@ import { createUndoChange, type ExecInContainer } from './undoChange.js';
 
 export { PROCESS_UID_ENV, RUN_OWNER_ENV } from './managerContext.js';
 export type { CommandTarget } from './commandTarget.js';
-export type { TrackedInfo } from './createTrackedEntries.js';
+export type { ProcessEnd, TrackedInfo } from './createTrackedEntries.js';
+export type { ProcessPlacement } from './processPlacement.js';
 export type { TrackingOptions } from './trackingOptions.js';
 export type { Contribution, ContributeOptions, ScopeRun, StateRenderer } from './sharedState.js';
 
@@ -48,6 +51,11 @@ export interface RunOptions extends CommandTarget {
 export interface StartManagedOptions extends CommandTarget, TrackingOptions {
   /** What a restarted daemon does if the process still runs: kill (default) or adopt it. */
   onRestart?: 'kill' | 'adopt';
+  /**
+   * Cgroups it joins and the oom_score_adj it takes before its program runs (a stressor accounted
+   * to a container); the daemon's own by default.
+   */
+  placement?: ProcessPlacement;
 }
 
 /** Options of {@link ProcessManager.injectChange}. */
@@ -71,8 +79,8 @@ export interface InjectChangeOptions extends TrackingOptions {
 
 /** A started long-running process. */
 export interface ManagedProcess extends TrackedInfo {
-  /** Resolves when the process has ended (by itself, by cancel or at its deadline). */
-  exited: Promise<void>;
+  /** Resolves when the process has ended (by itself, by cancel or at its deadline), with how. */
+  exited: Promise<ProcessEnd>;
 }
 
 /** What {@link ProcessManager.recoverFromJournal} did with a predecessor's entries. */
@@ -121,6 +129,8 @@ export interface ProcessManager {
   list(identifierPrefix?: string): TrackedInfo[];
   /** The live entry with exactly this identifier, if any. */
   find(identifier: string): TrackedInfo | undefined;
+  /** Resolves when the live entry `uid` has ended (see {@link ManagedProcess.exited}); undefined when it is not tracked. */
+  ended(uid: string): Promise<ProcessEnd> | undefined;
   /** Kills a process or undoes a change; false when the uid is not tracked (idempotent). */
   cancel(uid: string): Promise<boolean>;
   /** Cancels everything, or only what one chaos object started; returns the uids. */
@@ -173,6 +183,8 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
   const killGraceMs = options.killGraceMs ?? 2000;
   const logDir = path.join(options.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  const workDir = path.join(options.stateDir, 'work');
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const runEnv = {
     PATH: DEFAULT_PATH,
     [RUN_OWNER_ENV]: createHash('sha256').update(path.resolve(options.stateDir)).digest('hex').slice(0, 16),
@@ -191,6 +203,7 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
     journal: options.journal,
     logger,
     logDir,
+    workDir,
     kill: killEntry,
     undo,
     withdraw,
@@ -201,6 +214,7 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
     nsenter,
     runEnv,
     logDir,
+    workDir,
     entries,
     undo,
     killEntry,
@@ -270,6 +284,7 @@ export function createProcessManager(options: ProcessManagerOptions): ProcessMan
       const t = entries.byIdentifier(identifier);
       return t === undefined ? undefined : infoOf(t);
     },
+    ended: uid => entries.get(uid)?.exited,
     async cancel(uid) {
       const t = entries.get(uid);
       if (!t) return false;

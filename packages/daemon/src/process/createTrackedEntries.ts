@@ -2,7 +2,7 @@
 // The live entries of the process manager: what is tracked by uid and identifier, the deadline
 // timer of each, and how an entry ends (killed or undone, then journaled as ended).
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import type { Journal, JournalChaosRef, JournalEntry } from '../journal/createJournal.js';
@@ -30,15 +30,31 @@ export interface TrackedInfo {
   applied?: boolean;
 }
 
+/** How a process entry ended. */
+export interface ProcessEnd {
+  /** Its exit code; null when a signal ended it, or when it was not this daemon's child (adopted). */
+  exitCode: number | null;
+  /** The signal that ended it, if any (null for an adopted process: unknown). */
+  signal: NodeJS.Signals | null;
+  /** The end of its output (stdout and stderr together), up to 4 KiB. */
+  output: string;
+}
+
+/** How much of a process's output its end keeps. */
+const OUTPUT_TAIL_BYTES = 4096;
+
 /** One live entry. */
 export interface Tracked {
   entry: JournalEntry;
   state: 'running' | 'adopted';
   child?: ChildProcess;
+  /** How the child exited, once it has (this daemon's children only). */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
   timer?: NodeJS.Timeout;
   poller?: NodeJS.Timeout;
-  exited: Promise<void>;
-  markExited: () => void;
+  /** Resolves when the entry has ended and been forgotten (processes: with how they ended). */
+  exited: Promise<ProcessEnd>;
+  markExited: (end: ProcessEnd) => void;
   ending?: Promise<void>;
 }
 
@@ -86,11 +102,41 @@ export function infoOf(t: Tracked): TrackedInfo {
   };
 }
 
+/** The last `bytes` of a file, or '' when it cannot be read. */
+function readTail(file: string, bytes: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Removes what a process entry kept on disk (its output log and its working directory) and returns
+ * the end of its output.
+ */
+export function removeEntryFiles(dirs: { logDir: string; workDir: string }, uid: string): string {
+  const log = path.join(dirs.logDir, `${uid}.log`);
+  const output = readTail(log, OUTPUT_TAIL_BYTES);
+  rmSync(log, { force: true });
+  rmSync(path.join(dirs.workDir, uid), { recursive: true, force: true });
+  return output;
+}
+
 /** What the registry is built on: `kill` ends process entries and `undo` change entries. */
 interface TrackedEntriesDeps {
   journal: Journal;
   logger: Logger;
   logDir: string;
+  /** Where processes get their working directories (`<stateDir>/work/<uid>`). */
+  workDir: string;
   kill: EntryEnder;
   undo: EntryEnder;
   /** Ends contribution entries: the shared state rendered without them. */
@@ -135,8 +181,8 @@ function forgetEntry(state: EntriesState, t: Tracked, reason: string): void {
   tracked.delete(t.entry.uid);
   if (identifiers.get(t.entry.identifier) === t.entry.uid) identifiers.delete(t.entry.identifier);
   state.journal.append({ op: 'end', uid: t.entry.uid, reason });
-  rmSync(path.join(state.logDir, `${t.entry.uid}.log`), { force: true });
-  t.markExited();
+  const output = removeEntryFiles(state, t.entry.uid);
+  t.markExited({ exitCode: t.exit?.code ?? null, signal: t.exit?.signal ?? null, output });
 }
 
 /** Ends the entry through `registry` at its deadline; a failed ending is retried later. */
@@ -179,8 +225,8 @@ export function createTrackedEntries(deps: TrackedEntriesDeps): TrackedEntries {
       if (identifiers.get(identifier) === 'starting') identifiers.delete(identifier);
     },
     track(entry, entryState, child) {
-      let markExited!: () => void;
-      const exited = new Promise<void>(resolve => (markExited = resolve));
+      let markExited!: (end: ProcessEnd) => void;
+      const exited = new Promise<ProcessEnd>(resolve => (markExited = resolve));
       const t: Tracked = { entry, state: entryState, exited, markExited, ...(child ? { child } : {}) };
       tracked.set(entry.uid, t);
       identifiers.set(entry.identifier, entry.uid);

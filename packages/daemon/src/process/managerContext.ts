@@ -27,6 +27,8 @@ export interface ManagerContext {
   runEnv: Record<string, string>;
   /** Where managed processes write their output. */
   logDir: string;
+  /** Where managed processes get their working directories (`<workDir>/<uid>`). */
+  workDir: string;
   entries: TrackedEntries;
   undo: UndoChange;
   /** The renderers of shared states and their live contributions. */

@@ -5,7 +5,7 @@
 // dropped or adopted the same way, and each state is rendered again from what is left.
 import type { JournalEntry } from '../journal/createJournal.js';
 import type { JournalRecoveryReport } from './createProcessManager.js';
-import type { Tracked } from './createTrackedEntries.js';
+import { removeEntryFiles, type Tracked } from './createTrackedEntries.js';
 import { killProcessTree } from './killProcessTree.js';
 import { PROCESS_UID_ENV, RUN_OWNER_ENV, type ManagerContext } from './managerContext.js';
 import { findProcessesByEnv, isSameProcess } from './procStat.js';
@@ -37,9 +37,11 @@ async function recoverProcess(
   } else if (alive) {
     await ctx.killEntry(entry);
     ctx.journal.append({ op: 'end', uid: entry.uid, reason: 'killed-on-restart' });
+    removeEntryFiles(ctx, entry.uid);
     report.killed.push(entry.uid);
   } else {
     ctx.journal.append({ op: 'end', uid: entry.uid, reason: 'gone-on-restart' });
+    removeEntryFiles(ctx, entry.uid);
     report.gone.push(entry.uid);
   }
 }

@@ -60,6 +60,8 @@ export interface CreateContainerOptions {
    * a new namespace with only loopback by default.
    */
   network?: { netns: string } | 'host';
+  /** Its memory limit (the cgroup's, as a pod's `resources.limits.memory` sets it); none by default. */
+  memoryLimitBytes?: number;
 }
 
 /** The PATH of every container, as an image's config gives it (busybox's: its applets are in /bin). */
@@ -181,9 +183,16 @@ async function createContainer(
   const argv = options.argv ?? ['/bin/sleep', '3600'];
   const rootfs = await createBusyboxRootfs(path.join(dir, 'rootfs', bareId));
   state.created.add(bareId);
-  const { user, network } = options;
+  const { user, network, memoryLimitBytes } = options;
   if (user) {
-    const specPath = await writeUserSpec(dir, state.namespace, { bareId, rootfs, argv, user, network });
+    const specPath = await writeUserSpec(dir, state.namespace, {
+      bareId,
+      rootfs,
+      argv,
+      user,
+      network,
+      memoryLimitBytes,
+    });
     await ctr('run', '--detach', '--config', specPath, bareId);
   } else {
     await ctr(
@@ -192,6 +201,7 @@ async function createContainer(
       '--env',
       `PATH=${CONTAINER_PATH}`,
       ...networkFlags(network),
+      ...(memoryLimitBytes !== undefined ? ['--memory-limit', String(memoryLimitBytes)] : []),
       '--rootfs',
       rootfs,
       bareId,
@@ -292,9 +302,10 @@ async function writeUserSpec(
     argv: string[];
     user: { uid: number; gid: number };
     network: CreateContainerOptions['network'];
+    memoryLimitBytes: number | undefined;
   },
 ): Promise<string> {
-  const { bareId, rootfs, argv, user, network } = container;
+  const { bareId, rootfs, argv, user, network, memoryLimitBytes } = container;
   const spec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as {
     process: Record<string, unknown>;
     root: Record<string, unknown>;
@@ -307,6 +318,7 @@ async function writeUserSpec(
   spec.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   spec.root = { path: rootfs, readonly: false };
   spec.linux.cgroupsPath = `/${namespace}/${bareId}`;
+  if (memoryLimitBytes !== undefined) spec.linux.resources = { memory: { limit: memoryLimitBytes } };
   if (network !== undefined) {
     // The default spec asks for a new network namespace: join the pod's, or none (the host's).
     const others = (spec.linux.namespaces as { type: string }[]).filter(ns => ns.type !== 'network');

@@ -15,6 +15,8 @@ export interface ContainerSpec {
   image?: string;
   command?: string[];
   args?: string[];
+  /** Only the memory limit is applied (to the container's cgroup). */
+  resources?: { limits?: { memory?: string } };
 }
 
 /** One container the kubelet runs. */

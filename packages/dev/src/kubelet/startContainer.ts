@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How the local kubelet starts a pod's container: busybox, with the pod's command.
 import type { ContainerSpec, KubeletState, RunningContainer } from './kubeletState.js';
+import { parseByteQuantity } from './parseQuantity.js';
 
 /** True for pause images (`registry.k8s.io/pause:3.10`, `gcr.io/google-containers/pause:latest`). */
 export function isPauseImage(image: string | undefined): boolean {
@@ -27,8 +28,17 @@ export async function startContainer(
   container: ContainerSpec,
 ): Promise<RunningContainer> {
   const sandbox = state.sandboxes.get(`${namespace}/${name}`);
+  const memory = container.resources?.limits?.memory;
   const created = await state.containerd.createContainer({
     ...(sandbox ? { network: sandbox.network } : {}),
+    ...(memory !== undefined
+      ? {
+          memoryLimitBytes: parseByteQuantity(
+            memory,
+            `spec.containers[${container.name}].resources.limits.memory`,
+          ),
+        }
+      : {}),
     id: `${namespace}-${name}-${container.name}-${Date.now().toString(36)}${(state.started++).toString(36)}`.replace(
       /[^A-Za-z0-9_.-]/g,
       '-',

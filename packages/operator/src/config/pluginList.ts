@@ -11,6 +11,7 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   '@chaosplane/experiment-helloworld',
   '@chaosplane/experiment-podchaos',
   '@chaosplane/experiment-networkchaos',
+  '@chaosplane/experiment-stresschaos',
 ];
 
 /** The environment variable that lists plugins, comma-separated. */
