@@ -255,6 +255,38 @@ async function operatorKubeconfig(
   });
 }
 
+/**
+ * The operator of the plane, stopped and started again on demand (each start with the same
+ * kubeconfig); started at once unless `runOperator` is false.
+ */
+async function controlOperator(
+  options: DevControlPlaneOptions,
+  kubeconfigPath: string,
+  daemon: DevDaemon,
+  certs: MintedCertificates,
+): Promise<{
+  current: () => RunningOperator | undefined;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}> {
+  let abort = new AbortController();
+  let operator: RunningOperator | undefined;
+  let running = false;
+  const start = async () => {
+    if (running) return;
+    abort = new AbortController();
+    operator = await startDevOperator(options, kubeconfigPath, daemon, certs, abort);
+    running = true;
+  };
+  const stop = async () => {
+    abort.abort();
+    await operator?.done;
+    running = false;
+  };
+  if (options.runOperator !== false) await start();
+  return { current: () => operator, start, stop };
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -301,18 +333,8 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
     const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
-    let operatorStop = new AbortController();
-    let operator =
-      options.runOperator === false
-        ? undefined
-        : await startDevOperator(options, operatorKubeconfigPath, daemon, certs, operatorStop);
-    let operatorRunning = operator !== undefined;
-    const stopOperator = async () => {
-      operatorStop.abort();
-      await operator?.done;
-      operatorRunning = false;
-    };
-    cleanups.push(stopOperator);
+    const operator = await controlOperator(options, operatorKubeconfigPath, daemon, certs);
+    cleanups.push(operator.stop);
     return {
       kubeconfigPath,
       kubeConfig,
@@ -323,17 +345,12 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       daemon,
       certs,
       get operator() {
-        return operator;
+        return operator.current();
       },
       operatorKubeconfigPath,
       kubelet,
-      stopOperator,
-      async startOperator() {
-        if (operatorRunning) return;
-        operatorStop = new AbortController();
-        operator = await startDevOperator(options, operatorKubeconfigPath, daemon, certs, operatorStop);
-        operatorRunning = true;
-      },
+      stopOperator: operator.stop,
+      startOperator: operator.start,
       stop: cleanup,
     };
   } catch (error) {
