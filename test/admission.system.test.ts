@@ -16,15 +16,20 @@ import { structuralViolations, validateChaosObject, type JsonSchema } from '@cha
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import helloWorld from '@chaosplane/experiment-helloworld';
 import podChaos from '@chaosplane/experiment-podchaos';
+import stressChaos from '@chaosplane/experiment-stresschaos';
 import type { ChaosKind, ChaosObject } from '@chaosplane/sdk';
 
 const run = promisify(execFile);
 const repo = path.resolve(new URL('.', import.meta.url).pathname, '..');
-const kinds: Record<string, ChaosKind> = { HelloWorldChaos: helloWorld.kind, PodChaos: podChaos.kind };
+const kinds: Record<string, ChaosKind> = {
+  HelloWorldChaos: helloWorld.kind,
+  PodChaos: podChaos.kind,
+  StressChaos: stressChaos.kind,
+};
 
 type Case = [
   what: string,
-  kind: 'HelloWorldChaos' | 'PodChaos',
+  kind: 'HelloWorldChaos' | 'PodChaos' | 'StressChaos',
   spec: Record<string, unknown> | string,
   field: string,
   reason: string,
@@ -33,6 +38,19 @@ type Case = [
 const selector = { selector: { namespaces: ['busybox'] } };
 const hello = (spec: Record<string, unknown>) => ({ ...selector, mode: 'all', ...spec });
 const pod = (spec: Record<string, unknown>) => ({ ...selector, mode: 'all', action: 'pod-failure', ...spec });
+const stress = (spec: Record<string, unknown>) => ({ ...selector, mode: 'all', ...spec });
+const cpu = (stressor: Record<string, unknown>) =>
+  stress({ stressors: { cpu: { workers: 1, ...stressor } } });
+const memory = (stressor: Record<string, unknown>) =>
+  stress({ stressors: { memory: { workers: 1, ...stressor } } });
+/** A StressChaos refusing a memory size, with the engine's message for it. */
+const size = (value: string, reason: string): Case => [
+  `memory size ${JSON.stringify(value)}`,
+  'StressChaos',
+  memory({ size: value }),
+  'spec.stressors.memory.size',
+  reason,
+];
 
 /** Each bad spec, the field kubectl's error names, and the reason text it carries. */
 const CASES: Case[] = [
@@ -392,6 +410,97 @@ const CASES: Case[] = [
     'spec.gracePeriod',
     'must be of type integer',
   ],
+  ['no stressors', 'StressChaos', stress({}), 'spec', 'Invalid value: "object": missing stressors'],
+  [
+    'an empty stressngStressors',
+    'StressChaos',
+    stress({ stressngStressors: '' }),
+    'spec',
+    'missing stressors',
+  ],
+  ['an empty stressors', 'StressChaos', stress({ stressors: {} }), 'spec.stressors', 'missing stressors'],
+  [
+    'stressors and stressngStressors',
+    'StressChaos',
+    stress({ stressors: { cpu: { workers: 1 } }, stressngStressors: '--cpu 1' }),
+    'spec.stressngStressors',
+    'set either stressors or stressngStressors, not both',
+  ],
+  [
+    '0 cpu workers',
+    'StressChaos',
+    cpu({ workers: 0 }),
+    'spec.stressors.cpu.workers',
+    'workers should always be positive',
+  ],
+  [
+    'negative memory workers',
+    'StressChaos',
+    memory({ workers: -2, size: '1MB' }),
+    'spec.stressors.memory.workers',
+    'workers should always be positive',
+  ],
+  [
+    'more workers than stress-ng runs',
+    'StressChaos',
+    cpu({ workers: 8193 }),
+    'spec.stressors.cpu.workers',
+    'should be less than or equal to 8192',
+  ],
+  [
+    'a cpu load above 100',
+    'StressChaos',
+    cpu({ load: 101 }),
+    'spec.stressors.cpu.load',
+    'should be less than or equal to 100',
+  ],
+  [
+    'a memory stressor without a size',
+    'StressChaos',
+    memory({}),
+    'spec.stressors.memory.size',
+    "Required value: Chaos Mesh's memStress allocates nothing without a size",
+  ],
+  size('', 'Required value'),
+  size('101%', 'incorrect bytes format: illegal proportion'),
+  size('12.5%', 'incorrect bytes format: strconv.Atoi: parsing "12.5": invalid syntax'),
+  size('0%', 'a size of "0%" allocates nothing'),
+  size('64Mi', "incorrect bytes format: invalid suffix: 'mi'"),
+  size('1 TiBs', "incorrect bytes format: invalid suffix: 'TiBs'"),
+  size('-1Kb', "incorrect bytes format: invalid size: '-1Kb'"),
+  size('GB', "incorrect bytes format: invalid size: 'GB'"),
+  size('1.5.5GB', 'incorrect bytes format: strconv.ParseFloat: parsing "1.5.5": invalid syntax'),
+  size('0MB', 'a size of "0MB" allocates nothing'),
+  size('0.5', 'a size of "0.5" allocates nothing'),
+  size('1'.repeat(65), 'Too long: may not be more than 64'),
+  [
+    'an oomScoreAdj below -1000',
+    'StressChaos',
+    memory({ size: '1MB', oomScoreAdj: -1001 }),
+    'spec.stressors.memory.oomScoreAdj',
+    'should be greater than or equal to -1000',
+  ],
+  [
+    'an unknown stressor',
+    'StressChaos',
+    stress({ stressors: { io: { workers: 1 } } }),
+    'spec.stressors.io',
+    'unknown field',
+  ],
+  [
+    'remoteCluster on StressChaos',
+    'StressChaos',
+    stress({ stressors: { cpu: { workers: 1 } }, remoteCluster: 'east' }),
+    'spec.remoteCluster',
+    'remote clusters are not supported by Chaosplane: remove it',
+  ],
+  [
+    'a StressChaos duration without a unit',
+    'StressChaos',
+    stress({ stressors: { cpu: { workers: 1 } }, duration: '30' }),
+    'spec.duration',
+    'parse duration field error',
+  ],
 ];
 
 /** The manifest of a case, as YAML kubectl reads. */
@@ -423,7 +532,11 @@ const kubectl = async (args: string[], stdin?: string) => {
 beforeAll(async () => {
   emulator = await startKubeEmulator({});
   await kubectl(['apply', '-f', '-'], namespace('busybox'));
-  for (const file of ['chaos-mesh.org_helloworldchaos.yaml', 'chaos-mesh.org_podchaos.yaml'])
+  for (const file of [
+    'chaos-mesh.org_helloworldchaos.yaml',
+    'chaos-mesh.org_podchaos.yaml',
+    'chaos-mesh.org_stresschaos.yaml',
+  ])
     await run('kubectl', [
       '--kubeconfig',
       emulator.kubeconfigPath,
@@ -442,6 +555,7 @@ describe('admission at kubectl apply (CRDs from deploy/crds on kube-emulator)', 
       'chaos-mesh.org_helloworldchaos.yaml',
       'chaos-mesh.org_podchaos.yaml',
       'chaos-mesh.org_networkchaos.yaml',
+      'chaos-mesh.org_stresschaos.yaml',
     ]) {
       const crd = parse(await readFile(path.join(repo, 'deploy/crds', file), 'utf8')) as {
         spec: { versions: { schema: { openAPIV3Schema: JsonSchema } }[] };
@@ -485,9 +599,10 @@ describe('admission at kubectl apply (CRDs from deploy/crds on kube-emulator)', 
     expect(out).toContain('spec: Invalid value: "object": Cannot update chaos spec');
   });
 
-  it("accepts Chaos Mesh's own PodChaos examples and the repository's examples unchanged", async () => {
+  it("accepts Chaos Mesh's own PodChaos and StressChaos examples and the repository's examples unchanged", async () => {
     const dirs = [
       path.join(repo, 'packages/experiment-podchaos/test/fixtures/chaos-mesh'),
+      path.join(repo, 'packages/experiment-stresschaos/test/fixtures/chaos-mesh'),
       path.join(repo, 'examples'),
     ];
     let applied = 0;
@@ -508,6 +623,6 @@ describe('admission at kubectl apply (CRDs from deploy/crds on kube-emulator)', 
         }
       }
     }
-    expect(applied).toBeGreaterThanOrEqual(7);
+    expect(applied).toBeGreaterThanOrEqual(12);
   });
 });

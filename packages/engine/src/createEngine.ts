@@ -15,6 +15,8 @@ import {
   type SelectorRegistry,
 } from '@chaosplane/sdk/framework';
 import { createSilentLogger } from '@chaosplane/service';
+import type { Clock } from './clock/clock.js';
+import type { EngineExtension } from './extensions/EngineExtension.js';
 import { experimentPhase, type KindController } from './createKindController.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import { createLeaseApi, type EventApi, type LeaseApi } from './kube/CoreApi.js';
@@ -63,6 +65,16 @@ export interface EngineOptions {
   namespace?: string;
   /** Leader election; off when undefined. */
   leaderElection?: LeaderElectionOptions;
+  /**
+   * The clock of experiment time: durations, and the schedules and deadlines of extensions.
+   * The system clock by default; tests hand a manual one (see createManualClock).
+   */
+  clock?: Clock;
+  /**
+   * Controllers over objects that are not chaos kinds (Schedule, Workflow, StatusCheck), run in
+   * the same terms as the kind controllers: behind the same lease, on the same clock.
+   */
+  extensions?: readonly EngineExtension[];
   /** How long a graceful stop lets in-flight apply/recover calls finish (ms); default 30 s. */
   shutdownGraceMs?: number;
   /** Overrides of the API access (tests run the pipeline over in-memory fakes). */

@@ -4,6 +4,7 @@
 import { createInformer, type Informer } from '@chaosplane/kube';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
 import type { ChaosImplRegistration, SelectorRegistry } from '@chaosplane/sdk/framework';
+import type { Clock } from './clock/clock.js';
 import type { EventRecorder } from './events/createEventRecorder.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import type { EngineMetrics } from './metrics/createEngineMetrics.js';
@@ -43,6 +44,8 @@ export interface KindControllerDeps {
   stopping: () => boolean;
   /** Aborted on a hard stop; handed to plugins. */
   implSignal: AbortSignal;
+  /** The clock of durations (expiry requeues wait on it). */
+  clock: Clock;
 }
 
 /** A running kind controller. */
@@ -73,6 +76,7 @@ export function createKindController(deps: KindControllerDeps): KindController {
   let queueDepth = () => 0;
   const queue = createWorkQueue<string>({
     rateLimiter: createDefaultRateLimiter(deps.options.rateLimiter),
+    clock: deps.clock,
     onChange: () => deps.metrics?.queueDepth.set({ kind: kindName }, queueDepth()),
   });
   queueDepth = () => queue.depth();
@@ -120,6 +124,7 @@ export function createKindController(deps: KindControllerDeps): KindController {
     records: deps.options.records,
     stopping: deps.stopping,
     implSignal: deps.implSignal,
+    now: deps.clock.now,
   });
   pipelineRef.forget = uid => pipeline.forget(uid);
 

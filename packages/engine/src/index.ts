@@ -16,12 +16,23 @@ export {
   type StartedEngine,
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
+export {
+  systemClock,
+  createManualClock,
+  type Clock,
+  type ManualClock,
+  type ManualClockOptions,
+} from './clock/clock.js';
 export { registerPlugins } from './plugin/registerPlugins.js';
+export type { EngineExtension, ExtensionContext, ExtensionRun } from './extensions/EngineExtension.js';
+export type { EventRecorder, EventReason, EventSubject } from './events/createEventRecorder.js';
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue/createWorkQueue.js';
 export {
   createSpecValidator,
   validateChaosObject,
   validateChaosUpdate,
   formatViolations,
+  durationViolations,
   type SpecValidator,
 } from './api/validation.js';
 export {

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from '@chaosplane/sdk';
 import type { ChaosImplRegistration } from '@chaosplane/sdk/framework';
+import { systemClock } from './clock/clock.js';
 import type { EngineOptions } from './createEngine.js';
 import {
   createKindController,
@@ -17,6 +18,7 @@ import { createEventApi } from './kube/CoreApi.js';
 import { LEADERSHIP_LOST } from './leader/createLeaderElector.js';
 import type { EngineMetrics } from './metrics/createEngineMetrics.js';
 import type { ImplServices } from './pipeline/runRecords.js';
+import type { ExtensionContext, ExtensionRun } from './extensions/EngineExtension.js';
 
 /** What the terms of one engine share. */
 export interface EngineState {
@@ -43,9 +45,18 @@ export async function runEngineTerm(engine: EngineState, signal: AbortSignal, le
   const controllers = createTermControllers(engine, events, graceful.signal, hard.signal);
   engine.current = controllers;
   const unwatch = watchTermStop(signal, leaseLost, graceful, hard, engine.options.shutdownGraceMs ?? 30_000);
+  const recorders: EventRecorder[] = [events];
   try {
-    await Promise.all([...controllers.values()].map(controller => controller.run(graceful.signal)));
-    await flushEvents(events, 2_000);
+    const extensions = startExtensions(engine, graceful.signal, hard.signal, component => {
+      const recorder = createTermEvents(engine, hard.signal, component);
+      recorders.push(recorder);
+      return recorder;
+    });
+    await Promise.all([
+      ...[...controllers.values()].map(controller => controller.run(graceful.signal)),
+      ...extensions.map(extension => extension.run(graceful.signal)),
+    ]);
+    await flushEvents(recorders, 2_000);
   } finally {
     unwatch();
     hard.abort();
@@ -53,10 +64,34 @@ export async function runEngineTerm(engine: EngineState, signal: AbortSignal, le
   }
 }
 
-/** The term's event recorder, whose pending writes `signal` cancels. */
-function createTermEvents(engine: EngineState, signal: AbortSignal): EventRecorder {
+/** The extensions' controllers of one term. */
+function startExtensions(
+  engine: EngineState,
+  graceful: AbortSignal,
+  hard: AbortSignal,
+  events: (component: string) => EventRecorder,
+): ExtensionRun[] {
+  const { options } = engine;
+  const context: ExtensionContext = {
+    kube: options.kube,
+    clock: options.clock ?? systemClock,
+    log: engine.log,
+    kinds: options.registrations.map(registration => registration.kind),
+    namespace: options.namespace,
+    events,
+    stopping: () => graceful.aborted,
+    signal: hard,
+  };
+  return (options.extensions ?? []).map(extension =>
+    extension.start({ ...context, log: engine.log.child({ extension: extension.name }) }),
+  );
+}
+
+/** The term's event recorder (as `component`), whose pending writes `signal` cancels. */
+function createTermEvents(engine: EngineState, signal: AbortSignal, component?: string): EventRecorder {
   const { options, metrics, log } = engine;
   return createEventRecorder({
+    ...(component !== undefined ? { component } : {}),
     api: options.apis?.events ?? createEventApi(options.kube),
     instance: options.leaderElection?.identity ?? `${hostname()}-${process.pid}`,
     burst: options.events?.burst ?? 25,
@@ -92,6 +127,7 @@ function createTermControllers(
         log: engine.log,
         stopping: () => graceful.aborted,
         implSignal: hard,
+        clock: options.clock ?? systemClock,
         options: kindControllerOptions(options),
       }),
     );
@@ -156,8 +192,11 @@ function watchTermStop(
 }
 
 /** Waits for the queued events to be written, `limitMs` at the most. */
-async function flushEvents(events: EventRecorder, limitMs: number): Promise<void> {
+async function flushEvents(recorders: readonly EventRecorder[], limitMs: number): Promise<void> {
   let flushTimer: NodeJS.Timeout | undefined;
-  await Promise.race([events.flush(), new Promise(resolve => (flushTimer = setTimeout(resolve, limitMs)))]);
+  await Promise.race([
+    Promise.all(recorders.map(events => events.flush())),
+    new Promise(resolve => (flushTimer = setTimeout(resolve, limitMs))),
+  ]);
   clearTimeout(flushTimer);
 }

@@ -13,12 +13,17 @@ import {
   type Static,
 } from '@chaosplane/sdk';
 import { stressChaosRules } from './rules.js';
+import { memorySizeRules, stressChaosValidations, workersRules } from './validations.js';
 
 /** stress-ng's limit on the workers of one stressor, as Chaos Mesh's CRD states it. */
 export const MAX_WORKERS = 8192;
 
 const Workers = () =>
-  Type.Integer({ maximum: MAX_WORKERS, description: 'How many stress-ng workers (1 to 8192).' });
+  Type.Integer({
+    maximum: MAX_WORKERS,
+    description: 'How many stress-ng workers (1 to 8192).',
+    'x-kubernetes-validations': workersRules,
+  });
 
 const Options = (description: string) => Type.Optional(Type.Array(Type.String(), { description }));
 
@@ -40,8 +45,11 @@ export const MemoryStressorSchema = Type.Object({
   workers: Workers(),
   size: Type.Optional(
     Type.String({
+      // Sizes are short; the bound keeps the CEL rules' cost estimate small on a real API server.
+      maxLength: 64,
       description:
         'The memory held by all workers together: bytes (256MB, 64MiB: KiB, MiB… are binary) or a percentage of the container’s memory limit (25%).',
+      'x-kubernetes-validations': memorySizeRules,
     }),
   ),
   oomScoreAdj: Type.Optional(
@@ -84,14 +92,17 @@ export const StressChaosSpecSchema = Type.Object(
 export type StressChaosSpec = Static<typeof StressChaosSpecSchema>;
 
 /** The StressChaos kind (chaos-mesh.org/v1alpha1, namespaced): one record per selected container. */
-export const stressChaosKind = {
+// Annotated rather than `satisfies`: the inferred type would spell the whole spec out in the API
+// report, in an order that depends on the order tsc checks files.
+export const stressChaosKind: ChaosKindDefinition<
+  typeof StressChaosSpecSchema,
+  Record<string, SelectorRef<unknown, ContainerTarget>>
+> = {
   kind: 'StressChaos',
   plural: 'stresschaos',
   singular: 'stresschaos',
   spec: StressChaosSpecSchema,
+  validations: stressChaosValidations,
   rules: stressChaosRules,
   selectors: (obj: ChaosObject<StressChaosSpec>) => ({ '.': containerSelector(obj.spec) }),
-} satisfies ChaosKindDefinition<
-  typeof StressChaosSpecSchema,
-  Record<string, SelectorRef<unknown, ContainerTarget>>
->;
+};

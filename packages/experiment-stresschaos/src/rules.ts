@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the StressChaos schema cannot say: Chaos Mesh's webhook checks (stressors present, the
-// size's format) with its messages; and beyond it, what Chaos Mesh admits but cannot work:
+// StressChaos's checks in the engine: Chaos Mesh's webhook checks (stressors present, the size's
+// format) with its messages; and beyond it, what Chaos Mesh admits but cannot work:
 // workers ≤ 0 (silently skipped there), a memory stressor without a size or of size 0 (memStress
 // allocates nothing), stressngStressors (ignored there) beside stressors, options it would pass to
-// stress-ng as root on the node, memStress's own flags, the unsupported remoteCluster.
+// stress-ng as root on the node, memStress's own flags, the unsupported remoteCluster. All but the
+// stress-ng options are also CEL rules on the CRD (validations.ts), refused at `kubectl apply`;
+// these keep Go's exact wording, which the engine reports first.
 import type { SpecRule, Violation } from '@chaosplane/sdk';
 import type { StressChaosSpec } from './kind.js';
 import { checkMemorySize } from './size.js';
@@ -13,22 +15,26 @@ type Spec = StressChaosSpec;
 
 /** Chaos Mesh's own message, from the check it wrote but never wired up. */
 export const WORKERS_NOT_POSITIVE = 'workers should always be positive';
+/** Chaos Mesh's message when no stressor is given (on the spec, or on an empty `stressors`). */
+export const MISSING_STRESSORS = 'missing stressors';
+/** Both ways of giving stressors at once. */
+export const BOTH_STRESSOR_FORMS =
+  'set either stressors or stressngStressors, not both: Chaos Mesh documents that stressngStressors wins, yet ignores it';
+/** A memory stressor without a size (after `Required value: `, the API server's prefix). */
+export const SIZE_REQUIRED =
+  "Chaos Mesh's memStress allocates nothing without a size; give bytes (256MB) or a percentage of the container's memory limit (25%)";
+/** Chaos Mesh's multi-cluster field. */
+export const REMOTE_CLUSTER_UNSUPPORTED = 'remote clusters are not supported by Chaosplane: remove it';
 
 /** Chaos Mesh's two "missing stressors" checks. */
 function presence(spec: Spec, path: string): Violation[] {
   const { stressors, stressngStressors } = spec;
   if ((stressngStressors ?? '') === '' && stressors === undefined)
-    return [{ field: path, message: 'missing stressors' }];
+    return [{ field: path, message: MISSING_STRESSORS }];
   if (stressors !== undefined && stressors.memory === undefined && stressors.cpu === undefined)
-    return [{ field: `${path}.stressors`, message: 'missing stressors' }];
+    return [{ field: `${path}.stressors`, message: MISSING_STRESSORS }];
   if (stressors !== undefined && (stressngStressors ?? '') !== '')
-    return [
-      {
-        field: `${path}.stressngStressors`,
-        message:
-          'set either stressors or stressngStressors, not both: Chaos Mesh documents that stressngStressors wins, yet ignores it',
-      },
-    ];
+    return [{ field: `${path}.stressngStressors`, message: BOTH_STRESSOR_FORMS }];
   return [];
 }
 
@@ -47,13 +53,7 @@ function memorySize(spec: Spec, path: string): Violation[] {
   if (memory === undefined) return [];
   const field = `${path}.stressors.memory.size`;
   if (memory.size === undefined || memory.size === '')
-    return [
-      {
-        field,
-        message:
-          "Required value: Chaos Mesh's memStress allocates nothing without a size; give bytes (256MB) or a percentage of the container's memory limit (25%)",
-      },
-    ];
+    return [{ field, message: `Required value: ${SIZE_REQUIRED}` }];
   const checked = checkMemorySize(memory.size);
   return checked.ok ? [] : [{ field, message: checked.message }];
 }
@@ -72,10 +72,7 @@ function options(spec: Spec, path: string): Violation[] {
     if (!checked.ok) out.push({ field: `${path}.stressngStressors`, message: checked.message });
   }
   if (spec.remoteCluster !== undefined && spec.remoteCluster !== '')
-    out.push({
-      field: `${path}.remoteCluster`,
-      message: 'remote clusters are not supported by Chaosplane: remove it',
-    });
+    out.push({ field: `${path}.remoteCluster`, message: REMOTE_CLUSTER_UNSUPPORTED });
   return out;
 }
 

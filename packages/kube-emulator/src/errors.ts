@@ -112,7 +112,7 @@ export class KubeEmulatorError extends Error {
       reason,
       code: this.code,
     };
-    if (this.details !== undefined) body.details = this.details;
+    if (this.details !== undefined) body.details = omitEmpty(this.details);
     return body;
   }
 
@@ -120,6 +120,13 @@ export class KubeEmulatorError extends Error {
   static is(value: unknown): value is KubeEmulatorError {
     return value instanceof KubeEmulatorError || (value as { name?: unknown })?.name === 'KubeEmulatorError';
   }
+}
+
+/** Details without empty strings, as Go's `omitempty` leaves them out of the apiserver's Status. */
+function omitEmpty(details: StatusDetails): StatusDetails {
+  const out: StatusDetails = { ...details };
+  for (const key of ['name', 'group', 'kind', 'uid'] as const) if (out[key] === '') delete out[key];
+  return out;
 }
 
 /** Whether an error is a 404 NotFound of this package (a missing object or resource). */

@@ -58,6 +58,11 @@ export interface KubeEmulatorOptions {
   log?: (line: string) => void;
   /** Aborts startup. */
   signal?: AbortSignal;
+  /**
+   * The clock of the timestamps the server writes (creation, deletion, conditions), in ms since
+   * the epoch; `Date.now` by default. Tests share one manual clock with the controllers.
+   */
+  now?: () => number;
 }
 
 /** A running emulator. */
@@ -239,7 +244,7 @@ export async function startKubeEmulator(
     const token = loadToken(pkiDir, options.token);
     persistence = dataDir ? createPersistence(path.join(dataDir, 'store')) : undefined;
     const { hub, store } = openStore(persistence, options);
-    const api = createApiCore(createResourceRegistry(), store, hub);
+    const api = createApiCore(createResourceRegistry(), store, hub, options.now);
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
     controllers = startControllers(api, options.log);
     await api.bootstrap();

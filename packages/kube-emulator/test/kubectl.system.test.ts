@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Real kubectl (a subprocess, argv only) against the emulator: apply, get, describe, label,
-// annotate, patch, get -w, delete waiting on finalizers, wait --for=delete, api-resources.
+// annotate, patch, get -w, delete waiting on finalizers, wait --for=delete, api-resources, and
+// the typed commands that send protobuf (create namespace|configmap|secret|deployment|job|
+// serviceaccount, run, label, scale, cordon).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeIf } from '@chaosplane/testing';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
@@ -369,6 +371,133 @@ describeIf(
     const gone = await kubectl('get', 'wd', 'w1');
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('widgets.example.com "w1" not found');
+  });
+
+  it('runs the typed commands that send protobuf, and the objects read back as created', async () => {
+    const json = async (...args: string[]): Promise<any> => {
+      const res = await kubectl('get', ...args, '-o', 'json');
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      return JSON.parse(res.stdout);
+    };
+    const ok = async (expected: string, ...args: string[]): Promise<void> => {
+      const res = await kubectl(...args);
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      expect(res.stdout.trim()).toBe(expected);
+    };
+    await ok('namespace/typed created', 'create', 'namespace', 'typed');
+    expect((await json('namespace', 'typed')).status).toEqual({ phase: 'Active' });
+    await ok(
+      'configmap/cfg created',
+      'create',
+      'configmap',
+      'cfg',
+      '-n',
+      'typed',
+      '--from-literal=a=b',
+      '--from-literal=c=d',
+    );
+    expect((await json('configmap', 'cfg', '-n', 'typed')).data).toEqual({ a: 'b', c: 'd' });
+    await ok(
+      'secret/pw created',
+      'create',
+      'secret',
+      'generic',
+      'pw',
+      '-n',
+      'typed',
+      '--from-literal=password=hunter2',
+    );
+    const secret = await json('secret', 'pw', '-n', 'typed');
+    expect(secret.type).toBe('Opaque');
+    expect(Buffer.from(secret.data.password, 'base64').toString()).toBe('hunter2');
+    await ok('serviceaccount/robot created', 'create', 'serviceaccount', 'robot', '-n', 'typed');
+    expect((await json('serviceaccount', 'robot', '-n', 'typed')).metadata.name).toBe('robot');
+    await ok(
+      'deployment.apps/web created',
+      'create',
+      'deployment',
+      'web',
+      '-n',
+      'typed',
+      '--image=nginx:1.27',
+      '--replicas=2',
+    );
+    const deployment = await json('deployment', 'web', '-n', 'typed');
+    expect(deployment.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] },
+      },
+    });
+    await ok(
+      'job.batch/once created',
+      'create',
+      'job',
+      'once',
+      '-n',
+      'typed',
+      '--image=busybox',
+      '--',
+      'echo',
+      'hi',
+    );
+    const job = await json('job', 'once', '-n', 'typed');
+    expect(job.spec.template.spec).toMatchObject({
+      restartPolicy: 'Never',
+      containers: [{ name: 'once', image: 'busybox', command: ['echo', 'hi'] }],
+    });
+    expect(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
+    await ok(
+      'pod/runner created',
+      'run',
+      'runner',
+      '-n',
+      'typed',
+      '--image=busybox',
+      '--restart=Never',
+      '--labels=role=test',
+      '--',
+      'sleep',
+      '60',
+    );
+    const pod = await json('pod', 'runner', '-n', 'typed');
+    expect(pod.metadata.labels).toEqual({ role: 'test' });
+    expect(pod.spec.containers[0]).toMatchObject({ image: 'busybox', args: ['sleep', '60'] });
+    await ok('pod/runner labeled', 'label', 'pod', 'runner', '-n', 'typed', 'extra=yes');
+    expect((await json('pod', 'runner', '-n', 'typed')).metadata.labels).toEqual({
+      role: 'test',
+      extra: 'yes',
+    });
+    await ok('deployment.apps/web scaled', 'scale', 'deployment', 'web', '-n', 'typed', '--replicas=4');
+    expect((await json('deployment', 'web', '-n', 'typed')).spec.replicas).toBe(4);
+    await ok(
+      'deployment.apps/web scaled',
+      'scale',
+      'deployment',
+      'web',
+      '-n',
+      'typed',
+      '--current-replicas=4',
+      '--replicas=1',
+    );
+    expect((await json('deployment', 'web', '-n', 'typed')).spec.replicas).toBe(1);
+    expect(
+      (
+        await kubectl(
+          'apply',
+          '-f',
+          file('worker.yaml', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker' } }),
+        )
+      ).code,
+    ).toBe(0);
+    await ok('node/worker cordoned', 'cordon', 'worker');
+    expect((await json('node', 'worker')).spec.unschedulable).toBe(true);
+    await ok('node/worker uncordoned', 'uncordon', 'worker');
+    expect((await json('node', 'worker')).spec.unschedulable).toBeUndefined();
+    expect((await kubectl('delete', 'namespace', 'typed', '--timeout=60s')).code).toBe(0);
+    expect((await kubectl('delete', 'node', 'worker')).code).toBe(0);
   });
 
   it('deletes a namespace with its content', async () => {

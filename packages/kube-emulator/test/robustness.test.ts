@@ -119,13 +119,23 @@ function probes(): fc.Arbitrary<Probe> {
       path: `${cm}?fieldSelector=${encodeURIComponent(`spec.${f}=x`)}`,
       expected: 400,
     })),
-    fc.constantFrom('{"op":"add"}', '[{"op":"explode","path":"/a"}]', '[{"path":"/a"}]', '[1]').map(body => ({
+    fc.constantFrom('{"op":"add"}', '[1]', '[{"op":1,"path":"/a"}]', '"text"').map(body => ({
       category: 'malformed JSON patch',
       method: 'PATCH',
       path: `${cm}/target`,
       body,
       contentType: 'application/json-patch+json',
       expected: 400,
+    })),
+    // The apiserver's JSON patch library fails an unknown or missing op when it applies the
+    // patch, which the apiserver answers with 422 (not at decoding).
+    fc.constantFrom('[{"op":"explode","path":"/a"}]', '[{"path":"/a"}]').map(body => ({
+      category: 'JSON patch with an unknown op',
+      method: 'PATCH',
+      path: `${cm}/target`,
+      body,
+      contentType: 'application/json-patch+json',
+      expected: 422,
     })),
     alnum.map(k => ({
       category: 'JSON patch that does not apply',
@@ -155,14 +165,31 @@ function probes(): fc.Arbitrary<Probe> {
         expected: 400,
       })),
     alnum.map(t => ({ category: 'bad token', method: 'GET', path: cm, token: t, expected: 401 })),
+    // Custom resources take no protobuf (415); built-in kinds do, and a body that does not
+    // decode is the decoder's 400.
     fc.constant({
-      category: 'protobuf body',
+      category: 'protobuf body for a custom resource',
       method: 'POST',
-      path: cm,
+      path: widgets,
       body: Buffer.from([0x6b, 0x38, 0x73, 0x00, 1, 2]),
       contentType: 'application/vnd.kubernetes.protobuf',
       expected: 415,
     }),
+    fc
+      .constantFrom(
+        [0x6b, 0x38, 0x73, 0x00, 1, 2],
+        [0x6b, 0x38, 0x73],
+        [0x7b, 0x7d],
+        [0x6b, 0x38, 0x73, 0x00, 0x0a, 0x7f],
+      )
+      .map(bytes => ({
+        category: 'malformed protobuf body',
+        method: 'POST',
+        path: cm,
+        body: Buffer.from(bytes),
+        contentType: 'application/vnd.kubernetes.protobuf',
+        expected: 400,
+      })),
     fc.constant({
       category: 'patch media type',
       method: 'PATCH',
@@ -379,6 +406,10 @@ describe('robustness', () => {
         fc.oneof(
           junk,
           fc.jsonValue().map(v => JSON.stringify(v)),
+          // Protobuf-looking bodies: the magic and random bytes for the envelope.
+          fc
+            .uint8Array({ maxLength: 64 })
+            .map(b => Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from(b)])),
         ),
         { nil: undefined },
       ),
@@ -389,6 +420,7 @@ describe('robustness', () => {
         'application/json-patch+json',
         'application/strategic-merge-patch+json',
         'application/apply-patch+yaml',
+        'application/vnd.kubernetes.protobuf',
         'text/plain',
       ),
     });

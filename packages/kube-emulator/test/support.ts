@@ -91,15 +91,21 @@ export async function raw(
 }> {
   const https = await import('node:https');
   return new Promise((resolve, reject) => {
-    const url = new URL(path, emulator.url);
+    const base = new URL(emulator.url);
+    // The path goes out as written (a URL would resolve `..` and `.` segments on the client).
     const req = https.request(
-      url,
       {
+        host: base.hostname,
+        port: base.port,
+        path,
         method,
         ca: emulator.caCert,
         headers: {
           Authorization: `Bearer ${emulator.token}`,
-          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          // Node's client sends no length for a DELETE body on its own; real clients do.
+          ...(body !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }
+            : {}),
           ...headers,
         },
       },

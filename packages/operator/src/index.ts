@@ -33,6 +33,9 @@ export {
   explainManifest,
   formatExplanations,
   type ExplainOptions,
+  isOrchestrationExplanation,
   type ObjectExplanation,
+  type Explanation,
 } from './commands/explain.js';
+export { type OrchestrationExplanation } from './commands/explainOrchestration.js';
 export { parseManifests, type ManifestObject } from './config/parseManifests.js';

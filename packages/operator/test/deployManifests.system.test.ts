@@ -197,18 +197,21 @@ describe('deploy/ manifests', () => {
         .filter(r => r.apiGroups.includes('') && r.resources.includes('pods'))
         .flatMap(r => r.verbs)
         .sort();
-    // Every role but PodChaos's only reads pods; PodChaos's adds exactly delete (pod-kill) and
-    // patch (pod-failure), and it aggregates into the operator's ClusterRole.
+    // Every role but PodChaos's and the orchestration's only reads pods; PodChaos's adds exactly
+    // delete (pod-kill) and patch (pod-failure), the orchestration's exactly create (a workflow's
+    // Task pods), and both aggregate into the operator's ClusterRole.
     const podChaosRole = roles.find(m => m.obj.metadata?.name === 'chaosplane-operator-podchaos')!;
     expect(podChaosRole.file).toBe(path.join('deploy', 'rbac', 'podchaos.yaml'));
     expect(podChaosRole.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
     expect(podVerbs(rulesOf(podChaosRole))).toEqual(['delete', 'patch']);
-    expect(podVerbs(roles.filter(m => m !== podChaosRole).flatMap(rulesOf))).toEqual([
-      'get',
-      'list',
-      'watch',
-    ]);
-    expect(podVerbs(rules)).toEqual(['delete', 'get', 'list', 'patch', 'watch']);
+    const orchestrationRole = roles.find(m => m.obj.metadata?.name === 'chaosplane-operator-orchestration')!;
+    expect(orchestrationRole.file).toBe(path.join('deploy', 'rbac', 'orchestration.yaml'));
+    expect(orchestrationRole.obj.metadata?.labels?.['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
+    expect(podVerbs(rulesOf(orchestrationRole))).toEqual(['create']);
+    expect(
+      podVerbs(roles.filter(m => m !== podChaosRole && m !== orchestrationRole).flatMap(rulesOf)),
+    ).toEqual(['get', 'list', 'watch']);
+    expect(podVerbs(rules)).toEqual(['create', 'delete', 'get', 'list', 'patch', 'watch']);
     expect(rules.some(r => r.verbs.includes('*') || r.resources.includes('secrets'))).toBe(false);
     const daemonAccount = manifests.find(
       m => m.obj.kind === 'ServiceAccount' && m.obj.metadata?.name === 'chaosplane-daemon',

@@ -29,8 +29,19 @@ describe('installCrds', () => {
   });
 
   it('installs the CRD with its whole schema, then upgrades it in place', async () => {
+    // Without orchestration, the plugin's CRD alone.
+    expect(await installCrds(kube, [plugin.kind], createSilentLogger(), false)).toEqual([
+      'helloworldchaos.chaos-mesh.org',
+    ]);
+    // By default, with the orchestration kinds that embed it.
     const names = await installCrds(kube, [plugin.kind], createSilentLogger());
-    expect(names).toEqual(['helloworldchaos.chaos-mesh.org']);
+    expect(names).toEqual([
+      'helloworldchaos.chaos-mesh.org',
+      'schedules.chaos-mesh.org',
+      'workflows.chaos-mesh.org',
+      'workflownodes.chaos-mesh.org',
+      'statuschecks.chaos-mesh.org',
+    ]);
     const client = createKubeConnection(config);
     try {
       const read = () =>

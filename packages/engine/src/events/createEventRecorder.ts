@@ -24,13 +24,16 @@ export type ChaosEventReason =
 /** An engine reason, or a plugin's own. */
 export type EventReason = ChaosEventReason | (string & {});
 
-/** Emits Events about chaos objects. */
+/** What an Event is about: any object with apiVersion, kind and metadata (a chaos object, a Schedule). */
+export type EventSubject = Pick<ChaosObject, 'apiVersion' | 'kind' | 'metadata'>;
+
+/** Emits Events about chaos objects (and the orchestration objects over them). */
 export interface EventRecorder {
   /**
    * Queues one event; drops it when the object's budget is spent. `reason` is one of the
    * engine's {@link ChaosEventReason}s, or a plugin's own (through `ImplContext.events`).
    */
-  emit(obj: ChaosObject, type: 'Normal' | 'Warning', reason: EventReason, message: string): void;
+  emit(obj: EventSubject, type: 'Normal' | 'Warning', reason: EventReason, message: string): void;
   /** Resolves when every queued event has been written (or failed). */
   flush(): Promise<void>;
 }
@@ -68,7 +71,7 @@ interface Aggregate {
 }
 
 /** Identical events share an aggregate: client-go keys them the same way (without the count). */
-const aggregateKey = (obj: ChaosObject, type: string, reason: string, message: string) =>
+const aggregateKey = (obj: EventSubject, type: string, reason: string, message: string) =>
   JSON.stringify([
     obj.kind,
     obj.metadata.namespace,
@@ -208,7 +211,7 @@ function repeat(api: EventApi, aggregate: Aggregate, event: KubeEvent, signal: A
 
 /** The Event about `obj`, reported by `component` from `instance`. */
 function eventFor(
-  obj: ChaosObject,
+  obj: EventSubject,
   type: 'Normal' | 'Warning',
   reason: EventReason,
   message: string,

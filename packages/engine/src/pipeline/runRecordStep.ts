@@ -75,6 +75,7 @@ export async function runRecordStep(
       writeRecords: writeRecords(ctx, signal, () => handed.status),
       backoff: state.backoff,
       implSignal: ctx.implSignal,
+      now: ctx.now,
       shouldStop: stopWhenSuperseded(ctx, key, desired, invalid, signal),
     },
     handed,

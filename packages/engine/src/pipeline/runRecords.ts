@@ -67,6 +67,8 @@ export interface RecordRunnerDeps {
   backoff: Map<string, RecordBackoff>;
   /** Signal handed to plugins: aborted only on a hard stop. */
   implSignal: AbortSignal;
+  /** The pipeline's clock (ms since epoch): back-off times are on the work queue's scale. */
+  now: () => number;
 }
 
 export { MAX_RECORDS_BYTES, fitRecordEvents } from './fitRecordEvents.js';
@@ -98,8 +100,8 @@ function plan(
   records: readonly ContainerRecord[],
   desired: DesiredPhase,
   backoff: Map<string, RecordBackoff>,
+  now: number,
 ): { todo: Planned[]; retryAt: number | undefined } {
-  const now = Date.now();
   let retryAt: number | undefined;
   const todo: Planned[] = [];
   records.forEach((record, index) => {
@@ -161,7 +163,7 @@ function backOff(deps: RecordRunnerDeps, id: string, desired: DesiredPhase): num
   const previous = deps.backoff.get(id);
   const failures = (previous?.desired === desired ? previous.failures : 0) + 1;
   const notBefore =
-    Date.now() + Math.min(deps.options.backoffMaxMs, deps.options.backoffBaseMs * 2 ** (failures - 1));
+    deps.now() + Math.min(deps.options.backoffMaxMs, deps.options.backoffBaseMs * 2 ** (failures - 1));
   deps.backoff.set(id, { failures, notBefore, desired });
   return notBefore;
 }
@@ -231,7 +233,7 @@ export async function runRecords(
   desired: DesiredPhase,
 ): Promise<RecordRunResult> {
   const records = (start.status?.experiment?.containerRecords ?? []).map(record => ({ ...record }));
-  const { todo, retryAt } = plan(records, desired, deps.backoff);
+  const { todo, retryAt } = plan(records, desired, deps.backoff, deps.now());
   let requeueAt = retryAt;
   const later = (at: number) => (requeueAt = Math.min(requeueAt ?? Infinity, at));
   if (todo.length === 0) return { obj: start, interrupted: false, ...(requeueAt ? { requeueAt } : {}) };
@@ -269,7 +271,7 @@ export async function runRecords(
       // apply. Go on at once (nothing else would requeue the object), but keep the failure count
       // until the record is where it should be, so apply/recover flapping still backs off.
       else if (nextOperation(record, desired) === undefined) deps.backoff.delete(record.id);
-      else later(Date.now());
+      else later(deps.now());
       writer.changed();
     }
   };

@@ -5,6 +5,7 @@
 //   dirty, and it is queued again when the worker calls done();
 // - delayed adds keep only the earliest due time per key (addAt / addAfter);
 // - addRateLimited delays by the rate limiter (per-key back-off and a global bucket).
+import { systemClock, type Clock } from '../clock/clock.js';
 import { createDefaultRateLimiter, type RateLimiter } from './rateLimiters.js';
 
 /** The work queue of one kind's controller. */
@@ -44,8 +45,10 @@ export interface WorkQueue<K = string> {
 export interface WorkQueueOptions<K> {
   /** The retry limiter; defaults to controller-runtime's (5 ms→5 min per key, 10 qps/100 burst). */
   rateLimiter?: RateLimiter<K>;
-  /** Wall clock (ms since epoch), for tests. */
+  /** Wall clock (ms since epoch), for tests; `clock.now` by default. */
   now?: () => number;
+  /** The clock delayed adds wait on (`addAt`, `addAfter`, back-offs); the system clock by default. */
+  clock?: Clock;
   /** Called when a key is queued; e.g. to update a depth gauge. */
   onChange?: () => void;
 }
@@ -54,6 +57,7 @@ export interface WorkQueueOptions<K> {
 interface QueueState<K> {
   limiter: RateLimiter<K>;
   now: () => number;
+  clock: Clock;
   onChange: (() => void) | undefined;
   /** Keys waiting, from `head` on (the consumed prefix is trimmed now and then). */
   queue: K[];
@@ -61,7 +65,7 @@ interface QueueState<K> {
   /** Keys queued or to be queued again once done. */
   dirty: Set<K>;
   processing: Set<K>;
-  waiting: Map<K, { at: number; timer: NodeJS.Timeout }>;
+  waiting: Map<K, { at: number; cancel: () => void }>;
   /** Workers waiting for a key, first come first served. */
   getters: ((key: K | undefined) => void)[];
   shuttingDown: boolean;
@@ -71,7 +75,8 @@ interface QueueState<K> {
 export function createWorkQueue<K = string>(options: WorkQueueOptions<K> = {}): WorkQueue<K> {
   const state: QueueState<K> = {
     limiter: options.rateLimiter ?? createDefaultRateLimiter<K>(),
-    now: options.now ?? Date.now,
+    now: options.now ?? (options.clock ? options.clock.now : Date.now),
+    clock: options.clock ?? systemClock,
     onChange: options.onChange,
     queue: [],
     head: 0,
@@ -154,17 +159,12 @@ function addAt<K>(state: QueueState<K>, key: K, at: number): void {
   }
   const pending = state.waiting.get(key);
   if (pending && pending.at <= at) return;
-  if (pending) clearTimeout(pending.timer);
-  // Node timers cap at 2^31-1 ms (~24.8 days); a longer wait re-arms itself on expiry.
-  const timer = setTimeout(
-    () => {
-      state.waiting.delete(key);
-      addAt(state, key, at);
-    },
-    Math.min(delay, 2 ** 31 - 1),
-  );
-  timer.unref?.();
-  state.waiting.set(key, { at, timer });
+  if (pending) pending.cancel();
+  const cancel = state.clock.setTimer(at, () => {
+    state.waiting.delete(key);
+    add(state, key);
+  });
+  state.waiting.set(key, { at, cancel });
 }
 
 /** {@link WorkQueue.get}: the next queued key at once, else the next one pushed. */
@@ -200,7 +200,7 @@ function nextKey<K>(state: QueueState<K>, signal: AbortSignal | undefined): Prom
 /** {@link WorkQueue.shutDown}: drops the delayed adds and sends the waiting workers away. */
 function shutDown<K>(state: QueueState<K>): void {
   state.shuttingDown = true;
-  for (const { timer } of state.waiting.values()) clearTimeout(timer);
+  for (const { cancel } of state.waiting.values()) cancel();
   state.waiting.clear();
   for (const getter of state.getters.splice(0)) getter(undefined);
   changed(state);

@@ -8,7 +8,9 @@ import { validateRules, type RuleViolation } from '@chaosplane/cel';
 import { defaultCrd, validateCrd } from '../crd/crd.js';
 import { applyDefaults, pruneUnknown, unknownFields, validateSchema } from '../crd/schema.js';
 import { type FieldError, badRequest, invalid } from '../errors.js';
+import { type SchemaCheck } from '../resources/builtinSchemas.js';
 import { applyBuiltinDefaults } from '../resources/defaults.js';
+import { schemaVerdict } from '../resources/schemaVerdict.js';
 import { validateBuiltinUpdate } from '../resources/immutability.js';
 import { validateBuiltin, validateMetadata } from '../resources/validation.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
@@ -59,12 +61,29 @@ function fieldErrorOf(violation: RuleViolation): FieldError {
   return { field: violation.field, type: violation.reason, detail: violation.detail };
 }
 
-/** Validates an object to be stored; throws 422 Invalid with every field error. */
+/** Values outside their enums (the kind's schema), less fields the hand-written rules report. */
+function enumErrors(
+  obj: KubeObject,
+  type: ResourceType,
+  version: string,
+  schema: SchemaCheck,
+  known: FieldError[],
+): FieldError[] {
+  const served = toServed(type, version, obj);
+  const reported = new Set(known.map(e => e.field));
+  return schemaVerdict(type, version, served, schema(served)).fieldErrors.filter(e => !reported.has(e.field));
+}
+
+/**
+ * Validates an object to be stored; throws 422 Invalid with every field error. `schema` is a
+ * built-in kind's (builtinSchemas.ts): its enums are checked with the hand-written rules.
+ */
 export function validateAll(
   obj: KubeObject,
   type: ResourceType,
   version: string,
   options: WriteOptions,
+  schema?: SchemaCheck,
 ): void {
   const errors: FieldError[] = validateMetadata(obj, type);
   if (type.crd) {
@@ -72,6 +91,7 @@ export function validateAll(
   } else {
     errors.push(...validateBuiltin(obj, type));
     if (isCrdType(type)) errors.push(...validateCrd(obj));
+    if (schema) errors.push(...enumErrors(obj, type, version, schema, errors));
   }
   if (errors.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
 }

@@ -29,6 +29,7 @@ import { createObject } from './createObject.js';
 import { deleteItems, deleteObject, systemDelete } from './deleteObject.js';
 import { createListWatch, listItems } from './listWatch.js';
 import { patchObject } from './patchObject.js';
+import { patchScale, scaleOf, writeScale } from './scale.js';
 import { systemUpdate, updateObject } from './updateObject.js';
 
 /** The API core. */
@@ -61,6 +62,16 @@ export interface ApiCore {
    * Throws for bad options.
    */
   watch(scope: Scope, options: WatchOptions, send: (e: WatchEventOut) => void, close: () => void): () => void;
+  /** The `scale` subresource (Deployments): the Scale, and writes of it. */
+  getScale(scope: Scope, name: string): KubeObject;
+  updateScale(scope: Scope, name: string, body: unknown, options: WriteOptions): Promise<KubeObject>;
+  patchScale(
+    scope: Scope,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    options: WriteOptions,
+  ): Promise<KubeObject>;
   /** `POST pods/NAME/binding`: assigns a pod to a node, as the scheduler does. */
   bind(scope: Scope, name: string, body: unknown, options: WriteOptions): Promise<void>;
   /** Writes a stored object back with changes made by a controller (no validation, no RV check). */
@@ -93,8 +104,13 @@ async function bootstrap(ctx: CoreContext): Promise<void> {
 }
 
 /** Creates the API core. */
-export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hub: WatchHub): ApiCore {
-  const ctx = createCoreContext(registry, store, hub);
+export function createApiCore(
+  registry: ResourceRegistry,
+  store: ObjectStore,
+  hub: WatchHub,
+  clock?: () => number,
+): ApiCore {
+  const ctx = createCoreContext(registry, store, hub, clock);
   const { list, watch } = createListWatch({
     registry,
     store,
@@ -117,6 +133,10 @@ export function createApiCore(registry: ResourceRegistry, store: ObjectStore, hu
       patchObject(ctx, scope, name, patchType, patch, options, subresource),
     delete: (scope, name, options) => deleteObject(ctx, scope, name, options),
     bind: (scope, name, body, options) => bindPod(ctx, scope, name, body, options),
+    getScale: (scope, name) => scaleOf(ctx.served(scope, ctx.getStored(scope, name))),
+    updateScale: (scope, name, body, options) => writeScale(ctx, scope, name, body, options),
+    patchScale: (scope, name, patchType, patch, options) =>
+      patchScale(ctx, scope, name, patchType, patch, options),
     async deleteCollection(scope, listOptions, options) {
       const result = list(scope, { ...listOptions, limit: undefined, continue: undefined });
       return deleteItems(ctx, scope, listItems(result), options);

@@ -4,10 +4,9 @@ import { KubeEmulatorError, conflict, invalid } from '../errors.js';
 import { type JsonObject, isMap } from '../types.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
 import { type CoreContext } from './coreContext.js';
-import { now } from './objectMeta.js';
 
 /** A pod status with its PodScheduled condition replaced by a true one. */
-function scheduledStatus(current: unknown): JsonObject {
+function scheduledStatus(current: unknown, now: string): JsonObject {
   const status = isMap(current) ? current : {};
   const conditions = Array.isArray(status.conditions)
     ? status.conditions.filter(c => !(isMap(c) && c.type === 'PodScheduled'))
@@ -16,7 +15,7 @@ function scheduledStatus(current: unknown): JsonObject {
     type: 'PodScheduled',
     status: 'True',
     lastProbeTime: null,
-    lastTransitionTime: now(),
+    lastTransitionTime: now,
   });
   return { ...status, conditions };
 }
@@ -49,6 +48,6 @@ export async function bindPod(
   if (options.dryRun) return;
   const next = structuredClone(existing);
   (next.spec as JsonObject).nodeName = target.name;
-  next.status = scheduledStatus(next.status);
+  next.status = scheduledStatus(next.status, ctx.now());
   await ctx.write(scope.type, next);
 }

@@ -4,7 +4,7 @@
  * hooks, and the steps of reading, writing and removing one stored object. Objects handed out
  * are copies; stored objects are never mutated.
  */
-import { badRequest, notFound } from '../errors.js';
+import { KubeEmulatorError, badRequest, notFound } from '../errors.js';
 import { createIpAllocator } from '../resources/defaults.js';
 import { type ResourceRegistry } from '../resources/resourceRegistry.js';
 import { type ObjectStore, objectKey } from '../store/objectStore.js';
@@ -13,6 +13,7 @@ import { type KubeObject, type ResourceType } from '../types.js';
 import { type CoreHooks, type Scope } from './apiTypes.js';
 import { toServed } from './conversion.js';
 import { isCrdType, serveCrd, unserveCrd } from './crdServing.js';
+import { timestamp } from './objectMeta.js';
 
 /** The shared state and steps of the API core's verbs. */
 export interface CoreContext {
@@ -21,6 +22,8 @@ export interface CoreContext {
   readonly hub: WatchHub;
   /** Service cluster IPs. */
   readonly ips: ReturnType<typeof createIpAllocator>;
+  /** Now, as the server writes timestamps (seconds, `Z`), on the emulator's clock. */
+  now(): string;
   /** The controllers' hooks (replaced by `setHooks`). */
   hooks: CoreHooks;
   storageKey(type: ResourceType): string;
@@ -32,7 +35,10 @@ export interface CoreContext {
   getStored(scope: Scope, name: string): KubeObject;
   /** A copy of a stored object in the request's version. */
   served(scope: Scope, obj: KubeObject): KubeObject;
-  /** Stores an object and waits until it is durable; tells the controllers when it is being deleted. */
+  /**
+   * Stores an object and waits until it is durable (413 for one larger than etcd takes); tells
+   * the controllers when it is being deleted.
+   */
   write(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /** Removes an object and waits until that is durable; a removed CRD stops serving. */
   removeStored(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
@@ -40,11 +46,27 @@ export interface CoreContext {
   serveCrd(obj: KubeObject): void;
 }
 
+/** The largest request etcd takes by default (`--max-request-bytes`, 1.5 MiB). */
+const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Refuses an object etcd would refuse to store. The apiserver passes etcd's error on as a 500
+ * (`etcdserver: request is too large`); the emulator answers 413 with the same words, as it
+ * answers every request it refuses with a 4xx. Dry runs never reach storage and pass.
+ */
+function checkStorable(obj: KubeObject): void {
+  const text = JSON.stringify(obj);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no byte count.
+  if (text.length * 3 <= MAX_STORED_BYTES || Buffer.byteLength(text) <= MAX_STORED_BYTES) return;
+  throw new KubeEmulatorError('RequestEntityTooLarge', 'etcdserver: request is too large');
+}
+
 /** Creates the context of one API core. */
 export function createCoreContext(
   registry: ResourceRegistry,
   store: ObjectStore,
   hub: WatchHub,
+  clock: () => number = Date.now,
 ): CoreContext {
   const storageKey = (type: ResourceType): string => registry.storageKey(type);
   const ctx: CoreContext = {
@@ -52,6 +74,7 @@ export function createCoreContext(
     store,
     hub,
     ips: createIpAllocator(),
+    now: () => timestamp(clock()),
     hooks: { onRemoved: () => undefined, onDeleting: () => undefined },
     storageKey,
     isCrdType,
@@ -71,6 +94,7 @@ export function createCoreContext(
       return structuredClone(toServed(scope.type, scope.version, obj));
     },
     async write(type, obj) {
+      checkStorable(obj);
       const { entry, durable } = store.put(storageKey(type), obj);
       await durable;
       if (obj.metadata.deletionTimestamp) ctx.hooks.onDeleting(type, entry.obj);

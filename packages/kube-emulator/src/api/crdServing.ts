@@ -10,7 +10,6 @@ import { type ResourceRegistry } from '../resources/resourceRegistry.js';
 import { type ObjectStore } from '../store/objectStore.js';
 import { type WatchHub } from '../store/watchHub.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap, storageKeyOf } from '../types.js';
-import { now } from './objectMeta.js';
 
 /** The storage key of CustomResourceDefinitions. */
 export const CRD_KEY = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -70,8 +69,8 @@ export function checkCrdConflicts(registry: ResourceRegistry, obj: KubeObject, e
 }
 
 /** The status of an updated CRD: accepted names and stored versions, earlier conditions kept. */
-export function crdStatusOnUpdate(next: KubeObject, existing: KubeObject): JsonObject {
-  const status = crdAcceptedStatus(next, now());
+export function crdStatusOnUpdate(next: KubeObject, existing: KubeObject, now: string): JsonObject {
+  const status = crdAcceptedStatus(next, now);
   const previous = isMap(existing.status) ? existing.status : {};
   return { ...previous, ...status, conditions: previous.conditions ?? status.conditions };
 }

@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { KubeEmulatorError, alreadyExists, badRequest, invalid, notFound } from '../errors.js';
 import { crdAcceptedStatus } from '../crd/crd.js';
 import { prepareForCreate } from '../resources/defaults.js';
+import { builtinSchema } from '../resources/builtinSchemas.js';
+import { generateJobSelector } from '../resources/jobs.js';
 import { objectKey } from '../store/objectStore.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 import { defaultAll, validateAll } from './admission.js';
@@ -15,7 +17,7 @@ import { type Scope, type WriteOptions } from './apiTypes.js';
 import { toStorage } from './conversion.js';
 import { type CoreContext } from './coreContext.js';
 import { checkCrdConflicts } from './crdServing.js';
-import { normalizeMeta, now } from './objectMeta.js';
+import { normalizeMeta } from './objectMeta.js';
 import { parseBody } from './parseBody.js';
 
 /** Sets the request namespace on a namespaced object (refusing another), drops it otherwise. */
@@ -56,9 +58,9 @@ function assignName(type: ResourceType, md: KubeObject['metadata']): string {
 }
 
 /** Replaces what only the server sets: uid, timestamps, generation; nothing of a deletion is kept. */
-function setServerMeta(type: ResourceType, md: KubeObject['metadata']): void {
+function setServerMeta(type: ResourceType, md: KubeObject['metadata'], now: string): void {
   md.uid = randomUUID();
-  md.creationTimestamp = now();
+  md.creationTimestamp = now;
   delete md.deletionTimestamp;
   delete md.deletionGracePeriodSeconds;
   delete md.resourceVersion;
@@ -122,7 +124,8 @@ export async function createObject(
 ): Promise<KubeObject> {
   const type = scope.type;
   const namespace = ctx.requireNamespace(scope);
-  const parsed = parseBody(scope, body, options);
+  const schema = await builtinSchema(type, scope.version);
+  const parsed = parseBody(scope, body, { options, schema });
   const md = parsed.metadata;
   assignNamespace(type, md, namespace);
   const name = assignName(type, md);
@@ -131,13 +134,14 @@ export async function createObject(
   prepareForCreate(obj, type);
   normalizeMeta(md);
   defaultAll(obj, type, scope.version);
-  validateAll(obj, type, scope.version, options);
+  validateAll(obj, type, scope.version, options, schema);
   if (namespace !== undefined) checkNamespaceForCreate(ctx, namespace);
   if (ctx.store.get(ctx.storageKey(type), objectKey(namespace, name)))
     throw alreadyExists(type.group, type.plural, name);
   if (ctx.isCrdType(type)) checkCrdConflicts(ctx.registry, obj);
-  setServerMeta(type, md);
+  setServerMeta(type, md, ctx.now());
   if (type.group === '' && type.plural === 'services') assignClusterIp(ctx, obj);
+  if (type.group === 'batch' && type.plural === 'jobs') generateJobSelector(obj);
   if (ctx.isCrdType(type)) obj.status = crdAcceptedStatus(obj, md.creationTimestamp!);
   if (options.dryRun) return ctx.served(scope, obj);
   const stored = await ctx.write(type, obj);

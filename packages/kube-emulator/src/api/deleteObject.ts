@@ -8,7 +8,7 @@ import { conflict, isNotFound } from '../errors.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
 import { type DeleteOptions, type Scope } from './apiTypes.js';
 import { type CoreContext } from './coreContext.js';
-import { isNamespaceType, now, specFinalizers } from './objectMeta.js';
+import { isNamespaceType, specFinalizers } from './objectMeta.js';
 
 /** 409 when the preconditions name another uid or resourceVersion. */
 function checkDeletePreconditions(
@@ -45,11 +45,16 @@ function finalizersAfterDelete(existing: KubeObject, policy: DeleteOptions['prop
 }
 
 /** A copy marked for deletion (a namespace also turns `Terminating`). */
-function markDeleting(type: ResourceType, existing: KubeObject, finalizers: string[]): KubeObject {
+function markDeleting(
+  type: ResourceType,
+  existing: KubeObject,
+  finalizers: string[],
+  now: string,
+): KubeObject {
   const next = structuredClone(existing);
   next.metadata.finalizers = finalizers.length > 0 ? finalizers : undefined;
   if (next.metadata.finalizers === undefined) delete next.metadata.finalizers;
-  next.metadata.deletionTimestamp ??= now();
+  next.metadata.deletionTimestamp ??= now;
   next.metadata.deletionGracePeriodSeconds ??= 0;
   if (isNamespaceType(type))
     next.status = { ...(isMap(next.status) ? next.status : {}), phase: 'Terminating' };
@@ -79,7 +84,7 @@ export async function deleteObject(
   ) {
     return { obj: ctx.served(scope, existing), gone: false };
   }
-  const next = markDeleting(type, existing, finalizers);
+  const next = markDeleting(type, existing, finalizers, ctx.now());
   if (options.dryRun) return { obj: ctx.served(scope, next), gone: false };
   const stored = await ctx.write(type, next);
   return { obj: ctx.served(scope, stored), gone: false };

@@ -2,9 +2,9 @@
 /** Small pure steps on object metadata that several verbs share. */
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
 
-/** The current time as the apiserver writes timestamps (seconds, `Z`). */
-export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A time (ms since the epoch) as the apiserver writes timestamps (seconds, `Z`). */
+export function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Drops empty metadata maps and lists, as Go's `omitempty` does on the wire. */

@@ -6,6 +6,8 @@
  */
 import { KubeEmulatorError, badRequest, text } from '../errors.js';
 import { dropUnknownBuiltinFields } from '../resources/knownFields.js';
+import { type SchemaCheck } from '../resources/builtinSchemas.js';
+import { schemaVerdict } from '../resources/schemaVerdict.js';
 import { type JsonObject, type KubeObject, apiVersionOf, isMap } from '../types.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
 
@@ -40,22 +42,54 @@ function checkMetaStrings(md: KubeObject['metadata']): void {
   }
 }
 
-/** Drops unknown fields of a built-in kind; with fieldValidation=Strict they are a 400 instead. */
-function dropUnknownFields(scope: Scope, obj: KubeObject, options: WriteOptions): void {
-  const type = scope.type;
-  const unknown = dropUnknownBuiltinFields(obj, type);
+/**
+ * How a decoding error is answered: by default as the create and update handlers do (a 400
+ * naming the kind); a patch answers with its own 422 (see patchObject.ts).
+ */
+export type DecodeRefusal = (detail: string) => KubeEmulatorError;
+
+/** The create and update handlers' answer to a body that does not decode. */
+function decodeRefusal(scope: Scope): DecodeRefusal {
+  const kind = scope.type.kind;
+  return detail =>
+    badRequest(`${kind} in version "${scope.version}" cannot be handled as a ${kind}: ${detail}`);
+}
+
+/** Drops unknown fields of a built-in kind; with fieldValidation=Strict they are refused instead. */
+function dropUnknownFields(
+  obj: KubeObject,
+  scope: Scope,
+  options: WriteOptions,
+  refuse: DecodeRefusal,
+): void {
+  const unknown = dropUnknownBuiltinFields(obj, scope.type);
   if (unknown.length > 0 && options.fieldValidation === 'Strict') {
-    throw badRequest(
-      `${type.kind} in version "${scope.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
-    );
+    throw refuse(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`);
   }
 }
 
+/** How a request body is read: its write options, its answer to decoding errors, its schema. */
+export interface BodyRequest {
+  options: WriteOptions;
+  /** The answer to a body that does not decode (the create and update handlers' 400 by default). */
+  refuse?: DecodeRefusal;
+  /** The kind's schema (built-in kinds): a value of the wrong type is a decoding error. */
+  schema?: SchemaCheck;
+}
+
+/** Refuses a body that would not decode into the kind's Go types (builtinSchemas.ts). */
+function checkDecodable(scope: Scope, obj: KubeObject, schema: SchemaCheck, refuse: DecodeRefusal): void {
+  const verdict = schemaVerdict(scope.type, scope.version, obj, schema(obj));
+  if (verdict.decodeError !== undefined) throw refuse(verdict.decodeError);
+}
+
 /**
- * A request body as an object of the addressed kind (a copy, with apiVersion and kind set).
- * Without `options` (a patch's current object) unknown fields are left alone.
+ * A request body as an object of the addressed kind (a copy, with apiVersion and kind set):
+ * values of the wrong type are refused first (as the apiserver's decoder does), then unknown
+ * fields dropped, or refused with fieldValidation=Strict. Without `request` (a patch's current
+ * object) the body is taken as it is.
  */
-export function parseBody(scope: Scope, body: unknown, options?: WriteOptions): KubeObject {
+export function parseBody(scope: Scope, body: unknown, request?: BodyRequest): KubeObject {
   if (!isMap(body))
     throw badRequest(
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
@@ -70,7 +104,10 @@ export function parseBody(scope: Scope, body: unknown, options?: WriteOptions): 
   obj.kind = scope.type.kind;
   obj.metadata ??= {};
   checkMetaStrings(obj.metadata);
-  if (options) dropUnknownFields(scope, obj, options);
+  if (!request) return obj;
+  const refuse = request.refuse ?? decodeRefusal(scope);
+  if (request.schema) checkDecodable(scope, obj, request.schema, refuse);
+  dropUnknownFields(obj, scope, request.options, refuse);
   return obj;
 }
 

@@ -4,22 +4,30 @@
  * for custom resources as in the apiserver) or server-side apply (approximated as a merge patch
  * that creates what does not exist yet).
  */
-import { KubeEmulatorError, badRequest, isNotFound } from '../errors.js';
-import { applyJsonPatch } from '../patch/jsonPatch.js';
+import { KubeEmulatorError, badRequest, invalid, isNotFound } from '../errors.js';
+import { applyJsonPatch, jsonPatchRefused } from '../patch/jsonPatch.js';
 import { applyMergePatch } from '../patch/mergePatch.js';
+import { goValue } from '../patch/goValue.js';
 import { applyStrategicMergePatch } from '../patch/strategicMergePatch.js';
+import { builtinSchema } from '../resources/builtinSchemas.js';
 import { type KubeObject, isMap } from '../types.js';
 import { type PatchType, type Scope, type WriteOptions } from './apiTypes.js';
 import { type CoreContext } from './coreContext.js';
 import { createObject } from './createObject.js';
-import { checkName, checkSubresource, parseBody } from './parseBody.js';
+import { type DecodeRefusal, checkName, checkSubresource, parseBody } from './parseBody.js';
 import { applyUpdate } from './updateObject.js';
 
 /** The patched document (served form in, served form out). */
 function applyPatch(patchType: PatchType, current: KubeObject, patch: unknown, kind: string): unknown {
   switch (patchType) {
     case 'json':
-      return applyJsonPatch(current, patch);
+      try {
+        return applyJsonPatch(current, patch);
+      } catch (error) {
+        // The apiserver answers an operation that does not apply with a generic 422.
+        if (KubeEmulatorError.is(error) && error.kind === 'Invalid') throw jsonPatchRefused(error);
+        throw error;
+      }
     case 'merge':
     case 'apply':
       if (!isMap(patch))
@@ -47,6 +55,23 @@ function patchTarget(
     if (patchType === 'apply' && isNotFound(error) && subresource === undefined) return undefined;
     throw error;
   }
+}
+
+/**
+ * A patch result that does not decode (a type error, or unknown fields with
+ * fieldValidation=Strict): the apiserver's 422 on the field `patch`, whose value is the patched
+ * JSON (JSON and merge patches) or the patch itself as Go prints a map (strategic merge).
+ */
+function patchRefusal(patchType: PatchType, patch: unknown, result: unknown): DecodeRefusal {
+  const value = patchType === 'strategic' ? goValue(patch) : JSON.stringify(result);
+  return detail =>
+    invalid('', '', '', [
+      {
+        field: 'patch',
+        type: 'FieldValueInvalid',
+        detail: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+      },
+    ]);
 }
 
 /** Whether a patch names a resourceVersion (and is then conditional on it). */
@@ -82,7 +107,11 @@ export async function patchObject(
   if (!existing) return createObject(ctx, scope, patch, options);
   const result = applyPatch(patchType, ctx.served(scope, existing), patch, scope.type.kind);
   if (!isMap(result)) throw badRequest('the patch produced a value that is not an object');
-  const incoming = parseBody(scope, result, options);
+  const incoming = parseBody(scope, result, {
+    options,
+    refuse: patchRefusal(patchType, patch, result),
+    schema: await builtinSchema(scope.type, scope.version),
+  });
   checkName(scope, name, incoming);
   // A patch that does not name a resourceVersion is unconditional.
   if (!namesResourceVersion(patchType, patch, incoming, existing))

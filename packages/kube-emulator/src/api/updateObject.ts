@@ -5,6 +5,7 @@
  * validation, generation, and the write, which removes an object whose last finalizer went.
  */
 import { conflict, invalid } from '../errors.js';
+import { builtinSchema } from '../resources/builtinSchemas.js';
 import { objectKey } from '../store/objectStore.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
 import { checkNoNewFinalizers, defaultAll, validateAll, validateTransition } from './admission.js';
@@ -156,14 +157,14 @@ export async function applyUpdate(
   keepServerSpec(type, next, existing, subresource);
   normalizeMeta(next.metadata);
   defaultAll(next, type, scope.version);
-  validateAll(next, type, scope.version, options);
+  validateAll(next, type, scope.version, options, await builtinSchema(type, scope.version));
   validateTransition(scope, next, existing, subresource);
   if (ctx.isCrdType(type)) checkCrdConflicts(ctx.registry, next, existing);
   checkNoNewFinalizers(type, next, existing);
   bumpGeneration(type, next, existing);
   const md = next.metadata;
   if (Array.isArray(md.finalizers) && md.finalizers.length === 0) delete md.finalizers;
-  if (ctx.isCrdType(type)) next.status = crdStatusOnUpdate(next, existing);
+  if (ctx.isCrdType(type)) next.status = crdStatusOnUpdate(next, existing, ctx.now());
   return storeUpdate(ctx, scope, next, existing, options);
 }
 
@@ -177,7 +178,10 @@ export async function updateObject(
   subresource?: string,
 ): Promise<KubeObject> {
   checkSubresource(scope, subresource);
-  const incoming = parseBody(scope, body, options);
+  const incoming = parseBody(scope, body, {
+    options,
+    schema: await builtinSchema(scope.type, scope.version),
+  });
   checkName(scope, name, incoming);
   const existing = ctx.getStored(scope, name);
   return applyUpdate(ctx, scope, existing, incoming, options, subresource, true);

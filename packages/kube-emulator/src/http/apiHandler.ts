@@ -38,12 +38,20 @@ export interface ApiHandler {
   readonly openWatches: number;
 }
 
-function requestUrl(req: IncomingMessage): URL {
-  try {
-    return new URL(req.url ?? '/', 'https://kube-emulator');
-  } catch {
-    throw badRequest('malformed request URL');
-  }
+/**
+ * The raw path and the query of a request. The path is taken as sent: a WHATWG URL would
+ * resolve `.` and `..` segments (and their `%2e` forms) and so turn `configmaps/../secrets`
+ * into `secrets`, which the apiserver never does. An absolute-form target keeps its path.
+ */
+function requestTarget(req: IncomingMessage): { path: string; url: URL } {
+  const target = req.url ?? '/';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  const rest = absolute ? target.slice(absolute[0].length) || '/' : target;
+  if (!rest.startsWith('/')) throw badRequest('malformed request URL');
+  const q = rest.indexOf('?');
+  const url = new URL('https://kube-emulator/');
+  if (q >= 0) url.search = rest.slice(q);
+  return { path: q >= 0 ? rest.slice(0, q) : rest, url };
 }
 
 /** Non-resource and discovery paths are read only. */
@@ -52,11 +60,11 @@ function requireRead(req: IncomingMessage): void {
 }
 
 /** The path as the apiserver's request info reads it: percent-decoded. */
-function decodedPath(url: URL): string {
+function decodedPath(path: string): string {
   try {
-    return decodeURIComponent(url.pathname);
+    return decodeURIComponent(path);
   } catch {
-    return url.pathname;
+    return path;
   }
 }
 
@@ -71,9 +79,9 @@ async function dispatch(
   res: ServerResponse,
   body: Promise<Buffer>,
 ): Promise<void> {
-  const url = requestUrl(req);
-  const route = resolveRoute(url.pathname);
-  const user = await auth.admit(req, decodedPath(url), url.searchParams);
+  const { path, url } = requestTarget(req);
+  const route = resolveRoute(path);
+  const user = await auth.admit(req, decodedPath(path), url.searchParams);
   const authRequest = {
     method: req.method ?? 'GET',
     route,

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Request bodies: read with a size limit, decoded from JSON or YAML with a nesting limit. */
+/**
+ * Request bodies: read with a size limit, decoded from JSON or YAML with a nesting limit, or
+ * from protobuf (built-in kinds).
+ */
 import { type IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { KubeEmulatorError, badRequest } from '../errors.js';
+import { PROTOBUF_MEDIA, decodeProtobufObject } from '../protobuf/decodeProtobuf.js';
+import { type ResourceType } from '../types.js';
 
 /** Reads a body; rejects with 413 once it grows past `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -75,17 +80,39 @@ function parseJson(text: string, what: 'object' | 'patch' | 'delete'): unknown {
   }
 }
 
-/** Decodes a body of an object, a patch or DeleteOptions (an empty DeleteOptions is `{}`). */
-export function decodeBody(buffer: Buffer, media: string, what: 'object' | 'patch' | 'delete'): unknown {
+/** The 415 of a body in a media type the addressed resource does not take. */
+function unsupportedMedia(): KubeEmulatorError {
+  return new KubeEmulatorError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+  );
+}
+
+/** A protobuf object or DeleteOptions body; undefined for what takes no protobuf (a 415 then). */
+function decodeProtobufBody(buffer: Buffer, what: string, type: ResourceType | undefined): unknown {
+  if (what === 'delete')
+    return buffer.length === 0 ? {} : decodeProtobufObject(buffer, { kind: 'DeleteOptions' });
+  if (what === 'object' && type && !type.crd) return decodeProtobufObject(buffer, type);
+  return undefined;
+}
+
+/**
+ * Decodes a body of an object, a patch or DeleteOptions (an empty DeleteOptions is `{}`).
+ * Protobuf is taken for built-in kinds and DeleteOptions (`type` is the addressed one); custom
+ * resources, as in the apiserver, take JSON and YAML only.
+ */
+export function decodeBody(
+  buffer: Buffer,
+  media: string,
+  what: 'object' | 'patch' | 'delete',
+  type?: ResourceType,
+): unknown {
   const isYaml = media === 'application/yaml' || media === 'application/apply-patch+yaml';
-  if (what === 'object' && !isYaml && !JSON_MEDIA.has(media)) {
-    // Protobuf (kubectl create <generator> sends it) is not implemented: answer as the
-    // apiserver does for a media type a resource does not accept.
-    throw new KubeEmulatorError(
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
-    );
+  if (media === PROTOBUF_MEDIA) {
+    const decoded = decodeProtobufBody(buffer, what, type);
+    if (decoded !== undefined) return decoded;
   }
+  if (what === 'object' && !isYaml && !JSON_MEDIA.has(media)) throw unsupportedMedia();
   const text = buffer.toString('utf8');
   if (jsonDepth(text) > MAX_DEPTH)
     throw badRequest(`the request body exceeds the maximum nesting depth of ${MAX_DEPTH}`);

@@ -8,10 +8,11 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApiCore } from '../api/apiCore.js';
 import { type DeleteOptions, type ListOptions, type PatchType, type Scope } from '../api/apiTypes.js';
 import { listItems } from '../api/listWatch.js';
-import { KubeEmulatorError } from '../errors.js';
+import { KubeEmulatorError, badRequest } from '../errors.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { type JsonObject, type ResourceType, type Verb, apiVersionOf, resourceKey } from '../types.js';
 import { boolParam, deleteOptions, intParam, stringParam, writeOptions } from './queryParams.js';
+import { checkListOptions } from './listOptions.js';
 import { decodeBody, mediaType } from './requestBody.js';
 import { type Negotiated, methodNotAllowed, negotiate, notServed, send } from './response.js';
 import { type ResourceRoute, verbOf } from './routes.js';
@@ -49,6 +50,53 @@ function resolveType(api: ApiCore, route: ResourceRoute): ResourceType {
     });
   }
   return type;
+}
+
+/** The verbs each subresource takes; a subresource the type does not serve is a 404. */
+const SUBRESOURCE_VERBS: Record<string, Verb[]> = {
+  status: ['get', 'update', 'patch'],
+  scale: ['get', 'update', 'patch'],
+  binding: ['create'],
+  finalize: ['update'],
+};
+
+/** Whether a type serves a subresource in a version. */
+function servesSubresource(type: ResourceType, version: string, subresource: string): boolean {
+  switch (subresource) {
+    case 'status':
+      return type.crd ? type.crd.versions[version]?.subresources.status === true : type.hasStatus;
+    case 'binding':
+      return type.group === '' && type.plural === 'pods';
+    case 'finalize':
+      return type.group === '' && type.plural === 'namespaces';
+    case 'scale':
+      return type.group === 'apps' && type.plural === 'deployments';
+    default:
+      return false;
+  }
+}
+
+/**
+ * What the apiserver's router refuses before any handler runs: a subresource the type does not
+ * serve (404, as no route matches), a verb it does not take (405), and a name that cannot be a
+ * path segment (`.`, `..`, or containing `/` or `%`: 400, as the registry's key function says).
+ */
+function checkAddressed(route: ResourceRoute, type: ResourceType, verb: Verb): void {
+  const sub = route.subresource;
+  if (sub !== undefined) {
+    if (!servesSubresource(type, route.version, sub)) throw notServed();
+    if (!SUBRESOURCE_VERBS[sub]?.includes(verb)) throw methodNotAllowed();
+  }
+  if (route.name === undefined) return;
+  const msgs = invalidPathSegmentName(route.name);
+  if (msgs.length > 0)
+    throw badRequest(`Name parameter invalid: ${JSON.stringify(route.name)}: ${msgs.join(';')}`);
+}
+
+/** Why a name cannot be a path segment (the apiserver's `IsValidPathSegmentName`). */
+function invalidPathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter(c => name.includes(c)).map(c => `may not contain '${c}'`);
 }
 
 function scopeFor(route: ResourceRoute, type: ResourceType): Scope {
@@ -92,6 +140,7 @@ function listBody(type: ResourceType, version: string, result: ReturnType<ApiCor
 }
 
 function serveGet(api: ApiCore, r: ResourceRequest): void {
+  if (r.route.subresource === 'scale') return send(r.res, 200, api.getScale(r.scope, r.route.name!), r.neg);
   const obj = api.get(r.scope, r.route.name!);
   if (r.route.subresource !== undefined && r.route.subresource !== 'status') throw notServed();
   const includeObject = stringParam(r.q, 'includeObject');
@@ -142,13 +191,15 @@ function startWatch(deps: WatchDeps, r: ResourceRequest): void {
 
 async function serveCreate(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   r.reply(201, await api.create(r.scope, decoded, options), r.neg);
 }
 
 async function serveUpdate(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
+  if (r.route.subresource === 'scale')
+    return r.reply(200, await api.updateScale(r.scope, r.route.name!, decoded, options), r.neg);
   r.reply(200, await api.update(r.scope, r.route.name!, decoded, options, r.route.subresource), r.neg);
 }
 
@@ -163,7 +214,10 @@ async function servePatch(api: ApiCore, r: ResourceRequest): Promise<void> {
   }
   const options = writeOptions(r.q);
   const decoded = decodeBody(await r.body, media, 'patch');
-  const obj = await api.patch(r.scope, r.route.name!, patchType, decoded, options, r.route.subresource);
+  const obj =
+    r.route.subresource === 'scale'
+      ? await api.patchScale(r.scope, r.route.name!, patchType, decoded, options)
+      : await api.patch(r.scope, r.route.name!, patchType, decoded, options, r.route.subresource);
   r.reply(200, obj, r.neg);
 }
 
@@ -208,7 +262,7 @@ const VERBS: Record<Verb, (deps: WatchDeps, r: ResourceRequest) => void | Promis
 /** `POST pods/NAME/binding`. */
 async function serveBinding(api: ApiCore, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r.q);
-  const decoded = decodeBody(await r.body, mediaType(r.req), 'object');
+  const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   await api.bind(r.scope, r.route.name!, decoded, options);
   r.reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
@@ -226,6 +280,8 @@ export async function handleResource(
   const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
   const type = resolveType(deps.api, route);
   if (!verb || (type.verbs && !type.verbs.includes(verb))) throw methodNotAllowed();
+  checkAddressed(route, type, verb);
+  if (verb === 'list' || verb === 'watch') checkListOptions(q, boolParam(q, 'watch'));
   const neg = negotiate(req.headers.accept);
   const scope = scopeFor(route, type);
   const faultReq = faultRequestFor(verb, scope, route);
@@ -249,7 +305,6 @@ export async function handleResource(
       send(res, code, payload, n);
     },
   };
-  if (route.subresource === 'binding' && verb === 'create') return serveBinding(deps.api, r);
-  if (route.subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
+  if (route.subresource === 'binding') return serveBinding(deps.api, r);
   return VERBS[verb](deps, r);
 }

@@ -31,16 +31,23 @@ export interface DiscoveryRoute {
 
 export type Route = NonResourceRoute | ResourceRoute | DiscoveryRoute | { kind: 'unknown' };
 
-/** Splits and decodes a URL path; undefined when a segment is not valid percent-encoding. */
+/**
+ * The segments of a request path, as the apiserver sees them: the path is percent-decoded first
+ * (so `%2F` is a separator, as in Go's `URL.Path`) and split on `/`, with no `.` or `..`
+ * resolution, so `configmaps/../secrets` never addresses secrets. Leading and trailing slashes
+ * are trimmed; undefined for invalid percent-encoding or an empty segment inside the path.
+ */
 function segments(pathname: string): string[] | undefined {
+  let decoded: string;
   try {
-    return pathname
-      .split('/')
-      .filter(s => s !== '')
-      .map(s => decodeURIComponent(s));
+    decoded = decodeURIComponent(pathname);
   } catch {
     return undefined;
   }
+  const trimmed = decoded.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return [];
+  const segs = trimmed.split('/');
+  return segs.includes('') ? undefined : segs;
 }
 
 /** The group, version and remaining segments of an `/api` or `/apis` path; the route of any other. */

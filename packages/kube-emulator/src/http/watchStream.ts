@@ -8,7 +8,7 @@ import { type ApiCore } from '../api/apiCore.js';
 import { type Scope, type WatchEventOut, type WatchOptions } from '../api/apiTypes.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { type KubeObject } from '../types.js';
-import { boolParam, intParam, invalidParam, stringParam } from './queryParams.js';
+import { boolParam, intParam, stringParam } from './queryParams.js';
 import { type Negotiated } from './response.js';
 import { toTable } from './table.js';
 
@@ -72,9 +72,6 @@ export function serveWatch(
   faultReq: FaultRequest,
 ): void {
   const timeoutSeconds = intParam(q, 'timeoutSeconds');
-  const rvm = q.get('resourceVersionMatch');
-  if (rvm !== null && rvm !== '' && !['NotOlderThan', 'Exact'].includes(rvm))
-    throw invalidParam('resourceVersionMatch', rvm, ['Exact', 'NotOlderThan']);
   const encode = eventEncoder(scope, q, neg);
   const pending: WatchEventOut[] = [];
   const state: {

@@ -1,164 +1,94 @@
 // SPDX-License-Identifier: Apache-2.0
-/** RFC 6902 JSON patch with RFC 6901 pointers. */
+/**
+ * RFC 6902 JSON patch, applied by fast-json-patch and answered as the apiserver answers:
+ * a body that is not a list of operations is a 400 (its JSON decoder's words), more than 10,000
+ * operations a 413, and an operation that does not apply a 422 whose message is the generic one
+ * (the apiserver drops the library's message). Pointers are unescaped as Kubernetes' library
+ * does: `~1` and `~0` only, so `/~2` names the key `~2`.
+ */
+import jsonpatch, { type Operation } from 'fast-json-patch';
 import { KubeEmulatorError, badRequest } from '../errors.js';
 
 type Json = unknown;
 
-function parsePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw badRequest(`invalid JSON pointer: "${pointer}"`);
-  return pointer
-    .slice(1)
-    .split('/')
-    .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+/** The apiserver's cap on operations in one JSON patch. */
+const MAX_OPERATIONS = 10_000;
+
+/** Go's name of a JSON value's kind in a decoding error. */
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
 }
 
-function applyError(message: string): KubeEmulatorError {
-  return new KubeEmulatorError('Invalid', message);
-}
-
-function container(doc: Json, parts: string[], op: string, path: string): { parent: Json; last: string } {
-  let cur = doc;
-  for (const p of parts.slice(0, -1)) {
-    if (Array.isArray(cur)) {
-      const idx = Number(p);
-      if (!/^\d+$/.test(p) || idx >= cur.length)
-        throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-      cur = cur[idx] as Json;
-    } else if (cur !== null && typeof cur === 'object') {
-      if (!Object.prototype.hasOwnProperty.call(cur, p)) {
-        throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-      }
-      cur = (cur as Record<string, Json>)[p];
-    } else throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-  }
-  const last = parts.at(-1);
-  if (last === undefined) throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-  return { parent: cur, last };
-}
-
-function getAt(doc: Json, path: string, op: string): Json {
-  const parts = parsePointer(path);
-  if (parts.length === 0) return doc;
-  const { parent, last } = container(doc, parts, op, path);
-  if (Array.isArray(parent)) {
-    const idx = Number(last);
-    if (!/^\d+$/.test(last) || idx >= parent.length)
-      throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-    return parent[idx] as Json;
-  }
-  if (parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, last)) {
-    return (parent as Record<string, Json>)[last];
-  }
-  throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-}
-
-function removeAt(doc: Json, path: string, op: string): Json {
-  const parts = parsePointer(path);
-  if (parts.length === 0) throw applyError(`${op} operation does not apply: cannot remove the root`);
-  const { parent, last } = container(doc, parts, op, path);
-  if (Array.isArray(parent)) {
-    const idx = Number(last);
-    if (!/^\d+$/.test(last) || idx >= parent.length)
-      throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-    return parent.splice(idx, 1)[0] as Json;
-  }
-  if (parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, last)) {
-    const value = (parent as Record<string, Json>)[last];
-    delete (parent as Record<string, Json>)[last];
-    return value;
-  }
-  throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-}
-
-function addAt(doc: Json, path: string, value: Json, op: string, replace: boolean): Json {
-  const parts = parsePointer(path);
-  if (parts.length === 0) return value;
-  const { parent, last } = container(doc, parts, op, path);
-  if (Array.isArray(parent)) {
-    if (last === '-' && !replace) {
-      parent.push(value);
-      return doc;
-    }
-    const idx = Number(last);
-    const max = replace ? parent.length - 1 : parent.length;
-    if (!/^\d+$/.test(last) || idx > max)
-      throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-    if (replace) parent[idx] = value;
-    else parent.splice(idx, 0, value);
-    return doc;
-  }
-  if (parent !== null && typeof parent === 'object') {
-    if (replace && !Object.prototype.hasOwnProperty.call(parent, last)) {
-      throw applyError(`${op} operation does not apply: doc is missing key: ${path}`);
-    }
-    (parent as Record<string, Json>)[last] = value;
-    return doc;
-  }
-  throw applyError(`${op} operation does not apply: doc is missing path: "${path}"`);
-}
-
-type Operation = Record<string, unknown>;
-
-function valueOf(op: Operation, name: string): Json {
-  if (!('value' in op)) throw badRequest(`missing "value" in JSON patch "${name}" operation`);
-  return structuredClone(op.value);
-}
-
-function fromOf(op: Operation, name: string): string {
-  if (typeof op.from !== 'string') throw badRequest(`missing "from" in JSON patch "${name}" operation`);
-  return op.from;
-}
-
-/** The operations by name; each returns the document after it (a root replace returns a new one). */
-const OPERATIONS = new Map<string, (doc: Json, path: string, op: Operation) => Json>([
-  ['add', (doc, path, op) => addAt(doc, path, valueOf(op, 'add'), 'add', false)],
-  [
-    'replace',
-    (doc, path, op) => {
-      const value = valueOf(op, 'replace');
-      return parsePointer(path).length === 0 ? value : addAt(doc, path, value, 'replace', true);
-    },
-  ],
-  [
-    'remove',
-    (doc, path) => {
-      removeAt(doc, path, 'remove');
-      return doc;
-    },
-  ],
-  ['move', (doc, path, op) => addAt(doc, path, removeAt(doc, fromOf(op, 'move'), 'move'), 'move', false)],
-  [
-    'copy',
-    (doc, path, op) =>
-      addAt(doc, path, structuredClone(getAt(doc, fromOf(op, 'copy'), 'copy')), 'copy', false),
-  ],
-  [
-    'test',
-    (doc, path, op) => {
-      const value = getAt(doc, path, 'test');
-      if (JSON.stringify(value) !== JSON.stringify(op.value)) {
-        throw applyError(`testing value ${path} failed: test failed`);
-      }
-      return doc;
-    },
-  ],
-]);
-
-/** Applies a JSON patch (an array of operations) to a copy of `doc`. */
-export function applyJsonPatch(doc: Json, patch: unknown): Json {
+/**
+ * The shape checks of the apiserver's strict decoding into its list of operations: a list,
+ * of objects, whose `op`, `path` and `from` are strings. `null` is an empty list or operation.
+ */
+function checkShape(patch: unknown): unknown[] {
+  if (patch === null) return [];
   if (!Array.isArray(patch))
-    throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  let out = structuredClone(doc);
-  for (const raw of patch) {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-      throw badRequest('invalid JSON patch operation');
-    const op = raw as Operation;
-    const path = op.path;
-    if (typeof path !== 'string') throw badRequest(`missing or invalid "path" in JSON patch operation`);
-    const apply = typeof op.op === 'string' ? OPERATIONS.get(op.op) : undefined;
-    if (!apply) throw badRequest(`Unexpected kind: ${String(op.op)}`);
-    out = apply(out, path, op);
+    throw badRequest(
+      `error decoding patch: json: cannot unmarshal ${jsonKind(patch)} into Go value of type []handlers.jsonPatchOp`,
+    );
+  for (const op of patch) {
+    if (op === null) continue;
+    if (typeof op !== 'object' || Array.isArray(op))
+      throw badRequest(
+        `error decoding patch: json: cannot unmarshal ${jsonKind(op)} into Go value of type handlers.jsonPatchOp`,
+      );
+    for (const field of ['op', 'path', 'from']) {
+      const v = (op as Record<string, unknown>)[field];
+      if (v !== undefined && v !== null && typeof v !== 'string')
+        throw badRequest(
+          `error decoding patch: json: cannot unmarshal ${jsonKind(v)} into Go struct field jsonPatchOp.${field} of type string`,
+        );
+    }
   }
-  return out;
+  if (patch.length > MAX_OPERATIONS)
+    throw new KubeEmulatorError(
+      'RequestEntityTooLarge',
+      `The allowed maximum operations in a JSON patch is ${MAX_OPERATIONS}, got ${patch.length}`,
+    );
+  return patch;
+}
+
+/** The library's first line and the failing operation, which names its path. */
+function describeFailure(error: unknown): string {
+  const e = error as { message?: unknown; index?: unknown; operation?: unknown };
+  const first = String(e.message ?? error).split('\n')[0] ?? '';
+  return e.operation === undefined
+    ? first
+    : `${first} (operation ${String(e.index)}: ${JSON.stringify(e.operation)})`;
+}
+
+/**
+ * The 422 the apiserver answers when a JSON patch does not apply: its library's message is
+ * dropped for the generic one. {@link applyJsonPatch} names the failing operation; the patch
+ * handler answers with this.
+ */
+export function jsonPatchRefused(cause: unknown): KubeEmulatorError {
+  return new KubeEmulatorError('Invalid', 'the server rejected our request due to an error in our request', {
+    details: {},
+    cause,
+  });
+}
+
+/**
+ * Applies a JSON patch (a list of operations) to a copy of `doc`; `doc` is left as it was. A
+ * malformed patch is a 400 (413 past 10,000 operations); one that does not apply a 422 naming
+ * the failing operation.
+ */
+export function applyJsonPatch(doc: Json, patch: unknown): Json {
+  const ops = checkShape(patch);
+  if (ops.length === 0) return structuredClone(doc);
+  // A `null` operation has no kind: the apiserver's library fails it ("Unexpected kind").
+  const missing = ops.indexOf(null);
+  if (missing >= 0) throw new KubeEmulatorError('Invalid', `Unexpected kind: unknown (operation ${missing})`);
+  try {
+    const operations = structuredClone(ops) as Operation[];
+    return jsonpatch.applyPatch(structuredClone(doc), operations, true, true, true).newDocument;
+  } catch (error) {
+    throw new KubeEmulatorError('Invalid', describeFailure(error), { cause: error });
+  }
 }

@@ -2,13 +2,14 @@
 /**
  * Strategic merge patch for the built-in kinds, covering what kubectl apply, label, annotate
  * and edit send: lists merged by their patch merge key, primitive lists merged as sets,
- * `null` deletes, and the directives `$patch` (replace/delete/merge), `$retainKeys`,
+ * `null` deletes, and the directives `$patch` (replace/delete; any other is refused), `$retainKeys`,
  * `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>`.
  *
  * The merge keys follow the `patchStrategy`/`patchMergeKey` tags of the Kubernetes API types
  * served here, per type (see `kinds`); lists without a strategy are replaced whole.
  */
-import { badRequest } from '../errors.js';
+import { type KubeEmulatorError, badRequest } from '../errors.js';
+import { goValue } from './goValue.js';
 import { isMap } from '../types.js';
 
 type JsonMap = Record<string, unknown>;
@@ -119,12 +120,35 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
+/**
+ * The apiserver's error for a `$patch` directive it does not know (only `replace` and `delete`
+ * exist for a map): `unknown patch type: explode in map: map[$patch:explode a:b]`. The apiserver
+ * answers it with a 500 (the error is not a status error); the emulator answers 400, as it
+ * answers every request it refuses with a 4xx.
+ */
+function unknownDirective(directive: unknown, patch: JsonMap): KubeEmulatorError {
+  const shown = typeof directive === 'string' ? directive : `%!s(${goValue(directive)})`;
+  return badRequest(`unknown patch type: ${shown} in map: ${goValue(patch)}`);
+}
+
+/** Refuses list items whose `$patch` is neither `replace` nor `delete`, as the apiserver does. */
+function checkListDirectives(patch: unknown[]): void {
+  for (const item of patch) {
+    if (!isMap(item) || !('$patch' in item)) continue;
+    const directive = item.$patch;
+    if (directive === 'replace' || directive === 'delete') continue;
+    if (directive === 'merge') throw badRequest('merging lists cannot yet be specified in the patch');
+    throw unknownDirective(directive, item);
+  }
+}
+
 function mergeList(
   original: unknown,
   patch: unknown[],
   key: string,
   itemType: TypeSchema | undefined,
 ): unknown[] {
+  checkListDirectives(patch);
   const result: unknown[] = Array.isArray(original)
     ? original.map((x: unknown): unknown => structuredClone(x))
     : [];
@@ -227,6 +251,7 @@ function mergeMap(original: unknown, patch: JsonMap, type: TypeSchema | undefine
   const directive = patch.$patch;
   if (directive === 'replace') return stripDirectives(patch);
   if (directive === 'delete') return undefined;
+  if ('$patch' in patch) throw unknownDirective(directive, patch);
   let out: JsonMap = isMap(original) ? { ...original } : {};
   const retain = patch.$retainKeys;
   if (Array.isArray(retain)) {

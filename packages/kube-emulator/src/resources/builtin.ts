@@ -218,6 +218,45 @@ function rbacTypes(): ResourceType[] {
   ];
 }
 
+/**
+ * Workloads: stored and served (so `kubectl apply -k deploy/`, `kubectl create deployment|job`
+ * and `kubectl scale` work) but not acted on: no controller creates their pods.
+ */
+function workloadTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'apps',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'apps',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      namespaced: true,
+      shortNames: ['ds'],
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'batch',
+      kind: 'Job',
+      plural: 'jobs',
+      namespaced: true,
+      categories: ['all'],
+      hasStatus: true,
+      hasGeneration: true,
+      selectableFields: ['status.successful'],
+    }),
+  ];
+}
+
 /** The kinds of named groups. */
 function groupTypes(): ResourceType[] {
   return [
@@ -239,29 +278,7 @@ function groupTypes(): ResourceType[] {
       selectableFields: [],
     }),
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
-    // Workloads are stored and served (so `kubectl apply -k deploy/` works) but not acted on:
-    // there is no controller that creates pods. RBAC objects are what the authorizer reads
-    // (src/auth).
-    builtin({
-      group: 'apps',
-      kind: 'Deployment',
-      plural: 'deployments',
-      namespaced: true,
-      shortNames: ['deploy'],
-      categories: ['all'],
-      hasStatus: true,
-      hasGeneration: true,
-    }),
-    builtin({
-      group: 'apps',
-      kind: 'DaemonSet',
-      plural: 'daemonsets',
-      namespaced: true,
-      shortNames: ['ds'],
-      categories: ['all'],
-      hasStatus: true,
-      hasGeneration: true,
-    }),
+    // RBAC objects are what the authorizer reads (src/auth).
     ...rbacTypes(),
     builtin({
       group: 'apiextensions.k8s.io',
@@ -279,7 +296,7 @@ function groupTypes(): ResourceType[] {
 
 /** The built-in resource types, core group first. */
 export function builtinResourceTypes(): ResourceType[] {
-  return [...coreTypes(), ...groupTypes(), ...authResourceTypes()];
+  return [...coreTypes(), ...groupTypes(), ...workloadTypes(), ...authResourceTypes()];
 }
 
 /** Namespaces every cluster starts with. */

@@ -4,6 +4,7 @@
  * status on create, defaults that clients read back, cluster IPs for services.
  */
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
+import { defaultJob } from './jobs.js';
 
 /** Allocates service cluster IPs from 10.96.0.0/12, skipping ones in use. */
 export function createIpAllocator(): { allocate(inUse: Set<string>): string } {
@@ -24,6 +25,11 @@ export function createIpAllocator(): { allocate(inUse: Set<string>): string } {
 export function prepareForCreate(obj: KubeObject, type: ResourceType): void {
   if (type.crd) {
     if (type.hasStatus) delete obj.status;
+    return;
+  }
+  // Workloads start with an empty status (their create strategies reset it).
+  if ((type.group === 'apps' || type.group === 'batch') && type.hasStatus) {
+    obj.status = {};
     return;
   }
   if (type.group !== '') return;
@@ -148,6 +154,7 @@ const DEFAULTERS = new Map<string, (obj: KubeObject) => void>([
 
 /** Applies defaulting to a built-in object (create and update). */
 export function applyBuiltinDefaults(obj: KubeObject, type: ResourceType): void {
+  if (type.group === 'batch' && type.plural === 'jobs') return defaultJob(obj);
   if (type.group !== '') return;
   DEFAULTERS.get(type.plural)?.(obj);
 }

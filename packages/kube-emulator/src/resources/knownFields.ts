@@ -72,6 +72,7 @@ const TOP_LEVEL: Record<string, string[]> = {
   'coordination.k8s.io/leases': ['spec'],
   'apps/deployments': ['spec', 'status'],
   'apps/daemonsets': ['spec', 'status'],
+  'batch/jobs': ['spec', 'status'],
   'rbac.authorization.k8s.io/clusterroles': ['rules', 'aggregationRule'],
   'rbac.authorization.k8s.io/clusterrolebindings': ['roleRef', 'subjects'],
   'rbac.authorization.k8s.io/roles': ['rules'],

@@ -51,7 +51,7 @@ function groupDoc(group: string, versions: string[]): object {
   };
 }
 
-/** The APIResource entries of one type in one version: itself, `pods/binding`, and `/status`. */
+/** The APIResource entries of one type in one version: itself, `pods/binding`, `deployments/scale`, `/status`. */
 function apiResources(t: ResourceType, version: string): object[] {
   const resources: object[] = [
     {
@@ -85,6 +85,17 @@ function apiResources(t: ResourceType, version: string): object[] {
       namespaced: true,
       kind: 'Binding',
       verbs: ['create'],
+    });
+  }
+  if (t.group === 'apps' && t.plural === 'deployments') {
+    resources.push({
+      name: 'deployments/scale',
+      singularName: '',
+      namespaced: true,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
     });
   }
   const statusServed = t.crd ? t.crd.versions[version]?.subresources.status : t.hasStatus;

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Validation shared by all kinds: names, labels, annotations, and a few built-in rules. */
+/**
+ * The validation the schemas cannot express, hand-written after the apiserver's: names, label
+ * and annotation syntax and size, finalizers, ownerReferences (every kind, custom resources
+ * included, whose metadata no schema describes: these also check its types), and the rules of
+ * built-in kinds that clients rely on (pod containers and ports, ConfigMap keys and size,
+ * Secret size, lease durations, service ports). Types, ranges of Go integers, base64 and enums
+ * of built-in kinds are their schemas' (builtinSchemas.ts, schemaVerdict.ts).
+ */
 import { type FieldError, quoteValue } from '../errors.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
 
@@ -144,7 +151,7 @@ function validateAnnotations(annotations: unknown): FieldError[] {
     errors.push({
       field: 'metadata.annotations',
       type: 'FieldValueTooLong',
-      detail: 'Too long: must have at most 262144 bytes',
+      detail: 'Too long: may not be more than 262144 bytes',
     });
   return errors;
 }
@@ -222,16 +229,44 @@ export function validateMetadata(obj: KubeObject, type: ResourceType): FieldErro
   ];
 }
 
-/** Pod containers: each has a unique label-shaped name and an image. */
+/** A port number's range (the apiserver's `IsValidPortNum`). */
+function portRangeError(field: string, port: unknown): FieldError[] {
+  if (typeof port === 'number' && port >= 1 && port <= 65535) return [];
+  return [
+    {
+      field,
+      type: 'FieldValueInvalid',
+      detail: `Invalid value: ${quoteValue(port)}: must be between 1 and 65535, inclusive`,
+    },
+  ];
+}
+
+/** A container's ports: `containerPort` is required and a port number, a `hostPort` set too. */
+function validateContainerPorts(ports: unknown, field: string): FieldError[] {
+  if (!Array.isArray(ports)) return [];
+  return ports.flatMap((p: unknown, i): FieldError[] => {
+    if (!isMap(p)) return [];
+    const f = `${field}[${i}]`;
+    const errors: FieldError[] =
+      p.containerPort === undefined || p.containerPort === null || p.containerPort === 0
+        ? [{ field: `${f}.containerPort`, type: 'FieldValueRequired', detail: 'Required value' }]
+        : portRangeError(`${f}.containerPort`, p.containerPort);
+    if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0)
+      errors.push(...portRangeError(`${f}.hostPort`, p.hostPort));
+    return errors;
+  });
+}
+
+/**
+ * Pod containers: each has a unique label-shaped name, an image, and valid ports. (Types are
+ * the schema's, builtinSchemas.ts: a container that is not an object never gets here.)
+ */
 function validateContainers(containers: unknown[]): FieldError[] {
   const errors: FieldError[] = [];
   const names = new Set<string>();
   containers.forEach((c, i) => {
     const f = `spec.containers[${i}]`;
-    if (!isMap(c)) {
-      errors.push({ field: f, type: 'FieldValueInvalid', detail: 'Invalid value: must be an object' });
-      return;
-    }
+    if (!isMap(c)) return;
     if (typeof c.name !== 'string' || c.name === '')
       errors.push({ field: `${f}.name`, type: 'FieldValueRequired', detail: 'Required value' });
     else {
@@ -246,6 +281,7 @@ function validateContainers(containers: unknown[]): FieldError[] {
     }
     if (typeof c.image !== 'string' || c.image === '')
       errors.push({ field: `${f}.image`, type: 'FieldValueRequired', detail: 'Required value' });
+    errors.push(...validateContainerPorts(c.ports, `${f}.ports`));
   });
   return errors;
 }
@@ -261,50 +297,66 @@ function validatePod(obj: KubeObject): FieldError[] {
   return validateContainers(containers);
 }
 
-/** One key and value of a ConfigMap's or Secret's data (Secret `data` values are base64). */
-function configEntryErrors(plural: string, field: string, k: string, v: unknown): FieldError[] {
-  const errors: FieldError[] = [];
-  if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) {
-    errors.push({
+/**
+ * One key of a ConfigMap's or Secret's data. (Values are the schema's: strings, and base64 for
+ * bytes, refused as the apiserver's decoder refuses them; see builtinSchemas.ts.)
+ */
+function configKeyErrors(field: string, k: string): FieldError[] {
+  if (/^[-._a-zA-Z0-9]+$/.test(k) && k.length <= 253) return [];
+  return [
+    {
       field: `${field}[${k}]`,
       type: 'FieldValueInvalid',
       detail: `Invalid value: ${quoteValue(k)}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
-    });
+    },
+  ];
+}
+
+/** The most a ConfigMap's or a Secret's data may hold (the apiserver's `MaxSecretSize`, 1 MiB). */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/** The bytes of a map's values: UTF-8 text, or (base64) the bytes they decode to. */
+function valueBytes(data: unknown, base64: boolean): number {
+  if (!isMap(data)) return 0;
+  let total = 0;
+  for (const v of Object.values(data)) {
+    if (typeof v === 'string') total += base64 ? Buffer.from(v, 'base64').length : Buffer.byteLength(v);
   }
-  if (typeof v !== 'string')
-    errors.push({
-      field: `${field}[${k}]`,
-      type: 'FieldValueInvalid',
-      detail: `Invalid value: ${quoteValue(v)}: must be a string`,
-    });
-  else if (plural === 'secrets' && field === 'data' && !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-    errors.push({
-      field: `${field}[${k}]`,
-      type: 'FieldValueInvalid',
-      detail: `Invalid value: ${quoteValue(v)}: illegal base64 data`,
-    });
-  }
-  return errors;
+  return total;
+}
+
+/**
+ * The size limit of a ConfigMap (`data` and decoded `binaryData` together, reported on the
+ * whole object, the field `[]`) and of a Secret (decoded `data`, reported on `data`).
+ */
+function dataSizeErrors(obj: KubeObject, plural: string): FieldError[] {
+  const configMap = plural === 'configmaps';
+  const size = configMap
+    ? valueBytes(obj.data, false) + valueBytes(obj.binaryData, true)
+    : valueBytes(obj.data, true);
+  if (size <= MAX_DATA_BYTES) return [];
+  return [
+    {
+      field: configMap ? '[]' : 'data',
+      type: 'FieldValueTooLong',
+      detail: `Too long: may not be more than ${MAX_DATA_BYTES} bytes`,
+    },
+  ];
 }
 
 function validateConfigData(obj: KubeObject, plural: string): FieldError[] {
   const errors: FieldError[] = [];
   for (const field of ['data', 'binaryData', 'stringData']) {
     const data = obj[field];
-    if (data === undefined || data === null) continue;
-    if (!isMap(data)) {
-      errors.push({ field, type: 'FieldValueInvalid', detail: 'Invalid value: must be a map of strings' });
-      continue;
-    }
-    for (const [k, v] of Object.entries(data)) errors.push(...configEntryErrors(plural, field, k, v));
+    if (isMap(data)) for (const k of Object.keys(data)) errors.push(...configKeyErrors(field, k));
   }
-  return errors;
+  return [...errors, ...dataSizeErrors(obj, plural)];
 }
 
 function validateLease(obj: KubeObject): FieldError[] {
   if (!isMap(obj.spec)) return [];
   const d = obj.spec.leaseDurationSeconds;
-  if (d === undefined || (typeof d === 'number' && Number.isInteger(d) && d > 0)) return [];
+  if (typeof d !== 'number' || d > 0) return [];
   return [
     {
       field: 'spec.leaseDurationSeconds',
@@ -316,17 +368,9 @@ function validateLease(obj: KubeObject): FieldError[] {
 
 function validateServicePorts(obj: KubeObject): FieldError[] {
   if (!isMap(obj.spec) || !Array.isArray(obj.spec.ports)) return [];
-  return obj.spec.ports.flatMap((p: unknown, i): FieldError[] => {
-    if (isMap(p) && typeof p.port === 'number' && Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535)
-      return [];
-    return [
-      {
-        field: `spec.ports[${i}].port`,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: ${quoteValue(isMap(p) ? p.port : p)}: must be between 1 and 65535, inclusive`,
-      },
-    ];
-  });
+  return obj.spec.ports.flatMap((p: unknown, i): FieldError[] =>
+    isMap(p) ? portRangeError(`spec.ports[${i}].port`, p.port ?? 0) : [],
+  );
 }
 
 /** Rules for built-in kinds that real clients rely on being enforced. */

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateOperatorRbac, rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
+import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
 
 /** Options of {@link generateCrdFiles}. */
@@ -16,14 +17,17 @@ export interface GenerateCrdFilesOptions {
   rbacOut?: string;
 }
 
-/** Loads the plugins and writes the CRD YAML of each kind into `out`. Returns the files written. */
+/**
+ * Loads the plugins and writes the CRD YAML of each kind into `out`, with the Schedule,
+ * Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds. Returns the files written.
+ */
 export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promise<string[]> {
   const plugins = await loadPlugins(
     options.plugins,
     options.from === undefined ? {} : { from: options.from },
   );
   const kinds = plugins.map(p => p.kind);
-  const written = await writeCrdFiles(kinds, options.out);
+  const written = await writeCrdFiles(kinds, options.out, orchestrationCrds(createChaosKindTable(kinds)));
   if (options.rbacOut !== undefined) {
     const roles = generateOperatorRbac(kinds);
     await mkdir(options.rbacOut, { recursive: true });

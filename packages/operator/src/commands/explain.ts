@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `chaosplane explain -f manifest.yaml`: a dry run. For each chaos object of the manifest, the
 // spec's violations and, per selector key, the targets it would hit and why every other pod
-// of the namespaces considered is left alone; from the same validation and selection code the
-// operator runs, reading the cluster but writing nothing.
+// of the namespaces considered is left alone; for a Schedule its next five runs, for a Workflow
+// its template tree and, once it runs, its node tree; from the same validation and selection
+// code the operator runs, reading the cluster but writing nothing.
 import { readFile } from 'node:fs/promises';
 import { createDaemonClientPool, type DaemonClientPool } from '@chaosplane/daemon/client';
 import { formatViolations, validateChaosObject } from '@chaosplane/engine';
@@ -22,6 +23,11 @@ import { daemonSource } from '../operator/daemonSource.js';
 import type { OperatorOptions } from '../operator/OperatorOptions.js';
 import { createOperatorContainer, explainingRegistryOf } from '../operator/selectionWiring.js';
 import { preflightObject, type PreflightFinding } from './preflight.js';
+import {
+  explainOrchestrationObject,
+  formatOrchestration,
+  type OrchestrationExplanation,
+} from './explainOrchestration.js';
 
 /** Options of {@link explainManifest}. */
 export interface ExplainOptions {
@@ -58,17 +64,34 @@ export interface ObjectExplanation {
   name: string;
   /** Spec violations: an object with any is never injected. */
   violations: Array<{ field: string; message: string }>;
-  /** Per selector key. */
+  /** Per selector key (empty for a Schedule or a Workflow). */
   selections: Record<string, SelectionExplanation>;
   /**
    * Targets where apply would fail, and why (the plugins' preflight); undefined when not
    * checked (no daemon access given).
    */
   preflight?: PreflightFinding[];
+  /** A Schedule's next five runs (RFC 3339). */
+  nextRuns?: string[];
+  /** A Workflow's templates from its entry. */
+  templates?: OrchestrationExplanation['templates'];
+  /** A running Workflow's node tree. */
+  nodes?: OrchestrationExplanation['nodes'];
 }
 
-/** Runs the dry run over every chaos object of the manifest (other objects are skipped). */
-export async function explainManifest(options: ExplainOptions): Promise<ObjectExplanation[]> {
+/** What the dry run found: about a chaos object, or about a Schedule or Workflow. */
+export type Explanation = ObjectExplanation;
+
+/** True for the explanation of a Schedule or a Workflow. */
+export function isOrchestrationExplanation(result: Explanation): result is OrchestrationExplanation {
+  return result.kind === 'Schedule' || result.kind === 'Workflow';
+}
+
+/**
+ * Runs the dry run over every chaos object, Schedule and Workflow of the manifest (other
+ * objects are skipped).
+ */
+export async function explainManifest(options: ExplainOptions): Promise<Explanation[]> {
   const plugins = await loadPlugins(
     options.plugins,
     options.pluginsFrom === undefined ? {} : { from: options.pluginsFrom },
@@ -107,7 +130,7 @@ async function explainObjects(
   kinds: Map<string, ChaosKind>,
   contextNamespace: string | undefined,
   clients: { kube: KubeConnection; daemons: DaemonClientPool | undefined },
-): Promise<ObjectExplanation[]> {
+): Promise<Explanation[]> {
   const { kube, daemons } = clients;
   // The operator's own wiring (gates from its options, plugin selector kinds), reading through
   // direct LISTs instead of the operator's watch cache: a one-off read, nothing to start and stop.
@@ -128,22 +151,39 @@ async function explainObjects(
     daemons,
     signal: options.signal ?? new AbortController().signal,
   };
-  const results: ObjectExplanation[] = [];
+  const results: Explanation[] = [];
+  const group = [...kinds.values()][0]?.apiVersion ?? 'chaos-mesh.org/v1alpha1';
   for (const manifest of parseManifests(await readFile(options.file, 'utf8'))) {
+    const namespace = manifestNamespace(manifest, contextNamespace);
+    if (manifest.apiVersion === group && ORCHESTRATION_KINDS.has(manifest.kind ?? '')) {
+      results.push(
+        await explainOrchestrationObject(kube, [...kinds.values()], manifest as never, namespace, Date.now()),
+      );
+      continue;
+    }
     const kind = kinds.get(`${manifest.apiVersion}/${manifest.kind}`);
     if (kind === undefined) continue;
     const obj = manifest as unknown as ChaosObject;
-    const namespace = obj.metadata?.namespace ?? contextNamespace ?? 'default';
     results.push(await explainObject(run, kind, { ...obj, metadata: { ...obj.metadata, namespace } }));
   }
   if (results.length === 0) {
     throw new ChaosplaneError(
       'not-found',
-      `${options.file} holds no chaos object of a loaded kind (${[...kinds.keys()].join(', ')})`,
+      `${options.file} holds no chaos object of a loaded kind (${[...kinds.keys()].join(', ')}), nor a Schedule or Workflow`,
       { field: 'file' },
     );
   }
   return results;
+}
+
+/** The kinds explained as orchestration objects. */
+const ORCHESTRATION_KINDS = new Set(['Schedule', 'Workflow']);
+
+/** A manifest's namespace: its own, else the kubeconfig context's, else `default`. */
+function manifestNamespace(manifest: object, contextNamespace: string | undefined): string {
+  return (
+    (manifest as { metadata?: { namespace?: string } }).metadata?.namespace ?? contextNamespace ?? 'default'
+  );
 }
 
 /** What the dry run of every object shares. */
@@ -185,9 +225,13 @@ function implOf(
 }
 
 /** The dry run as text for a terminal. */
-export function formatExplanations(results: readonly ObjectExplanation[]): string {
+export function formatExplanations(results: readonly Explanation[]): string {
   const lines: string[] = [];
   for (const result of results) {
+    if (isOrchestrationExplanation(result)) {
+      lines.push(...formatOrchestration(result));
+      continue;
+    }
     lines.push(`${result.kind} ${result.namespace}/${result.name}`);
     if (result.violations.length > 0) {
       lines.push(`  invalid, would never be injected: ${formatViolations(result.violations)}`);

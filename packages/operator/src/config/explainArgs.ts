@@ -16,7 +16,9 @@ import {
 /** The `explain` subcommand (also used for --help); its action is attached by the CLI. */
 export function explainCommand(): Command {
   const command = new Command('explain')
-    .description('dry run: the targets a manifest would hit, and why every other pod is left alone')
+    .description(
+      "dry run: the targets a manifest would hit and why every other pod is left alone; a Schedule's next runs, a Workflow's tree",
+    )
     .addOption(new Option('-f, --file <manifest>', 'YAML manifest with chaos objects').makeOptionMandatory())
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: the default loading rules)'));
   for (const option of [...selectionOptions(), ...daemonOptions()]) command.addOption(option);

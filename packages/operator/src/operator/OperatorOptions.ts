@@ -39,6 +39,11 @@ export interface OperatorOptions {
   };
   /** Selection safety gates. */
   selection: { protectedNamespaces?: string[]; filterNamespaces: boolean; targetNamespace?: string };
+  /**
+   * Run the Schedule, Workflow and StatusCheck controllers (@chaosplane/orchestration) beside
+   * the chaos kinds'; true when undefined.
+   */
+  orchestration?: boolean;
   /** Engine knobs. */
   engine: { workersPerKind: number; recordParallelism: number; shutdownGraceMs: number };
 }

@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
-// `--install-crds`: create each plugin's CRD, or update it in place when it already exists.
+// `--install-crds`: create each plugin's CRD, and the orchestration kinds' CRDs (which embed the
+// plugins' specs), or update them in place when they already exist.
 // The CRD goes out as raw JSON: client-node's typed ApiextensionsV1Api would pass it through
 // its models and silently drop `enum`, `x-kubernetes-validations` and
 // `x-kubernetes-preserve-unknown-fields`.
 import { generateCrd } from '@chaosplane/engine';
+import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
 import { ChaosplaneError, type ChaosKind, type KubeClient, type Logger } from '@chaosplane/sdk';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
-/** Creates or upgrades the CRD of every kind; returns the names written. */
+/**
+ * Creates or upgrades the CRD of every kind and, unless `orchestration` is false, those of
+ * Schedule, Workflow, WorkflowNode and StatusCheck; returns the names written.
+ */
 export async function installCrds(
   client: KubeClient,
   kinds: readonly ChaosKind[],
   log: Logger,
+  orchestration = true,
 ): Promise<string[]> {
   const names: string[] = [];
-  for (const kind of kinds) {
-    const crd = generateCrd(kind);
+  const crds = [
+    ...kinds.map(generateCrd),
+    ...(orchestration ? orchestrationCrds(createChaosKindTable(kinds)) : []),
+  ];
+  for (const crd of crds) {
     const name = crd.metadata.name;
     const existing = await client
       .request<{ metadata: { resourceVersion: string } }>('GET', `${CRDS}/${name}`)

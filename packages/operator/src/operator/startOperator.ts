@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { createDaemonClientPool } from '@chaosplane/daemon/client';
 import { daemonSource } from './daemonSource.js';
 import { createEngineFromContainer, type EngineOptions } from '@chaosplane/engine';
+import { createOrchestration } from '@chaosplane/orchestration';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
 import type { Logger } from '@chaosplane/sdk';
 import { DAEMON_CONNECTOR } from '@chaosplane/sdk/framework';
@@ -79,7 +80,8 @@ export async function startOperator(
   );
   const kinds = plugins.map(p => p.kind);
   log.info('plugins loaded', { kinds: kinds.map(k => `${k.kind}.${k.group}`), plugins: options.plugins });
-  if (options.installCrds) await installCrds(kube, kinds, log);
+  const orchestration = options.orchestration ?? true;
+  if (options.installCrds) await installCrds(kube, kinds, log, orchestration);
   // Before anything is watched: a kind whose CRD cannot be run is refused, loudly, at once.
   await checkCrds(kube, kinds).catch((error: unknown) => {
     kube.close();
@@ -103,7 +105,11 @@ export async function startOperator(
   container.bind(DAEMON_CONNECTOR).toConstantValue(pool);
 
   const registry = new Registry();
-  const engine = createEngineFromContainer(container, engineOptions(options, kube, registry));
+  const engine = createEngineFromContainer(container, {
+    ...engineOptions(options, kube, registry),
+    // Schedule, Workflow and StatusCheck: controllers over the chaos kinds, in the engine's terms.
+    ...(orchestration ? { extensions: [createOrchestration()] } : {}),
+  });
 
   let cacheSynced = false;
   let http: HealthServer | undefined;

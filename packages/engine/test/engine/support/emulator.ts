@@ -40,9 +40,17 @@ async function retrying<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Starts an emulator (optionally on a data dir) and installs the test kind's CRD. */
-export async function startTestCluster(options: { dataDir?: string } = {}): Promise<TestCluster> {
-  const emulator = await startKubeEmulator({ ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+/**
+ * Starts an emulator (optionally on a data dir, and on a clock shared with the engine) and
+ * installs the test kind's CRD.
+ */
+export async function startTestCluster(
+  options: { dataDir?: string; now?: () => number } = {},
+): Promise<TestCluster> {
+  const emulator = await startKubeEmulator({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(emulator.kubeConfig);
   const client = createKubeConnection(kubeConfig);
