@@ -38,14 +38,17 @@ const CASES: Array<[string | undefined, string[], 'yes' | 'no']> = [
   [OPERATOR, ['list', 'pods', '--all-namespaces'], 'yes'],
   [OPERATOR, ['watch', 'pods', '-n', 'default'], 'yes'],
   [OPERATOR, ['delete', 'pods', '-n', 'default'], 'yes'],
-  [OPERATOR, ['create', 'pods', '-n', 'default'], 'no'],
+  // Task pods of workflows (rbac/orchestration.yaml).
+  [OPERATOR, ['create', 'pods', '-n', 'default'], 'yes'],
   [OPERATOR, ['deletecollection', 'pods', '-n', 'default'], 'no'],
   [OPERATOR, ['patch', 'podchaos.chaos-mesh.org', '-n', 'default'], 'yes'],
-  [OPERATOR, ['create', 'podchaos.chaos-mesh.org', '-n', 'default'], 'no'],
+  // Workflows and Schedules create chaos objects of every kind.
+  [OPERATOR, ['create', 'podchaos.chaos-mesh.org', '-n', 'default'], 'yes'],
+  [OPERATOR, ['list', 'workflows.chaos-mesh.org', '-n', 'default'], 'yes'],
   [OPERATOR, ['update', 'podchaos.chaos-mesh.org', '--subresource=status', '-n', 'default'], 'yes'],
   [OPERATOR, ['update', 'helloworldchaos.chaos-mesh.org', '--subresource=status', '-n', 'x'], 'yes'],
   [OPERATOR, ['create', 'pods', '--subresource=exec', '-n', 'default'], 'no'],
-  [OPERATOR, ['get', 'pods', '--subresource=log', '-n', 'default'], 'no'],
+  [OPERATOR, ['get', 'pods', '--subresource=log', '-n', 'default'], 'yes'],
   [OPERATOR, ['create', 'events', '-n', 'default'], 'yes'],
   [OPERATOR, ['delete', 'events', '-n', 'default'], 'no'],
   [OPERATOR, ['list', 'nodes'], 'yes'],
@@ -57,7 +60,7 @@ const CASES: Array<[string | undefined, string[], 'yes' | 'no']> = [
   [OPERATOR, ['list', 'endpointslices.discovery.k8s.io', '-n', 'chaosplane'], 'yes'],
   // resourceNames: its own CRDs by name, nothing else and no list.
   [OPERATOR, ['get', 'customresourcedefinitions/podchaos.chaos-mesh.org'], 'yes'],
-  [OPERATOR, ['get', 'customresourcedefinitions/stresschaos.chaos-mesh.org'], 'no'],
+  [OPERATOR, ['get', 'customresourcedefinitions/iochaos.chaos-mesh.org'], 'no'],
   [OPERATOR, ['list', 'customresourcedefinitions'], 'no'],
   [OPERATOR, ['create', 'clusterroles'], 'no'],
   // Non-resource URLs: discovery and health for every authenticated user.
@@ -161,7 +164,9 @@ describeIf(kubectlUnavailableReason())('kubectl auth can-i for the shipped roles
     // Its own CRDs by name, one line per name as kubectl prints them; nothing else on CRDs.
     const crdLines = operator.split('\n').filter(l => l.startsWith('customresourcedefinitions'));
     expect(crdLines.map(l => l.split(/\s+/).slice(1).join(' '))).toEqual(
-      ['helloworldchaos', 'networkchaos', 'podchaos'].map(k => `[] [${k}.chaos-mesh.org] [get]`),
+      ['helloworldchaos', 'networkchaos', 'podchaos', 'stresschaos'].map(
+        k => `[] [${k}.chaos-mesh.org] [get]`,
+      ),
     );
   }, 60_000);
 

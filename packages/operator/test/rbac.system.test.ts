@@ -10,12 +10,13 @@
 // chaos object, naming the rule to grant; a ClusterRole binding taken away leaves the operator
 // unready with the 403 in its log; the daemon's ServiceAccount is refused everything.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 import { startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 import { createSilentLogger } from '@chaosplane/service';
 import { describeIf, eventually, testKitUnavailableReason } from '@chaosplane/testing';
@@ -207,8 +208,11 @@ describeIf(testKitUnavailableReason())(
       });
       // As a platform engineer installs: the CRDs, then the RBAC files deploy/kustomization.yaml lists.
       await kubectl(['apply', '-f', path.join(deploy, 'crds')]);
-      for (const file of ['operator.yaml', 'chaos-kinds.yaml', 'podchaos.yaml', 'daemon.yaml'])
-        await kubectl(['apply', '-f', path.join(deploy, 'rbac', file)]);
+      const kustomization = parse(await readFile(path.join(deploy, 'kustomization.yaml'), 'utf8')) as {
+        resources: string[];
+      };
+      for (const file of kustomization.resources.filter(r => r.startsWith('rbac/')))
+        await kubectl(['apply', '-f', path.join(deploy, file)]);
       const { token } = await plane.emulator.createToken('chaosplane', 'chaosplane-operator');
       saKubeconfig = path.join(dir, 'operator.kubeconfig');
       await writeFile(saKubeconfig, plane.emulator.kubeConfigFor(token), { mode: 0o600 });
