@@ -182,6 +182,38 @@ describe('built-in kinds against their schemas', () => {
     );
   });
 
+  it('takes a CRD schema’s bool additionalProperties and array items, which kubernetes-models types as objects', async () => {
+    const crd = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${name}s.example.com` },
+      spec: {
+        group: 'example.com',
+        names: { kind: name[0]!.toUpperCase() + name.slice(1), plural: `${name}s` },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
+          },
+        ],
+      },
+    });
+    const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    const open = crd('open', {
+      type: 'object',
+      additionalProperties: true,
+      'x-kubernetes-preserve-unknown-fields': true,
+    });
+    expect((await raw(h.emulator, 'POST', crds, JSON.stringify(open))).status).toBe(201);
+    // A string is neither a schema nor a bool: the decoder's 400 names JSONSchemaProps.
+    const wrong = crd('wrong', { type: 'object', additionalProperties: 'yes' });
+    const res = await raw(h.emulator, 'POST', crds, JSON.stringify(wrong));
+    expect(res.status).toBe(400);
+  });
+
   it('refuses bytes that are not base64 (Secret data, ConfigMap binaryData) as Go’s decoder does', async () => {
     await decodeRefusal(
       'secrets',

@@ -154,6 +154,20 @@ function enumError(type: ResourceType, version: string, error: ErrorObject, valu
 }
 
 /**
+ * True for a CRD schema value kubernetes-models types as an object although the apiserver also
+ * takes another form: a bool for `additionalProperties` and `additionalItems`
+ * (JSONSchemaPropsOrBool), an array for `items` (JSONSchemaPropsOrArray) and for a
+ * `dependencies` value (JSONSchemaPropsOrStringArray).
+ */
+function isSchemaUnionForm(type: ResourceType, error: ErrorObject, value: unknown): boolean {
+  if (type.kind !== 'CustomResourceDefinition' || error.keyword !== 'type') return false;
+  const segments = segmentsOf(error.instancePath);
+  const [parent, last] = [segments.at(-2), segments.at(-1)];
+  if (typeof value === 'boolean') return last === 'additionalProperties' || last === 'additionalItems';
+  return Array.isArray(value) && (last === 'items' || parent === 'dependencies');
+}
+
+/**
  * The apiserver's verdict on the schema violations of a built-in object (in its served
  * version). Enums are not checked under `status`, which the apiserver's validation leaves
  * alone on create and largely on update.
@@ -171,7 +185,7 @@ export function schemaVerdict(
   const seen = new Set<string>();
   for (const error of errors) {
     const value = valueAt(obj, segmentsOf(error.instancePath));
-    if (value === null || value === undefined) continue;
+    if (value === null || value === undefined || isSchemaUnionForm(type, error, value)) continue;
     if (isDecodeError(error, value)) {
       const at = order.get(error.instancePath) ?? Infinity;
       if (!first || at < first.at) first = { error, value, at };
