@@ -79,10 +79,12 @@ export interface DevControlPlaneOptions {
    */
   daemonCapabilities?: readonly string[];
   /**
-   * Whom the operator authenticates as. `service-account` (the default when the repository's
-   * deploy/ is there): its ServiceAccount `chaosplane:chaosplane-operator` with deploy/rbac
-   * applied and the chaos-kinds roles generated for the loaded plugins, RBAC enforced by the
-   * emulator, as in a cluster. `admin`: the emulator's admin kubeconfig (every request allowed).
+   * Whom the operator authenticates as. `admin` (the default): the emulator's admin kubeconfig
+   * (every request allowed). `service-account`: its ServiceAccount
+   * `chaosplane:chaosplane-operator` with the repository's deploy/rbac applied and the
+   * chaos-kinds roles generated for the loaded plugins, RBAC enforced by the emulator, as in a
+   * cluster (the generated install-crds role does not cover orchestration's CRDs yet, which
+   * `--install-crds` installs, so it is not the default).
    */
   operatorIdentity?: 'service-account' | 'admin';
   /**
@@ -226,7 +228,7 @@ function startDevOperator(
   );
 }
 
-/** The operator's kubeconfig: its ServiceAccount's (RBAC applied) unless `admin` is asked for or deploy/ is absent. */
+/** The operator's kubeconfig: the admin's, or its ServiceAccount's (RBAC applied) when asked for. */
 async function operatorKubeconfig(
   options: DevControlPlaneOptions,
   dir: string,
@@ -234,17 +236,13 @@ async function operatorKubeconfig(
   kube: KubeClient,
   emulator: KubeEmulator,
 ): Promise<string> {
+  if (options.operatorIdentity !== 'service-account') return adminKubeconfig;
   const deploy = deployDir();
-  if (options.operatorIdentity === 'admin') return adminKubeconfig;
-  if (deploy === undefined) {
-    if (options.operatorIdentity === 'service-account')
-      throw new ChaosplaneError(
-        'invalid',
-        "operatorIdentity service-account needs the repository's deploy/rbac",
-      );
-    options.log.info('deploy/rbac not found: the operator runs with the admin kubeconfig');
-    return adminKubeconfig;
-  }
+  if (deploy === undefined)
+    throw new ChaosplaneError(
+      'invalid',
+      "operatorIdentity service-account needs the repository's deploy/rbac",
+    );
   return operatorServiceAccountKubeconfig({
     kube,
     emulator,
