@@ -4,7 +4,7 @@
 # container runtime), busybox-static (the containers' root filesystem), iproute2,
 # iptables, ipset and the CNI plugins (network namespaces, pod networks), stress-ng (StressChaos's
 # stressors), openssl (per-run certificates), util-linux/mount/bsdutils (nsenter, setpriv, mount,
-# script) and a kubectl client.
+# script), a kubectl client, and debootstrap and buildah (the container image).
 # Idempotent: it installs only what is missing, so a developer's machine is left alone.
 set -euo pipefail
 
@@ -28,6 +28,10 @@ command -v stress-ng >/dev/null || need+=(stress-ng)
 # The CNI bridge and host-local plugins: each dev pod gets its own network namespace and IP.
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v openssl >/dev/null || need+=(openssl)
+# The container image (scripts/build-image.sh): its Debian base made with debootstrap, built
+# with buildah (no daemon, no registry).
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v buildah >/dev/null || need+=(buildah)
 # Debian's kubectl lives in kubernetes-client; some machines already carry another kubectl.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 

@@ -28,6 +28,13 @@ npx tsc -p tsconfig.test.json
 step "lint"
 npm run lint
 
+# Minutes on a 2-core machine (deploy/image/README.md), so only when asked: without the image,
+# test/image.system.test.ts skips and says so.
+if [ "${CHAOSPLANE_CI_IMAGE:-}" = 1 ]; then
+  step "the container image (scripts/build-image.sh), for test/image.system.test.ts"
+  bash scripts/build-image.sh
+fi
+
 step "tests"
 CHAOSPLANE_TEST_TIER=all node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
 

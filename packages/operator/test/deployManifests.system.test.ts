@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, parseManifests } from '@chaosplane/operator';
+import { ORCHESTRATION_PLURALS } from '@chaosplane/orchestration';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -100,20 +101,13 @@ describe('deploy/ manifests', () => {
     }
   });
 
-  it('grants the chaos kinds by name, as generated from the bundled plugins (the one wildcard: orchestration creates and deletes any kind), no unnamed CRD write', async () => {
+  it('grants the chaos kinds by name, as generated from the bundled plugins: no wildcard, no unnamed CRD write', async () => {
     const manifests = await allManifests();
     const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
     const generated = generateOperatorRbac(plugins.map(p => p.kind));
     const role = (name: string) =>
       manifests.find(m => m.obj.kind === 'ClusterRole' && m.obj.metadata?.name === name);
     expect(role('chaosplane-operator-chaos-kinds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.kinds)));
-    // Reading the CRDs is bound cluster-wide on its own, so --target-namespace mode keeps it.
-    expect(role('chaosplane-operator-crds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.readCrds)));
-    expect(
-      manifests.find(
-        m => m.obj.kind === 'ClusterRoleBinding' && m.obj.metadata?.name === 'chaosplane-operator-crds',
-      )?.obj,
-    ).toEqual(JSON.parse(JSON.stringify(generated.readCrdsBinding)));
     expect(role('chaosplane-operator-install-crds')?.obj).toEqual(
       JSON.parse(JSON.stringify(generated.installCrds)),
     );
@@ -124,26 +118,21 @@ describe('deploy/ manifests', () => {
     const applied = manifests.filter(m =>
       kustomized.resources.includes(path.relative(deploy, path.join(repo, m.file))),
     );
-    const rulesOf = (list: typeof applied) =>
-      list.flatMap(m => (m.obj as unknown as { rules?: Rule[] }).rules ?? []);
-    const rules = rulesOf(applied);
-    // Orchestration (rbac/orchestration.yaml) creates and deletes chaos objects of any kind and
-    // reads its own kinds; apart from it, every chaos kind by name and nothing for kinds that are
-    // not loaded (Chaos Mesh's other thirteen).
-    const orchestration = applied.filter(m => m.obj.metadata?.name === 'chaosplane-operator-orchestration');
-    const others = rulesOf(applied.filter(m => !orchestration.includes(m)));
+    const rules = applied.flatMap(m => (m.obj as unknown as { rules?: Rule[] }).rules ?? []);
+    // Every kind by name; nothing for kinds that are not loaded (Chaos Mesh's other thirteen).
     expect(
-      others
+      rules
         .filter(r => r.apiGroups.includes('chaos-mesh.org'))
         .flatMap(r => r.resources)
         .sort(),
     ).toEqual(
-      ['helloworldchaos', 'networkchaos', 'podchaos', 'stresschaos'].flatMap(k => [k, `${k}/status`]),
+      [
+        // The chaos kinds' own role, then the orchestration's (create and delete by name).
+        ...['helloworldchaos', 'networkchaos', 'podchaos', 'stresschaos'].flatMap(p => [p, `${p}/status`, p]),
+        ...ORCHESTRATION_PLURALS.flatMap(p => [p, `${p}/status`]),
+      ].sort(),
     );
-    expect(others.some(r => r.resources.some(resource => resource.includes('*')))).toBe(false);
-    expect(rulesOf(orchestration).filter(r => r.resources.includes('*'))).toEqual([
-      { apiGroups: ['chaos-mesh.org'], resources: ['*'], verbs: ['create', 'delete'] },
-    ]);
+    expect(rules.some(r => r.resources.some(resource => resource.includes('*')))).toBe(false);
     const crdRules = rules.filter(r => r.apiGroups.includes('apiextensions.k8s.io'));
     expect(crdRules).toEqual([
       {

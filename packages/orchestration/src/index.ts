@@ -9,6 +9,7 @@ export { parseCronSchedule, nextRuns, type CronSchedule } from './cron/parseCron
 export { embedFieldName } from './kinds/embedFieldName.js';
 export { createChaosKindTable, type ChaosKindTable, type EmbeddedKind } from './kinds/chaosKindTable.js';
 export { orchestrationCrds } from './crd/orchestrationCrds.js';
+export { ORCHESTRATION_PLURALS, orchestrationRbac } from './crd/orchestrationRbac.js';
 export { createOrchestrationValidator, type OrchestrationValidator } from './validation/createValidator.js';
 export {
   createOrchestration,

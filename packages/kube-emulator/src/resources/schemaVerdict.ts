@@ -167,6 +167,11 @@ function isSchemaUnionForm(type: ResourceType, error: ErrorObject, value: unknow
   return Array.isArray(value) && (last === 'items' || parent === 'dependencies');
 }
 
+/** `null` (Go's zero value) or a form the apiserver takes that the schema does not. */
+function isNothingToAnswer(type: ResourceType, error: ErrorObject, value: unknown): boolean {
+  return value === null || value === undefined || isSchemaUnionForm(type, error, value);
+}
+
 /**
  * The apiserver's verdict on the schema violations of a built-in object (in its served
  * version). Enums are not checked under `status`, which the apiserver's validation leaves
@@ -185,7 +190,7 @@ export function schemaVerdict(
   const seen = new Set<string>();
   for (const error of errors) {
     const value = valueAt(obj, segmentsOf(error.instancePath));
-    if (value === null || value === undefined || isSchemaUnionForm(type, error, value)) continue;
+    if (isNothingToAnswer(type, error, value)) continue;
     if (isDecodeError(error, value)) {
       const at = order.get(error.instancePath) ?? Infinity;
       if (!first || at < first.at) first = { error, value, at };

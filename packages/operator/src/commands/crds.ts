@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateOperatorRbac, rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
-import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
+import { createChaosKindTable, orchestrationCrds, orchestrationRbac } from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
 
 /** Options of {@link generateCrdFiles}. */
@@ -46,6 +46,13 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
         rbacToYaml(
           roles.installCrds,
           'Optional: only for --install-crds (not in deploy/kustomization.yaml).',
+        ),
+      ],
+      [
+        path.join(options.rbacOut, 'orchestration.yaml'),
+        rbacToYaml(
+          orchestrationRbac(kinds),
+          'What Schedule, Workflow and StatusCheck add: their own kinds, creating and deleting the chaos kinds they run (by name), Task pods and their logs, the workloads a StatusCheck reads.',
         ),
       ],
     ];
