@@ -48,4 +48,6 @@ export {
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';
+export { deployDir } from './deployDir.js';
+export { OPERATOR_SERVICE_ACCOUNT } from './operatorServiceAccount.js';
 export { eventually, type EventuallyOptions } from './eventually.js';

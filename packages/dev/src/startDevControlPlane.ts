@@ -20,6 +20,8 @@ import {
   type ContainerdEnvironment,
   type MintedCertificates,
 } from './harness/index.js';
+import { deployDir } from './deployDir.js';
+import { operatorServiceAccountKubeconfig } from './operatorServiceAccount.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
 import { forwardApiServer } from './forwardApiServer.js';
 import { HOST_IP } from './kubelet/kubeletState.js';
@@ -101,6 +103,20 @@ export interface DevControlPlaneOptions {
   images?: string[];
   /** What runs for an image the kubelet does not have (see {@link LocalKubeletOptions}); busybox by default. */
   unknownImages?: UnknownImagePolicy;
+  /**
+   * Whom the operator authenticates as. `admin` (the default): the emulator's admin kubeconfig
+   * (every request allowed). `service-account`: its ServiceAccount
+   * `chaosplane:chaosplane-operator` with the repository's deploy/rbac applied and the
+   * chaos-kinds roles generated for the loaded plugins, RBAC enforced by the emulator, as in a
+   * cluster (the generated install-crds role does not cover orchestration's CRDs yet, which
+   * `--install-crds` installs, so it is not the default).
+   */
+  operatorIdentity?: 'service-account' | 'admin';
+  /**
+   * Start the operator in this process (the default). With `false` the plane runs without one,
+   * for tests that run the operator binary themselves (with `operatorKubeconfigPath`).
+   */
+  runOperator?: boolean;
 }
 
 /** The daemon of a dev control plane, in this process or a child process. */
@@ -131,8 +147,13 @@ export interface DevControlPlane {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
-  /** The running operator (the one started last). */
-  readonly operator: RunningOperator;
+  /**
+   * The running operator (the one started last); undefined with `runOperator: false` until
+   * {@link DevControlPlane.startOperator}.
+   */
+  readonly operator: RunningOperator | undefined;
+  /** The kubeconfig the operator runs with: its ServiceAccount's, or the admin's. */
+  operatorKubeconfigPath: string;
   kubelet: LocalKubelet;
   /** The workload controllers ({@link DEV_PLANE_CONTROLLERS}). */
   controllers: DevControllers;
@@ -369,6 +390,63 @@ async function startPlaneControllers(
   }
 }
 
+/** The operator's kubeconfig: the admin's, or its ServiceAccount's (RBAC applied) when asked for. */
+async function operatorKubeconfig(
+  options: DevControlPlaneOptions,
+  dir: string,
+  adminKubeconfig: string,
+  kube: KubeClient,
+  emulator: KubeEmulator,
+): Promise<string> {
+  if (options.operatorIdentity !== 'service-account') return adminKubeconfig;
+  const deploy = deployDir();
+  if (deploy === undefined)
+    throw new ChaosplaneError(
+      'invalid',
+      "operatorIdentity service-account needs the repository's deploy/rbac",
+    );
+  return operatorServiceAccountKubeconfig({
+    kube,
+    emulator,
+    deploy,
+    plugins: options.plugins,
+    ...(options.pluginsFrom !== undefined ? { pluginsFrom: options.pluginsFrom } : {}),
+    dir,
+  });
+}
+
+/**
+ * The operator of the plane, stopped and started again on demand (each start with the same
+ * kubeconfig); started at once unless `runOperator` is false.
+ */
+async function controlOperator(
+  options: DevControlPlaneOptions,
+  kubeconfigPath: string,
+  daemon: DevDaemon,
+  certs: MintedCertificates,
+): Promise<{
+  current: () => RunningOperator | undefined;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}> {
+  let abort = new AbortController();
+  let operator: RunningOperator | undefined;
+  let running = false;
+  const start = async () => {
+    if (running) return;
+    abort = new AbortController();
+    operator = await startDevOperator(options, kubeconfigPath, daemon, certs, abort);
+    running = true;
+  };
+  const stop = async () => {
+    abort.abort();
+    await operator?.done;
+    running = false;
+  };
+  if (options.runOperator !== false) await start();
+  return { current: () => operator, start, stop };
+}
+
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
   requireContainerd();
@@ -415,15 +493,9 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     );
     await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
 
-    let operatorStop = new AbortController();
-    let operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
-    let operatorRunning = true;
-    const stopOperator = async () => {
-      operatorStop.abort();
-      await operator.done;
-      operatorRunning = false;
-    };
-    cleanups.push(stopOperator);
+    const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
+    const operator = await controlOperator(options, operatorKubeconfigPath, daemon, certs);
+    cleanups.push(operator.stop);
     return {
       kubeconfigPath,
       kubeConfig,
@@ -434,17 +506,13 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       daemon,
       certs,
       get operator() {
-        return operator;
+        return operator.current();
       },
+      operatorKubeconfigPath,
       kubelet,
       controllers,
-      stopOperator,
-      async startOperator() {
-        if (operatorRunning) return;
-        operatorStop = new AbortController();
-        operator = await startDevOperator(options, kubeconfigPath, daemon, certs, operatorStop);
-        operatorRunning = true;
-      },
+      stopOperator: operator.stop,
+      startOperator: operator.start,
       stop: cleanup,
     };
   } catch (error) {

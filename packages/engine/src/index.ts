@@ -56,6 +56,7 @@ export {
   generateOperatorRbac,
   rbacToYaml,
   type ClusterRoleObject,
+  type ClusterRoleBindingObject,
   type PolicyRule,
 } from './crd/generateRbac.js';
 export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';

@@ -8,6 +8,12 @@ export const PACKAGE_NAME = '@chaosplane/kube-emulator';
 
 export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './kubeEmulator.js';
 export { type KubeletClientOptions } from './http/kubeletProxy.js';
+export { type AuthorizationMode } from './auth/requestAuth.js';
+export {
+  type BoundObjectRef,
+  type CreateTokenOptions,
+  type IssuedToken,
+} from './auth/serviceAccountTokens.js';
 export {
   KubeEmulatorError,
   type KubeEmulatorErrorKind,

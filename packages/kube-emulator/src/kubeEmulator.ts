@@ -8,6 +8,10 @@ import { type Duplex } from 'node:stream';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ApiCore, createApiCore } from './api/apiCore.js';
+import { ensureBootstrapPolicy } from './auth/bootstrapPolicy.js';
+import { type AuthorizationMode, type RequestAuth, createRequestAuth } from './auth/requestAuth.js';
+import { type CreateTokenOptions, type IssuedToken } from './auth/serviceAccountTokens.js';
+import { createTokenSigner } from './auth/tokenSigner.js';
 import { type Controllers, startControllers } from './api/controllers.js';
 import { KubeEmulatorError } from './errors.js';
 import { type FaultConfig, type FaultInjector, createFaultInjector } from './faultInjector.js';
@@ -34,8 +38,17 @@ export interface KubeEmulatorOptions {
   dataDir?: string;
   /** Where to write the kubeconfig. Default: a file in a temporary directory removed by stop(). */
   kubeconfigPath?: string;
-  /** Bearer token clients must present. Default: random (persisted in dataDir). */
+  /**
+   * The admin's bearer token (the kubeconfig's user, `kubernetes-admin` in group
+   * `system:masters`: every request allowed). Default: random (persisted in dataDir).
+   */
   token?: string;
+  /**
+   * `RBAC` (default): every request is authorized with the cluster's Roles, ClusterRoles and
+   * bindings, as kube-apiserver's `--authorization-mode=RBAC`; `AlwaysAllow`: any authenticated
+   * or anonymous request is allowed.
+   */
+  authorization?: AuthorizationMode;
   /** Initial fault injection (change later through `emulator.faults`). */
   faults?: FaultConfig;
   /** Watch history kept for resuming watches; older resourceVersions get 410 Gone. Default 10,000. */
@@ -67,8 +80,17 @@ export interface KubeEmulator {
   kubeConfig: string;
   /** PEM of the CA that signed the server certificate. */
   caCert: string;
-  /** The bearer token in the kubeconfig. */
+  /** The admin's bearer token in the kubeconfig. */
   token: string;
+  /**
+   * Issues a ServiceAccount token, as `POST …/serviceaccounts/NAME/token` does (for a kubelet's
+   * projected token files, or a kubeconfig of a ServiceAccount): a signed JWT valid while the
+   * ServiceAccount (and the object it is bound to) exists. Rejects with a `NotFound`
+   * KubeEmulatorError when the ServiceAccount does not exist.
+   */
+  createToken(namespace: string, serviceAccount: string, options?: CreateTokenOptions): Promise<IssuedToken>;
+  /** A kubeconfig like {@link KubeEmulator.kubeConfig} whose user sends `token` instead of the admin's. */
+  kubeConfigFor(token: string): string;
   /** Runtime fault injection. */
   faults: FaultInjector;
   /** The current (last assigned) global resourceVersion. */
@@ -82,6 +104,7 @@ export interface KubeEmulator {
 /** Internal view used by the CLI and tests. */
 export interface KubeEmulatorInternals {
   api: ApiCore;
+  auth: RequestAuth;
 }
 
 /** KUBE_EMULATOR_LOG=FILE appends the request log to FILE when the options give no `log`. */
@@ -191,6 +214,17 @@ function certificateHostsOf(options: KubeEmulatorOptions): string[] {
   return [...host, ...(options.certificateHosts ?? [])];
 }
 
+/** Authentication (the admin token, ServiceAccount tokens signed with a key kept in `pkiDir`) and authorization. */
+function startAuth(
+  store: ObjectStore,
+  adminToken: string,
+  pkiDir: string | undefined,
+  mode: AuthorizationMode | undefined,
+): RequestAuth {
+  const signer = createTokenSigner(pkiDir);
+  return createRequestAuth({ store, adminToken, signer, ...(mode ? { mode } : {}) });
+}
+
 /**
  * Starts an emulator.
  * @example
@@ -225,13 +259,15 @@ export async function startKubeEmulator(
     if (options.bookmarkIntervalMs !== undefined) api.bookmarkIntervalMs = options.bookmarkIntervalMs;
     controllers = startControllers(api, options.log);
     await api.bootstrap();
+    await ensureBootstrapPolicy(api);
     // Finish what a crash interrupted: terminating namespaces, dependents of removed owners.
     controllers.resync();
     const faults = createFaultInjector(options.faults);
+    const auth = startAuth(store, token, dataDir ? pkiDir : undefined, options.authorization);
     const handler = createApiHandler({
       api,
       faults,
-      token,
+      auth,
       ...(options.log ? { log: options.log } : {}),
       ...(options.kubeletClient ? { kubeletClient: options.kubeletClient } : {}),
     });
@@ -250,6 +286,10 @@ export async function startKubeEmulator(
       token,
       faults,
       api,
+      auth,
+      createToken: (namespace, serviceAccount, tokenOptions) =>
+        auth.tokens.createToken(namespace, serviceAccount, tokenOptions),
+      kubeConfigFor: userToken => renderKubeconfig({ url, caCert: tls.caCert, token: userToken }),
       get resourceVersion() {
         return String(store.resourceVersion);
       },

@@ -97,6 +97,8 @@ export interface ResourceType {
   allowUnconditionalUpdate: boolean;
   /** Key into the name-validation rules: DNS-1123 subdomain, label, or path segment. */
   nameRule: 'subdomain' | 'label' | 'path';
+  /** The verbs served, when not all of them (the create-only review kinds). */
+  verbs?: Verb[];
 }
 
 /** What a CRD contributes beyond the common description. */

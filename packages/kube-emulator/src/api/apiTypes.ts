@@ -67,4 +67,6 @@ export interface CoreHooks {
   onRemoved(type: ResourceType, obj: KubeObject): void;
   /** Called after an object was written with a deletionTimestamp. */
   onDeleting(type: ResourceType, obj: KubeObject): void;
+  /** Called after any write of an object (controllers that follow a kind, such as RBAC aggregation). */
+  onWritten?(type: ResourceType, obj: KubeObject): void;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The controllers of a control plane that API semantics depend on: the namespace controller
- * (deleting a namespace deletes its content, then the namespace) and the garbage collector
- * (ownerReferences: background, foreground and orphan deletion). They run asynchronously, as
- * in a real cluster, from a deduplicating queue.
+ * (deleting a namespace deletes its content, then the namespace), the garbage collector
+ * (ownerReferences: background, foreground and orphan deletion) and the clusterrole-aggregation
+ * controller (an aggregated ClusterRole's rules from the roles its selectors match). They run
+ * asynchronously, as in a real cluster, from a deduplicating queue.
  */
+import { syncAggregatedRoles } from '../auth/clusterRoleAggregation.js';
 import { objectKey } from '../store/objectStore.js';
 import { type KubeObject, type ResourceType } from '../types.js';
 import { type ApiCore } from './apiCore.js';
@@ -41,9 +43,17 @@ export function startControllers(
   const deleting = (storageKey: string, key: string): void =>
     queue.enqueue(`deleting/${storageKey}|${key}`, () => syncDeleting(api, storageKey, key));
   const orphans = (uid: string): void => queue.enqueue(`gc/${uid}`, () => collectDependents(api, uid));
+  // Any ClusterRole change may change any aggregated role: all are synced, as the real one does.
+  const aggregate = (): void => queue.enqueue('clusterrole-aggregation', () => syncAggregatedRoles(api));
+  const isClusterRole = (type: ResourceType): boolean =>
+    type.group === 'rbac.authorization.k8s.io' && type.plural === 'clusterroles';
 
   api.setHooks({
+    onWritten(type) {
+      if (isClusterRole(type)) aggregate();
+    },
     onRemoved(type, obj) {
+      if (isClusterRole(type)) aggregate();
       const uid = obj.metadata.uid;
       if (uid) orphans(uid);
       // An owner waiting in foreground deletion may now be free to go.
@@ -72,6 +82,7 @@ export function startControllers(
   }
 
   function resync(): void {
+    aggregate();
     for (const { type, storageKey, obj } of everyObject()) {
       if (type.group === '' && type.plural === 'namespaces') {
         if (obj.metadata.deletionTimestamp) namespace(obj.metadata.name!);

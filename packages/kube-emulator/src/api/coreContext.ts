@@ -98,6 +98,7 @@ export function createCoreContext(
       const { entry, durable } = store.put(storageKey(type), obj);
       await durable;
       if (obj.metadata.deletionTimestamp) ctx.hooks.onDeleting(type, entry.obj);
+      ctx.hooks.onWritten?.(type, entry.obj);
       return entry.obj;
     },
     async removeStored(type, obj) {

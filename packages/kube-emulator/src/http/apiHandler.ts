@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The HTTP face of the API: authentication and routing to resources (resourceHandler.ts, with
- * watch streams in watchStream.ts), discovery and the other non-resource paths
- * (nonResource.ts). Every failure is answered with a `Status` body; none escapes to crash the
- * server.
+ * The HTTP face of the API: authentication and authorization (src/auth: 401, 403), routing to
+ * the endpoints of authentication and authorization (TokenRequest, access reviews), to
+ * resources (resourceHandler.ts, with watch streams in watchStream.ts), discovery and the other
+ * non-resource paths (nonResource.ts). Every failure is answered with a `Status` body; none
+ * escapes to crash the server.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { type ApiCore } from '../api/apiCore.js';
+import { serveAuthEndpoint } from '../auth/authEndpoints.js';
+import { decodeAuthBody } from '../auth/authProtobuf.js';
+import { type RequestAuth } from '../auth/requestAuth.js';
 import { KubeEmulatorError, badRequest } from '../errors.js';
 import { type FaultInjector } from '../faultInjector.js';
-import { isHealthPath, serveDiscovery, serveNonResource } from './nonResource.js';
-import { readBody } from './requestBody.js';
+import { serveDiscovery, serveNonResource } from './nonResource.js';
+import { mediaType, readBody } from './requestBody.js';
 import {
   type KubeletClientOptions,
   isKubeletRoute,
@@ -27,8 +31,8 @@ import { type WatchDeps } from './watchStream.js';
 export interface HandlerOptions {
   api: ApiCore;
   faults: FaultInjector;
-  /** Bearer token clients must present. */
-  token: string;
+  /** Authentication and authorization of every request. */
+  auth: RequestAuth;
   /** Request body limit in bytes (the apiserver's is 3 MiB). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -66,10 +70,22 @@ function requireRead(req: IncomingMessage): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
 }
 
-/** Routes one request; health checks are answered without a token. */
+/** The path as the apiserver's request info reads it: percent-decoded. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Routes one request once it is authenticated and authorized (health checks too: anonymous
+ * requests may read them through the default system:public-info-viewer binding).
+ */
 async function dispatch(
   deps: WatchDeps,
-  token: string,
+  auth: RequestAuth,
   kubeletClient: KubeletClientOptions,
   req: IncomingMessage,
   res: ServerResponse,
@@ -77,11 +93,15 @@ async function dispatch(
 ): Promise<void> {
   const { path, url } = requestTarget(req);
   const route = resolveRoute(path);
-  if (route.kind === 'nonResource' && isHealthPath(route.path)) {
-    return serveNonResource(deps.api, route.path, url, req, res);
-  }
-  if (req.headers.authorization !== `Bearer ${token}`)
-    throw new KubeEmulatorError('Unauthorized', 'Unauthorized');
+  const user = await auth.admit(req, decodedPath(path), url.searchParams);
+  const authRequest = {
+    method: req.method ?? 'GET',
+    route,
+    user,
+    res,
+    body: async () => decodeAuthBody(await body, mediaType(req)),
+  };
+  if (await serveAuthEndpoint(auth, authRequest, `https://${req.headers.host ?? 'localhost'}`)) return;
   switch (route.kind) {
     case 'unknown':
       throw notServed();
@@ -97,20 +117,19 @@ async function dispatch(
   }
 }
 
-/** {@link ApiHandler.handleUpgrade}: authenticated, then proxied to the kubelet, or refused. */
-function dispatchUpgrade(
+/** {@link ApiHandler.handleUpgrade}: authenticated and authorized, then proxied to the kubelet, or refused. */
+async function dispatchUpgrade(
   deps: WatchDeps,
   options: HandlerOptions,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-): void {
+): Promise<void> {
   let status: { code: number; body: unknown };
   try {
     const { path, url } = requestTarget(req);
     const route = resolveRoute(path);
-    if (req.headers.authorization !== `Bearer ${options.token}`)
-      throw new KubeEmulatorError('Unauthorized', 'Unauthorized');
+    await options.auth.admit(req, decodedPath(path), url.searchParams);
     if (route.kind !== 'resource' || !isKubeletRoute(route))
       throw badRequest('this request cannot be upgraded');
     return proxyUpgradeToKubelet(deps.api, options.kubeletClient ?? {}, route, url, req, socket, head);
@@ -140,13 +159,13 @@ export function createApiHandler(options: HandlerOptions): ApiHandler {
       // otherwise keep the connection from being reused for the next request.
       const body = readBody(req, maxBody);
       body.catch(() => undefined);
-      dispatch(deps, options.token, options.kubeletClient ?? {}, req, res, body).catch((error: unknown) =>
+      dispatch(deps, options.auth, options.kubeletClient ?? {}, req, res, body).catch((error: unknown) =>
         sendError(res, error, log),
       );
     },
     handleUpgrade(req, socket, head) {
       log?.(`UPGRADE ${req.method} ${req.url}`);
-      dispatchUpgrade(deps, options, req, socket, head);
+      void dispatchUpgrade(deps, options, req, socket, head);
     },
     closeWatches() {
       for (const close of [...deps.watches]) close();

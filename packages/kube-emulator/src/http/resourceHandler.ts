@@ -279,7 +279,7 @@ export async function handleResource(
   const q = url.searchParams;
   const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
   const type = resolveType(deps.api, route);
-  if (!verb) throw methodNotAllowed();
+  if (!verb || (type.verbs && !type.verbs.includes(verb))) throw methodNotAllowed();
   checkAddressed(route, type, verb);
   if (verb === 'list' || verb === 'watch') checkListOptions(q, boolParam(q, 'watch'));
   const neg = negotiate(req.headers.accept);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The built-in kinds the emulator serves, described once for routing, discovery and OpenAPI. */
+import { authResourceTypes } from '../auth/authResourceTypes.js';
 import { type KubeObject, type ResourceType, type VersionConverter } from '../types.js';
 
 function builtin(
@@ -183,6 +184,40 @@ function coreTypes(): ResourceType[] {
   ];
 }
 
+/** The kinds of rbac.authorization.k8s.io. RBAC names are path segments (ValidateRBACName), so `system:discovery` is one. */
+function rbacTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRoleBinding',
+      plural: 'clusterrolebindings',
+      namespaced: false,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      plural: 'roles',
+      namespaced: true,
+      nameRule: 'path',
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+      nameRule: 'path',
+    }),
+  ];
+}
+
 /**
  * Workloads: stored and served (so `kubectl apply -k deploy/`, `kubectl create deployment|job`
  * and `kubectl scale` work) but not acted on: no controller creates their pods.
@@ -243,26 +278,8 @@ function groupTypes(): ResourceType[] {
       selectableFields: [],
     }),
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
-    // RBAC is stored and served but not acted on: there is no authorizer that reads roles.
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      plural: 'clusterroles',
-      namespaced: false,
-    }),
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRoleBinding',
-      plural: 'clusterrolebindings',
-      namespaced: false,
-    }),
-    builtin({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles', namespaced: true }),
-    builtin({
-      group: 'rbac.authorization.k8s.io',
-      kind: 'RoleBinding',
-      plural: 'rolebindings',
-      namespaced: true,
-    }),
+    // RBAC objects are what the authorizer reads (src/auth).
+    ...rbacTypes(),
     builtin({
       group: 'apiextensions.k8s.io',
       kind: 'CustomResourceDefinition',
@@ -299,7 +316,7 @@ function revisionTypes(): ResourceType[] {
 
 /** The built-in resource types, core group first. */
 export function builtinResourceTypes(): ResourceType[] {
-  return [...coreTypes(), ...groupTypes(), ...workloadTypes(), ...revisionTypes()];
+  return [...coreTypes(), ...groupTypes(), ...workloadTypes(), ...revisionTypes(), ...authResourceTypes()];
 }
 
 /** Namespaces every cluster starts with. */

@@ -59,7 +59,7 @@ function apiResources(t: ResourceType, version: string): object[] {
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: ALL_VERBS,
+      verbs: t.verbs ?? ALL_VERBS,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
       ...(t.categories.length > 0 ? { categories: t.categories } : {}),
       storageVersionHash: Buffer.from(`${t.group}/${t.storageVersion}/${t.kind}`)
@@ -67,6 +67,17 @@ function apiResources(t: ResourceType, version: string): object[] {
         .slice(0, 11),
     },
   ];
+  if (t.group === '' && t.plural === 'serviceaccounts') {
+    resources.push({
+      name: 'serviceaccounts/token',
+      singularName: '',
+      namespaced: true,
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      kind: 'TokenRequest',
+      verbs: ['create'],
+    });
+  }
   if (t.group === '' && t.plural === 'pods') {
     resources.push({
       name: 'pods/binding',

@@ -35,8 +35,10 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
       [
         path.join(options.rbacOut, 'chaos-kinds.yaml'),
         rbacToYaml(
-          roles.kinds,
-          'The chaos kinds the operator loads: their objects and status, and reading their CRDs.',
+          [roles.kinds, roles.readCrds, roles.readCrdsBinding],
+          'The chaos kinds the operator loads: their objects and status (aggregated into chaosplane-operator),\n' +
+            '# and reading their CRDs, bound cluster-wide on its own (CRDs are cluster-scoped: a RoleBinding in\n' +
+            '# --target-namespace mode could not grant them).',
         ),
       ],
       [
