@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `chaosplane dev [--demo]`: the embedded control plane, and the HelloWorldChaos demo on it.
+// `chaosplane dev [--demo] [--image <archive>…]`: the embedded control plane (images imported into
+// its kubelet's containerd), and the HelloWorldChaos demo on it.
 import { applyManifestFile, examplesDir, runDemo, startDevControlPlane } from '@chaosplane/dev';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createLogger, loadPlugins, type LoggerOptions } from '@chaosplane/service';

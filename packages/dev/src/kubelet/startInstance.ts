@@ -39,6 +39,19 @@ function instanceLogFile(state: KubeletState, record: PodRecord, slot: Container
   return logFileOf(containerLogDir(state.dirs.logs, pod, slot.name), slot.restartCount);
 }
 
+/**
+ * A volume mount's subPath, refused as Kubernetes refuses it: absolute, or with a `..` element
+ * (it would reach outside the volume, on the host, for a kubelet running as root).
+ */
+export function checkedSubPath(mountName: string, subPath: string): string {
+  if (path.isAbsolute(subPath) || subPath.split('/').includes('..'))
+    throw new ChaosplaneError(
+      'invalid',
+      `volume mount ${mountName}: subPath ${JSON.stringify(subPath)} must be a relative path without '..'`,
+    );
+  return subPath;
+}
+
 /** The container's bind mounts: its volumeMounts, the service account volume, /etc/hosts. */
 function mountsOf(record: PodRecord, container: PodContainer): ContainerMount[] {
   const mounts: ContainerMount[] = [];
@@ -48,7 +61,7 @@ function mountsOf(record: PodRecord, container: PodContainer): ContainerMount[] 
       throw new ChaosplaneError('invalid', `volume mount ${mount.name} names no volume of the pod`);
     mounts.push({
       destination: mount.mountPath,
-      source: mount.subPath ? path.join(source, mount.subPath) : source,
+      source: mount.subPath ? path.join(source, checkedSubPath(mount.name, mount.subPath)) : source,
       readOnly: mount.readOnly === true,
     });
   }

@@ -70,9 +70,13 @@ function chaosObjectRules(kinds: readonly ChaosKind[]): PolicyRule[] {
 /**
  * The operator's RBAC for `kinds`: the chaos objects (a ClusterRole aggregated into
  * chaosplane-operator), reading its CRDs (a ClusterRole bound cluster-wide on its own, for both
- * modes), and the optional role `--install-crds` needs.
+ * modes), and the optional role `--install-crds` needs; `options.alsoInstalls` names the other
+ * CRDs `--install-crds` installs (the orchestration kinds', which embed the chaos kinds).
  */
-export function generateOperatorRbac(kinds: readonly ChaosKind[]): {
+export function generateOperatorRbac(
+  kinds: readonly ChaosKind[],
+  options: { alsoInstalls?: readonly string[] } = {},
+): {
   kinds: ClusterRoleObject;
   readCrds: ClusterRoleObject;
   readCrdsBinding: ClusterRoleBindingObject;
@@ -121,7 +125,7 @@ export function generateOperatorRbac(kinds: readonly ChaosKind[]): {
         {
           apiGroups: [CRD_GROUP],
           resources: ['customresourcedefinitions'],
-          resourceNames: names,
+          resourceNames: [...names, ...(options.alsoInstalls ?? [])].sort(),
           verbs: ['get', 'update'],
         },
       ],

@@ -2,7 +2,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateOperatorRbac, rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
-import { createChaosKindTable, orchestrationCrds, orchestrationRbac } from '@chaosplane/orchestration';
+import {
+  ORCHESTRATION_PLURALS,
+  createChaosKindTable,
+  orchestrationCrds,
+  orchestrationRbac,
+} from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
 
 /** Options of {@link generateCrdFiles}. */
@@ -29,7 +34,11 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
   const kinds = plugins.map(p => p.kind);
   const written = await writeCrdFiles(kinds, options.out, orchestrationCrds(createChaosKindTable(kinds)));
   if (options.rbacOut !== undefined) {
-    const roles = generateOperatorRbac(kinds);
+    const group = kinds[0]?.group ?? 'chaos-mesh.org';
+    // --install-crds installs the orchestration CRDs with the chaos kinds' (installCrds.ts).
+    const roles = generateOperatorRbac(kinds, {
+      alsoInstalls: ORCHESTRATION_PLURALS.map(plural => `${plural}.${group}`),
+    });
     await mkdir(options.rbacOut, { recursive: true });
     const files: [string, string][] = [
       [
