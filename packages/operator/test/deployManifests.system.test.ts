@@ -105,9 +105,12 @@ describe('deploy/ manifests', () => {
     const manifests = await allManifests();
     const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
     // --install-crds also installs the orchestration CRDs, by name.
-    const generated = generateOperatorRbac(plugins.map(p => p.kind), {
-      alsoInstalls: ORCHESTRATION_PLURALS.map(plural => `${plural}.chaos-mesh.org`),
-    });
+    const generated = generateOperatorRbac(
+      plugins.map(p => p.kind),
+      {
+        alsoInstalls: ORCHESTRATION_PLURALS.map(plural => `${plural}.chaos-mesh.org`),
+      },
+    );
     const role = (name: string) =>
       manifests.find(m => m.obj.kind === 'ClusterRole' && m.obj.metadata?.name === name);
     expect(role('chaosplane-operator-chaos-kinds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.kinds)));
