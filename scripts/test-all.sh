@@ -38,6 +38,9 @@ fi
 step "tests"
 CHAOSPLANE_TEST_TIER=all node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
 
+step "tests that measure CPU shares, with the machine to themselves (jest.config.js, ALONE)"
+CHAOSPLANE_TEST_TIER=alone node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci --runInBand
+
 step "a scaffolded plugin (npx chaosplane new plugin) builds and passes its test outside the repository"
 bash scripts/check-scaffold.sh
 

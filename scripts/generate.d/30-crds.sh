@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 npx tsc -b packages/cli
-node packages/cli/bin/chaosplane.js crds --out deploy/crds --rbac-out deploy/rbac
+node packages/cli/bin/chaosplane.js crds --orchestration --out deploy/crds --rbac-out deploy/rbac

@@ -28,17 +28,30 @@ program
     '--rbac-out <dir>',
     "also write the operator's ClusterRoles for these kinds (chaos-kinds.yaml, install-crds.yaml)",
   )
+  .option(
+    '--orchestration',
+    'also write the Schedule, Workflow, WorkflowNode and StatusCheck CRDs embedding these kinds (they replace the cluster’s: load every kind the operator loads)',
+  )
   .option('--plugin <name-or-path>', 'plugin package or file to load (repeatable)', collect, [])
   .option('--config <file>', 'config file with a plugins list')
-  .action(async (options: { out: string; rbacOut?: string; plugin: string[]; config?: string }) => {
-    const plugins = await resolvePluginList({
-      flags: options.plugin,
-      ...(options.config !== undefined ? { configFile: options.config } : {}),
-    });
-    const rbac = options.rbacOut !== undefined ? { rbacOut: options.rbacOut } : {};
-    for (const file of await generateCrdFiles({ plugins, out: options.out, ...rbac }))
-      console.log(`wrote ${file}`);
-  });
+  .action(
+    async (options: {
+      out: string;
+      rbacOut?: string;
+      orchestration?: boolean;
+      plugin: string[];
+      config?: string;
+    }) => {
+      const plugins = await resolvePluginList({
+        flags: options.plugin,
+        ...(options.config !== undefined ? { configFile: options.config } : {}),
+      });
+      const rbac = options.rbacOut !== undefined ? { rbacOut: options.rbacOut } : {};
+      const orchestration = options.orchestration === true;
+      for (const file of await generateCrdFiles({ plugins, out: options.out, orchestration, ...rbac }))
+        console.log(`wrote ${file}`);
+    },
+  );
 
 program
   .command('dev')

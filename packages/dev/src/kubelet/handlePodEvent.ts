@@ -167,6 +167,9 @@ async function runPod(state: KubeletState, pod: Pod): Promise<void> {
   }
 }
 
+/** The grace of a pod already removed from the API (the kubelet's minimumGracePeriodInSeconds). */
+const FORCE_DELETION_GRACE_SECONDS = 2;
+
 /**
  * Stops a pod's containers (SIGTERM, SIGKILL after `graceSeconds`, all at once as the kubelet
  * does), its sandbox and network, and removes its directory.
@@ -200,8 +203,13 @@ export function handlePodEvent(state: KubeletState, event: ReflectorEvent<Pod>):
     for (const [key, record] of [...state.pods])
       if (!present.has(`${key}#${record.uid}`)) void stopPod(state, key);
     for (const pod of event.items) void runPod(state, pod);
-  } else if (event.type === 'deleted' || event.object.metadata.deletionTimestamp) {
-    void stopPod(state, podKey(event.object));
+  } else if (event.type === 'deleted') {
+    // Gone from the API already: kube-emulator removes a pod at once (it has no graceful pod
+    // deletion), as a force deletion does, and the kubelet then kills with its minimum grace.
+    void stopPod(state, podKey(event.object), FORCE_DELETION_GRACE_SECONDS);
+  } else if (event.object.metadata.deletionTimestamp) {
+    const grace = event.object.metadata.deletionGracePeriodSeconds;
+    void stopPod(state, podKey(event.object), typeof grace === 'number' ? grace : undefined);
   } else {
     void runPod(state, event.object);
   }

@@ -5,7 +5,16 @@
 // plane, with a real IP from its /24. Pods reach each other and the node through the bridge.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
@@ -194,6 +203,12 @@ export function createPodNetwork(options: { dir: string; log: Logger }): PodNetw
     detach,
     async close() {
       for (const podKey of [...attached.keys()]) await detach(podKey);
+      // A namespace whose attach was still under way when the plane stopped is not in `attached`
+      // yet: unmount whatever is left, so the plane's directory can be removed (EBUSY otherwise).
+      for (const name of existsSync(netnsDir) ? readdirSync(netnsDir) : []) {
+        await run('umount', [path.join(netnsDir, name)]).catch(() => undefined);
+        rmSync(path.join(netnsDir, name), { force: true });
+      }
       await run('ip', ['link', 'del', bridge]).catch(() => undefined);
       release();
     },

@@ -43,10 +43,18 @@ export function cpuNanos(cgroup: ContainerCgroup): number {
   return Number(/^usage_usec (\d+)$/m.exec(stat)![1]) * 1000;
 }
 
-/** Memory charged to the cgroup now. */
+/**
+ * The cgroup's anonymous memory in bytes (v1 `rss`, v2 `anon` of memory.stat): what a memory
+ * stressor allocates, without the page cache a cgroup is charged for the files its processes
+ * read first (stress-ng's own binary, on a machine where nothing ran it before), which stays
+ * after they exit.
+ */
 export function memoryBytes(cgroup: ContainerCgroup): number {
-  const file = cgroup.version === 1 ? 'memory.usage_in_bytes' : 'memory.current';
-  return Number(readFileSync(path.join(cgroup.memory, file), 'utf8'));
+  const key = cgroup.version === 1 ? 'rss' : 'anon';
+  const stat = readFileSync(path.join(cgroup.memory, 'memory.stat'), 'utf8');
+  const line = stat.split('\n').find(l => l.startsWith(`${key} `));
+  if (line === undefined) throw new Error(`${cgroup.memory}/memory.stat has no ${key}`);
+  return Number(line.slice(key.length + 1));
 }
 
 /** The cgroup's memory limit as the kernel holds it (v1: a huge number when unlimited). */

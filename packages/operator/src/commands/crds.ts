@@ -20,11 +20,18 @@ export interface GenerateCrdFilesOptions {
   from?: string;
   /** Where to write the operator's ClusterRoles for these kinds (`deploy/rbac`); none when unset. */
   rbacOut?: string;
+  /**
+   * Also the Schedule, Workflow, WorkflowNode and StatusCheck CRDs embedding these kinds (and,
+   * with `rbacOut`, the orchestration role). They replace the cluster's, so give every kind the
+   * operator loads; off by default, as a plugin author wants the CRD of their own kind.
+   */
+  orchestration?: boolean;
 }
 
 /**
- * Loads the plugins and writes the CRD YAML of each kind into `out`, with the Schedule,
- * Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds. Returns the files written.
+ * Loads the plugins and writes the CRD YAML of each kind into `out` (with `orchestration`, the
+ * Schedule, Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds). Returns the
+ * files written.
  */
 export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promise<string[]> {
   const plugins = await loadPlugins(
@@ -32,12 +39,17 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
     options.from === undefined ? {} : { from: options.from },
   );
   const kinds = plugins.map(p => p.kind);
-  const written = await writeCrdFiles(kinds, options.out, orchestrationCrds(createChaosKindTable(kinds)));
+  const orchestration = options.orchestration === true;
+  const written = await writeCrdFiles(
+    kinds,
+    options.out,
+    orchestration ? orchestrationCrds(createChaosKindTable(kinds)) : [],
+  );
   if (options.rbacOut !== undefined) {
     const group = kinds[0]?.group ?? 'chaos-mesh.org';
     // --install-crds installs the orchestration CRDs with the chaos kinds' (installCrds.ts).
     const roles = generateOperatorRbac(kinds, {
-      alsoInstalls: ORCHESTRATION_PLURALS.map(plural => `${plural}.${group}`),
+      alsoInstalls: orchestration ? ORCHESTRATION_PLURALS.map(plural => `${plural}.${group}`) : [],
     });
     await mkdir(options.rbacOut, { recursive: true });
     const files: [string, string][] = [
@@ -57,14 +69,15 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
           'Optional: only for --install-crds (not in deploy/kustomization.yaml).',
         ),
       ],
-      [
+    ];
+    if (orchestration)
+      files.push([
         path.join(options.rbacOut, 'orchestration.yaml'),
         rbacToYaml(
           orchestrationRbac(kinds),
           'What Schedule, Workflow and StatusCheck add: their own kinds, creating and deleting the chaos kinds they run (by name), Task pods and their logs, the workloads a StatusCheck reads.',
         ),
-      ],
-    ];
+      ]);
     for (const [file, text] of files) {
       await writeFile(file, text);
       written.push(file);
