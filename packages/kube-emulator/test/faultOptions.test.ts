@@ -73,7 +73,9 @@ describe('fault options', () => {
   });
 
   it('closes a matching watch afterMs after it starts, cleanly, and only in the listed namespaces', async () => {
-    const afterMs = 600;
+    // Long enough that the watches below open and the ConfigMap is created before the first
+    // disconnect on a loaded machine (at 600 ms a busy CI run disconnected before the create).
+    const afterMs = 3000;
     h.emulator.faults.set({
       watchDisconnects: [{ afterMs, resources: ['configmaps'], namespaces: ['fault-a'] }],
     });
