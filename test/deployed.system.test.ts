@@ -30,6 +30,7 @@ import { describeIf, eventually } from '@chaosplane/testing';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(repo, 'examples');
 const archive = defaultImageArchive();
+const BANDWIDTH = path.join(examples, 'networkchaos-bandwidth.yaml');
 
 function hasKubectl(): boolean {
   try {
@@ -94,6 +95,18 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     await plane.kubectl(['apply', '-f', path.join(examples, 'busybox.yaml')]);
     await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
   }, 300_000);
+
+  /** Applies examples/networkchaos-bandwidth.yaml; once Injected, busybox-0's PID (its eth0 has the tbf). */
+  async function limitBandwidth(): Promise<number> {
+    await plane.kubectl(['apply', '-f', BANDWIDTH]);
+    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
+      what: 'the bandwidth limit Injected',
+      timeoutMs: 60_000,
+    });
+    const target = await pidOf(plane, 'busybox', 'busybox-0');
+    expect(qdiscsOf(target)).toContain('tbf');
+    return target;
+  }
 
   afterAll(async () => {
     stop.abort();
@@ -224,14 +237,7 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
   }, 240_000);
 
   it("restarts a crashed daemon in its pod; the new process finds the journal on the node's hostPath and undoes the fault when the experiment ends", async () => {
-    const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
-    await plane.kubectl(['apply', '-f', manifest]);
-    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
-      what: 'the bandwidth limit Injected',
-      timeoutMs: 60_000,
-    });
-    const target = await pidOf(plane, 'busybox', 'busybox-0');
-    expect(qdiscsOf(target)).toContain('tbf');
+    const target = await limitBandwidth();
 
     const [daemon] = await plane.daemonPods();
     const name = daemon!.metadata!.name!;
@@ -252,19 +258,12 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     expect(replayed).toHaveLength(1);
     expect(replayed[0]!['adopted']?.length).toBeGreaterThan(0);
 
-    await plane.kubectl(['delete', '-f', manifest, '--timeout=90s']);
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
     expect(qdiscsOf(target)).not.toContain('tbf');
   }, 300_000);
 
   it('replaces a deleted daemon pod through its DaemonSet; the daemon stopped by the deletion undid its faults first', async () => {
-    const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
-    await plane.kubectl(['apply', '-f', manifest]);
-    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
-      what: 'the bandwidth limit Injected',
-      timeoutMs: 60_000,
-    });
-    const target = await pidOf(plane, 'busybox', 'busybox-0');
-    expect(qdiscsOf(target)).toContain('tbf');
+    const target = await limitBandwidth();
 
     const [before] = await plane.daemonPods();
     await plane.kubectl(['delete', 'pod', '-n', 'chaosplane', before!.metadata!.name!]);
@@ -279,6 +278,6 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     // SIGTERM recovers everything the daemon tracks (docs/reference/daemon.md): a daemon that
     // is deleted, as on an uninstall, never strands a fault.
     expect(qdiscsOf(target)).not.toContain('tbf');
-    await plane.kubectl(['delete', '-f', manifest, '--timeout=90s']);
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
   }, 300_000);
 });

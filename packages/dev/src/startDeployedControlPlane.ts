@@ -22,9 +22,8 @@ import { deployDir } from './deployDir.js';
 import { podNetworkUnavailableReason } from './kubelet/podNetwork.js';
 import { runKubectl } from './runKubectl.js';
 import {
-  requireContainerd,
+  prepareDevPlane,
   startDevCluster,
-  type Cleanups,
   type DevCluster,
   type DevClusterOptions,
 } from './startDevCluster.js';
@@ -168,13 +167,8 @@ export async function startDeployedControlPlane(
   const unavailable = deployedUnavailableReason(options, deploy);
   if (unavailable !== undefined || deploy === undefined)
     throw new ChaosplaneError('runtime', unavailable ?? '');
-  requireContainerd();
-  const dir = path.resolve(options.dir);
-  await mkdir(dir, { recursive: true });
-  const cleanups: Cleanups = [];
-  const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-  };
+  const { dir, cleanups } = await prepareDevPlane(options);
+  const cleanup = () => cleanups.run();
   try {
     const cluster = await startDevCluster(
       { ...options, images: [options.image, ...(options.images ?? [])] },
