@@ -30,7 +30,7 @@ import {
 
 const run = promisify(execFile);
 
-/** The namespace, workloads and labels of deploy/. */
+/** The namespace, workloads and labels of deploy/ (namespace.yaml, operator.yaml, daemon.yaml). */
 export const DEPLOYED = {
   namespace: 'chaosplane',
   operator: { deployment: 'chaosplane-operator', selector: 'app.kubernetes.io/name=chaosplane-operator' },
@@ -62,8 +62,9 @@ export interface DeployedControlPlane extends DevCluster {
   kustomization: string;
   /** Runs the real kubectl against the plane (argv only); resolves with its stdout. */
   kubectl(args: string[], stdin?: string): Promise<string>;
-  /** The operator's pods, then the daemon's, as the API lists them now. */
+  /** The pods of the operator's Deployment, as the API lists them now. */
   operatorPods(): Promise<V1Pod[]>;
+  /** The pods of the daemon's DaemonSet, as the API lists them now. */
   daemonPods(): Promise<V1Pod[]>;
   /** The name of the operator pod holding the leader Lease (undefined while none does). */
   leaderPod(): Promise<string | undefined>;

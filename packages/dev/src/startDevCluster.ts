@@ -108,7 +108,7 @@ export interface Cleanups {
 }
 
 /** An empty {@link Cleanups}. */
-export function createCleanups(): Cleanups {
+function createCleanups(): Cleanups {
   const steps: Array<() => Promise<void>> = [];
   return {
     push: step => void steps.push(step),
