@@ -2,8 +2,8 @@
 // The Deployment and ReplicaSet controllers against a real kube-emulator (in this process): a
 // Deployment makes a ReplicaSet named after its template's hash, which makes the pods; a new
 // template rolls out within maxSurge/maxUnavailable (RollingUpdate) or after every old pod is
-// gone (Recreate); a paused rollout held until resumed; scaling, replacement of deleted and failed pods, adoption, revisions and the
-// progress deadline. A stand-in kubelet (support/controllerCluster.ts) marks bound pods Ready;
+// gone (Recreate); a paused rollout is held until resumed; scaling, replacement of deleted and
+// failed pods, adoption, revisions and the progress deadline. A stand-in kubelet (support/controllerCluster.ts) marks bound pods Ready;
 // the system tier runs the real one.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@chaosplane/dev';
