@@ -25,26 +25,19 @@ import {
 } from '@chaosplane/dev';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import { createSilentLogger } from '@chaosplane/service';
-import { describeIf, eventually } from '@chaosplane/testing';
+import { describeIf, eventually, kubectlUnavailableReason } from '@chaosplane/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(repo, 'examples');
 const archive = defaultImageArchive();
 const BANDWIDTH = path.join(examples, 'networkchaos-bandwidth.yaml');
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function unavailableReason(): string | undefined {
   const missing = containerdUnavailableReason() ?? podNetworkUnavailableReason();
   if (missing !== undefined) return missing;
-  if (!hasKubectl()) return 'kubectl is not installed (Debian package kubernetes-client)';
+  // kubectl exec, which the dev kubelet serves over WebSocket only.
+  const kubectl = kubectlUnavailableReason(30, "exec over WebSocket (the dev kubelet's protocol)");
+  if (kubectl !== undefined) return kubectl;
   if (archive === undefined || !existsSync(archive))
     return `no image at ${archive ?? '.chaosplane/image'}: build it with sudo npm run image (minutes; CI builds it)`;
   return undefined;

@@ -18,6 +18,7 @@ import { createBusyboxRootfs } from '@chaosplane/dev/harness';
 import {
   describeIf,
   eventually,
+  kubectlUnavailableReason,
   startTestKit,
   testKitUnavailableReason,
   type TestKit,
@@ -118,25 +119,6 @@ async function buildTestImage(dir: string, name: string): Promise<string> {
   await b('commit', '-q', container, `oci-archive:${archive}:${name}`);
   await b('rm', container);
   return archive;
-}
-
-/**
- * Why this kubectl cannot exec here, or undefined: kubectl 1.30 and later ask for the WebSocket
- * protocol the dev kubelet serves; older ones (Debian 12's kubernetes-client is 1.20) speak only
- * SPDY, which it does not.
- */
-function kubectlExecUnavailableReason(): string | undefined {
-  let minor: number;
-  try {
-    const out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
-    const version = JSON.parse(out) as { clientVersion?: { major?: string; minor?: string } };
-    minor = version.clientVersion?.major === '1' ? parseInt(version.clientVersion.minor ?? '', 10) : NaN;
-  } catch (error) {
-    return `kubectl version failed: ${(error as Error).message}`;
-  }
-  return minor >= 30
-    ? undefined
-    : `kubectl 1.${minor} speaks SPDY for exec; the dev kubelet serves kubectl 1.30+'s WebSocket`;
 }
 
 /** Why buildah cannot make the test image here, or undefined. */
@@ -251,79 +233,81 @@ describeIf(testKitUnavailableReason())('kubectl logs and exec on dev kubelet pod
     expect(head).toContain('not SPDY/3.1');
   }, 30_000);
 
-  describeIf(kubectlExecUnavailableReason())('kubectl exec', () => {
-    it('execs a command: stdout, stderr, stdin and the exit code kubectl exits with', async () => {
-      const result = await kubectl(kit, [
-        'exec',
-        '-n',
-        NS,
-        'shell',
-        '--',
-        'sh',
-        '-c',
-        'echo out; echo err >&2; exit 3',
-      ]);
-      expect(result.stdout).toBe('out\n');
-      expect(result.stderr).toContain('err\n');
-      expect(result.stderr).toContain('command terminated with exit code 3');
-      expect(result.code).toBe(3);
+  describeIf(kubectlUnavailableReason(30, "exec over WebSocket (the dev kubelet's protocol)"))(
+    'kubectl exec',
+    () => {
+      it('execs a command: stdout, stderr, stdin and the exit code kubectl exits with', async () => {
+        const result = await kubectl(kit, [
+          'exec',
+          '-n',
+          NS,
+          'shell',
+          '--',
+          'sh',
+          '-c',
+          'echo out; echo err >&2; exit 3',
+        ]);
+        expect(result.stdout).toBe('out\n');
+        expect(result.stderr).toContain('err\n');
+        expect(result.stderr).toContain('command terminated with exit code 3');
+        expect(result.code).toBe(3);
 
-      const cat = await kubectl(
-        kit,
-        ['exec', '-i', '-n', NS, 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'],
-        'hello\n',
-      );
-      expect(cat).toEqual({ code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
+        const cat = await kubectl(
+          kit,
+          ['exec', '-i', '-n', NS, 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'],
+          'hello\n',
+        );
+        expect(cat).toEqual({ code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
 
-      // The pod's own processes: exec runs in the container's PID namespace.
-      const ps = await kubectl(kit, ['exec', '-n', NS, 'shell', '--', 'ps', 'aux']);
-      expect(ps.stdout).toMatch(/^\s*1\s+root\s+(\/bin\/)?sleep 3600$/m);
-    }, 60_000);
+        // The pod's own processes: exec runs in the container's PID namespace.
+        const ps = await kubectl(kit, ['exec', '-n', NS, 'shell', '--', 'ps', 'aux']);
+        expect(ps.stdout).toMatch(/^\s*1\s+root\s+(\/bin\/)?sleep 3600$/m);
+      }, 60_000);
 
-    it('runs `kubectl exec -it … -- sh` interactively through a pseudo-terminal', async () => {
-      const command = [
-        'kubectl',
-        '--kubeconfig',
-        kit.kubeconfigPath,
-        'exec',
-        '-it',
-        '-n',
-        NS,
-        'shell',
-        '--',
-        'sh',
-      ];
-      // script -e exits with the child's code; -f flushes each write; the log goes nowhere.
-      const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
-        env: { ...process.env, TERM: 'dumb' },
-      });
-      let screen = '';
-      child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
-      const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
-      try {
-        await eventually(() => screen.includes('# '), {
-          what: 'the shell prompt',
-          timeoutMs: 20_000,
-          describe: () => screen,
+      it('runs `kubectl exec -it … -- sh` interactively through a pseudo-terminal', async () => {
+        const command = [
+          'kubectl',
+          '--kubeconfig',
+          kit.kubeconfigPath,
+          'exec',
+          '-it',
+          '-n',
+          NS,
+          'shell',
+          '--',
+          'sh',
+        ];
+        // script -e exits with the child's code; -f flushes each write; the log goes nowhere.
+        const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+          env: { ...process.env, TERM: 'dumb' },
         });
-        child.stdin.write('echo $((6*7)) && tty\n');
-        await eventually(() => /^42\r?$/m.test(screen) && /\/dev\/pts\/\d+/.test(screen), {
-          what: 'the typed command echoed and its result',
-          timeoutMs: 10_000,
-          describe: () => screen,
-        });
-        // The typed line comes back through the container's terminal (echo), not from here.
-        expect(screen).toContain('echo $((6*7)) && tty');
-        child.stdin.write('exit 7\n');
-        expect(await exited).toBe(7);
-      } finally {
-        child.kill();
-      }
-    }, 60_000);
-    it('gives a pod in-cluster config: the service account files, KUBERNETES_SERVICE_*, a Secret volume, fieldRef env', async () => {
-      await kit.kubectl(
-        ['apply', '-f', '-'],
-        `apiVersion: v1
+        let screen = '';
+        child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+        const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+        try {
+          await eventually(() => screen.includes('# '), {
+            what: 'the shell prompt',
+            timeoutMs: 20_000,
+            describe: () => screen,
+          });
+          child.stdin.write('echo $((6*7)) && tty\n');
+          await eventually(() => /^42\r?$/m.test(screen) && /\/dev\/pts\/\d+/.test(screen), {
+            what: 'the typed command echoed and its result',
+            timeoutMs: 10_000,
+            describe: () => screen,
+          });
+          // The typed line comes back through the container's terminal (echo), not from here.
+          expect(screen).toContain('echo $((6*7)) && tty');
+          child.stdin.write('exit 7\n');
+          expect(await exited).toBe(7);
+        } finally {
+          child.kill();
+        }
+      }, 60_000);
+      it('gives a pod in-cluster config: the service account files, KUBERNETES_SERVICE_*, a Secret volume, fieldRef env', async () => {
+        await kit.kubectl(
+          ['apply', '-f', '-'],
+          `apiVersion: v1
 kind: Secret
 metadata: {name: creds, namespace: ${NS}}
 stringData: {user: alice, other: not-mounted}
@@ -344,54 +328,56 @@ spec:
         - {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
       volumeMounts: [{name: creds, mountPath: /creds}]
 `,
-      );
-      await kit.plane.kubelet.waitRunning(NS, ['incluster'], 30_000);
-      const sh = (script: string) => kubectl(kit, ['exec', '-n', NS, 'incluster', '--', 'sh', '-c', script]);
-      const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
-      const files = await sh(
-        `cat ${sa}/namespace; echo; ls /creds; ls /creds/login; stat -c %a /creds/login/user; cat /creds/login/user`,
-      );
-      expect(files.stdout.split('\n')).toEqual([NS, 'login', 'user', '400', 'alice']);
-      const env = await sh('echo $MY_POD $MY_IP $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT');
-      const [pod, ip, endpoint] = env.stdout.trim().split(' ');
-      const status = await kit.kube.request<{ status?: { podIP?: string } }>(
-        'GET',
-        `/api/v1/namespaces/${NS}/pods/incluster`,
-      );
-      expect([pod, ip]).toEqual(['incluster', status.status?.podIP]);
-      // The API server is reachable from the pod's network namespace at that address…
-      const [host = '', port = ''] = (endpoint ?? '').split(':');
-      const dial = await sh(`nc -w 5 ${host} ${port} -e true && echo connected`);
-      expect(dial.stdout).toBe('connected\n');
-      // …and serves there what client-node's in-cluster config checks: a certificate for that
-      // address under ca.crt, and the pod's token accepted (busybox's wget cannot speak its TLS,
-      // so this half is asked from the host, with the pod's files).
-      const ca = (await sh(`cat ${sa}/ca.crt`)).stdout;
-      const token = (await sh(`cat ${sa}/token`)).stdout;
-      expect(new X509Certificate(ca).fingerprint256).toBe(
-        new X509Certificate(kit.plane.emulator.caCert).fingerprint256,
-      );
-      const answer = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-        const req = https.get(
-          {
-            host,
-            port: Number(port),
-            ca,
-            path: `/api/v1/namespaces/${NS}/pods/incluster`,
-            headers: { authorization: `Bearer ${token}` },
-          },
-          res => {
-            let body = '';
-            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-            res.on('end', () => resolve({ status: res.statusCode, body }));
-          },
         );
-        req.on('error', reject);
-      });
-      expect(answer.status).toBe(200);
-      expect((JSON.parse(answer.body) as { metadata: { name: string } }).metadata.name).toBe('incluster');
-    }, 60_000);
-  });
+        await kit.plane.kubelet.waitRunning(NS, ['incluster'], 30_000);
+        const sh = (script: string) =>
+          kubectl(kit, ['exec', '-n', NS, 'incluster', '--', 'sh', '-c', script]);
+        const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+        const files = await sh(
+          `cat ${sa}/namespace; echo; ls /creds; ls /creds/login; stat -c %a /creds/login/user; cat /creds/login/user`,
+        );
+        expect(files.stdout.split('\n')).toEqual([NS, 'login', 'user', '400', 'alice']);
+        const env = await sh('echo $MY_POD $MY_IP $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT');
+        const [pod, ip, endpoint] = env.stdout.trim().split(' ');
+        const status = await kit.kube.request<{ status?: { podIP?: string } }>(
+          'GET',
+          `/api/v1/namespaces/${NS}/pods/incluster`,
+        );
+        expect([pod, ip]).toEqual(['incluster', status.status?.podIP]);
+        // The API server is reachable from the pod's network namespace at that address…
+        const [host = '', port = ''] = (endpoint ?? '').split(':');
+        const dial = await sh(`nc -w 5 ${host} ${port} -e true && echo connected`);
+        expect(dial.stdout).toBe('connected\n');
+        // …and serves there what client-node's in-cluster config checks: a certificate for that
+        // address under ca.crt, and the pod's token accepted (busybox's wget cannot speak its TLS,
+        // so this half is asked from the host, with the pod's files).
+        const ca = (await sh(`cat ${sa}/ca.crt`)).stdout;
+        const token = (await sh(`cat ${sa}/token`)).stdout;
+        expect(new X509Certificate(ca).fingerprint256).toBe(
+          new X509Certificate(kit.plane.emulator.caCert).fingerprint256,
+        );
+        const answer = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+          const req = https.get(
+            {
+              host,
+              port: Number(port),
+              ca,
+              path: `/api/v1/namespaces/${NS}/pods/incluster`,
+              headers: { authorization: `Bearer ${token}` },
+            },
+            res => {
+              let body = '';
+              res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+              res.on('end', () => resolve({ status: res.statusCode, body }));
+            },
+          );
+          req.on('error', reject);
+        });
+        expect(answer.status).toBe(200);
+        expect((JSON.parse(answer.body) as { metadata: { name: string } }).metadata.name).toBe('incluster');
+      }, 60_000);
+    },
+  );
 
   describeIf(buildahUnavailableReason())('a pod from an imported OCI image', () => {
     let dir: string;

@@ -15,5 +15,6 @@ export {
 } from './startTestKit.js';
 export { eventually, type EventuallyOptions } from '@chaosplane/dev';
 export { describeIf } from './describeIf.js';
+export { kubectlUnavailableReason } from './kubectlReason.js';
 export { fakeImplContext, type FakeImplContextOptions } from './fakeImplContext.js';
 export { captureLogger, type CapturedLine, type CapturedLogger } from './captureLogger.js';
