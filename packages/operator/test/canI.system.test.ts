@@ -60,6 +60,10 @@ const CASES: Array<[string | undefined, string[], 'yes' | 'no']> = [
   [OPERATOR, ['list', 'endpointslices.discovery.k8s.io', '-n', 'chaosplane'], 'yes'],
   // resourceNames: its own CRDs by name, nothing else and no list.
   [OPERATOR, ['get', 'customresourcedefinitions/podchaos.chaos-mesh.org'], 'yes'],
+  // The orchestration CRDs too: the start-up check reads them when orchestration runs.
+  [OPERATOR, ['get', 'customresourcedefinitions/schedules.chaos-mesh.org'], 'yes'],
+  [OPERATOR, ['get', 'customresourcedefinitions/workflownodes.chaos-mesh.org'], 'yes'],
+  [SCOPED, ['get', 'customresourcedefinitions/statuschecks.chaos-mesh.org'], 'no'],
   [OPERATOR, ['get', 'customresourcedefinitions/iochaos.chaos-mesh.org'], 'no'],
   [OPERATOR, ['list', 'customresourcedefinitions'], 'no'],
   [OPERATOR, ['create', 'clusterroles'], 'no'],
