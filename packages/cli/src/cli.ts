@@ -10,7 +10,7 @@ import {
   resolvePluginList,
 } from '@chaosplane/operator';
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runDevCommand } from './commands/dev.js';
 import { newPluginCommand } from './commands/newPlugin.js';
 
@@ -70,13 +70,32 @@ program
     collect,
     [],
   )
+  .addOption(
+    new Option(
+      '--operator-identity <identity>',
+      'whom the operator authenticates as: service-account (its ServiceAccount under the RBAC of deploy/, as in a cluster) or admin (every request allowed, to tell an RBAC failure from another); default: service-account, or admin with a warning when deploy/ is not found (installed packages, not a clone)',
+    ).choices(['service-account', 'admin']),
+  )
   .action(
-    async (options: { demo: boolean; dir: string; plugin: string[]; config?: string; image: string[] }) => {
+    async (options: {
+      demo: boolean;
+      dir: string;
+      plugin: string[];
+      config?: string;
+      image: string[];
+      operatorIdentity?: 'service-account' | 'admin';
+    }) => {
       const plugins = await resolvePluginList({
         flags: options.plugin,
         ...(options.config !== undefined ? { configFile: options.config } : {}),
       });
-      await runDevCommand({ dir: options.dir, demo: options.demo, plugins, images: options.image });
+      await runDevCommand({
+        dir: options.dir,
+        demo: options.demo,
+        plugins,
+        images: options.image,
+        ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
+      });
     },
   );
 

@@ -13,6 +13,11 @@ export interface DevCommandOptions {
   plugins: string[];
   /** OCI image archives imported into the local kubelet's containerd before pods are applied. */
   images?: string[];
+  /**
+   * Whom the operator authenticates as (`--operator-identity`): its ServiceAccount under RBAC, or
+   * `admin`; by default its ServiceAccount when deploy/ is there (see `startDevControlPlane`).
+   */
+  operatorIdentity?: 'service-account' | 'admin';
   /** Log format; readable lines unless LOG_FORMAT says otherwise. */
   format?: LoggerOptions['format'];
 }
@@ -33,6 +38,7 @@ export async function runDevCommand(options: DevCommandOptions): Promise<void> {
     log,
     signal: stop.signal,
     ...(options.images !== undefined ? { images: options.images } : {}),
+    ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
   });
   try {
     if (options.demo) {
