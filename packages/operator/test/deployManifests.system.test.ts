@@ -149,11 +149,16 @@ describe('deploy/ manifests', () => {
       {
         apiGroups: ['apiextensions.k8s.io'],
         resources: ['customresourcedefinitions'],
+        // The start-up check reads the orchestration kinds' CRDs too.
         resourceNames: [
           'helloworldchaos.chaos-mesh.org',
           'networkchaos.chaos-mesh.org',
           'podchaos.chaos-mesh.org',
+          'schedules.chaos-mesh.org',
+          'statuschecks.chaos-mesh.org',
           'stresschaos.chaos-mesh.org',
+          'workflownodes.chaos-mesh.org',
+          'workflows.chaos-mesh.org',
         ],
         verbs: ['get'],
       },
