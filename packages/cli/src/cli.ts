@@ -66,7 +66,7 @@ program
   .option('--config <file>', 'config file with a plugins list')
   .option(
     '--image <oci-archive>',
-    "OCI image archive to import into the local kubelet's containerd (repeatable)",
+    "OCI image archive to import into the local kubelet's containerd (repeatable); with --deployed the first is Chaosplane's",
     collect,
     [],
   )
@@ -76,6 +76,12 @@ program
       'whom the operator authenticates as: service-account (its ServiceAccount under the RBAC of deploy/, as in a cluster) or admin (every request allowed, to tell an RBAC failure from another); default: service-account, or admin with a warning when deploy/ is not found (installed packages, not a clone)',
     ).choices(['service-account', 'admin']),
   )
+  .option(
+    '--deployed',
+    "apply deploy/ with kubectl apply -k and run the operator and the daemon as pods from Chaosplane's image " +
+      '(.chaosplane/image/chaosplane-<version>.oci.tar unless --image names one: sudo npm run image builds it)',
+    false,
+  )
   .action(
     async (options: {
       demo: boolean;
@@ -83,8 +89,16 @@ program
       plugin: string[];
       config?: string;
       image: string[];
+      deployed: boolean;
       operatorIdentity?: 'service-account' | 'admin';
     }) => {
+      if (options.deployed && (options.plugin.length > 0 || options.config !== undefined)) {
+        throw new ChaosplaneError(
+          'invalid',
+          "--deployed runs the image's plugins (deploy/daemon.yaml's --plugin flags): leave out --plugin and --config, " +
+            'or build an image with your plugin (deploy/image/plugin.Containerfile) and pass it with --image',
+        );
+      }
       const plugins = await resolvePluginList({
         flags: options.plugin,
         ...(options.config !== undefined ? { configFile: options.config } : {}),
@@ -94,6 +108,7 @@ program
         demo: options.demo,
         plugins,
         images: options.image,
+        deployed: options.deployed,
         ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
       });
     },
