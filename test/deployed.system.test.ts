@@ -3,7 +3,7 @@
 // named by a kustomization), the operator and the daemon as pods of the image scripts/build-image.sh
 // writes, on the dev plane's kubelet and containerd. The seed's verification as written (step 6:
 // `kubectl logs` of the operator and the daemon), PodChaos through the runtime socket the
-// DaemonSet mounts, the Deployment replacing a deleted operator pod while experiments go on, and
+// DaemonSet mounts and through the API under the shipped RBAC, the Deployment replacing a deleted operator pod while experiments go on, and
 // the DaemonSet replacing the daemon's pod, whose successor finds the journal on the node and
 // undoes what its predecessor injected when the experiment ends.
 //
@@ -205,6 +205,26 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
       path.join(examples, 'podchaos-container-kill.yaml'),
       '--timeout=60s',
     ]);
+    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+  }, 120_000);
+
+  it("runs PodChaos's pod-kill through the API with the operator's shipped RBAC", async () => {
+    const uids = async () => {
+      const pods = JSON.parse(await plane.kubectl(['get', 'pods', '-n', 'busybox', '-o', 'json'])) as {
+        items: Array<{ metadata: { uid: string } }>;
+      };
+      return pods.items.map(pod => pod.metadata.uid);
+    };
+    const before = await uids();
+    const manifest = path.join(examples, 'podchaos-pod-kill.yaml');
+    await plane.kubectl(['apply', '-f', manifest]);
+    await eventually(async () => (await uids()).filter(uid => before.includes(uid)).length === 1, {
+      what: 'one busybox pod deleted',
+      timeoutMs: 60_000,
+    });
+    await plane.kubectl(['delete', '-f', manifest, '--timeout=60s']);
+    // Bare pods: nothing recreates the one killed; the next tests want both.
+    await plane.kubectl(['apply', '-f', path.join(examples, 'busybox.yaml')]);
     await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
   }, 120_000);
 
