@@ -2,6 +2,8 @@
 // SignalChaos end to end on the plugin test kit: the plugin loaded by path into the operator and
 // the daemon (mTLS, real containerd), kubectl as the client. The daemon kills the selected
 // container's task; the other container keeps running.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { PHASE_INJECTED } from '@chaosplane/sdk';
 import {
@@ -13,6 +15,25 @@ import {
 } from '@chaosplane/testing';
 import { ClientError, Status } from 'nice-grpc';
 import { SignalDaemonDefinition } from '../src/index.js';
+
+const run = promisify(execFile);
+const OPERATOR = 'system:serviceaccount:chaosplane:chaosplane-operator';
+
+/** A Workflow whose one step is a SignalChaos selecting no pod: the operator creates the object. */
+const workflow = `apiVersion: chaos-mesh.org/v1alpha1
+kind: Workflow
+metadata: {name: signal-flow, namespace: chaos-test}
+spec:
+  entry: signal-step
+  templates:
+    - name: signal-step
+      templateType: SignalChaos
+      deadline: 60s
+      signalChaos:
+        selector: {namespaces: [chaos-test], labelSelectors: {app: nobody}}
+        mode: all
+        signal: SIGTERM
+`;
 
 /** The plugin as an operator or daemon given `--plugin <path>` loads it. */
 const PLUGIN = new URL('../src/index.ts', import.meta.url).pathname;
@@ -94,6 +115,50 @@ describeIf(testKitUnavailableReason())(
       expect((refused as ClientError).details).toMatch(/^signal: Unsupported value: "SIGSEGV"/);
       expect((await kit.plane.containerd.taskStatus(bareIdOf('bystander')))?.status).toBe('RUNNING');
     });
+
+    it('runs the operator as its ServiceAccount with roles made for SignalChaos: a Workflow creates one under RBAC', async () => {
+      const whoami = await run('kubectl', [
+        '--kubeconfig',
+        kit.plane.operatorKubeconfigPath,
+        'auth',
+        'whoami',
+        '-o',
+        'jsonpath={.status.userInfo.username}',
+      ]);
+      expect(whoami.stdout).toBe(OPERATOR);
+      // By name, for the kind loaded (deploy/'s roles name the bundled kinds only); no wildcard.
+      const canI = (verb: string, resource: string) =>
+        kit.kubectl(['auth', 'can-i', verb, resource, '-n', kit.namespace, `--as=${OPERATOR}`]).then(
+          out => out.trim(),
+          (error: Error) => (/\bno\b/.test(error.message) ? 'no' : error.message),
+        );
+      expect(await canI('create', 'signalchaos.chaos-mesh.org')).toBe('yes');
+      expect(await canI('update', 'signalchaos.chaos-mesh.org/status')).toBe('yes');
+      expect(await canI('create', 'iochaos.chaos-mesh.org')).toBe('no');
+
+      await kit.kubectl(['apply', '-f', '-'], workflow);
+      const created = await eventually(
+        async () => {
+          const list = JSON.parse(
+            await kit.kubectl(['get', 'signalchaos', '-n', kit.namespace, '-o', 'json']),
+          ) as {
+            items: Array<{ metadata: { name: string } }>;
+          };
+          return list.items.find(item => item.metadata.name.startsWith('signal-step'));
+        },
+        { what: "the Workflow's SignalChaos" },
+      );
+      expect(created.metadata.name).toMatch(/^signal-step/);
+      await kit.kubectl([
+        'delete',
+        'workflow',
+        'signal-flow',
+        '-n',
+        kit.namespace,
+        '--wait=true',
+        '--timeout=60s',
+      ]);
+    }, 90_000);
 
     it('says which container is unknown', async () => {
       const client = await kit.daemonClient(SignalDaemonDefinition);

@@ -10,7 +10,7 @@ import {
   resolvePluginList,
 } from '@chaosplane/operator';
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runDevCommand } from './commands/dev.js';
 import { newPluginCommand } from './commands/newPlugin.js';
 
@@ -70,6 +70,12 @@ program
     collect,
     [],
   )
+  .addOption(
+    new Option(
+      '--operator-identity <identity>',
+      'whom the operator authenticates as: service-account (its ServiceAccount under the RBAC of deploy/, as in a cluster) or admin (every request allowed, to tell an RBAC failure from another); default: service-account, or admin with a warning when deploy/ is not found (installed packages, not a clone)',
+    ).choices(['service-account', 'admin']),
+  )
   .option(
     '--deployed',
     "apply deploy/ with kubectl apply -k and run the operator and the daemon as pods from Chaosplane's image " +
@@ -84,6 +90,7 @@ program
       config?: string;
       image: string[];
       deployed: boolean;
+      operatorIdentity?: 'service-account' | 'admin';
     }) => {
       if (options.deployed && (options.plugin.length > 0 || options.config !== undefined)) {
         throw new ChaosplaneError(
@@ -102,6 +109,7 @@ program
         plugins,
         images: options.image,
         deployed: options.deployed,
+        ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
       });
     },
   );

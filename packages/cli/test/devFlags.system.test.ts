@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `chaosplane dev --deployed` refuses what it cannot honour before it starts anything: plugins
-// of its own (the pods run the image's), and an image archive that is not there.
+// of its own (the pods run the image's), --operator-identity (the operator pod has its
+// ServiceAccount's token), and an image archive that is not there; --operator-identity takes
+// its two values only.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,10 +46,27 @@ describe('chaosplane dev --deployed', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('refuses --operator-identity: the operator pod runs as its ServiceAccount', async () => {
+    const result = await chaosplane('dev', '--deployed', '--dir', dir, '--operator-identity', 'admin');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('--operator-identity is for the operator as a process');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('says how to build the image when its archive is missing', async () => {
     const missing = path.join(dir, 'no-such-image.oci.tar');
     const result = await chaosplane('dev', '--deployed', '--dir', dir, '--image', missing);
     expect(result.code).toBe(1);
     expect(result.output).toContain(`no image archive at ${missing}: build it with sudo npm run image`);
+  });
+});
+
+describe('chaosplane dev --operator-identity', () => {
+  it('takes service-account or admin only, and says so', async () => {
+    const result = await chaosplane('dev', '--operator-identity', 'root');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      "option '--operator-identity <identity>' argument 'root' is invalid. Allowed choices are service-account, admin.",
+    );
   });
 });

@@ -57,12 +57,14 @@ export interface DevControlPlaneOptions extends DevClusterOptions {
    */
   daemonCapabilities?: readonly string[];
   /**
-   * Whom the operator authenticates as. `admin` (the default): the emulator's admin kubeconfig
-   * (every request allowed). `service-account`: its ServiceAccount
-   * `chaosplane:chaosplane-operator` with the repository's deploy/rbac applied and the
-   * chaos-kinds roles generated for the loaded plugins, RBAC enforced by the emulator, as in a
-   * cluster (the generated install-crds role does not cover orchestration's CRDs yet, which
-   * `--install-crds` installs, so it is not the default).
+   * Whom the operator authenticates as. `service-account` (the default): its ServiceAccount
+   * `chaosplane:chaosplane-operator` with the repository's deploy/rbac applied and the chaos-kinds,
+   * orchestration and install-crds roles generated for the loaded plugins, RBAC enforced by the
+   * emulator, as in a cluster: a rule a plugin needs and its roles lack fails here with the 403 it
+   * would get there. `admin`: the emulator's admin kubeconfig (every request allowed), to tell an
+   * RBAC failure from another while writing a plugin. Without deploy/ (Chaosplane run from
+   * installed packages, not a clone) the default falls back to `admin` with a warning in the
+   * plane's log; an explicit `service-account` then fails.
    */
   operatorIdentity?: 'service-account' | 'admin';
   /**
@@ -182,7 +184,10 @@ function startDevOperator(
   );
 }
 
-/** The operator's kubeconfig: the admin's, or its ServiceAccount's (RBAC applied) when asked for. */
+/**
+ * The operator's kubeconfig: its ServiceAccount's (RBAC applied), or the admin's when asked for
+ * or, by default, when there is no deploy/ to take the roles from.
+ */
 async function operatorKubeconfig(
   options: DevControlPlaneOptions,
   dir: string,
@@ -190,13 +195,21 @@ async function operatorKubeconfig(
   kube: KubeClient,
   emulator: KubeEmulator,
 ): Promise<string> {
-  if (options.operatorIdentity !== 'service-account') return adminKubeconfig;
+  if (options.operatorIdentity === 'admin') return adminKubeconfig;
   const deploy = deployDir();
-  if (deploy === undefined)
-    throw new ChaosplaneError(
-      'invalid',
-      "operatorIdentity service-account needs the repository's deploy/rbac",
+  if (deploy === undefined) {
+    if (options.operatorIdentity === 'service-account')
+      throw new ChaosplaneError(
+        'invalid',
+        "operatorIdentity service-account needs the repository's deploy/rbac (run from a clone)",
+      );
+    // Installed packages carry no deploy/: the roles of a cluster cannot be applied, so the
+    // operator keeps full access rather than failing on requests a cluster would allow.
+    options.log.warn(
+      'the operator runs with the admin kubeconfig, not its ServiceAccount: deploy/rbac was not found (run from a clone of the repository to have RBAC enforced as in a cluster)',
     );
+    return adminKubeconfig;
+  }
   return operatorServiceAccountKubeconfig({
     kube,
     emulator,

@@ -29,6 +29,7 @@ export {
   type PluginListSources,
 } from './config/pluginList.js';
 export { generateCrdFiles, type GenerateCrdFilesOptions } from './commands/crds.js';
+export { operatorRoles, type OperatorRoles } from './commands/operatorRoles.js';
 export {
   explainManifest,
   formatExplanations,

@@ -60,6 +60,10 @@ const CASES: Array<[string | undefined, string[], 'yes' | 'no']> = [
   [OPERATOR, ['list', 'endpointslices.discovery.k8s.io', '-n', 'chaosplane'], 'yes'],
   // resourceNames: its own CRDs by name, nothing else and no list.
   [OPERATOR, ['get', 'customresourcedefinitions/podchaos.chaos-mesh.org'], 'yes'],
+  // The orchestration CRDs too: the start-up check reads them when orchestration runs.
+  [OPERATOR, ['get', 'customresourcedefinitions/schedules.chaos-mesh.org'], 'yes'],
+  [OPERATOR, ['get', 'customresourcedefinitions/workflownodes.chaos-mesh.org'], 'yes'],
+  [SCOPED, ['get', 'customresourcedefinitions/statuschecks.chaos-mesh.org'], 'no'],
   [OPERATOR, ['get', 'customresourcedefinitions/iochaos.chaos-mesh.org'], 'no'],
   [OPERATOR, ['list', 'customresourcedefinitions'], 'no'],
   [OPERATOR, ['create', 'clusterroles'], 'no'],
@@ -161,12 +165,20 @@ describeIf(kubectlUnavailableReason())('kubectl auth can-i for the shipped roles
     expect(list).not.toMatch(/^pods/m);
     const operator = await ok(['auth', 'can-i', '--list', '-n', 'default', `--as=${OPERATOR}`]);
     expect(operator).toMatch(/^pods\s+\[\]\s+\[\]\s+\[.*delete.*\]/m);
-    // Its own CRDs by name, one line per name as kubectl prints them; nothing else on CRDs.
+    // Its own CRDs by name (the orchestration kinds' too), one line per name as kubectl prints
+    // them; nothing else on CRDs.
     const crdLines = operator.split('\n').filter(l => l.startsWith('customresourcedefinitions'));
     expect(crdLines.map(l => l.split(/\s+/).slice(1).join(' '))).toEqual(
-      ['helloworldchaos', 'networkchaos', 'podchaos', 'stresschaos'].map(
-        k => `[] [${k}.chaos-mesh.org] [get]`,
-      ),
+      [
+        'helloworldchaos',
+        'networkchaos',
+        'podchaos',
+        'schedules',
+        'statuschecks',
+        'stresschaos',
+        'workflownodes',
+        'workflows',
+      ].map(k => `[] [${k}.chaos-mesh.org] [get]`),
     );
   }, 60_000);
 

@@ -104,16 +104,21 @@ describe('deploy/ manifests', () => {
   it('grants the chaos kinds by name, as generated from the bundled plugins: no wildcard, no unnamed CRD write', async () => {
     const manifests = await allManifests();
     const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
-    // --install-crds also installs the orchestration CRDs, by name.
+    // The start-up check reads and --install-crds installs the orchestration CRDs too, by name.
     const generated = generateOperatorRbac(
       plugins.map(p => p.kind),
       {
-        alsoInstalls: ORCHESTRATION_PLURALS.map(plural => `${plural}.chaos-mesh.org`),
+        extraCrds: ORCHESTRATION_PLURALS.map(plural => `${plural}.chaos-mesh.org`),
       },
     );
     const role = (name: string) =>
       manifests.find(m => m.obj.kind === 'ClusterRole' && m.obj.metadata?.name === name);
     expect(role('chaosplane-operator-chaos-kinds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.kinds)));
+    expect(role('chaosplane-operator-crds')?.obj).toEqual(JSON.parse(JSON.stringify(generated.readCrds)));
+    expect(
+      (role('chaosplane-operator-crds')?.obj as unknown as { rules: { resourceNames: string[] }[] }).rules[0]!
+        .resourceNames,
+    ).toContain('schedules.chaos-mesh.org');
     expect(role('chaosplane-operator-install-crds')?.obj).toEqual(
       JSON.parse(JSON.stringify(generated.installCrds)),
     );
@@ -144,11 +149,16 @@ describe('deploy/ manifests', () => {
       {
         apiGroups: ['apiextensions.k8s.io'],
         resources: ['customresourcedefinitions'],
+        // The start-up check reads the orchestration kinds' CRDs too.
         resourceNames: [
           'helloworldchaos.chaos-mesh.org',
           'networkchaos.chaos-mesh.org',
           'podchaos.chaos-mesh.org',
+          'schedules.chaos-mesh.org',
+          'statuschecks.chaos-mesh.org',
           'stresschaos.chaos-mesh.org',
+          'workflownodes.chaos-mesh.org',
+          'workflows.chaos-mesh.org',
         ],
         verbs: ['get'],
       },

@@ -29,6 +29,12 @@ export interface DevCommandOptions {
    * .chaosplane/image archive) instead of the operator and the daemon as processes.
    */
   deployed?: boolean;
+  /**
+   * Whom the operator authenticates as (`--operator-identity`): its ServiceAccount under RBAC, or
+   * `admin`; by default its ServiceAccount when deploy/ is there (see `startDevControlPlane`).
+   * Not with `deployed`, whose operator pod always runs as its ServiceAccount.
+   */
+  operatorIdentity?: 'service-account' | 'admin';
   /** Log format; readable lines unless LOG_FORMAT says otherwise. */
   format?: LoggerOptions['format'];
 }
@@ -42,6 +48,12 @@ async function startPlane(
 ): Promise<{ processes: DevControlPlane } | { deployed: DeployedControlPlane }> {
   const images = options.images ?? [];
   if (options.deployed === true) {
+    if (options.operatorIdentity !== undefined)
+      throw new ChaosplaneError(
+        'invalid',
+        "--operator-identity is for the operator as a process; with --deployed it is a pod, with its ServiceAccount's token",
+        { field: 'operator-identity' },
+      );
     const [image = defaultImageArchive(), ...others] = images;
     if (image === undefined)
       throw new ChaosplaneError(
@@ -61,6 +73,7 @@ async function startPlane(
       log,
       signal,
       images,
+      ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
     }),
   };
 }

@@ -2,7 +2,8 @@
 // The operator's access to the chaos kinds it loads, generated from those kinds: each kind's
 // resource and its status by name (never `chaos-mesh.org/*`, which would include every Chaos
 // Mesh kind, loaded or not), aggregated into chaosplane-operator; and reads of its own CRDs by
-// name (the start-up check) in a ClusterRole of their own with its own ClusterRoleBinding: CRDs
+// name (the start-up check, with the orchestration kinds' CRDs when the operator runs them) in a
+// ClusterRole of their own with its own ClusterRoleBinding: CRDs
 // are cluster-scoped, so when chaosplane-operator is bound in one namespace only
 // (--target-namespace) a RoleBinding could never grant them. Creating and replacing CRDs
 // (`--install-crds`) is a separate, optional role: create cannot be limited by resourceNames,
@@ -70,12 +71,13 @@ function chaosObjectRules(kinds: readonly ChaosKind[]): PolicyRule[] {
 /**
  * The operator's RBAC for `kinds`: the chaos objects (a ClusterRole aggregated into
  * chaosplane-operator), reading its CRDs (a ClusterRole bound cluster-wide on its own, for both
- * modes), and the optional role `--install-crds` needs; `options.alsoInstalls` names the other
- * CRDs `--install-crds` installs (the orchestration kinds', which embed the chaos kinds).
+ * modes), and the optional role `--install-crds` needs; `options.extraCrds` names the other CRDs
+ * the operator runs on (the orchestration kinds', which embed the chaos kinds): its start-up
+ * check reads them and `--install-crds` installs them, so both roles name them.
  */
 export function generateOperatorRbac(
   kinds: readonly ChaosKind[],
-  options: { alsoInstalls?: readonly string[] } = {},
+  options: { extraCrds?: readonly string[] } = {},
 ): {
   kinds: ClusterRoleObject;
   readCrds: ClusterRoleObject;
@@ -83,6 +85,7 @@ export function generateOperatorRbac(
   installCrds: ClusterRoleObject;
 } {
   const names = crdNames(kinds);
+  const owned = [...names, ...(options.extraCrds ?? [])].sort();
   return {
     kinds: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -99,7 +102,7 @@ export function generateOperatorRbac(
         {
           apiGroups: [CRD_GROUP],
           resources: ['customresourcedefinitions'],
-          resourceNames: names,
+          resourceNames: owned,
           verbs: ['get'],
         },
       ],
@@ -125,7 +128,7 @@ export function generateOperatorRbac(
         {
           apiGroups: [CRD_GROUP],
           resources: ['customresourcedefinitions'],
-          resourceNames: [...names, ...(options.alsoInstalls ?? [])].sort(),
+          resourceNames: owned,
           verbs: ['get', 'update'],
         },
       ],

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateOperatorRbac, rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
-import {
-  ORCHESTRATION_PLURALS,
-  createChaosKindTable,
-  orchestrationCrds,
-  orchestrationRbac,
-} from '@chaosplane/orchestration';
+import { rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
+import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
+import { operatorRoles } from './operatorRoles.js';
 
 /** Options of {@link generateCrdFiles}. */
 export interface GenerateCrdFilesOptions {
@@ -46,11 +42,7 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
     orchestration ? orchestrationCrds(createChaosKindTable(kinds)) : [],
   );
   if (options.rbacOut !== undefined) {
-    const group = kinds[0]?.group ?? 'chaos-mesh.org';
-    // --install-crds installs the orchestration CRDs with the chaos kinds' (installCrds.ts).
-    const roles = generateOperatorRbac(kinds, {
-      alsoInstalls: orchestration ? ORCHESTRATION_PLURALS.map(plural => `${plural}.${group}`) : [],
-    });
+    const roles = operatorRoles(kinds, { orchestration });
     await mkdir(options.rbacOut, { recursive: true });
     const files: [string, string][] = [
       [
@@ -58,8 +50,9 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
         rbacToYaml(
           [roles.kinds, roles.readCrds, roles.readCrdsBinding],
           'The chaos kinds the operator loads: their objects and status (aggregated into chaosplane-operator),\n' +
-            '# and reading their CRDs, bound cluster-wide on its own (CRDs are cluster-scoped: a RoleBinding in\n' +
-            '# --target-namespace mode could not grant them).',
+            "# and reading their CRDs (with orchestration, Schedule's, Workflow's, WorkflowNode's and StatusCheck's\n" +
+            '# too: the start-up check reads them all), bound cluster-wide on its own (CRDs are cluster-scoped: a\n' +
+            '# RoleBinding in --target-namespace mode could not grant them).',
         ),
       ],
       [
@@ -70,11 +63,11 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
         ),
       ],
     ];
-    if (orchestration)
+    if (roles.orchestration !== undefined)
       files.push([
         path.join(options.rbacOut, 'orchestration.yaml'),
         rbacToYaml(
-          orchestrationRbac(kinds),
+          roles.orchestration,
           'What Schedule, Workflow and StatusCheck add: their own kinds, creating and deleting the chaos kinds they run (by name), Task pods and their logs, the workloads a StatusCheck reads.',
         ),
       ]);

@@ -82,8 +82,9 @@ export async function startOperator(
   log.info('plugins loaded', { kinds: kinds.map(k => `${k.kind}.${k.group}`), plugins: options.plugins });
   const orchestration = options.orchestration ?? true;
   if (options.installCrds) await installCrds(kube, kinds, log, orchestration);
-  // Before anything is watched: a kind whose CRD cannot be run is refused, loudly, at once.
-  await checkCrds(kube, kinds).catch((error: unknown) => {
+  // Before anything is watched: a kind whose CRD cannot be run is refused, loudly, at once
+  // (and with orchestration, a Schedule, Workflow, WorkflowNode or StatusCheck CRD likewise).
+  await checkCrds(kube, kinds, { orchestration }).catch((error: unknown) => {
     kube.close();
     throw error;
   });
