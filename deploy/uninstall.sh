@@ -39,6 +39,8 @@ fail() {
 }
 
 while (($# > 0)); do
+  # --flag=value is --flag value.
+  [[ $1 == --*=* ]] && set -- "${1%%=*}" "${1#*=}" "${@:2}"
   case $1 in
     -k) kustomization=${2:?-k needs a directory}; shift 2 ;;
     --namespace) namespace=${2:?--namespace needs a value}; shift 2 ;;
