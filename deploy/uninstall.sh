@@ -56,11 +56,15 @@ done
 
 k() { "${KUBECTL:-kubectl}" "$@"; }
 
-# The chaos resources (plural.group) this installation serves: the CRDs of the kustomization
-# that exist in the cluster. Taken from the kustomization, not from the API group, so another
-# installation's kinds in the same group (chaos-mesh.org) are never touched. Orchestration first.
-chaos_resources() {
-  local names line first=() rest=()
+# The chaos resources (plural.group) this installation serves, in two waves: Schedules and
+# Workflows (they create chaos objects), then the rest. Taken from the kustomization's CRDs that
+# exist in the cluster, not from the API group, so another installation's kinds in the same group
+# (chaos-mesh.org) are never touched.
+first=()
+rest=()
+read_resources() {
+  local names line
+  # A failed read stops here (set -e): never delete CRDs on a guess that they hold no objects.
   names=$(k get -k "$kustomization" --ignore-not-found -o name)
   while IFS= read -r line; do
     [[ $line == "$CRD_PREFIX"* ]] || continue
@@ -70,13 +74,17 @@ chaos_resources() {
       *) rest+=("$line") ;;
     esac
   done <<<"$names"
-  printf '%s\n' "${first[@]}" "${rest[@]}" | sed '/^$/d'
 }
 
-# "namespace name" of every object of a resource, one a line.
+# "Kind.group/version namespace name" of every object of the given resources, one a line; one request per
+# call (kubectl takes a comma-separated list of resources).
 objects_of() {
-  k get "$1" --all-namespaces --ignore-not-found \
-    -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}'
+  (($# > 0)) || return 0
+  local joined
+  joined=$(IFS=,; echo "$*")
+  k get "$joined" --all-namespaces --ignore-not-found \
+    -o jsonpath='{range .items[*]}{.kind}.{.apiVersion}{" "}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}' |
+    sed '/^$/d'
 }
 
 # True when the operator's leader renews its Lease: the renewal time changes within a lease
@@ -84,20 +92,30 @@ objects_of() {
 # comparing clocks, so the check holds whatever the skew between this machine and the cluster.
 operator_alive() {
   local first now waited=0 limit
-  first=$(k get lease -n "$namespace" "$lease" --ignore-not-found \
-    -o jsonpath='{.spec.holderIdentity}|{.spec.renewTime}|{.spec.leaseDurationSeconds}') || return 1
-  [[ -n $first && ${first%%|*} != "" ]] || return 1
+  first=$(lease_state) || return 1
+  [[ -n $first ]] || return 1
   limit=${first##*|}
   limit=$((${limit:-15} + 5))
   while ((waited < limit)); do
     sleep 1
     waited=$((waited + 1))
-    now=$(k get lease -n "$namespace" "$lease" --ignore-not-found \
-      -o jsonpath='{.spec.holderIdentity}|{.spec.renewTime}|{.spec.leaseDurationSeconds}') || return 1
-    [[ -n $now && ${now%%|*} != "" ]] || return 1
+    now=$(lease_state) || return 1
+    [[ -n $now ]] || return 1
     [[ $now != "$first" ]] && return 0
   done
   return 1
+}
+
+# "holder|renewTime|leaseDurationSeconds" of the operator's Lease; empty when no one holds it
+# (a released Lease has no holder; kubectl prints a stored null as "null").
+lease_state() {
+  local state
+  state=$(k get lease -n "$namespace" "$lease" --ignore-not-found \
+    -o jsonpath='{.spec.holderIdentity}|{.spec.renewTime}|{.spec.leaseDurationSeconds}')
+  case ${state%%|*} in
+    '' | null) echo '' ;;
+    *) echo "$state" ;;
+  esac
 }
 
 # Takes chaos-mesh/records (only that finalizer) off one object, printing the faults its status
@@ -119,16 +137,27 @@ release_object() {
     -o jsonpath='{range .metadata.finalizers[*]}{@}{"\n"}{end}')
 }
 
-# A failed read stops here (set -e): never delete CRDs on a guess that they hold no objects.
-listed=$(chaos_resources)
-resources=()
-[[ -z $listed ]] || mapfile -t resources <<<"$listed"
-count=0
-for resource in "${resources[@]}"; do
-  n=$(objects_of "$resource" | sed '/^$/d' | wc -l)
-  count=$((count + n))
-done
-echo "uninstall: ${#resources[@]} chaos kinds served, $count objects of them"
+read_resources
+all=$(objects_of "${first[@]}" "${rest[@]}")
+count=$(grep -c . <<<"$all" || true)
+echo "uninstall: $((${#first[@]} + ${#rest[@]})) chaos kinds served, $count objects of them"
+
+# Deletes every object of the given resources and waits until each is gone: the operator
+# recovers its records and removes its finalizer (or, with --remove-finalizers, this script
+# removes it first).
+delete_wave() {
+  local objects joined ref ns name
+  objects=$(objects_of "$@")
+  [[ -n $objects ]] || return 0
+  joined=$(IFS=,; echo "$*")
+  echo "uninstall: deleting every $joined"
+  if [[ $remove_finalizers == true ]]; then
+    k delete "$joined" --all --all-namespaces --wait=false
+    # Kind.group names the object's resource for kubectl.
+    while read -r ref ns name; do release_object "${ref%/*}" "$ns" "$name"; done <<<"$objects"
+  fi
+  k delete "$joined" --all --all-namespaces --ignore-not-found --wait=true --timeout="$timeout"
+}
 
 if ((count > 0)); then
   if operator_alive; then
@@ -145,22 +174,11 @@ Nothing was deleted.
 EOF
     exit 2
   fi
-  for resource in "${resources[@]}"; do
-    objects=$(objects_of "$resource" | sed '/^$/d')
-    [[ -n $objects ]] || continue
-    echo "uninstall: deleting every $resource"
-    if [[ $remove_finalizers == true ]]; then
-      k delete "$resource" --all --all-namespaces --wait=false
-      while read -r ns name; do release_object "$resource" "$ns" "$name"; done <<<"$objects"
-    fi
-    # Waits until the operator recovered each one and removed its finalizer.
-    k delete "$resource" --all --all-namespaces --ignore-not-found --wait=true --timeout="$timeout"
-  done
-  for resource in "${resources[@]}"; do
-    left=$(objects_of "$resource" | sed '/^$/d')
-    [[ -z $left ]] || fail "$resource still has objects (the installation is untouched):
+  delete_wave "${first[@]}"
+  delete_wave "${rest[@]}"
+  left=$(objects_of "${first[@]}" "${rest[@]}")
+  [[ -z $left ]] || fail "chaos objects are left (the installation is untouched):
 $left"
-  done
 fi
 
 if [[ $objects_only == true ]]; then

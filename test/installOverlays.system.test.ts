@@ -332,7 +332,7 @@ describeIf(kubectlUnavailableReason())(
       const stuck = await uninstall('-k', scoped, '--remove-finalizers', '--timeout=3s');
       expect(stuck.code).toBe(1);
       expect(stuck.err).toContain(
-        'NOT RECOVERED: helloworldchaos.chaos-mesh.org team-a/hello record team-a/web-0/main (Injected)',
+        'NOT RECOVERED: HelloWorldChaos.chaos-mesh.org team-a/hello record team-a/web-0/main (Injected)',
       );
       expect(
         await ok('get', 'helloworldchaos', '-n', 'team-a', 'hello', '-o', 'jsonpath={.metadata.finalizers}'),
