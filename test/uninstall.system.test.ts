@@ -160,7 +160,7 @@ describeIf(testKitUnavailableReason())(
       stop.abort();
       await plane?.stop();
       await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    }, 90_000);
 
     it('deletes nothing while the operator is down; with it running, recovers every fault and leaves no finalizer and no CRD', async () => {
       // Installed as deploy/README says: namespace, certificates, the overlay.
