@@ -7,7 +7,7 @@
 // target namespace is one value: changed, it moves everything. deploy/uninstall.sh removes each
 // install, refuses chaos objects without a running operator and, with --remove-finalizers, takes
 // only our finalizer off (the suite with a running operator is uninstall.system.test.ts).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,20 +17,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { parseManifests, parseOperatorArgs } from '@chaosplane/operator';
 import { describeIf, eventually } from '@chaosplane/testing';
+import { kustomizeUnavailableReason } from './kustomizeUnavailableReason.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const deploy = path.join(repo, 'deploy');
 const overlays = path.join(repo, 'examples', 'install');
 const OPERATOR = 'system:serviceaccount:chaosplane:chaosplane-operator';
-
-function kubectlUnavailableReason(): string | undefined {
-  try {
-    execFileSync('kubectl', ['kustomize', '--help'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'kubectl with kustomize is not installed (scripts/install-system-deps.sh installs it)';
-  }
-}
 
 interface Result {
   out: string;
@@ -80,7 +72,7 @@ const operatorContainer = (objects: KubernetesObject[]): Container =>
     }
   ).spec.template.spec.containers.find(c => c.name === 'operator')!;
 
-describeIf(kubectlUnavailableReason())(
+describeIf(kustomizeUnavailableReason())(
   'install overlays and deploy/uninstall.sh (kubectl, kube-emulator)',
   () => {
     let dir: string;

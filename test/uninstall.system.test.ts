@@ -17,6 +17,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 import { createSilentLogger } from '@chaosplane/service';
 import { describeIf, eventually, testKitUnavailableReason } from '@chaosplane/testing';
+import { kustomizeUnavailableReason } from './kustomizeUnavailableReason.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const deploy = path.join(repo, 'deploy');
@@ -48,7 +49,7 @@ interface Pod {
   spec: { containers: Array<{ image: string }> };
 }
 
-describeIf(testKitUnavailableReason())(
+describeIf(testKitUnavailableReason() ?? kustomizeUnavailableReason())(
   'deploy/uninstall.sh with a running operator and injected faults',
   () => {
     let dir: string;
