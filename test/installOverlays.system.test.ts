@@ -203,7 +203,7 @@ describeIf(kustomizeUnavailableReason())(
       });
     });
 
-    it('cluster-wide: kubectl apply -k installs it; the operator may act in every namespace; uninstall.sh removes it all', async () => {
+    it('cluster-wide: kubectl apply -k installs it; the operator may act in every namespace; the upgrade re-applies; uninstall.sh removes it all', async () => {
       await prepare();
       const applied = await ok('apply', '-k', path.join(overlays, 'cluster-wide'));
       expect(applied).toContain('clusterrolebinding.rbac.authorization.k8s.io/chaosplane-operator created');
@@ -217,6 +217,11 @@ describeIf(kustomizeUnavailableReason())(
       );
       expect(await canI('list', 'podchaos.chaos-mesh.org', '--all-namespaces')).toBe('yes');
       expect(await canI('list', 'nodes')).toBe('yes');
+
+      // The upgrade of deploy/README: the CRDs server-side first, then the rest.
+      const crds = await ok('apply', '--server-side', '--force-conflicts', '-f', path.join(deploy, 'crds'));
+      expect(crds.match(/serverside-applied$/gm)).toHaveLength(8);
+      expect(await ok('apply', '-k', path.join(overlays, 'cluster-wide'))).not.toMatch(/ created$/m);
 
       const removed = await uninstall('-k', path.join(overlays, 'cluster-wide'));
       expect({ code: removed.code, err: removed.err }).toEqual({ code: 0, err: '' });
