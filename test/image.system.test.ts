@@ -9,8 +9,8 @@
 // Containers are buildah's (`buildah run --isolation chroot`: the host's network and PID
 // namespaces, no daemon), not a kubelet's: the dev control plane's pods are tested where they
 // are made. Building the image takes minutes (deploy/image/README.md), so this suite does not:
-// without an archive it skips and says how to make one (CI builds it only with
-// CHAOSPLANE_CI_IMAGE=1, see scripts/test-all.sh).
+// without an archive it skips and says how to make one (CI builds it first unless
+// CHAOSPLANE_CI_IMAGE=0, see scripts/test-all.sh).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -42,7 +42,7 @@ function unavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (buildah keeps its images in /var/lib/containers)';
   if (!hasProgram('buildah')) return 'buildah is not installed (bash scripts/install-system-deps.sh)';
   if (!existsSync(archive)) {
-    return `no image at ${path.relative(repo, archive)}: build it with sudo scripts/build-image.sh (minutes; CI only with CHAOSPLANE_CI_IMAGE=1)`;
+    return `no image at ${path.relative(repo, archive)}: build it with sudo scripts/build-image.sh (minutes; CI builds it)`;
   }
   return undefined;
 }

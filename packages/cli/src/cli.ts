@@ -66,17 +66,43 @@ program
   .option('--config <file>', 'config file with a plugins list')
   .option(
     '--image <oci-archive>',
-    "OCI image archive to import into the local kubelet's containerd (repeatable)",
+    "OCI image archive to import into the local kubelet's containerd (repeatable); with --deployed the first is Chaosplane's",
     collect,
     [],
   )
+  .option(
+    '--deployed',
+    "apply deploy/ with kubectl apply -k and run the operator and the daemon as pods from Chaosplane's image " +
+      '(.chaosplane/image/chaosplane-<version>.oci.tar unless --image names one: sudo npm run image builds it)',
+    false,
+  )
   .action(
-    async (options: { demo: boolean; dir: string; plugin: string[]; config?: string; image: string[] }) => {
+    async (options: {
+      demo: boolean;
+      dir: string;
+      plugin: string[];
+      config?: string;
+      image: string[];
+      deployed: boolean;
+    }) => {
+      if (options.deployed && (options.plugin.length > 0 || options.config !== undefined)) {
+        throw new ChaosplaneError(
+          'invalid',
+          "--deployed runs the image's plugins (deploy/daemon.yaml's --plugin flags): leave out --plugin and --config, " +
+            'or build an image with your plugin (deploy/image/plugin.Containerfile) and pass it with --image',
+        );
+      }
       const plugins = await resolvePluginList({
         flags: options.plugin,
         ...(options.config !== undefined ? { configFile: options.config } : {}),
       });
-      await runDevCommand({ dir: options.dir, demo: options.demo, plugins, images: options.image });
+      await runDevCommand({
+        dir: options.dir,
+        demo: options.demo,
+        plugins,
+        images: options.image,
+        deployed: options.deployed,
+      });
     },
   );
 

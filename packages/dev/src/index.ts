@@ -10,13 +10,20 @@
 export {
   startDevControlPlane,
   DEV_NAMESPACE,
-  DEV_PLANE_CONTROLLERS,
   DAEMON_SERVER_NAME,
   DAEMON_CAPABILITIES,
   type DevControlPlane,
   type DevControlPlaneOptions,
   type DevDaemon,
 } from './startDevControlPlane.js';
+export {
+  startDeployedControlPlane,
+  kustomizeImage,
+  DEPLOYED,
+  type DeployedControlPlane,
+  type DeployedControlPlaneOptions,
+} from './startDeployedControlPlane.js';
+export { DEV_PLANE_CONTROLLERS, type DevCluster, type DevClusterOptions } from './startDevCluster.js';
 export {
   capabilityBoundingPrefix,
   spawnDaemonProcess,
@@ -48,6 +55,7 @@ export {
 export { runDemo, type DemoResult } from './runDemo.js';
 export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';
-export { deployDir } from './deployDir.js';
+export { deployDir, defaultImageArchive } from './deployDir.js';
 export { OPERATOR_SERVICE_ACCOUNT } from './operatorServiceAccount.js';
 export { eventually, type EventuallyOptions } from './eventually.js';
+export { runKubectl, type RunKubectlOptions } from './runKubectl.js';

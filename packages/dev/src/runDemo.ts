@@ -12,7 +12,8 @@ import { parseManifests } from '@chaosplane/operator';
 import { ChaosplaneError, PHASE_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
 import { applyManifestFile, applyManifests } from './applyManifests.js';
 import { eventually } from './eventually.js';
-import type { DevControlPlane } from './startDevControlPlane.js';
+import { runKubectl } from './runKubectl.js';
+import type { DevCluster } from './startDevCluster.js';
 
 const run = promisify(execFile);
 
@@ -35,12 +36,12 @@ async function hasKubectl(): Promise<boolean> {
 
 async function kubectl(kubeconfig: string, args: string[], log: Logger): Promise<void> {
   log.info(`$ kubectl ${args.join(' ')}`);
-  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 120_000 });
+  const stdout = await runKubectl(kubeconfig, args);
   for (const line of stdout.trim().split('\n').filter(Boolean)) log.info(`  ${line}`);
 }
 
-/** Runs the demo on a started control plane. */
-export async function runDemo(plane: DevControlPlane, examples: string, log: Logger): Promise<DemoResult> {
+/** Runs the demo on a started control plane (its operator and daemon processes or pods). */
+export async function runDemo(plane: DevCluster, examples: string, log: Logger): Promise<DemoResult> {
   const manifest = path.join(examples, 'helloworld.yaml');
   const [chaos] = parseManifests(await readFile(manifest, 'utf8'));
   const namespace = chaos!.metadata!.namespace!;

@@ -3,36 +3,22 @@
 // a private containerd, the controllers of Deployments, ReplicaSets, DaemonSets and
 // EndpointSlices, the chaos daemon (mTLS) and the operator, wired exactly as in a cluster: the
 // operator finds the daemon through the EndpointSlice of its headless Service.
-import { mkdir } from 'node:fs/promises';
-import os, { hostname } from 'node:os';
 import path from 'node:path';
 import { daemonHandlersOf, startDaemon } from '@chaosplane/daemon';
-import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
-import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { startOperator, type RunningOperator } from '@chaosplane/operator';
 import { ChaosplaneError, type KubeClient, type Logger } from '@chaosplane/sdk';
 import { loadPlugins } from '@chaosplane/service';
-import type { KubeConfig } from '@kubernetes/client-node';
-import {
-  containerdUnavailableReason,
-  mintCertificates,
-  startContainerd,
-  type ContainerdEnvironment,
-  type MintedCertificates,
-} from './harness/index.js';
+import { mintCertificates, type ContainerdEnvironment, type MintedCertificates } from './harness/index.js';
+import type { KubeEmulator } from '@chaosplane/kube-emulator';
 import { deployDir } from './deployDir.js';
 import { operatorServiceAccountKubeconfig } from './operatorServiceAccount.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
-import { forwardApiServer } from './forwardApiServer.js';
-import { HOST_IP } from './kubelet/kubeletState.js';
-import { createPodNetwork, podNetworkUnavailableReason, type PodNetwork } from './kubelet/podNetwork.js';
 import {
-  startLocalKubelet,
-  type ClusterAccess,
-  type LocalKubelet,
-  type UnknownImagePolicy,
-} from './startLocalKubelet.js';
-import { startDevControllers, type DevControllerName, type DevControllers } from './startDevControllers.js';
+  prepareDevPlane,
+  startDevCluster,
+  type DevCluster,
+  type DevClusterOptions,
+} from './startDevCluster.js';
 
 /** The namespace the operator and the daemon's Service live in. */
 export const DEV_NAMESPACE = 'chaosplane';
@@ -55,33 +41,8 @@ export const DAEMON_CAPABILITIES: readonly string[] = [
 /** The name the daemon's certificate carries and the operator checks. */
 export const DAEMON_SERVER_NAME = 'chaosplane-daemon';
 
-/**
- * The controllers the dev control plane runs: all but the scheduler, since the local kubelet
- * binds every unscheduled pod to its one node itself (two binders would race for each pod).
- */
-export const DEV_PLANE_CONTROLLERS: readonly DevControllerName[] = [
-  'deployment',
-  'replicaset',
-  'daemonset',
-  'endpointslice',
-];
-
-/** Longest socket path a unix socket takes (sun_path is 108 bytes with its NUL), with room to spare. */
-const MAX_SOCKET_PATH = 100;
-
-/**
- * Where containerd's directory goes: under the plane's own directory, so its socket and state are
- * found there; in the system's temporary directory when that path is too long for a socket.
- */
-function containerdParentDir(dir: string): string {
-  const socketPath = path.join(path.resolve(dir), 'cp-ctd-XXXXXX', 'containerd.sock.ttrpc');
-  return socketPath.length <= MAX_SOCKET_PATH ? path.resolve(dir) : os.tmpdir();
-}
-
 /** Options of {@link startDevControlPlane}. */
-export interface DevControlPlaneOptions {
-  /** State directory (kube-emulator data, kubeconfig, daemon journal, certificates); `.chaosplane`. */
-  dir: string;
+export interface DevControlPlaneOptions extends DevClusterOptions {
   /** Plugins for the operator and the daemon. */
   plugins: string[];
   /** Directory plugin names are resolved from. */
@@ -89,20 +50,12 @@ export interface DevControlPlaneOptions {
   /** Loggers of the two halves, so their lines can be told apart. */
   operatorLog: Logger;
   daemonLog: Logger;
-  /** Logger of the control plane itself (kubelet, setup). */
-  log: Logger;
-  /** Stops everything when aborted. */
-  signal: AbortSignal;
   /**
    * Run the daemon as its own process (the built `chaosplane-daemon`) confined by `setpriv` to
    * exactly these capabilities (Kubernetes names, as in deploy/daemon.yaml's securityContext)
    * instead of in this process with all of the caller's. Needs root and util-linux setpriv.
    */
   daemonCapabilities?: readonly string[];
-  /** OCI (or Docker) image archives imported into the kubelet's containerd at start. */
-  images?: string[];
-  /** What runs for an image the kubelet does not have (see {@link LocalKubeletOptions}); busybox by default. */
-  unknownImages?: UnknownImagePolicy;
   /**
    * Whom the operator authenticates as. `admin` (the default): the emulator's admin kubeconfig
    * (every request allowed). `service-account`: its ServiceAccount
@@ -133,17 +86,8 @@ export interface DevDaemon {
   restart?(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** A running embedded control plane. */
-export interface DevControlPlane {
-  kubeconfigPath: string;
-  /** The emulator's kubeconfig, loaded. */
-  kubeConfig: KubeConfig;
-  /** A connection to the emulator (closed by `stop()`). */
-  kube: KubeConnection;
-  nodeName: string;
-  emulator: KubeEmulator;
-  /** The private containerd the kubelet runs pods in. */
-  containerd: ContainerdEnvironment;
+/** A running embedded control plane: its cluster, and the daemon and operator as processes. */
+export interface DevControlPlane extends DevCluster {
   daemon: DevDaemon;
   /** The certificates of the daemon (server) and the operator (client), with their CA. */
   certs: MintedCertificates;
@@ -154,9 +98,6 @@ export interface DevControlPlane {
   readonly operator: RunningOperator | undefined;
   /** The kubeconfig the operator runs with: its ServiceAccount's, or the admin's. */
   operatorKubeconfigPath: string;
-  kubelet: LocalKubelet;
-  /** The workload controllers ({@link DEV_PLANE_CONTROLLERS}). */
-  controllers: DevControllers;
   /**
    * Stops the operator gracefully and leaves the rest running (what the daemon does without an
    * operator); {@link DevControlPlane.startOperator} starts a new one.
@@ -164,23 +105,6 @@ export interface DevControlPlane {
   stopOperator(): Promise<void>;
   /** Starts the operator again after {@link DevControlPlane.stopOperator}; a no-op while one runs. */
   startOperator(): Promise<void>;
-  /**
-   * Stops the operator (gracefully), the kubelet's containers, the daemon, the controllers,
-   * containerd and the emulator.
-   */
-  stop(): Promise<void>;
-}
-
-/** Throws `runtime`, saying what to install, unless containerd can run here. */
-function requireContainerd(): void {
-  const missing = containerdUnavailableReason();
-  if (missing !== undefined) {
-    throw new ChaosplaneError(
-      'runtime',
-      `chaosplane dev runs pods as real containerd containers, but ${missing}. On Debian: ` +
-        'sudo apt-get install -y containerd runc busybox-static (or run scripts/install-system-deps.sh as root)',
-    );
-  }
 }
 
 /** The daemon: its own capability-confined process with `daemonCapabilities`, else in this process. */
@@ -258,138 +182,6 @@ function startDevOperator(
   );
 }
 
-/** Cleanup steps, run in reverse order. */
-type Cleanups = Array<() => Promise<void>>;
-
-/**
- * The node's network and the kubelet's certificates, made before the emulator starts: the pod
- * network's bridge is up (the emulator's certificate must name its gateway, where pods reach it),
- * and a kubelet CA signs the kubelet's serving certificate and the emulator's client certificate
- * (kube-apiserver's --kubelet-certificate-authority and --kubelet-client-certificate).
- */
-async function prepareNode(options: DevControlPlaneOptions, dir: string, cleanups: Cleanups) {
-  const unavailable = podNetworkUnavailableReason();
-  let network: PodNetwork | undefined;
-  if (unavailable === undefined) {
-    network = createPodNetwork({ dir: path.join(dir, 'kubelet'), log: options.log });
-    cleanups.push(() => network!.close());
-    await network.prepare();
-  } else {
-    options.log.warn('pods use the host network, without pod IPs', { reason: unavailable });
-  }
-  const kubeletCerts = await mintCertificates({
-    dir: path.join(dir, 'certs', 'kubelet'),
-    caName: 'chaosplane-dev-kubelet-ca',
-    serverDnsNames: ['localhost', hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost'],
-    serverIpAddresses: [HOST_IP],
-    clientName: 'kube-apiserver-kubelet-client',
-    days: 30,
-  });
-  return { network, kubeletCerts };
-}
-
-/** kube-emulator, serving pods at the gateway too, proxying logs and exec to the kubelet. */
-async function startPlaneEmulator(
-  dir: string,
-  node: Awaited<ReturnType<typeof prepareNode>>,
-  cleanups: Cleanups,
-): Promise<{ emulator: KubeEmulator; kubeconfigPath: string; cluster: ClusterAccess }> {
-  const kubeconfigPath = path.join(dir, 'kubeconfig');
-  const { network, kubeletCerts } = node;
-  const emulator = await startKubeEmulator({
-    dataDir: path.join(dir, 'kube'),
-    kubeconfigPath,
-    ...(network ? { certificateHosts: [network.gateway] } : {}),
-    kubeletClient: {
-      caCert: kubeletCerts.caPem.toString(),
-      cert: kubeletCerts.clientCertPem.toString(),
-      key: kubeletCerts.clientKeyPem.toString(),
-    },
-  });
-  cleanups.push(() => emulator.stop());
-  const port = Number(new URL(emulator.url).port);
-  let endpoint = { host: HOST_IP, port };
-  if (network) {
-    const forwarder = await forwardApiServer(network.gateway, { host: '127.0.0.1', port });
-    cleanups.push(() => forwarder.close());
-    endpoint = { host: forwarder.host, port: forwarder.port };
-  }
-  return {
-    emulator,
-    kubeconfigPath,
-    cluster: { ...endpoint, caCert: emulator.caCert, fallbackToken: emulator.token },
-  };
-}
-
-/** The local kubelet: on the pod network, serving its API with the kubelet CA's certificate; images imported. */
-async function startPlaneKubelet(
-  options: DevControlPlaneOptions,
-  parts: {
-    dir: string;
-    nodeName: string;
-    node: Awaited<ReturnType<typeof prepareNode>>;
-    cluster: ClusterAccess;
-    kube: KubeConnection;
-    containerd: ContainerdEnvironment;
-  },
-  cleanups: Cleanups,
-): Promise<LocalKubelet> {
-  const { node } = parts;
-  const kubelet = await startLocalKubelet({
-    kube: parts.kube,
-    nodeName: parts.nodeName,
-    containerd: parts.containerd,
-    log: options.log,
-    signal: options.signal,
-    dir: path.join(parts.dir, 'kubelet'),
-    ...(node.network ? { network: node.network } : {}),
-    cluster: parts.cluster,
-    serverTls: {
-      caCert: node.kubeletCerts.caPem.toString(),
-      cert: node.kubeletCerts.serverCertPem.toString(),
-      key: node.kubeletCerts.serverKeyPem.toString(),
-    },
-    ...(options.unknownImages ? { unknownImages: options.unknownImages } : {}),
-  });
-  cleanups.push(() => kubelet.stop());
-  for (const archive of options.images ?? []) {
-    const names = await kubelet.importImage(archive, options.signal);
-    options.log.info('image imported', { archive, images: names });
-  }
-  return kubelet;
-}
-
-/**
- * The workload controllers ({@link DEV_PLANE_CONTROLLERS}) on their own connection, as
- * kube-controller-manager is its own client: their requests never queue behind the kubelet's
- * or the caller's. `stop()` also closes the connection.
- */
-async function startPlaneControllers(
-  kubeConfig: KubeConfig,
-  options: DevControlPlaneOptions,
-): Promise<DevControllers> {
-  const kube = createKubeConnection(kubeConfig);
-  try {
-    const controllers = await startDevControllers({
-      kube,
-      log: options.log,
-      signal: options.signal,
-      controllers: DEV_PLANE_CONTROLLERS,
-    });
-    options.log.info('controllers running', { controllers: controllers.names.join(',') });
-    return {
-      names: controllers.names,
-      async stop() {
-        await controllers.stop();
-        kube.close();
-      },
-    };
-  } catch (error) {
-    kube.close();
-    throw error;
-  }
-}
-
 /** The operator's kubeconfig: the admin's, or its ServiceAccount's (RBAC applied) when asked for. */
 async function operatorKubeconfig(
   options: DevControlPlaneOptions,
@@ -449,34 +241,11 @@ async function controlOperator(
 
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
-  requireContainerd();
-  const dir = path.resolve(options.dir);
-  await mkdir(dir, { recursive: true });
-  const cleanups: Cleanups = [];
-  const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-  };
+  const { dir, cleanups } = await prepareDevPlane(options);
+  const cleanup = () => cleanups.run();
   try {
-    const node = await prepareNode(options, dir, cleanups);
-    const { emulator, kubeconfigPath, cluster } = await startPlaneEmulator(dir, node, cleanups);
-    const kubeConfig = loadKubeConfig(kubeconfigPath);
-    const kube = createKubeConnection(kubeConfig, { maxSockets: 8 });
-    cleanups.push(() => Promise.resolve(kube.close()));
-    options.log.info('kube-emulator serving', {
-      url: emulator.url,
-      kubeconfig: kubeconfigPath,
-      forPods: `${cluster.host}:${cluster.port}`,
-    });
-    const controllers = await startPlaneControllers(kubeConfig, options);
-    cleanups.push(() => controllers.stop());
-
-    const containerd: ContainerdEnvironment = await startContainerd({
-      namespace: 'k8s.io',
-      parentDir: containerdParentDir(dir),
-    });
-    cleanups.push(() => containerd.stop());
-    options.log.info('containerd started', { socket: containerd.socketPath });
-
+    const cluster = await startDevCluster(options, dir, cleanups);
+    const { kube, containerd, emulator, kubeconfigPath } = cluster;
     const certs = await mintCertificates({
       dir: path.join(dir, 'certs'),
       serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
@@ -484,23 +253,16 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
     });
     const daemon = await startDevDaemon(options, dir, certs, containerd);
     cleanups.push(() => daemon.close());
-
-    const nodeName = hostname();
-    const kubelet = await startPlaneKubelet(
-      options,
-      { dir, nodeName, node, cluster, kube, containerd },
-      cleanups,
-    );
-    await registerDaemonEndpoint(kube, nodeName, daemon.grpcPort);
+    await registerDaemonEndpoint(kube, cluster.nodeName, daemon.grpcPort);
 
     const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
     const operator = await controlOperator(options, operatorKubeconfigPath, daemon, certs);
     cleanups.push(operator.stop);
     return {
       kubeconfigPath,
-      kubeConfig,
+      kubeConfig: cluster.kubeConfig,
       kube,
-      nodeName,
+      nodeName: cluster.nodeName,
       emulator,
       containerd,
       daemon,
@@ -509,8 +271,9 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
         return operator.current();
       },
       operatorKubeconfigPath,
-      kubelet,
-      controllers,
+      kubelet: cluster.kubelet,
+      controllers: cluster.controllers,
+      images: cluster.images,
       stopOperator: operator.stop,
       startOperator: operator.start,
       stop: cleanup,

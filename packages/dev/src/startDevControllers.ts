@@ -5,6 +5,7 @@
 // EndpointSlice controller publishes the pods behind Services. kube-emulator stores the objects;
 // these controllers act on them through the API, over @chaosplane/kube's informers and the
 // engine's work queue, like any client.
+import { setMaxListeners } from 'node:events';
 import type { KubeConnection } from '@chaosplane/kube';
 import type { Logger } from '@chaosplane/sdk';
 import { createControllerContext } from './controllers/controllerContext.js';
@@ -60,6 +61,9 @@ const FACTORIES = {
 export async function startDevControllers(options: DevControllersOptions): Promise<DevControllers> {
   const names = options.controllers ?? DEV_CONTROLLERS;
   const stop = new AbortController();
+  // One listener per informer and per controller loop, each started once: more than the 10
+  // Node's leak warning expects of one signal, and no leak.
+  setMaxListeners(100, stop.signal);
   const onAbort = () => stop.abort();
   options.signal.addEventListener('abort', onAbort, { once: true });
   const log = options.log.child({ component: 'controllers' });

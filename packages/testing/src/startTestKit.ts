@@ -2,7 +2,7 @@
 // The plugin test kit: one call runs a whole Chaosplane for a plugin under test (kube-emulator,
 // a private containerd, the daemon over mTLS and the operator, both with the plugin loaded, and
 // busybox pods as real containers), and tears it all down.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { createDaemonClientPool } from '@chaosplane/daemon/client';
 import {
   DAEMON_SERVER_NAME,
   eventually,
+  runKubectl,
   startDevControlPlane,
   type DevControlPlane,
   type EventuallyOptions,
@@ -311,7 +312,8 @@ function createKit(
     kubeconfigPath: plane.kubeconfigPath,
     namespace,
     pods,
-    kubectl: (args, stdin) => kubectl(plane.kubeconfigPath, args, stdin),
+    kubectl: (args, stdin) =>
+      runKubectl(plane.kubeconfigPath, args, { withStderr: true, ...(stdin !== undefined ? { stdin } : {}) }),
     get,
     waitForRecords: (ref, phase, options = {}) => waitForRecords(get, ref, phase, options),
     async waitForDeletion(ref, options = {}) {
@@ -341,19 +343,4 @@ function createKit(
       await close();
     },
   };
-}
-
-/** Runs kubectl with the kit's kubeconfig; resolves with its output, rejects with it on a failure. */
-function kubectl(kubeconfig: string, args: string[], stdin?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args]);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', code =>
-      code === 0 ? resolve(output) : reject(new Error(`kubectl ${args.join(' ')}: ${output}`)),
-    );
-    child.stdin.end(stdin ?? '');
-  });
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `chaosplane dev` prints once it runs: commands that work as printed, for the kinds it
 // loaded (their examples, when examples/ has some), the dry run with the daemons asked, a pod's
-// log and a shell in its container through kubectl.
+// log and a shell in its container through kubectl; with --deployed, deploy/'s pods and their logs.
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DevControlPlane } from '@chaosplane/dev';
+import type { DeployedControlPlane, DevControlPlane } from '@chaosplane/dev';
 import type { ChaosKind } from '@chaosplane/sdk';
 
 /** The example manifests (`examples/*.yaml`) that hold an object of `kind`, relative to the cwd. */
@@ -48,4 +48,32 @@ export async function devHints(
     `  ${kubectl} exec -it -n busybox busybox-0 -- sh`,
   );
   return lines;
+}
+
+/**
+ * The lines `chaosplane dev --deployed` prints: deploy/'s pods, their logs (the seed's step 6),
+ * an experiment to apply, a pod's replacement by its Deployment, and a shell in a target.
+ */
+export async function deployedHints(
+  plane: DeployedControlPlane,
+  examples: string | undefined,
+): Promise<string[]> {
+  const kubectl = `kubectl --kubeconfig ${plane.kubeconfigPath}`;
+  const leader = (await plane.leaderPod()) ?? '<operator pod>';
+  const daemon = (await plane.daemonPods())[0]?.metadata?.name ?? '<daemon pod>';
+  const example =
+    examples !== undefined
+      ? path.relative(process.cwd(), path.join(examples, 'helloworld.yaml'))
+      : '<manifest>';
+  return [
+    `  ${kubectl} get pods -n chaosplane -o wide`,
+    `  ${kubectl} apply -f ${example}`,
+    '  # the seed\'s step 6: the leader says "Apply helloworld chaos" per record, the daemon shows ps aux',
+    `  ${kubectl} logs -n chaosplane ${leader}`,
+    `  ${kubectl} logs -n chaosplane ${daemon}`,
+    '  # the Deployment replaces a deleted operator pod (the other replica takes the lease); the',
+    "  # DaemonSet replaces the daemon's, which finds its journal again on the node",
+    `  ${kubectl} delete pod -n chaosplane ${leader}`,
+    `  ${kubectl} exec -it -n busybox busybox-0 -- sh`,
+  ];
 }

@@ -34,6 +34,12 @@ export interface ContainerdEnvironment {
   /** The temporary directory holding root, state, socket, config and rootfs copies. */
   dir: string;
   /**
+   * Where this process reaches a path of the node as containerd's containers see it:
+   * `/proc/<containerd's pid>/root` with {@link StartContainerdOptions.nodeBinds} (that mount
+   * namespace), `/` otherwise.
+   */
+  nodeRoot: string;
+  /**
    * Starts a container from a busybox rootfs, by default running `sleep 3600`. With `user`, its
    * process runs as that uid/gid with no capabilities at all (every set empty, no new
    * privileges), as a restricted pod (`runAsUser`, `capabilities.drop: [ALL]`) would.
@@ -79,6 +85,15 @@ export interface StartContainerdOptions {
   namespace?: string;
   /** Where the temporary directory goes; os.tmpdir() by default (keep it short: socket paths). */
   parentDir?: string;
+  /**
+   * The node's own paths, as a kind node has them in its container: containerd and its shims
+   * (so runc, which resolves a pod's hostPath mounts and opens exec FIFOs by path) run in a
+   * mount namespace of their own where each `target` shows `source` (`{dir}` in a source is
+   * containerd's directory). The host only gets an empty directory at each target, as a mount
+   * point. Mounts made later under each of `sharedDirs` (the pod network's namespaces) reach
+   * that namespace too.
+   */
+  nodeBinds?: { binds: ReadonlyArray<{ source: string; target: string }>; sharedDirs: readonly string[] };
 }
 
 /**
@@ -111,6 +126,27 @@ interface ContainerdState {
   created: Set<string>;
   /** Numbers the default container ids. */
   sequence: number;
+  /** The directories made shared for containerd's mount namespace, unmounted by `stop()`. */
+  sharedDirs: readonly string[];
+}
+
+/**
+ * Makes `dir` a shared mount (a bind of itself), so that what is mounted under it later (a pod's
+ * network namespace) also shows in a mount namespace made from this one afterwards.
+ */
+async function shareMounts(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await run('mount', ['--bind', dir, dir]);
+  await run('mount', ['--make-shared', dir]);
+}
+
+/** Binds `source` (`{dir}`: containerd's directory) at `target` in the mount namespace of `pid`. */
+async function bindInNamespace(pid: number, bind: { source: string; target: string }, dir: string) {
+  const source = bind.source.replaceAll('{dir}', dir);
+  await mkdir(source, { recursive: true });
+  // The mount point, on the host: the namespace's view of directories is the host's until bound.
+  await mkdir(bind.target, { recursive: true });
+  await run('nsenter', [`--mount=/proc/${pid}/ns/mnt`, '--', 'mount', '--bind', source, bind.target]);
 }
 
 /** Writes containerd's config.toml into `dir`: its sockets, and no CRI plugin; returns its path. */
@@ -233,7 +269,36 @@ async function stopEnvironment(state: ContainerdState): Promise<void> {
   await stopHostDaemon(state.daemon, 10_000);
   killShims(state.dir);
   unmountUnder(state.dir);
+  // containerd's namespace is gone with it and its shims; the host's shared binds are not.
+  for (const shared of state.sharedDirs) unmountUnder(shared);
   await rm(state.dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts containerd with `args` (in a mount namespace of its own with `nodeBinds`) and waits
+ * until it answers; on a failure kills it, undoes the binds and removes `dir`.
+ */
+async function spawnContainerd(
+  args: string[],
+  where: { dir: string; socketPath: string; logFile: string; nodeBinds: StartContainerdOptions['nodeBinds'] },
+): Promise<ChildProcess> {
+  const { dir, socketPath, logFile, nodeBinds } = where;
+  if (nodeBinds) for (const shared of nodeBinds.sharedDirs) await shareMounts(shared);
+  const daemon = nodeBinds
+    ? // unshare execs containerd (no --fork): the child's PID is containerd's. `slave`: mounts
+      // of the host's shared directories reach it; nothing it mounts reaches the host.
+      spawnHostDaemon('unshare', ['--mount', '--propagation', 'slave', '--', 'containerd', ...args], logFile)
+    : spawnHostDaemon('containerd', args, logFile);
+  try {
+    await waitForSocket(daemon, socketPath, logFile);
+    for (const bind of nodeBinds?.binds ?? []) await bindInNamespace(daemon.pid!, bind, dir);
+    return daemon;
+  } catch (error) {
+    daemon.kill('SIGKILL');
+    for (const shared of nodeBinds?.sharedDirs ?? []) unmountUnder(shared);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -256,34 +321,26 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
   const socketPath = path.join(dir, 'containerd.sock');
   const configPath = await writeContainerdConfig(dir, socketPath);
   const logFile = path.join(dir, 'containerd.log');
-  const daemon = spawnHostDaemon(
-    'containerd',
-    [
-      '--config',
-      configPath,
-      '--root',
-      path.join(dir, 'root'),
-      '--state',
-      path.join(dir, 'state'),
-      '--address',
-      socketPath,
-    ],
-    logFile,
-  );
-  try {
-    await waitForSocket(daemon, socketPath, logFile);
-  } catch (error) {
-    daemon.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const args = ['--config', configPath, '--root', path.join(dir, 'root')];
+  args.push('--state', path.join(dir, 'state'), '--address', socketPath);
+  const nodeBinds = options.nodeBinds;
+  const daemon = await spawnContainerd(args, { dir, socketPath, logFile, nodeBinds });
   const ctr: Ctr = (...args) =>
     run('ctr', ['--address', socketPath, '--namespace', namespace, ...args], { timeout: 30_000 });
-  const state: ContainerdState = { dir, namespace, daemon, ctr, created: new Set(), sequence: 0 };
+  const state: ContainerdState = {
+    dir,
+    namespace,
+    daemon,
+    ctr,
+    created: new Set(),
+    sequence: 0,
+    sharedDirs: nodeBinds?.sharedDirs ?? [],
+  };
   return {
     socketPath,
     namespace,
     dir,
+    nodeRoot: nodeBinds ? `/proc/${daemon.pid}/root` : '/',
     taskStatus: bareId => taskStatusOf(ctr, bareId),
     createContainer: (containerOptions = {}) => createContainer(state, containerOptions),
     stopContainer: bareId => stopContainer(ctr, bareId),

@@ -40,6 +40,8 @@ export interface PodNetwork {
   /** The plane's subnet (`10.244.7.0/24`) and the bridge's address, the pods' gateway. */
   readonly subnet: string;
   readonly gateway: string;
+  /** Where pods' network namespaces are bind-mounted. */
+  readonly netnsDir: string;
   /**
    * Makes the bridge with the gateway's address now (CNI would at the first pod), so the node
    * can listen on the gateway before any pod runs; idempotent.
@@ -190,6 +192,7 @@ export function createPodNetwork(options: { dir: string; log: Logger }): PodNetw
   return {
     subnet,
     gateway,
+    netnsDir,
     prepare,
     attach(podKey) {
       let attachment = attached.get(podKey);

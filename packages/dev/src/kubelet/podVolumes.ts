@@ -153,16 +153,21 @@ const HOST_PATH_TYPES: Record<
   BlockDevice: { what: 'block device', is: stat => stat.isBlockDevice() },
 };
 
-/** hostPath's `type` check (and creation), as the kubelet does before mounting. */
-function checkHostPath(hostPath: NonNullable<PodVolume['hostPath']>): string {
+/**
+ * hostPath's `type` check (and creation), as the kubelet does before mounting, on the node's
+ * paths as containerd's containers see them (reached from here through `nodeRoot`); the path
+ * returned is the mount's source, which runc resolves in that view.
+ */
+function checkHostPath(hostPath: NonNullable<PodVolume['hostPath']>, nodeRoot: string): string {
   const target = hostPath.path;
   const type = hostPath.type ?? '';
   if (type === '') return target;
   const rule = HOST_PATH_TYPES[type];
   if (!rule)
     throw new ChaosplaneError('invalid', `hostPath type ${JSON.stringify(type)} is not one Kubernetes knows`);
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (!stat && rule.create) rule.create(target);
+  const onNode = path.join(nodeRoot, target);
+  const stat = fs.statSync(onNode, { throwIfNoEntry: false });
+  if (!stat && rule.create) rule.create(onNode);
   else if (!stat || !rule.is(stat))
     throw new ChaosplaneError('not-found', `hostPath type check failed: ${target} is not a ${rule.what}`);
   return target;
@@ -171,7 +176,7 @@ function checkHostPath(hostPath: NonNullable<PodVolume['hostPath']>): string {
 /** Sets up one volume; resolves with its path on the host. */
 async function setUpVolume(state: KubeletState, record: PodRecord, volume: PodVolume): Promise<string> {
   const dir = path.join(record.dir, 'volumes', volume.name);
-  if (volume.hostPath) return checkHostPath(volume.hostPath);
+  if (volume.hostPath) return checkHostPath(volume.hostPath, state.containerd.nodeRoot);
   if (volume.secret) {
     const { secretName, defaultMode, ...rest } = volume.secret;
     writeFiles(
