@@ -16,6 +16,7 @@
 #   --remove-finalizers  the operator is gone for good: delete the chaos objects anyway, taking
 #                        chaos-mesh/records off them. Their faults are NOT recovered by the
 #                        operator; each one still injected is printed (see deploy/README.md).
+#                        Ignored while the operator runs.
 #
 # kubectl comes from $KUBECTL (default: kubectl) and talks to the cluster KUBECONFIG names.
 # Exit codes: 0 done; 1 an error (kubectl's message above); 2 chaos objects exist but the operator
@@ -32,7 +33,7 @@ timeout=5m
 objects_only=false
 remove_finalizers=false
 
-usage() { sed -n '3,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '3,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() {
   echo "uninstall: $*" >&2
   exit 1
@@ -162,6 +163,9 @@ delete_wave() {
 if ((count > 0)); then
   if operator_alive; then
     echo "uninstall: the operator renews its Lease $namespace/$lease: it recovers what is deleted"
+    # Never take a finalizer off what a running operator can still recover.
+    [[ $remove_finalizers == false ]] || echo "uninstall: --remove-finalizers ignored: the operator runs" >&2
+    remove_finalizers=false
   elif [[ $remove_finalizers == true ]]; then
     echo "uninstall: the operator is not running: removing $FINALIZER without recovery" >&2
   else

@@ -83,7 +83,8 @@ describeIf(testKitUnavailableReason() ?? kustomizeUnavailableReason())(
       await writeFile(file, yaml);
       return ok('apply', '-f', file);
     };
-    const uninstall = () => exec('bash', [path.join(deploy, 'uninstall.sh'), '-k', overlay, '--timeout=60s']);
+    const uninstall = (...args: string[]) =>
+      exec('bash', [path.join(deploy, 'uninstall.sh'), '-k', overlay, '--timeout=60s', ...args]);
     const podChaos = async (): Promise<PodChaosList> =>
       JSON.parse(await ok('get', 'podchaos', '-n', NS, '-o', 'json')) as PodChaosList;
     const pod = async (name: string): Promise<Pod> =>
@@ -228,9 +229,13 @@ describeIf(testKitUnavailableReason() ?? kustomizeUnavailableReason())(
         timeoutMs: 30_000,
       });
       const started = Date.now();
-      const removed = await uninstall();
+      // --remove-finalizers asked for by mistake: ignored while the operator can recover.
+      const removed = await uninstall('--remove-finalizers');
       const seconds = (Date.now() - started) / 1000;
-      expect({ code: removed.code, err: removed.err }).toEqual({ code: 0, err: '' });
+      expect({ code: removed.code, err: removed.err }).toEqual({
+        code: 0,
+        err: 'uninstall: --remove-finalizers ignored: the operator runs\n',
+      });
       expect(removed.out).toContain('the operator renews its Lease chaosplane/chaosplane-operator');
       // Two waves, Schedules and Workflows first; then the installation.
       const lines = removed.out.split('\n');
