@@ -203,6 +203,30 @@ describeIf(kustomizeUnavailableReason())(
       });
     });
 
+    it('pins the image of both workloads in the overlay', async () => {
+      const copy = path.join(dir, 'pinned');
+      await mkdir(copy, { recursive: true });
+      const text = await readFile(path.join(overlays, 'cluster-wide', 'kustomization.yaml'), 'utf8');
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      const edited = text
+        .replaceAll('../../../deploy', path.relative(copy, deploy))
+        .replace('newName: ghcr.io/chaosplane/chaosplane', 'newName: registry.example/chaos/chaosplane')
+        .replace('newTag: 0.1.0', `digest: ${digest}`);
+      await writeFile(path.join(copy, 'kustomization.yaml'), edited);
+      const objects = await build(copy);
+      type Workload = {
+        kind: string;
+        spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      };
+      const images = objects
+        .filter(o => o.kind === 'Deployment' || o.kind === 'DaemonSet')
+        .map(o => [o.kind, (o as unknown as Workload).spec.template.spec.containers.map(c => c.image)]);
+      expect(images).toEqual([
+        ['Deployment', [`registry.example/chaos/chaosplane@${digest}`]],
+        ['DaemonSet', [`registry.example/chaos/chaosplane@${digest}`]],
+      ]);
+    });
+
     it('cluster-wide: kubectl apply -k installs it; the operator may act in every namespace; the upgrade re-applies; uninstall.sh removes it all', async () => {
       await prepare();
       const applied = await ok('apply', '-k', path.join(overlays, 'cluster-wide'));
