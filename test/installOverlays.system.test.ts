@@ -16,8 +16,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { parseManifests, parseOperatorArgs } from '@chaosplane/operator';
-import { describeIf, eventually } from '@chaosplane/testing';
-import { kustomizeUnavailableReason } from './kustomizeUnavailableReason.js';
+import { describeIf, eventually, kubectlUnavailableReason } from '@chaosplane/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const deploy = path.join(repo, 'deploy');
@@ -72,7 +71,7 @@ const operatorContainer = (objects: KubernetesObject[]): Container =>
     }
   ).spec.template.spec.containers.find(c => c.name === 'operator')!;
 
-describeIf(kustomizeUnavailableReason())(
+describeIf(kubectlUnavailableReason(27, 'the install overlays (kustomize v5: Components, replacements)'))(
   'install overlays and deploy/uninstall.sh (kubectl, kube-emulator)',
   () => {
     let dir: string;
