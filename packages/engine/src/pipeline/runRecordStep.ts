@@ -74,6 +74,8 @@ export async function runRecordStep(
       options: ctx.records,
       writeRecords: writeRecords(ctx, signal, () => handed.status),
       backoff: state.backoff,
+      placements: state.placements,
+      ...(ctx.daemonInstances ? { daemonInstances: ctx.daemonInstances } : {}),
       implSignal: ctx.implSignal,
       now: ctx.now,
       shouldStop: stopWhenSuperseded(ctx, key, desired, invalid, signal),
