@@ -89,7 +89,7 @@ describeIf(unavailable)('records re-applied when a node’s daemon is replaced',
         type: 'Normal',
         message: expect.stringMatching(
           new RegExp(
-            `^the chaos daemon on node ${kit.plane.nodeName} was replaced \\(instance .+ → .+\\): re-applying 1 injected record$`,
+            `^the chaos daemon on node ${kit.plane.nodeName} was replaced \\(instance .+ → .+\\): 1 injected record applied again$`,
           ),
         ) as unknown,
       }),
@@ -97,6 +97,25 @@ describeIf(unavailable)('records re-applied when a node’s daemon is replaced',
 
     await kit.kubectl(['delete', 'networkchaos', 'limit-a', '-n', NS, '--wait=false']);
     await kit.waitForDeletion(ref('limit-a'));
+    expect(await qdiscs('a')).not.toMatch(/tbf/);
+  }, 90_000);
+
+  it('after a SIGKILL the new daemon adopted the limit: applying it again leaves one and the same qdisc', async () => {
+    await kit.kubectl(['apply', '-f', '-'], bandwidth('crash-a', 'a'));
+    await kit.waitForRecords(ref('crash-a'), PHASE_INJECTED);
+    const shaped = await qdiscs('a');
+    expect(shaped).toMatch(/qdisc tbf /);
+    await kit.restartDaemon('SIGKILL');
+    await eventually(
+      async () => {
+        const found = await kit.waitForRecords(ref('crash-a'), PHASE_INJECTED);
+        return found[0]!.injectedCount === 2;
+      },
+      { what: 'crash-a applied again on the new daemon' },
+    );
+    expect(await qdiscs('a')).toBe(shaped);
+    await kit.kubectl(['delete', 'networkchaos', 'crash-a', '-n', NS, '--wait=false']);
+    await kit.waitForDeletion(ref('crash-a'));
     expect(await qdiscs('a')).not.toMatch(/tbf/);
   }, 90_000);
 

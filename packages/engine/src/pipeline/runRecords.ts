@@ -3,6 +3,7 @@
 // write-ahead markers, per-record back-off and coalesced status writes.
 import {
   ChaosplaneError,
+  PHASE_INJECTED,
   type ChaosImpl,
   type ChaosKind,
   type ChaosObject,
@@ -268,17 +269,28 @@ async function call(
   }
 }
 
-/** One Event (`Reinjected`) and log line per node whose daemon was replaced, before the calls. */
-function announceReapplies(deps: RecordRunnerDeps, obj: ChaosObject, todo: readonly Planned[]): void {
+/** One log line per node whose daemon was replaced, before the calls. */
+function announceReapplies(deps: RecordRunnerDeps, todo: readonly Planned[]): void {
   const reapplies = todo.flatMap(planned => (planned.reapply ? [planned.reapply] : []));
   for (const { reapply, count } of reapplySummaries(reapplies)) {
-    const message =
-      `the chaos daemon on node ${reapply.node} was replaced (instance ${reapply.from} → ${reapply.to}): ` +
-      `re-applying ${count} injected record${count === 1 ? '' : 's'}`;
-    deps.events.emit(obj, 'Normal', 'Reinjected', message);
-    deps.log.info('re-applying records: the daemon of their node was replaced', {
+    deps.log.info('re-applying records: the chaos daemon of their node was replaced', {
       node: reapply.node,
       previousInstance: reapply.from,
+      instance: reapply.to,
+      records: count,
+    });
+  }
+}
+
+/** One Event (`Reinjected`) per node whose daemon was replaced, naming how many records are back. */
+function reportReinjections(deps: RecordRunnerDeps, obj: ChaosObject, reinjected: readonly Reapply[]): void {
+  for (const { reapply, count } of reapplySummaries(reinjected)) {
+    const message =
+      `the chaos daemon on node ${reapply.node} was replaced (instance ${reapply.from} → ${reapply.to}): ` +
+      `${count} injected record${count === 1 ? '' : 's'} applied again`;
+    deps.events.emit(obj, 'Normal', 'Reinjected', message);
+    deps.log.info('records applied again on the new chaos daemon of their node', {
+      node: reapply.node,
       instance: reapply.to,
       records: count,
     });
@@ -309,7 +321,8 @@ export async function runRecords(
   const writer = createRecordWriter(start, records, deps.writeRecords, deps.options.flushIntervalMs);
   const ensureMarked = createMarker(todo, records, writer, deps.options.parallelism);
   const peers = createPeerTargets(contextDepsOf(deps), start);
-  announceReapplies(deps, start, todo);
+  announceReapplies(deps, todo);
+  const reinjected: Reapply[] = [];
   let next = 0;
   let interrupted = false;
   const worker = async () => {
@@ -340,6 +353,8 @@ export async function runRecords(
       if (settled.failure !== undefined && settled.outcome === 'error')
         chaosLogger(deps.log, { record: record.id }).warn(`${operation} failed`, { error: settled.failure });
       notePlacement(deps.placements, record, probe);
+      if (planned.reapply && settled.outcome === 'success' && record.phase === PHASE_INJECTED)
+        reinjected.push(planned.reapply);
       if (!settled.done) later(backOff(deps, record.id, desired));
       // Done with this call, but maybe not with the record: an apply that finished under Stop (a
       // sub-phase caught by a deletion) still needs its recover, and a recover under Run its
@@ -352,6 +367,7 @@ export async function runRecords(
   };
   await Promise.all(Array.from({ length: Math.min(deps.options.parallelism, todo.length) }, worker));
   await writer.finish();
+  reportReinjections(deps, start, reinjected);
   if (writer.error !== undefined) throw writer.error;
   return { obj: writer.obj, interrupted, ...(requeueAt ? { requeueAt } : {}) };
 }
