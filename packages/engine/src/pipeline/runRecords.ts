@@ -36,7 +36,7 @@ import {
   type DaemonProbe,
   type Reapply,
 } from './reapplyRecords.js';
-import { settleRecord, type CallResult } from './settleRecord.js';
+import { settleRecord, type CallResult, type Settled } from './settleRecord.js';
 
 /** Back-off state of one record. */
 export interface RecordBackoff {
@@ -304,6 +304,23 @@ function leftAlone(deps: RecordRunnerDeps, record: ContainerRecord, writer: Reco
   writer.changed();
 }
 
+/** Settles a call on its record, and reports it (metrics, the Event, a failure's log line). */
+function settle(
+  deps: RecordRunnerDeps,
+  obj: ChaosObject,
+  record: ContainerRecord,
+  operation: RecordOperation,
+  result: CallResult,
+  desired: DesiredPhase,
+): Settled {
+  const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
+  deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
+  if (settled.event) deps.events.emit(obj, settled.event.type, settled.event.reason, settled.event.message);
+  if (settled.failure !== undefined && settled.outcome === 'error')
+    chaosLogger(deps.log, { record: record.id }).warn(`${operation} failed`, { error: settled.failure });
+  return settled;
+}
+
 /** Drives the records of `start` one pass toward `desired`. */
 export async function runRecords(
   deps: RecordRunnerDeps,
@@ -346,12 +363,7 @@ export async function runRecords(
         leftAlone(deps, record, writer);
         continue;
       }
-      const settled = settleRecord(record, operation, result, desired, deps.options.maxRecordEvents);
-      deps.metrics?.recordOperations.inc({ kind: deps.kind.kind, operation, result: settled.outcome });
-      if (settled.event)
-        deps.events.emit(start, settled.event.type, settled.event.reason, settled.event.message);
-      if (settled.failure !== undefined && settled.outcome === 'error')
-        chaosLogger(deps.log, { record: record.id }).warn(`${operation} failed`, { error: settled.failure });
+      const settled = settle(deps, start, record, operation, result, desired);
       notePlacement(deps.placements, record, probe);
       if (planned.reapply && settled.outcome === 'success' && record.phase === PHASE_INJECTED)
         reinjected.push(planned.reapply);
