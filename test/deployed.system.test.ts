@@ -287,15 +287,24 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     );
     // The new daemon pod is another endpoint of the daemon's Service on the node: the operator
     // applies the running experiment's records again there.
-    await eventually(() => qdiscsOf(target).includes('tbf'), {
-      what: 'the limit applied again on the new daemon',
-      timeoutMs: 120_000,
-      intervalMs: 100,
-    });
+    let readyAt: number | undefined;
+    await eventually(
+      async () => {
+        const [pod] = await plane.daemonPods();
+        if (
+          readyAt === undefined &&
+          pod?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')
+        )
+          readyAt = performance.now();
+        return qdiscsOf(target).includes('tbf');
+      },
+      { what: 'the limit applied again on the new daemon', timeoutMs: 120_000, intervalMs: 100 },
+    );
     const back = performance.now();
+    const ms = (from: number, to: number | undefined) => (to === undefined ? '?' : Math.round(to - from));
     console.log(
-      `daemon pod replaced: limit undone ${Math.round(gone - deleted)} ms after the delete, ` +
-        `back ${Math.round(back - gone)} ms later`,
+      `daemon pod replaced: limit undone ${ms(deleted, gone)} ms after the delete; new pod Ready ` +
+        `${ms(gone, readyAt)} ms later; limit back ${ms(gone, back)} ms after it was undone`,
     );
     const events = JSON.parse(await plane.kubectl(['get', 'events', '-n', 'busybox', '-o', 'json'])) as {
       items: { reason: string; message: string; involvedObject: { name: string } }[];

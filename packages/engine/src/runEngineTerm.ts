@@ -92,6 +92,8 @@ function createTermDaemonInstances(
     options.kube,
     options.daemonEndpoints,
     (node, previous, current) => {
+      // The new instance is likely at a new address: the next call must not dial the old one.
+      options.daemons?.forgetNode?.(node);
       // A node without a ready daemon has nothing to re-apply on yet; its new one will.
       if (current === undefined) {
         log.info('the chaos daemon of a node is not ready', { node, previousInstance: previous });

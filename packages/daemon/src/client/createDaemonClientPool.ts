@@ -317,6 +317,7 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
   return {
     addressOf,
     clientFor,
+    forgetNode: nodeName => forgetAddress(state, nodeName),
     client: (definition, call) =>
       engineClientOf(clientFor, target => forgetAddress(state, target), definition, call),
     channelCount: () => state.channels.size,

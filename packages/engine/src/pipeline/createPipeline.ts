@@ -18,7 +18,7 @@ import {
 import { finalizersToClean, finalizersToInit } from '../steps/finalizers.js';
 import type { DaemonInstances } from '../daemons/createDaemonInstances.js';
 import type { ObjectAccess } from './createObjectAccess.js';
-import type { DaemonPlacements } from './reapplyRecords.js';
+import type { DaemonPlacements, PendingReapplies } from './reapplyRecords.js';
 import { runRecordStep } from './runRecordStep.js';
 import type { ImplServices, RecordBackoff, RecordRunnerOptions } from './runRecords.js';
 
@@ -35,6 +35,8 @@ export interface ObjectState {
   backoff: Map<string, RecordBackoff>;
   /** Where its records' applies called the daemon (to re-apply when a node's daemon is replaced). */
   placements: DaemonPlacements;
+  /** Its records being applied again after their daemon was replaced, until the apply lands. */
+  reapplying: PendingReapplies;
   note?: SelectionNote;
   invalidReported?: boolean;
 }
@@ -89,7 +91,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const uid = obj.metadata.uid ?? '';
     let state = states.get(uid);
     if (!state) {
-      state = { backoff: new Map(), placements: new Map() };
+      state = { backoff: new Map(), placements: new Map(), reapplying: new Map() };
       states.set(uid, state);
     }
     return state;

@@ -85,6 +85,29 @@ export function notePlacement(
     placements.set(record.id, { node: probe.node, instance: probe.instance });
 }
 
+/** Per object: record id → the re-apply it is under, until its apply lands (over retries). */
+export type PendingReapplies = Map<string, Reapply>;
+
+/**
+ * The re-apply `record` just finished, if the call that settled it landed one (the first try or
+ * a retry after a failure, say the old daemon's address still answering nothing); forgets it
+ * once the record is neither injected nor being applied (recovered under a deletion).
+ */
+export function landedReapply(
+  pending: PendingReapplies,
+  record: ContainerRecord,
+  succeeded: boolean,
+): Reapply | undefined {
+  const reapply = pending.get(record.id);
+  if (reapply === undefined) return undefined;
+  if (succeeded && record.phase === PHASE_INJECTED) {
+    pending.delete(record.id);
+    return reapply;
+  }
+  if (record.phase !== PHASE_INJECTED && record.inFlight === undefined) pending.delete(record.id);
+  return undefined;
+}
+
 /** The re-applies of a pass, grouped by node and instance change, for one Event and log line each. */
 export function reapplySummaries(reapplies: readonly Reapply[]): { reapply: Reapply; count: number }[] {
   const groups = new Map<string, { reapply: Reapply; count: number }>();

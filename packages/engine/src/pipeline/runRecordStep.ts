@@ -75,6 +75,7 @@ export async function runRecordStep(
       writeRecords: writeRecords(ctx, signal, () => handed.status),
       backoff: state.backoff,
       placements: state.placements,
+      reapplying: state.reapplying,
       ...(ctx.daemonInstances ? { daemonInstances: ctx.daemonInstances } : {}),
       implSignal: ctx.implSignal,
       now: ctx.now,

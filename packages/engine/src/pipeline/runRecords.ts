@@ -3,7 +3,6 @@
 // write-ahead markers, per-record back-off and coalesced status writes.
 import {
   ChaosplaneError,
-  PHASE_INJECTED,
   type ChaosImpl,
   type ChaosKind,
   type ChaosObject,
@@ -28,12 +27,14 @@ import {
 } from './createImplContext.js';
 import { createRecordWriter, type RecordWriter } from './createRecordWriter.js';
 import {
+  landedReapply,
   leavesAlone,
   notePlacement,
   reapplyOf,
   reapplySummaries,
   type DaemonPlacements,
   type DaemonProbe,
+  type PendingReapplies,
   type Reapply,
 } from './reapplyRecords.js';
 import { settleRecord, type CallResult, type Settled } from './settleRecord.js';
@@ -84,6 +85,8 @@ export interface RecordRunnerDeps {
   daemonInstances?: DaemonInstances;
   /** Where this object's records' applies called the daemon (kept across passes). */
   placements: DaemonPlacements;
+  /** This object's records being applied again, until their apply lands (kept across passes). */
+  reapplying: PendingReapplies;
 }
 
 export { MAX_RECORDS_BYTES, fitRecordEvents } from './fitRecordEvents.js';
@@ -301,6 +304,7 @@ function reportReinjections(deps: RecordRunnerDeps, obj: ChaosObject, reinjected
 function leftAlone(deps: RecordRunnerDeps, record: ContainerRecord, writer: RecordWriter): void {
   delete record.inFlight;
   deps.placements.delete(record.id);
+  deps.reapplying.delete(record.id);
   writer.changed();
 }
 
@@ -339,6 +343,7 @@ export async function runRecords(
   const ensureMarked = createMarker(todo, records, writer, deps.options.parallelism);
   const peers = createPeerTargets(contextDepsOf(deps), start);
   announceReapplies(deps, todo);
+  for (const { index, reapply } of todo) if (reapply) deps.reapplying.set(records[index]!.id, reapply);
   const reinjected: Reapply[] = [];
   let next = 0;
   let interrupted = false;
@@ -365,8 +370,8 @@ export async function runRecords(
       }
       const settled = settle(deps, start, record, operation, result, desired);
       notePlacement(deps.placements, record, probe);
-      if (planned.reapply && settled.outcome === 'success' && record.phase === PHASE_INJECTED)
-        reinjected.push(planned.reapply);
+      const landed = landedReapply(deps.reapplying, record, settled.outcome === 'success');
+      if (landed) reinjected.push(landed);
       if (!settled.done) later(backOff(deps, record.id, desired));
       // Done with this call, but maybe not with the record: an apply that finished under Stop (a
       // sub-phase caught by a deletion) still needs its recover, and a recover under Run its

@@ -5,6 +5,7 @@
 // daemon replaced with SIGTERM is experiment-networkchaos/test/daemonReplaced.system.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  ChaosplaneError,
   PHASE_INJECTED,
   PHASE_NOT_INJECTED,
   type ChaosObject,
@@ -80,15 +81,28 @@ function placedSelectors(moved: Map<string, string>): SelectorRegistry {
   };
 }
 
-/** A daemon connector whose every call succeeds, counting calls per record. */
-function standInDaemons(calls: string[]): DaemonConnector {
+/**
+ * A daemon connector whose calls succeed (unless `failNext` says how many to fail, as the old
+ * daemon's address does), counting calls per record and the nodes it is told to forget.
+ */
+function standInDaemons(
+  calls: string[],
+  control: { failNext?: number; forgotten?: string[] } = {},
+): DaemonConnector {
   return {
+    forgetNode: nodeName => control.forgotten?.push(nodeName),
     client: (_definition, call) =>
       new Proxy(
         {},
         {
           get: (_target, method) => () => {
             calls.push(`${call.record}:${String(method)}`);
+            if ((control.failNext ?? 0) > 0) {
+              control.failNext! -= 1;
+              return Promise.reject(
+                new ChaosplaneError('daemon', 'daemon on node node-1: UNAVAILABLE: refused'),
+              );
+            }
             return Promise.resolve({});
           },
         },
@@ -202,13 +216,14 @@ describe('a node whose daemon is replaced by another instance', () => {
       expect((await reasonsOf(name)).map(e => e.reason)).not.toContain('Reinjected');
   }, 30_000);
 
-  it('waits while the node has no ready daemon, and re-applies once the new one is ready', async () => {
+  it('waits while the node has no ready daemon, and re-applies once the new one is ready (through a failed first try)', async () => {
     await putSlice({ 'node-1': { uid: 'pod-d', ready: true } });
     const impl = createRecordingImpl({
       apply: async ctx => void (await ctx.daemon(FaultDaemon)['inject']!({})),
     });
+    const control: { failNext?: number; forgotten: string[] } = { forgotten: [] };
     running = runEngine(cluster, impl, {
-      daemons: standInDaemons([]),
+      daemons: standInDaemons([], control),
       selectors: placedSelectors(new Map()),
       daemonEndpoints: { namespace: 'default' },
     });
@@ -217,14 +232,29 @@ describe('a node whose daemon is replaced by another instance', () => {
     await putSlice({ 'node-1': { uid: 'pod-d', ready: false } });
     await new Promise(resolve => setTimeout(resolve, 300));
     expect(recordsOf(await cluster.get('gap')).map(r => r.injectedCount)).toEqual([1]);
+    // The first call after the replacement fails (the old address), the retry lands.
+    control.failNext = 1;
     await putSlice({ 'node-1': { uid: 'pod-e', ready: true } });
     await eventually(async () => recordsOf(await cluster.get('gap'))[0]?.injectedCount === 2, {
       what: 'gap: applied again on the new daemon',
       intervalMs: 20,
+      timeoutMs: 8_000,
     });
+    // The pool was told twice to forget node-1's address: as it went, and as the new one came.
+    expect(control.forgotten).toEqual(['node-1', 'node-1']);
+    const reinjected = await eventually(
+      async () => {
+        const found = (await reasonsOf('gap')).filter(e => e.reason === 'Reinjected');
+        return found.length > 0 && found;
+      },
+      { what: 'a Reinjected Event after the retry', timeoutMs: 8_000 },
+    );
+    expect(reinjected.map(e => e.message)).toEqual([
+      'the chaos daemon on node node-1 was replaced (instance pod-d → pod-e): 1 injected record applied again',
+    ]);
     // Deleting afterwards recovers it once, and nothing is applied again on the way.
     await cluster.remove('gap');
     await eventually(async () => (await cluster.get('gap')) === undefined, { what: 'gap: deleted' });
-    expect(impl.calls.map(c => `${c.op}#${c.cycle}`)).toEqual(['apply#0', 'apply#1', 'recover#0']);
+    expect(impl.calls.map(c => `${c.op}#${c.cycle}`)).toEqual(['apply#0', 'apply#1', 'apply#1', 'recover#0']);
   }, 30_000);
 });
