@@ -137,7 +137,7 @@ describe('daemon client pool with EndpointSlice discovery', () => {
     await expect(client.version({}, { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
   });
 
-  it("an unreachable daemon's address is looked up again at the next call, not after its TTL", async () => {
+  it("an unreachable daemon's address, or a replaced one's, is looked up again at the next call, not after its TTL", async () => {
     // The DaemonSet replaced the node's daemon: its old pod IP refuses connections.
     const hosts = new Map([['node-m', '127.0.0.3']]);
     let lookups = 0;
@@ -174,6 +174,10 @@ describe('daemon client pool with EndpointSlice discovery', () => {
       expect((await client.health({})).status).toBe('SERVING');
       expect(lookups).toBe(2);
       expect(replaced.channelCount()).toBe(1); // the unreachable one was closed
+      // The engine saw the node's daemon replaced: the next call looks it up again.
+      replaced.forgetNode!('node-m');
+      expect((await client.health({})).status).toBe('SERVING');
+      expect(lookups).toBe(3);
     } finally {
       replaced.close();
     }
