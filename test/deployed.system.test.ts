@@ -3,10 +3,10 @@
 // named by a kustomization), the operator and the daemon as pods of the image scripts/build-image.sh
 // writes, on the dev plane's kubelet and containerd. The seed's verification as written (step 6:
 // `kubectl logs` of the operator and the daemon), PodChaos through the runtime socket the
-// DaemonSet mounts, the Deployment replacing a deleted operator pod while experiments go on, and
-// a crashed daemon restarted in its pod, which finds the journal on the node and undoes what it
-// injected when the experiment ends, and the DaemonSet replacing the daemon's pod, on which the
-// operator applies the running experiment again.
+// DaemonSet mounts and through the API under the shipped RBAC, the Deployment replacing a
+// deleted operator pod while experiments go on, a crashed daemon restarted in its pod, which finds
+// the journal on the node and undoes what it injected when the experiment ends, and the DaemonSet
+// replacing the daemon's pod, on which the operator applies the running experiment again.
 //
 // The image takes minutes to build (deploy/image/README.md): without the archive this suite skips
 // and says how to make one (CI builds it, see scripts/test-all.sh).
@@ -31,6 +31,7 @@ import { describeIf, eventually } from '@chaosplane/testing';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(repo, 'examples');
 const archive = defaultImageArchive();
+const BANDWIDTH = path.join(examples, 'networkchaos-bandwidth.yaml');
 
 function hasKubectl(): boolean {
   try {
@@ -95,6 +96,18 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     await plane.kubectl(['apply', '-f', path.join(examples, 'busybox.yaml')]);
     await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
   }, 300_000);
+
+  /** Applies examples/networkchaos-bandwidth.yaml; once Injected, busybox-0's PID (its eth0 has the tbf). */
+  async function limitBandwidth(): Promise<number> {
+    await plane.kubectl(['apply', '-f', BANDWIDTH]);
+    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
+      what: 'the bandwidth limit Injected',
+      timeoutMs: 60_000,
+    });
+    const target = await pidOf(plane, 'busybox', 'busybox-0');
+    expect(qdiscsOf(target)).toContain('tbf');
+    return target;
+  }
 
   afterAll(async () => {
     stop.abort();
@@ -196,6 +209,26 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
   }, 120_000);
 
+  it("runs PodChaos's pod-kill through the API with the operator's shipped RBAC", async () => {
+    const uids = async () => {
+      const pods = JSON.parse(await plane.kubectl(['get', 'pods', '-n', 'busybox', '-o', 'json'])) as {
+        items: Array<{ metadata: { uid: string } }>;
+      };
+      return pods.items.map(pod => pod.metadata.uid);
+    };
+    const before = await uids();
+    const manifest = path.join(examples, 'podchaos-pod-kill.yaml');
+    await plane.kubectl(['apply', '-f', manifest]);
+    await eventually(async () => (await uids()).filter(uid => before.includes(uid)).length === 1, {
+      what: 'one busybox pod deleted',
+      timeoutMs: 60_000,
+    });
+    await plane.kubectl(['delete', '-f', manifest, '--timeout=60s']);
+    // Bare pods: nothing recreates the one killed; the next tests want both.
+    await plane.kubectl(['apply', '-f', path.join(examples, 'busybox.yaml')]);
+    await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+  }, 120_000);
+
   it('replaces a deleted operator pod through its Deployment; the other replica leads and experiments go on', async () => {
     const leader = await plane.leaderPod();
     expect(leader).toBeDefined();
@@ -225,14 +258,7 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
   }, 240_000);
 
   it("restarts a crashed daemon in its pod; the new process finds the journal on the node's hostPath and undoes the fault when the experiment ends", async () => {
-    const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
-    await plane.kubectl(['apply', '-f', manifest]);
-    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
-      what: 'the bandwidth limit Injected',
-      timeoutMs: 60_000,
-    });
-    const target = await pidOf(plane, 'busybox', 'busybox-0');
-    expect(qdiscsOf(target)).toContain('tbf');
+    const target = await limitBandwidth();
 
     const [daemon] = await plane.daemonPods();
     const name = daemon!.metadata!.name!;
@@ -253,19 +279,12 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     expect(replayed).toHaveLength(1);
     expect(replayed[0]!['adopted']?.length).toBeGreaterThan(0);
 
-    await plane.kubectl(['delete', '-f', manifest, '--timeout=90s']);
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
     expect(qdiscsOf(target)).not.toContain('tbf');
   }, 300_000);
 
   it('replaces a deleted daemon pod through its DaemonSet; the old daemon undid its faults as it stopped, and the operator applies them again on the new one', async () => {
-    const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
-    await plane.kubectl(['apply', '-f', manifest]);
-    await eventually(async () => injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth')), {
-      what: 'the bandwidth limit Injected',
-      timeoutMs: 60_000,
-    });
-    const target = await pidOf(plane, 'busybox', 'busybox-0');
-    expect(qdiscsOf(target)).toContain('tbf');
+    const target = await limitBandwidth();
 
     const [before] = await plane.daemonPods();
     const deleted = performance.now();
@@ -319,7 +338,7 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     ]);
     expect(injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth'))).toBe(true);
 
-    await plane.kubectl(['delete', '-f', manifest, '--timeout=90s']);
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
     expect(qdiscsOf(target)).not.toContain('tbf');
   }, 300_000);
 });

@@ -22,16 +22,15 @@ import { deployDir } from './deployDir.js';
 import { podNetworkUnavailableReason } from './kubelet/podNetwork.js';
 import { runKubectl } from './runKubectl.js';
 import {
-  requireContainerd,
+  prepareDevPlane,
   startDevCluster,
-  type Cleanups,
   type DevCluster,
   type DevClusterOptions,
 } from './startDevCluster.js';
 
 const run = promisify(execFile);
 
-/** The namespace, workloads and labels of deploy/. */
+/** The namespace, workloads and labels of deploy/ (namespace.yaml, operator.yaml, daemon.yaml). */
 export const DEPLOYED = {
   namespace: 'chaosplane',
   operator: { deployment: 'chaosplane-operator', selector: 'app.kubernetes.io/name=chaosplane-operator' },
@@ -63,8 +62,9 @@ export interface DeployedControlPlane extends DevCluster {
   kustomization: string;
   /** Runs the real kubectl against the plane (argv only); resolves with its stdout. */
   kubectl(args: string[], stdin?: string): Promise<string>;
-  /** The operator's pods, then the daemon's, as the API lists them now. */
+  /** The pods of the operator's Deployment, as the API lists them now. */
   operatorPods(): Promise<V1Pod[]>;
+  /** The pods of the daemon's DaemonSet, as the API lists them now. */
   daemonPods(): Promise<V1Pod[]>;
   /** The name of the operator pod holding the leader Lease (undefined while none does). */
   leaderPod(): Promise<string | undefined>;
@@ -168,13 +168,8 @@ export async function startDeployedControlPlane(
   const unavailable = deployedUnavailableReason(options, deploy);
   if (unavailable !== undefined || deploy === undefined)
     throw new ChaosplaneError('runtime', unavailable ?? '');
-  requireContainerd();
-  const dir = path.resolve(options.dir);
-  await mkdir(dir, { recursive: true });
-  const cleanups: Cleanups = [];
-  const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-  };
+  const { dir, cleanups } = await prepareDevPlane(options);
+  const cleanup = () => cleanups.run();
   try {
     const cluster = await startDevCluster(
       { ...options, images: [options.image, ...(options.images ?? [])] },

@@ -3,6 +3,7 @@
 // (data under the plane's directory), the workload controllers, a private containerd and the
 // local kubelet running pods in it. startDevControlPlane adds the daemon and the operator as
 // processes; startDeployedControlPlane applies deploy/ and runs them as pods.
+import { mkdir } from 'node:fs/promises';
 import os, { hostname } from 'node:os';
 import path from 'node:path';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
@@ -87,7 +88,7 @@ function containerdParentDir(dir: string): string {
 }
 
 /** Throws `runtime`, saying what to install, unless containerd can run here. */
-export function requireContainerd(): void {
+function requireContainerd(): void {
   const missing = containerdUnavailableReason();
   if (missing !== undefined) {
     throw new ChaosplaneError(
@@ -99,7 +100,37 @@ export function requireContainerd(): void {
 }
 
 /** Cleanup steps, run in reverse order. */
-export type Cleanups = Array<() => Promise<void>>;
+export interface Cleanups {
+  /** Adds a step (undoing what was just started). */
+  push(step: () => Promise<void>): void;
+  /** Runs every step, the last pushed first; a step that fails does not stop the others. */
+  run(): Promise<void>;
+}
+
+/** An empty {@link Cleanups}. */
+function createCleanups(): Cleanups {
+  const steps: Array<() => Promise<void>> = [];
+  return {
+    push: step => void steps.push(step),
+    async run() {
+      for (let step = steps.pop(); step !== undefined; step = steps.pop())
+        await step().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Checks that containerd can run, makes the plane's directory and its {@link Cleanups}: what
+ * both planes do first. Returns the directory's absolute path.
+ */
+export async function prepareDevPlane(
+  options: DevClusterOptions,
+): Promise<{ dir: string; cleanups: Cleanups }> {
+  requireContainerd();
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  return { dir, cleanups: createCleanups() };
+}
 
 /**
  * The node's network and the kubelet's certificates, made before the emulator starts: the pod

@@ -4,7 +4,6 @@
 // EndpointSlices, the chaos daemon (mTLS) and the operator, wired exactly as in a cluster: the
 // operator finds the daemon through the EndpointSlice of its headless Service.
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { daemonHandlersOf, startDaemon } from '@chaosplane/daemon';
 import { startOperator, type RunningOperator } from '@chaosplane/operator';
@@ -16,9 +15,8 @@ import { deployDir } from './deployDir.js';
 import { operatorServiceAccountKubeconfig } from './operatorServiceAccount.js';
 import { spawnDaemonProcess } from './spawnDaemonProcess.js';
 import {
-  requireContainerd,
+  prepareDevPlane,
   startDevCluster,
-  type Cleanups,
   type DevCluster,
   type DevClusterOptions,
 } from './startDevCluster.js';
@@ -244,13 +242,8 @@ async function controlOperator(
 
 /** Starts the embedded control plane; call `stop()` (or abort the signal, then `stop()`). */
 export async function startDevControlPlane(options: DevControlPlaneOptions): Promise<DevControlPlane> {
-  requireContainerd();
-  const dir = path.resolve(options.dir);
-  await mkdir(dir, { recursive: true });
-  const cleanups: Cleanups = [];
-  const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-  };
+  const { dir, cleanups } = await prepareDevPlane(options);
+  const cleanup = () => cleanups.run();
   try {
     const cluster = await startDevCluster(options, dir, cleanups);
     const { kube, containerd, emulator, kubeconfigPath } = cluster;

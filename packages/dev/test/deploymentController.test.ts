@@ -2,8 +2,8 @@
 // The Deployment and ReplicaSet controllers against a real kube-emulator (in this process): a
 // Deployment makes a ReplicaSet named after its template's hash, which makes the pods; a new
 // template rolls out within maxSurge/maxUnavailable (RollingUpdate) or after every old pod is
-// gone (Recreate); scaling, replacement of deleted and failed pods, adoption, revisions and the
-// progress deadline. A stand-in kubelet (support/controllerCluster.ts) marks bound pods Ready;
+// gone (Recreate); a paused rollout is held until resumed; scaling, replacement of deleted and
+// failed pods, adoption, revisions and the progress deadline. A stand-in kubelet (support/controllerCluster.ts) marks bound pods Ready;
 // the system tier runs the real one.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@chaosplane/dev';
@@ -202,6 +202,53 @@ describe('Deployment controller', () => {
       'deployment.kubernetes.io/revision': '3',
       'deployment.kubernetes.io/revision-history': '1',
     });
+  });
+
+  it('holds a paused rollout (scaling still applies) and rolls it out once resumed, as kubectl rollout pause/resume', async () => {
+    await cluster.kube.request('POST', DEPLOYMENTS, { body: deployment('held', 2) });
+    await rolledOut('held');
+    const patch = (body: object) =>
+      cluster.kube.request('PATCH', `${DEPLOYMENTS}/held`, {
+        contentType: 'application/merge-patch+json',
+        body,
+      });
+    await patch({ spec: { paused: true } });
+    const pausedReason = async () =>
+      (await cluster.kube.request<Workload>('GET', `${DEPLOYMENTS}/held`)).status?.conditions?.find(
+        c => c.type === 'Progressing',
+      )?.reason;
+    await eventually(async () => (await pausedReason()) === 'DeploymentPaused', {
+      what: 'the Progressing condition says DeploymentPaused',
+    });
+    await patch({
+      spec: {
+        replicas: 3,
+        template: {
+          spec: { containers: [{ name: 'main', image: 'busybox:1.37', command: ['sleep', '3600'] }] },
+        },
+      },
+    });
+    // Scaled (the old template's ReplicaSet takes the third replica), but no new ReplicaSet.
+    const held = await eventually(async () => {
+      const live = await livePods(cluster.kube, 'app=held');
+      return live.length === 3 && live.every(isReady) ? live : undefined;
+    });
+    expect(held.map(p => p.spec?.containers[0]?.image)).not.toContain('busybox:1.37');
+    expect(await list<Workload>(cluster.kube, REPLICA_SETS, 'app=held')).toHaveLength(1);
+
+    await patch({ spec: { paused: null } });
+    await rolledOut('held');
+    await eventually(async () => (await pausedReason()) !== 'DeploymentPaused', {
+      what: 'the Progressing condition says resumed',
+    });
+    const rolled = await eventually(async () => {
+      const live = await livePods(cluster.kube, 'app=held');
+      return live.length === 3 && live.every(p => p.spec?.containers[0]?.image === 'busybox:1.37')
+        ? live
+        : undefined;
+    });
+    expect(rolled).toHaveLength(3);
+    expect(await list<Workload>(cluster.kube, REPLICA_SETS, 'app=held')).toHaveLength(2);
   });
 
   it('Recreate: the new pods start only once every old pod is gone', async () => {
