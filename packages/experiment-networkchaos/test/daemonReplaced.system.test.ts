@@ -83,7 +83,14 @@ describeIf(unavailable)('records re-applied when a node’s daemon is replaced',
       return found[0]!.injectedCount === 2 && found;
     });
     expect(records[0]!.recoveredCount).toBe(0);
-    const reinjected = (await kit.events('limit-a')).filter(e => e.reason === 'Reinjected');
+    // Events are written in the background, after the pass that applied the record again.
+    const reinjected = await eventually(
+      async () => {
+        const found = (await kit.events('limit-a')).filter(e => e.reason === 'Reinjected');
+        return found.length > 0 && found;
+      },
+      { what: 'a Reinjected Event', timeoutMs: 10_000 },
+    );
     expect(reinjected).toEqual([
       expect.objectContaining({
         type: 'Normal',
