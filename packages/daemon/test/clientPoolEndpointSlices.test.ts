@@ -161,6 +161,7 @@ describe('daemon client pool with EndpointSlice discovery', () => {
       target: { kind: 'node', id: 'node-m', nodeName: 'node-m' },
       chaos: { namespace: 'default', name: 'x', uid: 'u' },
       record: 'r',
+      signal: new AbortController().signal,
     };
     try {
       const client = replaced.client(

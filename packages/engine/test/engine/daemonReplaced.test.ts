@@ -10,6 +10,7 @@ import {
   PHASE_NOT_INJECTED,
   type ChaosObject,
   type DaemonServiceDefinition,
+  type ImplContext,
 } from '@chaosplane/sdk';
 import type { DaemonConnector, SelectorRegistry } from '@chaosplane/sdk/framework';
 import { eventually } from '@chaosplane/testing';
@@ -110,6 +111,10 @@ function standInDaemons(
   };
 }
 
+/** The plugin's daemon call (the stand-in answers any method with any request). */
+const inject = (ctx: ImplContext) =>
+  (ctx.daemon(FaultDaemon) as unknown as { inject(request: object): Promise<unknown> }).inject({});
+
 const recordsOf = (obj: ChaosObject | undefined) => obj?.status?.experiment?.containerRecords ?? [];
 const counts = (obj: ChaosObject | undefined) =>
   Object.fromEntries(
@@ -143,7 +148,7 @@ describe('a node whose daemon is replaced by another instance', () => {
     const impl = createRecordingImpl({
       // Applies call the daemon, except those of the object that keeps its faults elsewhere.
       apply: async ctx => {
-        if (ctx.obj.metadata.name !== 'api-only') await ctx.daemon(FaultDaemon)['inject']!({});
+        if (ctx.obj.metadata.name !== 'api-only') await inject(ctx);
       },
     });
     const moved = new Map<string, string>();
@@ -219,7 +224,7 @@ describe('a node whose daemon is replaced by another instance', () => {
   it('waits while the node has no ready daemon, and re-applies once the new one is ready (through a failed first try)', async () => {
     await putSlice({ 'node-1': { uid: 'pod-d', ready: true } });
     const impl = createRecordingImpl({
-      apply: async ctx => void (await ctx.daemon(FaultDaemon)['inject']!({})),
+      apply: async ctx => void (await inject(ctx)),
     });
     const control: { failNext?: number; forgotten: string[] } = { forgotten: [] };
     running = runEngine(cluster, impl, {
