@@ -3,9 +3,10 @@
 // named by a kustomization), the operator and the daemon as pods of the image scripts/build-image.sh
 // writes, on the dev plane's kubelet and containerd. The seed's verification as written (step 6:
 // `kubectl logs` of the operator and the daemon), PodChaos through the runtime socket the
-// DaemonSet mounts and through the API under the shipped RBAC, the Deployment replacing a deleted operator pod while experiments go on, and
-// the DaemonSet replacing the daemon's pod, whose successor finds the journal on the node and
-// undoes what its predecessor injected when the experiment ends.
+// DaemonSet mounts and through the API under the shipped RBAC, the Deployment replacing a
+// deleted operator pod while experiments go on, a crashed daemon restarted in its pod, which finds
+// the journal on the node and undoes what it injected when the experiment ends, and the DaemonSet
+// replacing the daemon's pod, on which the operator applies the running experiment again.
 //
 // The image takes minutes to build (deploy/image/README.md): without the archive this suite skips
 // and says how to make one (CI builds it, see scripts/test-all.sh).
@@ -275,11 +276,20 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     expect(qdiscsOf(target)).not.toContain('tbf');
   }, 300_000);
 
-  it('replaces a deleted daemon pod through its DaemonSet; the daemon stopped by the deletion undid its faults first', async () => {
+  it('replaces a deleted daemon pod through its DaemonSet; the old daemon undid its faults as it stopped, and the operator applies them again on the new one', async () => {
     const target = await limitBandwidth();
 
     const [before] = await plane.daemonPods();
+    const deleted = performance.now();
     await plane.kubectl(['delete', 'pod', '-n', 'chaosplane', before!.metadata!.name!]);
+    // SIGTERM recovers everything the daemon tracks (docs/reference/daemon.md): a daemon that
+    // is deleted, as on an uninstall, never strands a fault.
+    await eventually(() => !qdiscsOf(target).includes('tbf'), {
+      what: 'the stopping daemon undid the limit',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    const gone = performance.now();
     await eventually(
       async () => {
         const pods = await plane.daemonPods();
@@ -287,10 +297,41 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
       },
       { what: "the DaemonSet's new daemon pod", timeoutMs: 60_000 },
     );
-    await plane.waitReady(120_000);
-    // SIGTERM recovers everything the daemon tracks (docs/reference/daemon.md): a daemon that
-    // is deleted, as on an uninstall, never strands a fault.
-    expect(qdiscsOf(target)).not.toContain('tbf');
+    // The new daemon pod is another endpoint of the daemon's Service on the node: the operator
+    // applies the running experiment's records again there.
+    let readyAt: number | undefined;
+    await eventually(
+      async () => {
+        const [pod] = await plane.daemonPods();
+        if (
+          readyAt === undefined &&
+          pod?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')
+        )
+          readyAt = performance.now();
+        return qdiscsOf(target).includes('tbf');
+      },
+      { what: 'the limit applied again on the new daemon', timeoutMs: 120_000, intervalMs: 100 },
+    );
+    const back = performance.now();
+    const ms = (from: number, to: number | undefined) => (to === undefined ? '?' : Math.round(to - from));
+    console.log(
+      `daemon pod replaced: limit undone ${ms(deleted, gone)} ms after the delete; new pod Ready ` +
+        `${ms(gone, readyAt)} ms later; limit back ${ms(gone, back)} ms after it was undone`,
+    );
+    const events = JSON.parse(await plane.kubectl(['get', 'events', '-n', 'busybox', '-o', 'json'])) as {
+      items: { reason: string; message: string; involvedObject: { name: string } }[];
+    };
+    const reinjected = events.items.filter(
+      event => event.reason === 'Reinjected' && event.involvedObject.name === 'busybox-bandwidth',
+    );
+    expect(reinjected.map(event => event.message)).toEqual([
+      expect.stringMatching(
+        /^the chaos daemon on node \S+ was replaced \(instance .+ → .+\): \d+ injected records? applied again$/,
+      ),
+    ]);
+    expect(injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth'))).toBe(true);
+
     await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
+    expect(qdiscsOf(target)).not.toContain('tbf');
   }, 300_000);
 });

@@ -14,6 +14,7 @@ import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
 import { mintCertificates, type MintedCertificates } from '@chaosplane/dev/harness';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { DaemonServiceDefinition } from '@chaosplane/sdk';
 
 describe('daemon client pool with EndpointSlice discovery', () => {
   let certs: MintedCertificates;
@@ -134,6 +135,53 @@ describe('daemon client pool with EndpointSlice discovery', () => {
   it('a call whose signal is already aborted fails at once', async () => {
     const client = await pool.clientFor('node-a', ChaosDaemonDefinition);
     await expect(client.version({}, { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+  });
+
+  it("an unreachable daemon's address, or a replaced one's, is looked up again at the next call, not after its TTL", async () => {
+    // The DaemonSet replaced the node's daemon: its old pod IP refuses connections.
+    const hosts = new Map([['node-m', '127.0.0.3']]);
+    let lookups = 0;
+    const replaced = createDaemonClientPool({
+      source: {
+        resolve: nodeName => {
+          lookups += 1;
+          return Promise.resolve(hosts.get(nodeName));
+        },
+      },
+      port: daemon.grpcPort,
+      tls: {
+        caPem: certs.caPem,
+        certPem: certs.clientCertPem,
+        keyPem: certs.clientKeyPem,
+        serverName: 'localhost',
+      },
+      callTimeoutMs: 5000,
+    });
+    const call = {
+      target: { kind: 'node', id: 'node-m', nodeName: 'node-m' },
+      chaos: { namespace: 'default', name: 'x', uid: 'u' },
+      record: 'r',
+      signal: new AbortController().signal,
+    };
+    try {
+      const client = replaced.client(
+        ChaosDaemonDefinition as unknown as DaemonServiceDefinition,
+        call,
+      ) as unknown as {
+        health(request: object): Promise<{ status: string }>;
+      };
+      await expect(client.health({})).rejects.toMatchObject({ kind: 'daemon' });
+      hosts.set('node-m', '127.0.0.1');
+      expect((await client.health({})).status).toBe('SERVING');
+      expect(lookups).toBe(2);
+      expect(replaced.channelCount()).toBe(1); // the unreachable one was closed
+      // The engine saw the node's daemon replaced: the next call looks it up again.
+      replaced.forgetNode!('node-m');
+      expect((await client.health({})).status).toBe('SERVING');
+      expect(lookups).toBe(3);
+    } finally {
+      replaced.close();
+    }
   });
 
   it("closes the old channel when a node's daemon moves, and cancels a hanging lookup", async () => {

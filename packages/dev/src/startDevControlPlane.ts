@@ -3,6 +3,7 @@
 // a private containerd, the controllers of Deployments, ReplicaSets, DaemonSets and
 // EndpointSlices, the chaos daemon (mTLS) and the operator, wired exactly as in a cluster: the
 // operator finds the daemon through the EndpointSlice of its headless Service.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { daemonHandlersOf, startDaemon } from '@chaosplane/daemon';
 import { startOperator, type RunningOperator } from '@chaosplane/operator';
@@ -264,9 +265,11 @@ export async function startDevControlPlane(options: DevControlPlaneOptions): Pro
       serverDnsNames: [DAEMON_SERVER_NAME, 'localhost'],
       clientName: 'chaosplane-operator',
     });
-    const daemon = await startDevDaemon(options, dir, certs, containerd);
+    const daemon = withDaemonEndpoint(await startDevDaemon(options, dir, certs, containerd), ready =>
+      registerDaemonEndpoint(kube, cluster.nodeName, daemon.grpcPort, ready),
+    );
     cleanups.push(() => daemon.close());
-    await registerDaemonEndpoint(kube, cluster.nodeName, daemon.grpcPort);
+    await registerDaemonEndpoint(kube, cluster.nodeName, daemon.grpcPort, daemonInstance(daemon));
 
     const operatorKubeconfigPath = await operatorKubeconfig(options, dir, kubeconfigPath, kube, emulator);
     const operator = await controlOperator(options, operatorKubeconfigPath, daemon, certs);
@@ -324,8 +327,46 @@ async function startDaemonInProcess(
   return { pid: process.pid, grpcPort: daemon.grpcPort, close: () => daemon.close() };
 }
 
+/** What the hand-made endpoint says of the daemon: which instance (as a pod's targetRef), and whether ready. */
+interface DaemonInstanceRef {
+  name: string;
+  uid: string;
+  ready: boolean;
+}
+
+/** The endpoint of the daemon's current process: a pod's targetRef, a new uid per process. */
+function daemonInstance(daemon: DevDaemon): DaemonInstanceRef {
+  return { name: `chaosplane-daemon-${daemon.pid}`, uid: randomUUID(), ready: true };
+}
+
+/**
+ * `daemon`, whose restart updates its endpoint as the EndpointSlice controller does when a
+ * DaemonSet replaces its pod: not ready while it is down, then the new pod's targetRef.
+ */
+function withDaemonEndpoint(
+  daemon: DevDaemon,
+  register: (instance: DaemonInstanceRef) => Promise<void>,
+): DevDaemon {
+  if (daemon.restart === undefined) return daemon;
+  const restart = daemon.restart.bind(daemon);
+  return Object.defineProperties(daemon, {
+    restart: {
+      value: async (signal: NodeJS.Signals) => {
+        await register({ ...daemonInstance(daemon), ready: false });
+        await restart(signal);
+        await register(daemonInstance(daemon));
+      },
+    },
+  });
+}
+
 /** The daemon's headless Service and an EndpointSlice on the local node, as a DaemonSet would have. */
-async function registerDaemonEndpoint(kube: KubeClient, nodeName: string, port: number): Promise<void> {
+async function registerDaemonEndpoint(
+  kube: KubeClient,
+  nodeName: string,
+  port: number,
+  instance: DaemonInstanceRef,
+): Promise<void> {
   const namespace = DEV_NAMESPACE;
   const ns = `/api/v1/namespaces/${namespace}`;
   await createUnlessExists(kube, '/api/v1/namespaces', { metadata: { name: namespace } });
@@ -342,7 +383,14 @@ async function registerDaemonEndpoint(kube: KubeClient, nodeName: string, port: 
       labels: { 'kubernetes.io/service-name': 'chaosplane-daemon' },
     },
     addressType: 'IPv4',
-    endpoints: [{ addresses: ['127.0.0.1'], nodeName, conditions: { ready: true } }],
+    endpoints: [
+      {
+        addresses: ['127.0.0.1'],
+        nodeName,
+        conditions: { ready: instance.ready, serving: instance.ready, terminating: !instance.ready },
+        targetRef: { kind: 'Pod', namespace: DEV_NAMESPACE, name: instance.name, uid: instance.uid },
+      },
+    ],
     ports: [{ name: 'grpc', port, protocol: 'TCP' }],
   };
   // The port changes from run to run: replace a slice a previous run left.

@@ -16,6 +16,7 @@ import {
 } from '@chaosplane/sdk/framework';
 import { createSilentLogger } from '@chaosplane/service';
 import type { Clock } from './clock/clock.js';
+import type { DaemonEndpointsOptions } from './daemons/createDaemonInstances.js';
 import type { EngineExtension } from './extensions/EngineExtension.js';
 import { experimentPhase, type KindController } from './createKindController.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
@@ -32,6 +33,12 @@ export interface EngineOptions {
   kube: KubeConnection;
   /** Daemon clients behind `ctx.daemon`; calling it fails clearly when undefined. */
   daemons?: DaemonConnector;
+  /**
+   * The daemon's headless Service, whose EndpointSlices the engine watches: when a node's ready
+   * daemon becomes another pod, the records whose apply called the old one are applied again
+   * (a daemon stopped gracefully recovers its faults before it exits). Off when undefined.
+   */
+  daemonEndpoints?: DaemonEndpointsOptions;
   /** The chaos kinds and their implementations (the DI "impl" group). */
   registrations: readonly ChaosImplRegistration[];
   /** Target selection. */

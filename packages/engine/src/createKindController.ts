@@ -5,6 +5,7 @@ import { createInformer, type Informer } from '@chaosplane/kube';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
 import type { ChaosImplRegistration, SelectorRegistry } from '@chaosplane/sdk/framework';
 import type { Clock } from './clock/clock.js';
+import type { DaemonInstances } from './daemons/createDaemonInstances.js';
 import type { EventRecorder } from './events/createEventRecorder.js';
 import type { ChaosApi } from './kube/ChaosApi.js';
 import type { EngineMetrics } from './metrics/createEngineMetrics.js';
@@ -46,6 +47,8 @@ export interface KindControllerDeps {
   implSignal: AbortSignal;
   /** The clock of durations (expiry requeues wait on it). */
   clock: Clock;
+  /** The daemon instance of each node; records are re-applied when it changes. */
+  daemonInstances?: DaemonInstances;
 }
 
 /** A running kind controller. */
@@ -54,6 +57,11 @@ export interface KindController {
   informer: Informer<ChaosObject>;
   /** Runs until `signal` aborts; in-flight pipelines finish before it resolves. */
   run(signal: AbortSignal): Promise<void>;
+  /**
+   * Queues the objects with records applied through the daemon of `nodeName` (its daemon was
+   * replaced); their pipelines decide what to re-apply. Returns how many were queued.
+   */
+  requeueNode(nodeName: string): number;
 }
 
 /** The summary phase of one object, for the `chaosplane_experiments` gauge. */
@@ -125,6 +133,7 @@ export function createKindController(deps: KindControllerDeps): KindController {
     stopping: deps.stopping,
     implSignal: deps.implSignal,
     now: deps.clock.now,
+    ...(deps.daemonInstances ? { daemonInstances: deps.daemonInstances } : {}),
   });
   pipelineRef.forget = uid => pipeline.forget(uid);
 
@@ -133,6 +142,16 @@ export function createKindController(deps: KindControllerDeps): KindController {
   return {
     informer,
     run: signal => runKindController(workers, informer, signal),
+    requeueNode(nodeName) {
+      let queued = 0;
+      for (const key of informer.keys()) {
+        const uid = informer.get(key)?.metadata.uid;
+        if (uid === undefined || !pipeline.appliedOn(uid, nodeName)) continue;
+        queue.add(key);
+        queued += 1;
+      }
+      return queued;
+    },
   };
 }
 

@@ -16,6 +16,7 @@ export {
   type StartedEngine,
 } from './createEngine.js';
 export { experimentPhase, type KindController } from './createKindController.js';
+export type { DaemonEndpointsOptions } from './daemons/createDaemonInstances.js';
 export {
   systemClock,
   createManualClock,

@@ -12,6 +12,7 @@ import {
   type KindController,
   type KindControllerOptions,
 } from './createKindController.js';
+import { createDaemonInstances, type DaemonInstances } from './daemons/createDaemonInstances.js';
 import { createEventRecorder, type EventRecorder } from './events/createEventRecorder.js';
 import { createChaosApi, type ChaosApi } from './kube/ChaosApi.js';
 import { createEventApi } from './kube/CoreApi.js';
@@ -42,8 +43,19 @@ export async function runEngineTerm(engine: EngineState, signal: AbortSignal, le
   setMaxListeners(0, hard.signal);
   const graceful = new AbortController();
   const events = createTermEvents(engine, hard.signal);
-  const controllers = createTermControllers(engine, events, graceful.signal, hard.signal);
+  const controllers = new Map<string, KindController>();
+  const daemons = createTermDaemonInstances(engine, controllers);
+  for (const [kind, controller] of createTermControllers(
+    engine,
+    events,
+    graceful.signal,
+    hard.signal,
+    daemons,
+  ))
+    controllers.set(kind, controller);
   engine.current = controllers;
+  const daemonsStop = new AbortController();
+  const daemonsRun = daemons?.run(daemonsStop.signal);
   const unwatch = watchTermStop(signal, leaseLost, graceful, hard, engine.options.shutdownGraceMs ?? 30_000);
   const recorders: EventRecorder[] = [events];
   try {
@@ -59,9 +71,45 @@ export async function runEngineTerm(engine: EngineState, signal: AbortSignal, le
     await flushEvents(recorders, 2_000);
   } finally {
     unwatch();
+    daemonsStop.abort();
+    await daemonsRun;
     hard.abort();
     if (engine.current === controllers) engine.current = new Map();
   }
+}
+
+/**
+ * The term's watch of the daemons' endpoints (with `options.daemonEndpoints`): a node whose
+ * ready daemon becomes another instance has its objects requeued, to re-apply their records.
+ */
+function createTermDaemonInstances(
+  engine: EngineState,
+  controllers: ReadonlyMap<string, KindController>,
+): DaemonInstances | undefined {
+  const { options, log } = engine;
+  if (!options.daemonEndpoints) return undefined;
+  return createDaemonInstances(
+    options.kube,
+    options.daemonEndpoints,
+    (node, previous, current) => {
+      // The new instance is likely at a new address: the next call must not dial the old one.
+      options.daemons?.forgetNode?.(node);
+      // A node without a ready daemon has nothing to re-apply on yet; its new one will.
+      if (current === undefined) {
+        log.info('the chaos daemon of a node is not ready', { node, previousInstance: previous });
+        return;
+      }
+      let queued = 0;
+      for (const controller of controllers.values()) queued += controller.requeueNode(node);
+      log.info('the chaos daemon of a node is another instance', {
+        node,
+        previousInstance: previous,
+        instance: current,
+        requeued: queued,
+      });
+    },
+    log,
+  );
 }
 
 /** The extensions' controllers of one term. */
@@ -111,6 +159,7 @@ function createTermControllers(
   events: EventRecorder,
   graceful: AbortSignal,
   hard: AbortSignal,
+  daemonInstances: DaemonInstances | undefined,
 ): Map<string, KindController> {
   const { options } = engine;
   const controllers = new Map<string, KindController>();
@@ -129,6 +178,7 @@ function createTermControllers(
         implSignal: hard,
         clock: options.clock ?? systemClock,
         options: kindControllerOptions(options),
+        ...(daemonInstances ? { daemonInstances } : {}),
       }),
     );
   }

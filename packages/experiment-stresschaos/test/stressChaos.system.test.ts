@@ -307,7 +307,13 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
       .sort();
     expect(before.length).toBeGreaterThanOrEqual(4);
     await kit.restartDaemon('SIGKILL');
-    await new Promise(resolve => setTimeout(resolve, 1000));
+    // The new daemon is another instance: the operator applies the record again, and the daemon,
+    // which adopted the stressors from its journal, keeps them (the apply is idempotent).
+    await eventually(
+      async () => (await kit.waitForRecords(ref('crash'), PHASE_INJECTED))[0]!.injectedCount === 2,
+      { what: 'the record applied again on the new daemon' },
+    );
+    await new Promise(resolve => setTimeout(resolve, 500));
     expect(
       stressorsIn('b')
         .map(p => p.pid)

@@ -195,6 +195,14 @@ async function resolveAddress(state: PoolState, target: DaemonTarget, signal?: A
   return hostPort(host, state.port);
 }
 
+/** Drops the cached address of the target's node: the next call looks it up again. */
+function forgetAddress(state: PoolState, target: DaemonTarget): void {
+  const nodeName = typeof target === 'string' ? target : target.spec?.nodeName;
+  const cached = nodeName ? state.addresses.get(nodeName) : undefined;
+  // Expired rather than deleted: a lookup that finds another host then closes the old channel.
+  if (cached) cached.until = 0;
+}
+
 /** Closes the channel to `host` unless a node's daemon is still reached there. */
 function closeUnusedChannel(state: PoolState, host: string): void {
   // The node's daemon moved (a restarted pod, a new IP): close the old channel unless
@@ -239,6 +247,7 @@ type ClientFor = <Service extends CompatServiceDefinition>(
  */
 function engineClientOf<D extends DaemonServiceDefinition>(
   clientFor: ClientFor,
+  forget: (target: DaemonTarget) => void,
   definition: D,
   call: DaemonCall,
 ): DaemonClient<D> {
@@ -261,7 +270,12 @@ function engineClientOf<D extends DaemonServiceDefinition>(
       try {
         return await (typed as unknown as Record<string, UnaryMethod>)[method]!(request, { signal });
       } catch (error) {
-        if (error instanceof ClientError) throw daemonCallError(where, error.code, error.details, error);
+        if (error instanceof ClientError) {
+          // Unreachable: the node's daemon may be another pod now (a DaemonSet replaced it, with
+          // a new pod IP); the next call looks its address up again instead of reusing it.
+          if (error.code === Status.UNAVAILABLE) forget(target);
+          throw daemonCallError(where, error.code, error.details, error);
+        }
         if (isAbortError(error))
           throw new ChaosplaneError('aborted', `${where}: ${method} was cancelled`, { cause: error });
         throw error;
@@ -303,7 +317,9 @@ export function createDaemonClientPool(options: DaemonClientPoolOptions): Daemon
   return {
     addressOf,
     clientFor,
-    client: (definition, call) => engineClientOf(clientFor, definition, call),
+    forgetNode: nodeName => forgetAddress(state, nodeName),
+    client: (definition, call) =>
+      engineClientOf(clientFor, target => forgetAddress(state, target), definition, call),
     channelCount: () => state.channels.size,
     close() {
       for (const channel of state.channels.values()) channel.close();

@@ -19,7 +19,8 @@ export type ChaosEventReason =
   | 'TimeUp'
   | 'Deleted'
   | 'FinalizerInited'
-  | 'FinalizerRemoved';
+  | 'FinalizerRemoved'
+  | 'Reinjected';
 
 /** An engine reason, or a plugin's own. */
 export type EventReason = ChaosEventReason | (string & {});

@@ -118,7 +118,7 @@ export function createPeerTargets(deps: ImplContextDeps, obj: ChaosObject): Peer
 
 /** The context of one call on `record` of `obj` about `target`, `phase` being what the plugin sees. */
 export function createImplContext(
-  deps: ImplContextDeps & { peers: PeerTargets },
+  deps: ImplContextDeps & { peers: PeerTargets; onDaemon?: () => void },
   obj: ChaosObject,
   record: ContainerRecord,
   target: Target,
@@ -137,16 +137,18 @@ export function createImplContext(
     record: { ...record, phase },
     target,
     targetsOf: selectorKey => deps.peers(selectorKey),
-    daemon: <D extends DaemonServiceDefinition>(definition: D): DaemonClient<D> =>
-      daemons === undefined
-        ? noDaemons()
-        : daemons.client(definition, {
-            target,
-            chaos,
-            record: record.id,
-            signal: deps.signal,
-            ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-          }),
+    daemon: <D extends DaemonServiceDefinition>(definition: D): DaemonClient<D> => {
+      if (daemons === undefined) return noDaemons();
+      // The engine notes which records' faults live on a daemon (re-applied if it is replaced).
+      deps.onDaemon?.();
+      return daemons.client(definition, {
+        target,
+        chaos,
+        record: record.id,
+        signal: deps.signal,
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      });
+    },
     kube: deps.services.kube,
     // What a plugin learns (a daemon's output, say) goes on the object as Events, through the
     // same rate-limited, aggregating recorder as the engine's own.

@@ -16,7 +16,9 @@ import {
   type DesiredPhaseDecision,
 } from '../steps/desiredPhase.js';
 import { finalizersToClean, finalizersToInit } from '../steps/finalizers.js';
+import type { DaemonInstances } from '../daemons/createDaemonInstances.js';
 import type { ObjectAccess } from './createObjectAccess.js';
+import type { DaemonPlacements, PendingReapplies } from './reapplyRecords.js';
 import { runRecordStep } from './runRecordStep.js';
 import type { ImplServices, RecordBackoff, RecordRunnerOptions } from './runRecords.js';
 
@@ -31,6 +33,10 @@ export interface ReconcileResult {
 /** Per-object memory of the pipeline (by uid), dropped when the object goes away. */
 export interface ObjectState {
   backoff: Map<string, RecordBackoff>;
+  /** Where its records' applies called the daemon (to re-apply when a node's daemon is replaced). */
+  placements: DaemonPlacements;
+  /** Its records being applied again after their daemon was replaced, until the apply lands. */
+  reapplying: PendingReapplies;
   note?: SelectionNote;
   invalidReported?: boolean;
 }
@@ -52,6 +58,8 @@ export interface PipelineDeps {
   implSignal: AbortSignal;
   /** Clock (ms since epoch). */
   now?: () => number;
+  /** The daemon instance of each node; records are re-applied when it changes. */
+  daemonInstances?: DaemonInstances;
 }
 
 /** The pipeline of one kind. */
@@ -60,6 +68,8 @@ export interface Pipeline {
   reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult>;
   /** Forgets the memory of an object that went away. */
   forget(uid: string): void;
+  /** True when a record of the object (by uid) was applied through the daemon of `nodeName`. */
+  appliedOn(uid: string, nodeName: string): boolean;
 }
 
 const DESIRED_EVENTS: Record<DesiredPhaseDecision['reason'], ['Normal' | 'Warning', ChaosEventReason]> = {
@@ -81,7 +91,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const uid = obj.metadata.uid ?? '';
     let state = states.get(uid);
     if (!state) {
-      state = { backoff: new Map() };
+      state = { backoff: new Map(), placements: new Map(), reapplying: new Map() };
       states.set(uid, state);
     }
     return state;
@@ -89,6 +99,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     forget(uid) {
       states.delete(uid);
+    },
+    appliedOn(uid, nodeName) {
+      const placements = states.get(uid)?.placements.values() ?? [];
+      for (const placement of placements) if (placement.node === nodeName) return true;
+      return false;
     },
     async reconcile(key, signal) {
       const obj = ctx.objects.latest(key);

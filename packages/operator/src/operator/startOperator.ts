@@ -42,6 +42,18 @@ function engineOptions(
     workersPerKind: options.engine.workersPerKind,
     recordParallelism: options.engine.recordParallelism,
     shutdownGraceMs: options.engine.shutdownGraceMs,
+    // Daemons found through their Service: a node's daemon replaced by another pod (which starts
+    // with none of the faults its predecessor recovered on SIGTERM) gets its records re-applied.
+    ...(options.daemon.discovery.kind === 'service'
+      ? {
+          daemonEndpoints: {
+            namespace: options.daemon.discovery.namespace,
+            ...(options.daemon.discovery.serviceName !== undefined
+              ? { serviceName: options.daemon.discovery.serviceName }
+              : {}),
+          },
+        }
+      : {}),
     // Namespace-scoped mode: chaos objects are watched in the target namespace only, as its RBAC allows.
     ...(options.selection.targetNamespace !== undefined
       ? { namespace: options.selection.targetNamespace }

@@ -51,6 +51,11 @@ export interface DaemonCall {
 export interface DaemonConnector {
   /** A client of `definition` on the daemon of the call's target. */
   client<D extends DaemonServiceDefinition>(definition: D, call: DaemonCall): DaemonClient<D>;
+  /**
+   * Forgets where the daemon of `nodeName` was found: the engine saw it replaced by another
+   * instance (a new pod, likely at a new address), so the next call looks it up again.
+   */
+  forgetNode?(nodeName: string): void;
 }
 
 /** The "impl" group: every plugin binds one registration; the engine takes them all. */
