@@ -28,11 +28,14 @@ export function flagsInTables(markdown: string): { flag: string; text: string }[
   return rows;
 }
 
-/** The long flags in commander's `--help` output. */
+/**
+ * The long flags in commander's `--help` output: at the options' indent (two spaces), not in a
+ * description wrapped onto a line of its own (`--image`'s mentions `--deployed`).
+ */
 export function flagsInHelp(help: string): string[] {
   const flags: string[] = [];
   for (const line of help.split('\n')) {
-    const match = /^\s+(?:-[A-Za-z], )?(--[a-z][a-z-]*)/.exec(line);
+    const match = /^ {2}(?:-[A-Za-z], )?(--[a-z][a-z-]*)/.exec(line);
     if (match) flags.push(match[1]!);
   }
   return flags;
