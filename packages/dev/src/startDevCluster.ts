@@ -20,6 +20,7 @@ import {
 import { createContainerdApi } from './containerd/containerdApi.js';
 import { importImageArchive } from './containerd/images.js';
 import { forwardApiServer } from './forwardApiServer.js';
+import { unmountUnder } from './harness/spawnHostDaemon.js';
 import { HOST_IP } from './kubelet/kubeletState.js';
 import { createPodNetwork, podNetworkUnavailableReason, type PodNetwork } from './kubelet/podNetwork.js';
 import {
@@ -129,7 +130,11 @@ export async function prepareDevPlane(
   requireContainerd();
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true });
-  return { dir, cleanups: createCleanups() };
+  const cleanups = createCleanups();
+  // The last step: nothing stays mounted under the plane's directory, so it can be removed. A
+  // pod's network namespace whose attach raced the stop was once left (EBUSY on its removal).
+  cleanups.push(() => Promise.resolve(unmountUnder(dir)));
+  return { dir, cleanups };
 }
 
 /**

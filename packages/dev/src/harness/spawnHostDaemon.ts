@@ -39,7 +39,7 @@ export function unmountUnder(dir: string): void {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map(line => line.split(' ')[1] ?? '')
-    .filter(target => target.startsWith(dir))
+    .filter(target => target === dir || target.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
   for (const target of mounts) {
     try {
