@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { generateCrd, structuralViolations, validateChaosObject, type JsonSchema } from '@chaosplane/engine';
 import { createKubeConnection, loadKubeConfig, type KubeConnection } from '@chaosplane/kube';
 import { ChaosplaneError, type ChaosObject, type ChaosPlugin, type Pod } from '@chaosplane/sdk';
@@ -166,7 +166,6 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
       'podannotation/test/controller.test.ts',
       'podannotation/test/podAnnotationChaos.test.ts',
       'podannotation/jest.config.js',
-      'podannotation/rbac.yaml',
     ]);
   });
 
@@ -231,13 +230,45 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
         },
       ]),
     );
-    const rbac = parse(tutorial.files.get('podannotation/rbac.yaml')!) as {
-      metadata: { labels: Record<string, string> };
-      rules: unknown[];
-    };
-    expect(rbac.metadata.labels['rbac.chaosplane.io/aggregate-to-operator']).toBe('true');
-    expect(rbac.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['patch'] }]);
   });
+
+  it('step 9: `chaosplane crds --rbac-out` for the whole list writes the plugin its own role, as the page shows it', async () => {
+    expect(plugin.operatorAccess).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['pods'],
+        verbs: ['patch'],
+        reason: 'sets and removes the annotation on the selected pods',
+      },
+    ]);
+    const command = tutorial.commands.find(c => c.includes('--rbac-out'))!;
+    const { stdout } = await shell.run(command);
+    const rbac = path.join(root, 'podannotation/install/rbac');
+    expect(stdout).toContain('wrote podannotation/install/rbac/podannotationchaos.yaml');
+    const role = await readFile(path.join(rbac, 'podannotationchaos.yaml'), 'utf8');
+    // The page shows it (Prettier quotes the page's YAML its own way: compared parsed, header as is).
+    const page = await readFile(path.join(repo, 'docs/tutorials/add-a-chaos-type.md'), 'utf8');
+    const shown = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map(m => m[1]!)
+      .find(block => block.includes('chaosplane-operator-podannotationchaos'))!;
+    const comments = (text: string) => text.split('\n').filter(line => line.startsWith('#'));
+    expect(comments(shown)).toEqual(comments(role));
+    expect(parse(shown)).toEqual(parse(role));
+    // The bundled plugins' roles come with it: PodChaos's, and every kind's objects by name.
+    expect(await readFile(path.join(rbac, 'podchaos.yaml'), 'utf8')).toBe(
+      await readFile(path.join(repo, 'deploy/rbac/podchaos.yaml'), 'utf8'),
+    );
+    const [kinds] = parseAllDocuments(await readFile(path.join(rbac, 'chaos-kinds.yaml'), 'utf8')).map(
+      doc => doc.toJS() as { rules: Array<{ resources: string[] }> },
+    );
+    expect(kinds!.rules[0]!.resources).toEqual([
+      'helloworldchaos',
+      'networkchaos',
+      'podannotationchaos',
+      'podchaos',
+      'stresschaos',
+    ]);
+  }, 120_000);
 
   it("type-checks the page's tests", () => typeCheckTests(root, tutorial), 120_000);
 
@@ -303,6 +334,26 @@ describe('tutorial: add a new chaos experiment type (PodAnnotationChaos)', () =>
       expect(stdout).toMatch(
         /^customresourcedefinition\.apiextensions\.k8s\.io\/podannotationchaos\.chaos-mesh\.org (configured|unchanged)$/m,
       );
+    });
+
+    it("the plane's operator may patch pods, as the plugin declared, and nothing of PodChaos's, not loaded", async () => {
+      const canI = async (verb: string) => {
+        const args = [
+          '--kubeconfig',
+          path.join(root, '.chaosplane/kubeconfig'),
+          'auth',
+          'can-i',
+          verb,
+          'pods',
+        ];
+        const as = ['-n', 'busybox', '--as', 'system:serviceaccount:chaosplane:chaosplane-operator'];
+        const result = await execFileAsync('kubectl', [...args, ...as]).catch(
+          (error: Error & { stdout?: string }) => ({ stdout: error.stdout ?? error.message }),
+        );
+        return result.stdout.trim();
+      };
+      expect(await canI('patch')).toBe('yes');
+      expect(await canI('delete')).toBe('no');
     });
 
     it('applying the manifest annotates exactly the selected pods', async () => {

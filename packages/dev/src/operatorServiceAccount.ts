@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// The dev plane's operator runs as its ServiceAccount, as in a cluster: deploy/rbac is applied
-// (the operator's roles, the aggregated per-plugin roles), the chaos-kinds, orchestration and
-// install-crds roles are generated for the plugins actually loaded (as `chaosplane crds
-// --orchestration --rbac-out` does; deploy/'s copies name the bundled kinds only, so an
-// out-of-tree plugin's kind would be refused), and the operator gets a kubeconfig holding a
-// token of `chaosplane:chaosplane-operator`. The emulator enforces RBAC, so a missing rule fails
-// here as it would in a cluster.
+// The dev plane's operator runs as its ServiceAccount, as in a cluster: deploy/rbac's written
+// files are applied (the operator's own roles), its generated ones are made again for the plugins
+// actually loaded (as `chaosplane crds --orchestration --rbac-out` does: the chaos-kinds,
+// orchestration and install-crds roles, and each plugin's declared operatorAccess; deploy/'s
+// copies are for the bundled plugins, so an out-of-tree kind would be refused and a plugin not
+// loaded would lend its access), and the operator gets a kubeconfig holding a token of
+// `chaosplane:chaosplane-operator`. The emulator enforces RBAC, so a rule a plugin did not
+// declare fails here as it would in a cluster.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GENERATED_RBAC_HEADER } from '@chaosplane/engine';
 import type { KubeEmulator } from '@chaosplane/kube-emulator';
 import { operatorRoles, parseManifests, type ManifestObject } from '@chaosplane/operator';
 import type { KubeClient } from '@chaosplane/sdk';
@@ -20,20 +22,22 @@ export const OPERATOR_SERVICE_ACCOUNT = { namespace: 'chaosplane', name: 'chaosp
 /** The token's lifetime: the dev plane's session, generously (a Deployment's pod would renew it). */
 const TOKEN_SECONDS = 7 * 24 * 3600;
 
-/** deploy/rbac's files generated for the bundled kinds: made for the loaded kinds instead. */
-const GENERATED_FOR_BUNDLED = new Set(['rbac/chaos-kinds.yaml', 'rbac/orchestration.yaml']);
-
-/** The RBAC files of deploy/kustomization.yaml, but the roles generated from the kinds. */
-async function kustomizedRbacFiles(deploy: string): Promise<string[]> {
+/** The objects of deploy/kustomization.yaml's RBAC files, but not the generated ones. */
+async function writtenRbacObjects(deploy: string): Promise<ManifestObject[]> {
   const [kustomization] = parseManifests(await readFile(path.join(deploy, 'kustomization.yaml'), 'utf8'));
-  return ((kustomization?.resources as string[] | undefined) ?? [])
-    .filter(r => r.startsWith('rbac/') && !GENERATED_FOR_BUNDLED.has(r))
-    .map(r => path.join(deploy, r));
+  const objects: ManifestObject[] = [];
+  for (const resource of (kustomization?.resources as string[] | undefined) ?? []) {
+    if (!resource.startsWith('rbac/')) continue;
+    const text = await readFile(path.join(deploy, resource), 'utf8');
+    if (!text.startsWith(GENERATED_RBAC_HEADER)) objects.push(...parseManifests(text));
+  }
+  return objects;
 }
 
 /**
- * Applies the operator's RBAC for `plugins` (deploy/rbac plus the generated roles of the loaded
- * kinds, orchestration's and --install-crds's included: the plane's operator runs both), issues
+ * Applies the operator's RBAC for `plugins` (deploy/rbac's written roles plus the generated roles
+ * of the loaded plugins, orchestration's and --install-crds's included: the plane's operator runs
+ * both), issues
  * a token of its ServiceAccount and writes a kubeconfig with it into `dir`; returns its path.
  */
 export async function operatorServiceAccountKubeconfig(options: {
@@ -44,23 +48,19 @@ export async function operatorServiceAccountKubeconfig(options: {
   pluginsFrom?: string;
   dir: string;
 }): Promise<string> {
-  const objects: ManifestObject[] = [];
-  for (const file of await kustomizedRbacFiles(options.deploy))
-    objects.push(...parseManifests(await readFile(file, 'utf8')));
+  const objects = await writtenRbacObjects(options.deploy);
   const loaded = await loadPlugins(
     options.plugins,
     options.pluginsFrom !== undefined ? { from: options.pluginsFrom } : {},
   );
-  const roles = operatorRoles(
-    loaded.map(p => p.kind),
-    { orchestration: true },
-  );
+  const roles = operatorRoles(loaded, { orchestration: true });
   const generated = [
     roles.kinds,
     roles.readCrds,
     roles.readCrdsBinding,
     roles.installCrds,
     roles.orchestration,
+    ...roles.pluginAccess.map(access => access.role),
   ];
   for (const role of generated) if (role !== undefined) objects.push(role as unknown as ManifestObject);
   await applyManifests(options.kube, objects);

@@ -55,7 +55,9 @@ export {
 } from './crd/generateCrd.js';
 export {
   generateOperatorRbac,
+  pluginAccessRole,
   rbacToYaml,
+  GENERATED_RBAC_HEADER,
   type ClusterRoleObject,
   type ClusterRoleBindingObject,
   type PolicyRule,

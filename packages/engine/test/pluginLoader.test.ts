@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -116,6 +118,22 @@ describe('loadPlugins', () => {
     await expect(loadPlugins(['./notAPlugin.ts'], { from: fixtures })).rejects.toThrow(
       'plugin "./notAPlugin.ts" does not export a plugin',
     );
+  });
+
+  it('gives a plugin built before operatorAccess existed no access', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cp-old-plugin-'));
+    try {
+      const file = path.join(dir, 'oldPlugin.mjs');
+      const kind = { kind: 'OldChaos', group: 'chaos-mesh.org', plural: 'oldchaos' };
+      await writeFile(
+        file,
+        `export default { chaosplanePlugin: 2, kind: ${JSON.stringify(kind)}, targetSelectors: [] };\n`,
+      );
+      const [plugin] = await loadPlugins([file]);
+      expect(plugin?.operatorAccess).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a package that does not exist, with kind plugin', async () => {

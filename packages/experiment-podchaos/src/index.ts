@@ -42,4 +42,14 @@ export {
 export default definePlugin({
   kind: podChaosKind,
   controller: () => createPodChaosImpl(),
+  // container-kill needs no API access: the daemon kills the container through the runtime.
+  operatorAccess: [
+    {
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['delete', 'patch'],
+      reason:
+        "pod-kill deletes the selected pods; pod-failure patches their containers' images and records the originals in annotations",
+    },
+  ],
 });

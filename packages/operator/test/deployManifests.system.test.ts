@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { generateCrd, generateOperatorRbac } from '@chaosplane/engine';
+import { generateCrd, generateOperatorRbac, pluginAccessRole } from '@chaosplane/engine';
 import { parse } from 'yaml';
 import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
@@ -122,6 +122,13 @@ describe('deploy/ manifests', () => {
     expect(role('chaosplane-operator-install-crds')?.obj).toEqual(
       JSON.parse(JSON.stringify(generated.installCrds)),
     );
+    // What a plugin declared in operatorAccess is its own role (PodChaos's only, of the bundled).
+    const access = plugins.flatMap(p => {
+      const declared = pluginAccessRole(p.kind, p.operatorAccess);
+      return declared === undefined ? [] : [declared];
+    });
+    expect(access.map(r => r.metadata.name)).toEqual(['chaosplane-operator-podchaos']);
+    expect(role('chaosplane-operator-podchaos')?.obj).toEqual(JSON.parse(JSON.stringify(access[0])));
     type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
     const kustomized = parse(await readFile(path.join(deploy, 'kustomization.yaml'), 'utf8')) as {
       resources: string[];

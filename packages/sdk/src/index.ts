@@ -13,6 +13,7 @@ export {
   type ChaosPlugin,
   type ChaosKind,
   type DaemonPart,
+  type OperatorAccessRule,
 } from './plugin/definePlugin.js';
 export type {
   ChaosKindDefinition,

@@ -89,7 +89,9 @@ export async function loadPlugins(
       throw new ChaosplaneError('plugin', `plugins "${previous}" and "${specifier}" both define ${key}`);
     }
     seen.set(key, specifier);
-    plugins.push(candidate);
+    // A plugin built on an SDK from before `operatorAccess` declares no access.
+    const declared = (candidate as { operatorAccess?: ChaosPlugin['operatorAccess'] }).operatorAccess;
+    plugins.push(declared === undefined ? { ...candidate, operatorAccess: [] } : candidate);
   }
   return plugins;
 }

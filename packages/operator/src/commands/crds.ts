@@ -42,7 +42,7 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
     orchestration ? orchestrationCrds(createChaosKindTable(kinds)) : [],
   );
   if (options.rbacOut !== undefined) {
-    const roles = operatorRoles(kinds, { orchestration });
+    const roles = operatorRoles(plugins, { orchestration });
     await mkdir(options.rbacOut, { recursive: true });
     const files: [string, string][] = [
       [
@@ -71,6 +71,20 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
           'What Schedule, Workflow and StatusCheck add: their own kinds, creating and deleting the chaos kinds they run (by name), Task pods and their logs, the workloads a StatusCheck reads.',
         ),
       ]);
+    for (const { plugin, role } of roles.pluginAccess) {
+      const reasons = plugin.operatorAccess.map(
+        rule => `#   ${rule.resources.join(', ')}: ${rule.verbs.join(', ')}. ${rule.reason}`,
+      );
+      files.push([
+        path.join(options.rbacOut, `${plugin.kind.plural}.yaml`),
+        rbacToYaml(
+          role,
+          `What ${plugin.kind.kind}'s controller needs beyond the operator's own access (its operatorAccess),\n` +
+            '# aggregated into chaosplane-operator; leave this file out with the plugin:\n' +
+            reasons.join('\n'),
+        ),
+      ]);
+    }
     for (const [file, text] of files) {
       await writeFile(file, text);
       written.push(file);

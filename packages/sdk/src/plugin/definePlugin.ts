@@ -19,6 +19,27 @@ export interface DaemonPart {
   readonly handler: (daemon: never) => object;
 }
 
+/**
+ * One permission the plugin's controller needs in the Kubernetes API beyond what the operator
+ * always has (its kinds' objects and status, reading pods, nodes and namespaces, writing Events):
+ * an RBAC rule, with the reason a reviewer of the install reads. `chaosplane crds --rbac-out`
+ * writes them as the ClusterRole `chaosplane-operator-<plural>` aggregated into the operator's,
+ * and `chaosplane dev` grants them to its operator, so what the plugin did not declare is refused
+ * there as it would be in a cluster.
+ */
+export interface OperatorAccessRule {
+  /** API groups (`''` is the core group). */
+  readonly apiGroups: readonly string[];
+  /** Resources, subresources as `pods/status`. */
+  readonly resources: readonly string[];
+  /** Verbs (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`…). */
+  readonly verbs: readonly string[];
+  /** Limits the rule to these object names, if set. */
+  readonly resourceNames?: readonly string[];
+  /** What the plugin does with it (`pod-kill deletes the selected pods`). */
+  readonly reason: string;
+}
+
 /** What a plugin author writes: a kind, its controller and, if it needs one, a daemon handler. */
 export interface PluginDefinition<
   S extends TSchema,
@@ -36,6 +57,8 @@ export interface PluginDefinition<
   daemon?: DaemonPart;
   /** Kinds of selectors the plugin adds (a node selector, say). */
   targetSelectors?: Array<(deps: ControllerDeps) => TargetSelector>;
+  /** What the controller needs in the Kubernetes API beyond the operator's own access. */
+  operatorAccess?: readonly OperatorAccessRule[];
 }
 
 /** A chaos kind with its defaults filled in. */
@@ -82,6 +105,8 @@ export interface ChaosPlugin<S extends TSchema = TSchema> {
   readonly targetSelectors: ReadonlyArray<(deps: ControllerDeps) => TargetSelector>;
   /** The daemon half, if any. */
   readonly daemon: DaemonPart | undefined;
+  /** What the controller needs in the Kubernetes API beyond the operator's own access. */
+  readonly operatorAccess: readonly OperatorAccessRule[];
 }
 
 function resolveKind<S extends TSchema, R extends Record<string, SelectorRef<unknown, Target>>>(
@@ -121,6 +146,33 @@ function resolveKind<S extends TSchema, R extends Record<string, SelectorRef<unk
   };
 }
 
+/** Refuses a rule that grants everything (`*`), is empty, or gives no reason. */
+function checkOperatorAccess(rules: readonly OperatorAccessRule[]): void {
+  rules.forEach((rule, index) => {
+    const at = `operatorAccess[${index}]`;
+    for (const key of ['apiGroups', 'resources', 'verbs'] as const) {
+      const values = rule[key] as readonly unknown[] | undefined;
+      if (!Array.isArray(values) || values.length === 0 || values.some(v => typeof v !== 'string')) {
+        throw new ChaosplaneError('invalid', `${at}.${key} must be a non-empty list of strings`, {
+          field: `${at}.${key}`,
+        });
+      }
+      if (values.includes('*')) {
+        throw new ChaosplaneError(
+          'invalid',
+          `${at}.${key} must not be "*": name what the controller uses, so the operator's role stays least-privilege`,
+          { field: `${at}.${key}` },
+        );
+      }
+    }
+    if (typeof rule.reason !== 'string' || rule.reason.trim() === '') {
+      throw new ChaosplaneError('invalid', `${at}.reason must say what the controller does with it`, {
+        field: `${at}.reason`,
+      });
+    }
+  });
+}
+
 /**
  * Declares a plugin: a chaos kind, its controller and, optionally, its daemon handler. The
  * module's default export must be the result; the operator registers the controller into its
@@ -139,12 +191,15 @@ function resolveKind<S extends TSchema, R extends Record<string, SelectorRef<unk
  *   },
  *   daemon: helloWorldDaemon,
  * });
- * @throws ChaosplaneError of kind `invalid` when the kind or plural name is malformed.
+ * @throws ChaosplaneError of kind `invalid` when the kind or plural name is malformed, or an
+ * `operatorAccess` rule is empty, grants `*` or has no reason.
  */
 export function definePlugin<S extends TSchema, R extends Record<string, SelectorRef<unknown, Target>>>(
   definition: PluginDefinition<S, R>,
 ): ChaosPlugin<S> {
   const controller = definition.controller;
+  const operatorAccess = definition.operatorAccess ?? [];
+  checkOperatorAccess(operatorAccess);
   return {
     chaosplanePlugin: 2,
     kind: resolveKind(definition.kind),
@@ -156,6 +211,7 @@ export function definePlugin<S extends TSchema, R extends Record<string, Selecto
           : () => controller as unknown as ChaosImpl,
     targetSelectors: definition.targetSelectors ?? [],
     daemon: definition.daemon,
+    operatorAccess,
   };
 }
 
