@@ -3,7 +3,9 @@
 // built chaosplane-daemon runs as its own process under `setpriv --bounding-set`, and
 // HelloWorldChaos (ps as nobody inside each target, through nsenter --setgid --setuid) still
 // works. A capability the bundled plugins need but the DaemonSet drops fails here, not in a
-// cluster. Runs the build's dist (CI builds before testing).
+// cluster. Then a daemon confined without what NetworkChaos's handler declares (NET_ADMIN,
+// NET_RAW): it says so when it starts and refuses the plugin's calls with that message, which the
+// NetworkChaos shows. Runs the build's dist (CI builds before testing).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -235,5 +237,110 @@ describeIf(unavailableReason())(
         stderr: expect.stringContaining('Operation not permitted'),
       });
     });
+  },
+);
+
+describeIf(unavailableReason())(
+  'a daemon without a capability a plugin declared (NetworkChaos, no NET_ADMIN or NET_RAW; real containerd)',
+  () => {
+    const daemon = captureLogger('daemon');
+    const stop = new AbortController();
+    let dir: string;
+    let plane: DevControlPlane;
+    let kubectl: (...args: string[]) => Promise<string>;
+    const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
+    const missing =
+      "chaosplane.networkchaos.v1.NetworkChaosDaemon needs the capabilities NET_ADMIN, NET_RAW, which this daemon does not have: add them to the daemon container's securityContext.capabilities.add (deploy/daemon.yaml)";
+
+    beforeAll(async () => {
+      if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
+      dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-nocaps-'));
+      plane = await startDevControlPlane({
+        dir,
+        plugins: ['@chaosplane/experiment-networkchaos'],
+        pluginsFrom: repo,
+        operatorLog: captureLogger('operator').log,
+        daemonLog: daemon.log,
+        log: captureLogger('dev').log,
+        signal: stop.signal,
+        daemonCapabilities: DAEMON_CAPABILITIES.filter(c => c !== 'NET_ADMIN' && c !== 'NET_RAW'),
+      });
+      kubectl = async (...args) =>
+        (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
+      await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
+      await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+    }, 120_000);
+
+    afterAll(async () => {
+      stop.abort();
+      await plane?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('says so once when it starts, naming the plugin service and what to add', () => {
+      const said = daemon.lines.filter(l => l.level === 'error' && l.message === missing);
+      expect(said).toHaveLength(1);
+      expect(said[0]!['missing']).toEqual(['NET_ADMIN', 'NET_RAW']);
+    });
+
+    it('a NetworkChaos fails with that message on the chaos object; deleting it waits for a daemon that can recover', async () => {
+      expect(await kubectl('apply', '-f', manifest)).toContain('created');
+      const warningOn = (operation: string) =>
+        eventually(
+          async () => {
+            const events = JSON.parse(
+              await kubectl(
+                'get',
+                'events',
+                '-n',
+                'busybox',
+                '--field-selector',
+                'involvedObject.name=busybox-bandwidth',
+                '-o',
+                'json',
+              ),
+            ) as { items: Array<{ type: string; message: string }> };
+            return events.items.find(
+              e =>
+                e.type === 'Warning' &&
+                e.message.startsWith(`${operation} busybox/busybox-0: `) &&
+                e.message.includes(missing),
+            );
+          },
+          {
+            what: `a Warning Event on the NetworkChaos's ${operation} naming the missing capabilities`,
+            timeoutMs: 60_000,
+          },
+        );
+      expect((await warningOn('apply')).message).toContain('UNIMPLEMENTED');
+      const get = async () =>
+        JSON.parse(
+          await kubectl('get', 'networkchaos', 'busybox-bandwidth', '-n', 'busybox', '-o', 'json'),
+        ) as ChaosObject;
+      // The source pod's record (applied through the daemon) is not injected; the target's
+      // (`.Target`, only named by the source's rules) has nothing to apply.
+      const source = (await get()).status?.experiment?.containerRecords?.find(r => r.selectorKey === '.');
+      expect(source).toMatchObject({ id: 'busybox/busybox-0', phase: 'Not Injected', injectedCount: 0 });
+      expect(source?.events?.at(-1)).toMatchObject({ type: 'Failed', operation: 'Apply' });
+      // The refused apply is still an apply that may have begun, as far as the operator knows:
+      // the record is recovered before the object goes, and this daemon cannot recover either.
+      // The finalizer holds it, and the Event says what to add to the DaemonSet.
+      await kubectl('delete', '-f', manifest, '--wait=false');
+      await warningOn('recover');
+      const held = await get();
+      expect(held.metadata.deletionTimestamp).toBeDefined();
+      expect(held.metadata.finalizers).toEqual(['chaos-mesh/records']);
+      // Let it go as `deploy/uninstall.sh --remove-finalizers` would, for the next test file.
+      await kubectl(
+        'patch',
+        'networkchaos',
+        'busybox-bandwidth',
+        '-n',
+        'busybox',
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      );
+    }, 120_000);
   },
 );

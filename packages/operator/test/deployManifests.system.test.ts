@@ -201,6 +201,11 @@ describe('deploy/ manifests', () => {
       'SYS_CHROOT',
       'SYS_PTRACE',
     ]);
+    // What each bundled plugin's daemon handler declares it needs is in the list.
+    const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
+    const declared = plugins.flatMap(p => p.daemon?.capabilities ?? []);
+    expect(declared).toContain('NET_ADMIN');
+    expect(declared.filter(c => !security.capabilities.add.includes(c))).toEqual([]);
   });
 
   it('gives the operator pod delete and patch only through the PodChaos role, and the daemon no API access at all', async () => {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { CompatServiceDefinition, ServiceImplementation } from 'nice-grpc';
+import type { LinuxCapability } from '../process/capabilities.js';
 import type { DaemonToolkit } from './types.js';
 
 /**
@@ -12,6 +13,13 @@ export interface DaemonHandlerRegistration<
 > {
   readonly service: Service;
   readonly handler: (daemon: DaemonToolkit) => ServiceImplementation<Service>;
+  /**
+   * Linux capabilities the handler's commands need beyond what every plugin's do (SYS_ADMIN,
+   * SYS_CHROOT and SYS_PTRACE to enter a target's namespaces, KILL, SETGID and SETUID to run as
+   * another user): NetworkChaos's tc and iptables need NET_ADMIN and NET_RAW. A daemon started
+   * without one logs so and refuses the handler's calls with `unsupported`, naming it.
+   */
+  readonly capabilities?: readonly LinuxCapability[];
 }
 
 /**

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { defineDaemonHandler, type DaemonHandlerRegistration } from './defineDaemonHandler.js';
+export type { LinuxCapability } from '../process/capabilities.js';
 export type {
   DaemonToolkit,
   DaemonCall,

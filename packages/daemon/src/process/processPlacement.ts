@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ChaosplaneError } from '@chaosplane/sdk';
+import { effectiveCapabilities } from './capabilities.js';
 
 /** Where a managed process is accounted. */
 export interface ProcessPlacement {
@@ -36,15 +37,6 @@ export const PLACEMENT_SCRIPT = [
   'exec "$@"',
 ].join('\n');
 
-// CAP_SYS_RESOURCE's bit in the capability sets (include/uapi/linux/capability.h).
-const CAP_SYS_RESOURCE = 24n;
-
-/** True when this process's effective capabilities hold CAP_SYS_RESOURCE. */
-function hasSysResource(): boolean {
-  const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match !== null && ((BigInt(`0x${match[1]!}`) >> CAP_SYS_RESOURCE) & 1n) === 1n;
-}
-
 /**
  * Refuses an oom_score_adj the kernel would refuse: a process may raise its own, but lowering it
  * below what it inherited from the daemon needs CAP_SYS_RESOURCE.
@@ -57,7 +49,7 @@ export function checkOomScoreAdj(value: number): void {
     });
   }
   const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
-  if (value >= own || hasSysResource()) return;
+  if (value >= own || effectiveCapabilities().has('SYS_RESOURCE')) return;
   throw new ChaosplaneError(
     'unsupported',
     `oomScoreAdj ${value} is below the daemon's own oom_score_adj (${own}): lowering it needs ` +

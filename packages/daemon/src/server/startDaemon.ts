@@ -7,6 +7,8 @@ import { ChaosDaemonDefinition } from '../gen/chaosplane/daemon/v1/daemon.js';
 import { createJournal, type Journal } from '../journal/createJournal.js';
 import { createDaemonToolkit } from '../plugin/createDaemonToolkit.js';
 import type { DaemonHandlerRegistration } from '../plugin/defineDaemonHandler.js';
+import { gateOnCapabilities } from '../plugin/gateOnCapabilities.js';
+import { effectiveCapabilities, type LinuxCapability } from '../process/capabilities.js';
 import {
   createProcessManager,
   type JournalRecoveryReport,
@@ -90,6 +92,8 @@ interface DaemonParts {
   processManager: ProcessManager;
   journal: Journal;
   metrics: DaemonMetrics;
+  /** This process's effective capabilities, which the plugins' declared ones are checked against. */
+  capabilities: ReadonlySet<LinuxCapability>;
 }
 
 /** The daemon's metrics, with gauges of the entries the process manager tracks by type. */
@@ -133,13 +137,10 @@ function createDaemonServer(
     if (serviceNames.includes(fullName)) {
       throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
     }
-    const toolkit = createDaemonToolkit({
-      processManager,
-      runtimes,
-      log: logger.child({ plugin: fullName }),
-      service: fullName,
-    });
-    server.add(plugin.service, plugin.handler(toolkit));
+    const log = logger.child({ plugin: fullName });
+    const toolkit = createDaemonToolkit({ processManager, runtimes, log, service: fullName });
+    const implementation = gateOnCapabilities(plugin, plugin.handler(toolkit), parts.capabilities, log);
+    server.add(plugin.service, implementation as Parameters<typeof server.add>[1]);
     serviceNames.push(fullName);
   }
   return { server, serviceNames };
@@ -243,6 +244,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       processManager,
       journal,
       metrics: metricsOf(processManager),
+      capabilities: effectiveCapabilities(),
     };
     // The plugins' handler factories run first: the shared states they register are rendered
     // again by the journal's replay. Nothing is served before the replay has finished.

@@ -17,6 +17,8 @@ import { renderNetworkState } from './renderNetworkState.js';
 /** The daemon half of NetworkChaos. */
 export const networkChaosDaemon = defineDaemonHandler({
   service: NetworkChaosDaemonDefinition,
+  // tc, iptables and ipset in the pod's network namespace, as host root.
+  capabilities: ['NET_ADMIN', 'NET_RAW'],
   handler: daemon => {
     const network = daemon.sharedState<NetworkFault>({
       name: 'network',

@@ -17,6 +17,8 @@ export interface DaemonPart {
   readonly service: DaemonServiceDefinition;
   /** Builds the service implementation when the daemon starts. */
   readonly handler: (daemon: never) => object;
+  /** Linux capabilities the handler needs beyond every plugin's (`NET_ADMIN`). */
+  readonly capabilities?: readonly string[];
 }
 
 /**
