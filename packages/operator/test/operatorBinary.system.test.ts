@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The chaosplane-operator binary as a process: it installs the CRDs, serves /healthz, /readyz
-// and /metrics, and on SIGTERM stops cleanly (exit code 0). Runs the build's dist (CI builds
-// before testing).
+// and /metrics, and on SIGTERM stops cleanly (exit code 0), also while it is still starting.
+// Runs the build's dist (CI builds before testing).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,8 @@ describe('chaosplane-operator binary', () => {
   });
   afterAll(() => emulator.stop());
 
-  it('installs CRDs, serves health and metrics, and exits 0 on SIGTERM', async () => {
+  /** The binary against the emulator, its JSON log lines, and its exit code once it exits. */
+  function spawnOperator() {
     const child = spawn(
       process.execPath,
       [
@@ -42,6 +43,11 @@ describe('chaosplane-operator binary', () => {
         lines.push(JSON.parse(text) as Record<string, unknown>);
     });
     const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+    return { child, lines, exited };
+  }
+
+  it('installs CRDs, serves health and metrics, and exits 0 on SIGTERM', async () => {
+    const { child, lines, exited } = spawnOperator();
     try {
       await eventually(
         () => Promise.resolve(lines.some(l => l['message'] === 'operator started') ? true : undefined),
@@ -78,5 +84,37 @@ describe('chaosplane-operator binary', () => {
     expect(lines.map(l => l['message'])).toEqual(
       expect.arrayContaining(['stopping: finishing in-flight records', 'operator stopped']),
     );
+  }, 60_000);
+
+  it('exits 0 on SIGTERM while still starting (its cache cannot list nodes), saying so', async () => {
+    // Every list of nodes answers after a minute: the selection cache cannot sync meanwhile.
+    emulator.faults.set({ latency: [{ ms: 60_000, verbs: ['list'], resources: ['nodes'] }] });
+    try {
+      const { child, lines, exited } = spawnOperator();
+      await eventually(
+        () =>
+          Promise.resolve(
+            lines.some(l => l['message'] === 'serving /metrics, /healthz and /readyz') ? true : undefined,
+          ),
+        { what: 'the operator serves its health endpoints' },
+      );
+      const address = String(
+        lines.find(l => l['message'] === 'serving /metrics, /healthz and /readyz')!['address'],
+      );
+      expect((await fetch(`http://${address}/readyz`)).status).not.toBe(200);
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(lines.map(l => l['message'])).toEqual(
+        expect.arrayContaining([
+          'stopping: finishing in-flight records',
+          'operator stopped before it started',
+        ]),
+      );
+      expect(lines.filter(l => l['level'] === 'error')).toEqual([]);
+    } finally {
+      emulator.faults.clear();
+    }
   }, 60_000);
 });

@@ -267,6 +267,24 @@ async function serveBinding(api: ApiCore, r: ResourceRequest): Promise<void> {
   r.reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 
+/**
+ * Waits `ms` (an injected latency); false, at once, when the connection closes first (the client
+ * gave up, or the emulator stops): nothing is left to answer and no timer outlives the request.
+ */
+function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    res.once('close', onClose);
+  });
+}
+
 /** Answers a request for a resource (or one of its subresources). */
 export async function handleResource(
   deps: WatchDeps,
@@ -288,7 +306,7 @@ export async function handleResource(
   // Only an injected latency waits: without one the request is served in the same turn, as it
   // always was (a reply sent later lets a keep-alive connection see the rest of a body differently).
   const delay = deps.faults.delayFor(faultReq);
-  if (delay > 0) await new Promise(r => setTimeout(r, delay));
+  if (delay > 0 && !(await waitUnlessClosed(res, delay))) return;
   const injected = drawFault(deps.faults, faultReq, verb);
   const r: ResourceRequest = {
     req,
