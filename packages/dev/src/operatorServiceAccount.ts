@@ -9,10 +9,10 @@
 // declare fails here as it would in a cluster.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GENERATED_RBAC_HEADER } from '@chaosplane/engine';
+import { GENERATED_RBAC_HEADER, PLUGIN_ACCESS_LABEL } from '@chaosplane/engine';
 import type { KubeEmulator } from '@chaosplane/kube-emulator';
 import { operatorRoles, parseManifests, type ManifestObject } from '@chaosplane/operator';
-import type { KubeClient } from '@chaosplane/sdk';
+import { ChaosplaneError, type KubeClient } from '@chaosplane/sdk';
 import { loadPlugins } from '@chaosplane/service';
 import { applyManifests } from './applyManifests.js';
 
@@ -32,6 +32,26 @@ async function writtenRbacObjects(deploy: string): Promise<ManifestObject[]> {
     if (!text.startsWith(GENERATED_RBAC_HEADER)) objects.push(...parseManifests(text));
   }
   return objects;
+}
+
+/**
+ * Deletes the access roles of plugins not loaded now: the plane keeps its state in its directory,
+ * and a role applied by an earlier run with other plugins would still be aggregated.
+ */
+async function deleteStaleAccessRoles(kube: KubeClient, current: ReadonlySet<string>): Promise<void> {
+  const roles = await kube.request<{ items: Array<{ metadata: { name: string } }> }>(
+    'GET',
+    '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    { query: { labelSelector: PLUGIN_ACCESS_LABEL } },
+  );
+  for (const { metadata } of roles.items) {
+    if (current.has(metadata.name)) continue;
+    await kube
+      .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${metadata.name}`)
+      .catch((error: unknown) => {
+        if (!ChaosplaneError.isKind(error, 'not-found')) throw error;
+      });
+  }
 }
 
 /**
@@ -64,6 +84,10 @@ export async function operatorServiceAccountKubeconfig(options: {
   ];
   for (const role of generated) if (role !== undefined) objects.push(role as unknown as ManifestObject);
   await applyManifests(options.kube, objects);
+  await deleteStaleAccessRoles(
+    options.kube,
+    new Set(roles.pluginAccess.map(access => access.role.metadata.name)),
+  );
   const { token } = await options.emulator.createToken(
     OPERATOR_SERVICE_ACCOUNT.namespace,
     OPERATOR_SERVICE_ACCOUNT.name,

@@ -56,6 +56,7 @@ export {
 export {
   generateOperatorRbac,
   pluginAccessRole,
+  PLUGIN_ACCESS_LABEL,
   rbacToYaml,
   GENERATED_RBAC_HEADER,
   type ClusterRoleObject,

@@ -138,9 +138,13 @@ export function generateOperatorRbac(
   };
 }
 
+/** The label of a plugin's access role, whose value is the kind's plural. */
+export const PLUGIN_ACCESS_LABEL = 'rbac.chaosplane.io/plugin-access';
+
 /**
  * The ClusterRole `chaosplane-operator-<plural>` holding what the plugin of `kind` declared in
- * `operatorAccess` (aggregated into chaosplane-operator); undefined when it declared nothing.
+ * `operatorAccess` (aggregated into chaosplane-operator, and labelled {@link PLUGIN_ACCESS_LABEL}
+ * so an installation can find a plugin's role); undefined when it declared nothing.
  */
 export function pluginAccessRole(
   kind: ChaosKind,
@@ -150,7 +154,10 @@ export function pluginAccessRole(
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: `chaosplane-operator-${kind.plural}`, labels: AGGREGATE },
+    metadata: {
+      name: `chaosplane-operator-${kind.plural}`,
+      labels: { ...AGGREGATE, [PLUGIN_ACCESS_LABEL]: kind.plural },
+    },
     rules: access.map(rule => ({
       apiGroups: [...rule.apiGroups],
       resources: [...rule.resources],
