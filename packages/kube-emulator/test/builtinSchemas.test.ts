@@ -107,12 +107,31 @@ describe('built-in kinds against their schemas', () => {
       { metadata: { name: 'svc' }, spec: { ports: [{ port: 80, targetPort: true }] } },
       'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32',
     );
-    // null is a zero value to Go, not an error.
+    // null is a zero value to Go, not an error, and is not written back.
     const nulls = await create(
       'pods',
       pod('nulls', { nodeSelector: null, activeDeadlineSeconds: null }, { args: null }),
     );
     expect(nulls.status).toBe(201);
+    expect(nulls.json.spec).not.toHaveProperty('nodeSelector');
+    expect(nulls.json.spec).not.toHaveProperty('activeDeadlineSeconds');
+    expect(nulls.json.spec.containers[0]).not.toHaveProperty('args');
+  });
+
+  it('stores a released Lease without the holder it was updated to null, as Go decoding does', async () => {
+    const leases = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '2026-01-01T00:00:00.000000Z' };
+    const made = await raw(h.emulator, 'POST', leases, JSON.stringify({ metadata: { name: 'l' }, spec }));
+    expect(made.status).toBe(201);
+    const released = await raw(
+      h.emulator,
+      'PUT',
+      `${leases}/l`,
+      JSON.stringify({ ...made.json, spec: { ...made.json.spec, holderIdentity: null, renewTime: null } }),
+    );
+    expect(released.status).toBe(200);
+    expect(released.json.spec).toEqual({ leaseDurationSeconds: 15 });
+    expect((await raw(h.emulator, 'GET', `${leases}/l`)).json.spec).toEqual({ leaseDurationSeconds: 15 });
   });
 
   it('refuses values out of range and outside enums with validation’s 422', async () => {

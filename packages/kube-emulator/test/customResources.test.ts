@@ -417,6 +417,61 @@ describe('CustomResourceDefinitions', () => {
     expect(labelled.metadata.labels).toEqual({ ok: 'yes' });
   });
 
+  it('prunes a null the schema does not allow (defaulting it if it has a default), keeps a nullable one', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'nullables.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'nullables', singular: 'nullable', kind: 'Nullable' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      plain: { type: 'string' },
+                      defaulted: { type: 'string', default: 'd' },
+                      kept: { type: 'string', nullable: true },
+                      labels: { type: 'object', additionalProperties: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    expect((await raw(h.emulator, 'POST', base, JSON.stringify(crd))).status).toBe(201);
+    await eventually(
+      async () => (await raw(h.emulator, 'GET', '/apis/example.com/v1/nullables')).status === 200,
+    );
+    const created = await raw(
+      h.emulator,
+      'POST',
+      '/apis/example.com/v1/namespaces/default/nullables',
+      JSON.stringify({
+        apiVersion: 'example.com/v1',
+        kind: 'Nullable',
+        metadata: { name: 'n' },
+        spec: { plain: null, defaulted: null, kept: null, labels: { a: 'x', b: null } },
+      }),
+    );
+    expect(created.status).toBe(201);
+    expect(created.json.spec).toEqual({ defaulted: 'd', kept: null, labels: { a: 'x' } });
+    await raw(h.emulator, 'DELETE', `${base}/nullables.example.com`);
+  });
+
   it('rejects invalid CRDs with field paths', async () => {
     const ext = h.kc.makeApiClient(k8s.ApiextensionsV1Api);
     const err = await rejection(

@@ -25,10 +25,30 @@ function schemaWithoutMeta(schema: JsonObject | undefined): JsonObject | undefin
   return { ...schema, properties: props };
 }
 
+/**
+ * Drops `null` fields of a built-in kind's object, recursively: the API server decodes into Go
+ * structs, where a null is the zero value and is not written back (a released Lease has no
+ * `holderIdentity`, not a null one).
+ */
+function dropNulls(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) dropNulls(item);
+  } else if (isMap(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else dropNulls(v);
+    }
+  }
+}
+
 /** Fills defaults: a custom resource's schema defaults, a built-in kind's defaulters. */
 export function defaultAll(obj: KubeObject, type: ResourceType, version: string): void {
-  if (type.crd) applyDefaults(type.crd.versions[version]?.schema, obj);
-  else applyBuiltinDefaults(obj, type);
+  if (type.crd) {
+    applyDefaults(type.crd.versions[version]?.schema, obj);
+  } else {
+    dropNulls(obj);
+    applyBuiltinDefaults(obj, type);
+  }
   if (isCrdType(type)) defaultCrd(obj);
 }
 

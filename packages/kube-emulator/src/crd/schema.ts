@@ -16,19 +16,29 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** Fills in `default` values, recursively, where a field is absent. Mutates `value`. */
+/**
+ * Fills in `default` values, recursively, where a field is absent. A `null` where the schema does
+ * not say `nullable: true` is pruned first, as the API server does (and so defaulted if it has a
+ * default). Mutates `value`.
+ */
 export function applyDefaults(schema: Schema | undefined, value: unknown): void {
   if (!schema) return;
   if (isMap(value)) {
     const p = props(schema);
     if (p) {
       for (const [k, sub] of Object.entries(p)) {
+        if (value[k] === null && sub.nullable !== true) delete value[k];
         if (value[k] === undefined && sub.default !== undefined) value[k] = structuredClone(sub.default);
         if (value[k] !== undefined) applyDefaults(sub, value[k]);
       }
     }
-    if (isMap(schema.additionalProperties)) {
-      for (const v of Object.values(value)) applyDefaults(schema.additionalProperties, v);
+    const additional = schema.additionalProperties;
+    if (isMap(additional)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (p?.[k] !== undefined) continue;
+        if (v === null && additional.nullable !== true) delete value[k];
+        else applyDefaults(additional, v);
+      }
     }
   } else if (Array.isArray(value) && isMap(schema.items)) {
     for (const item of value) applyDefaults(schema.items, item);
