@@ -21,15 +21,23 @@ export interface ContainerdApiOptions {
 
 /** containerd's services, every call in one namespace. */
 export interface ContainerdApi {
+  /** Path of containerd's gRPC socket (what `ctr --address` takes). */
   readonly socketPath: string;
+  /** The containerd namespace every call is made in. */
   readonly namespace: string;
   /** `containerd namespace NS (socket PATH)`, for error messages. */
   readonly where: string;
+  /** Tasks: a container's task (its init process) and exec processes. */
   readonly tasks: ReturnType<typeof createClient<typeof TasksDefinition>>;
+  /** Containers: the container records (labels, OCI spec, snapshot). */
   readonly containers: ReturnType<typeof createClient<typeof ContainersDefinition>>;
+  /** Snapshots: a container's root filesystem prepared from an image's layers. */
   readonly snapshots: ReturnType<typeof createClient<typeof SnapshotsDefinition>>;
+  /** Leases: what keeps new resources from the garbage collector until something refers to them. */
   readonly leases: ReturnType<typeof createClient<typeof LeasesDefinition>>;
+  /** Images: names and their target descriptors. */
   readonly images: ReturnType<typeof createClient<typeof ImagesDefinition>>;
+  /** Content: the content store's blobs (manifests, configs). */
   readonly content: ReturnType<typeof createClient<typeof ContentDefinition>>;
   /** Call metadata that puts a call under a lease (and the namespace). */
   leased(leaseId: string): Metadata;

@@ -25,7 +25,9 @@ export const DELETE_TIMEOUT_MS = 15_000;
 
 /** An exec process: its container and its exec id. */
 export interface ExecIds {
+  /** The container whose task the process runs beside. */
   containerId: string;
+  /** The exec process's id, unique within the container. */
   execId: string;
 }
 
@@ -36,9 +38,11 @@ export function newExecIds(containerId: string, prefix: string): ExecIds {
 
 /** Options of {@link execProcessSpec}. */
 export interface ExecProcessSpecOptions {
+  /** The command: `args` of the process spec, as given (no shell). */
   argv: string[];
   /** A terminal: `terminal: true`, and `TERM=xterm` unless the environment has a TERM. */
   tty: boolean;
+  /** Aborts the Containers.Get call. */
   signal?: AbortSignal;
 }
 

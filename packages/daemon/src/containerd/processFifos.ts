@@ -20,13 +20,17 @@ import { ChaosplaneError } from '@chaosplane/sdk';
 export interface ProcessFifos {
   /** Their private directory; remove it (recursively) once the process is deleted. */
   dir: string;
+  /** The stdin FIFO's path, when the process has a stdin. */
   stdin?: string;
+  /** The stdout FIFO's path (a terminal's one stream). */
   stdout: string;
+  /** The stderr FIFO's path, unless the process has a terminal. */
   stderr?: string;
 }
 
 /** Options of {@link makeFifos}. */
 export interface MakeFifosOptions {
+  /** A stdin FIFO too. */
   stdin: boolean;
   /** False for a terminal, which has one output stream. */
   stderr: boolean;
@@ -113,6 +117,7 @@ export async function drainOutput(readers: readonly OutputReader[], ms: number):
 
 /** The write side of a streamed stdin FIFO. */
 export interface InputWriter {
+  /** Queues `chunk` for the process (dropped once the FIFO is closed). */
   write(chunk: Buffer): void;
   /**
    * Closes our end once what was written is in the FIFO, then resolves (the process sees EOF once
