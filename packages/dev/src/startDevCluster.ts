@@ -17,7 +17,7 @@ import {
   type ContainerdEnvironment,
   type StartContainerdOptions,
 } from './harness/index.js';
-import { createContainerdApi } from './containerd/containerdApi.js';
+import { createContainerdApi } from '@chaosplane/daemon/containerd';
 import { importImageArchive } from './containerd/images.js';
 import { forwardApiServer } from './forwardApiServer.js';
 import { unmountUnder } from './harness/spawnHostDaemon.js';
@@ -272,7 +272,7 @@ async function importImages(
 ): Promise<string[]> {
   const names: string[] = [];
   if ((options.images ?? []).length === 0) return names;
-  const api = createContainerdApi(containerd.socketPath, containerd.namespace);
+  const api = createContainerdApi({ socketPath: containerd.socketPath, namespace: containerd.namespace });
   try {
     for (const archive of options.images ?? []) {
       const imported = await importImageArchive(api, archive, options.signal);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createListWatch, runReflector, type KubeConnection } from '@chaosplane/kube';
 import { ChaosplaneError, type Logger, type Pod } from '@chaosplane/sdk';
-import { createContainerdApi } from './containerd/containerdApi.js';
+import { createContainerdApi } from '@chaosplane/daemon/containerd';
 import { importImageArchive } from './containerd/images.js';
 import type { ContainerdEnvironment } from './harness/startContainerd.js';
 import {
@@ -152,7 +152,7 @@ async function kubeletDirs(options: LocalKubeletOptions): Promise<KubeletState['
 export async function startLocalKubelet(options: LocalKubeletOptions): Promise<LocalKubelet> {
   const { kube, nodeName, containerd, log } = options;
   const core = createPodApi(kube);
-  const api = createContainerdApi(containerd.socketPath, containerd.namespace);
+  const api = createContainerdApi({ socketPath: containerd.socketPath, namespace: containerd.namespace });
   const baseSpec = JSON.parse((await run('ctr', ['oci', 'spec'])).stdout) as Record<string, unknown>;
   const ownNetwork = options.network === undefined;
   const state: KubeletState = {

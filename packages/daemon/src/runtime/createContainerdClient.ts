@@ -1,17 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { type Channel, ClientError, createChannel, createClient, Metadata, Status } from 'nice-grpc';
+import { ClientError, Status } from 'nice-grpc';
 
-import { ContainersDefinition } from '../gen/containerd/services/containers/v1/containers.js';
-import { TasksDefinition } from '../gen/containerd/services/tasks/v1/tasks.js';
+import { containerdError, isNotFound } from '../containerd/containerdErrors.js';
+import { type ContainerdApi, createContainerdApi } from '../containerd/createContainerdApi.js';
+import {
+  createExecProcess,
+  delay,
+  DELETE_TIMEOUT_MS,
+  execProcessSpec,
+  type ExecIds,
+  KILL_WAIT_MS,
+  newExecIds,
+  OUTPUT_DRAIN_MS,
+  removeExecProcess,
+} from '../containerd/execProcess.js';
+import {
+  drainOutput,
+  makeFifos,
+  openOutput,
+  type OutputReader,
+  type ProcessFifos,
+  writeInputOnce,
+  type InputOnce,
+} from '../containerd/processFifos.js';
 import { Status as TaskStatus } from '../gen/containerd/types/task.js';
 import type { RunResult } from '../process/runCommand.js';
 import {
@@ -40,36 +55,27 @@ export interface ContainerdClientOptions {
   fifoDir?: string;
 }
 
-// The type containerd's Exec expects in its Any: an OCI process spec as JSON (what ctr and the
-// CRI plugin send for runc).
-const PROCESS_SPEC_TYPE = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
-// After the process exited, how long the shim may take to copy what is left in its pipes.
-const OUTPUT_DRAIN_MS = 2000;
-// After a SIGKILL, how long until Wait must have seen the exit.
-const KILL_WAIT_MS = 5000;
-// The shim's DeleteProcess waits up to 10 s for the process's output to be copied.
-const DELETE_TIMEOUT_MS = 15_000;
-
 interface ContainerdContext {
-  tasks: ReturnType<typeof createClient<typeof TasksDefinition>>;
-  containers: ReturnType<typeof createClient<typeof ContainersDefinition>>;
+  api: ContainerdApi;
+  tasks: ContainerdApi['tasks'];
+  containers: ContainerdApi['containers'];
   where: string;
   fifoDir: string;
 }
 
 /**
- * A containerd client over its gRPC API on the unix socket (tasks and containers services),
- * scoped to one namespace through the `containerd-namespace` metadata.
+ * The daemon's containerd runtime, over the containerd API of `../containerd` (its tasks and
+ * containers services on the unix socket, scoped to one namespace).
  */
 export function createContainerdClient(options: ContainerdClientOptions = {}): ContainerRuntimeClient {
   const socketPath = options.socketPath ?? '/run/containerd/containerd.sock';
   const namespace = options.namespace ?? 'k8s.io';
-  const channel: Channel = createChannel(`unix://${socketPath}`);
-  const defaults = { '*': { metadata: Metadata({ 'containerd-namespace': namespace }) } };
+  const api = createContainerdApi({ socketPath, namespace });
   const ctx: ContainerdContext = {
-    tasks: createClient(TasksDefinition, channel, defaults),
-    containers: createClient(ContainersDefinition, channel, defaults),
-    where: `containerd namespace ${namespace} (socket ${socketPath})`,
+    api,
+    tasks: api.tasks,
+    containers: api.containers,
+    where: api.where,
     fifoDir: options.fifoDir ?? os.tmpdir(),
   };
   const { tasks, containers, where } = ctx;
@@ -84,7 +90,7 @@ export function createContainerdClient(options: ContainerdClientOptions = {}): C
       try {
         await tasks.kill({ containerId: bareId, signal: number, all: false }, { signal });
       } catch (error) {
-        if (error instanceof ClientError && error.code === Status.NOT_FOUND) {
+        if (isNotFound(error)) {
           throw new ChaosplaneError('not-found', `container containerd://${bareId} has no task in ${where}`, {
             cause: error,
           });
@@ -127,17 +133,13 @@ export function createContainerdClient(options: ContainerdClientOptions = {}): C
     },
 
     close() {
-      channel.close();
+      api.close();
     },
   };
 }
 
 function runtimeError(ctx: ContainerdContext, action: string, error: unknown): ChaosplaneError {
-  if (ChaosplaneError.is(error)) return error;
-  const detail = error instanceof ClientError ? error.details : String(error);
-  return new ChaosplaneError('runtime', `containerd ${action} failed in ${ctx.where}: ${detail}`, {
-    cause: error,
-  });
+  return containerdError(action, error, ctx.where);
 }
 
 async function containerExists(
@@ -162,7 +164,7 @@ async function taskPid(ctx: ContainerdContext, bareId: string, signal?: AbortSig
     }
     return process.pid;
   } catch (error) {
-    if (error instanceof ClientError && error.code === Status.NOT_FOUND) {
+    if (isNotFound(error)) {
       const exists = await containerExists(ctx, bareId, signal).catch(() => false);
       throw new ChaosplaneError(
         'not-found',
@@ -177,7 +179,9 @@ async function taskPid(ctx: ContainerdContext, bareId: string, signal?: AbortSig
 }
 
 // ---------------------------------------------------------------------------------------------
-// exec: Tasks.Exec with the container's own process spec, FIFOs for stdio, Start, Wait, Delete.
+// exec run to completion: the shared steps of ../containerd/execProcess.ts (the container's own
+// process spec, Tasks.Exec with FIFOs for stdio), then Start, Wait within the deadline (SIGKILL
+// when it passes), the output up to the limit, Delete.
 
 async function execInContainer(
   ctx: ContainerdContext,
@@ -190,7 +194,7 @@ async function execInContainer(
     if (deadline.signal.aborted) throw deadline.error();
     // Not running (or unknown) fails with kind not-found before anything is created.
     await taskPid(ctx, bareId, deadline.signal);
-    const spec = await execProcessSpec(ctx, bareId, argv, deadline.signal);
+    const spec = await execProcessSpec(ctx.api, bareId, { argv, tty: false, signal: deadline.signal });
     return await runExec(ctx, bareId, spec, options, deadline);
   } catch (error) {
     if (deadline.signal.aborted && !ChaosplaneError.isKind(error, 'aborted')) throw deadline.error();
@@ -200,41 +204,6 @@ async function execInContainer(
   }
 }
 
-/**
- * The container's own OCI process spec with only `args` (and `terminal`) replaced: that is what
- * gives the exec the container's user, groups, capabilities, environment, working directory,
- * rlimits, noNewPrivileges and AppArmor/SELinux labels, as the CRI plugin does for `kubectl exec`.
- * Seccomp and the cgroup are the container's through runc exec itself.
- */
-async function execProcessSpec(
-  ctx: ContainerdContext,
-  bareId: string,
-  argv: string[],
-  signal: AbortSignal,
-): Promise<Record<string, unknown>> {
-  let spec: { process?: unknown } | undefined;
-  try {
-    const { container } = await ctx.containers.get({ id: bareId }, { signal });
-    spec = container?.spec
-      ? (JSON.parse(container.spec.value.toString('utf8')) as { process?: unknown })
-      : undefined;
-  } catch (error) {
-    if (error instanceof ClientError && error.code === Status.NOT_FOUND) {
-      throw new ChaosplaneError('not-found', `container containerd://${bareId} not found in ${ctx.where}`, {
-        cause: error,
-      });
-    }
-    throw runtimeError(ctx, `Containers.Get(${bareId})`, error);
-  }
-  if (typeof spec?.process !== 'object' || spec.process === null) {
-    throw new ChaosplaneError(
-      'runtime',
-      `container containerd://${bareId} has no OCI process spec in ${ctx.where}`,
-    );
-  }
-  return { ...(spec.process as Record<string, unknown>), args: argv, terminal: false };
-}
-
 async function runExec(
   ctx: ContainerdContext,
   bareId: string,
@@ -242,20 +211,17 @@ async function runExec(
   options: ExecOptions,
   deadline: ExecDeadline,
 ): Promise<RunResult> {
-  const fifos = await makeFifos(ctx.fifoDir, options.stdin !== undefined);
-  const ids = { containerId: bareId, execId: `chaosplane-exec-${randomBytes(8).toString('hex')}` };
+  const fifos = await makeFifos(ctx.fifoDir, {
+    stdin: options.stdin !== undefined,
+    stderr: true,
+    prefix: 'cp-exec-',
+  });
+  const ids = newExecIds(bareId, 'chaosplane-exec-');
   const state = { created: false, mayRun: false, deleted: false };
   let io: ExecIo | undefined;
   try {
     io = startExecIo(fifos, options.stdin, options.maxOutputBytes ?? 1024 * 1024);
-    await ctx.tasks.exec({
-      ...ids,
-      stdin: fifos.stdin ?? '',
-      stdout: fifos.stdout,
-      stderr: fifos.stderr,
-      terminal: false,
-      spec: { typeUrl: PROCESS_SPEC_TYPE, value: Buffer.from(JSON.stringify(spec)) },
-    });
+    await createExecProcess(ctx.api, ids, fifos, spec);
     state.created = true;
     if (deadline.signal.aborted) throw deadline.error();
     // From here on the shim may have started it, even if Start fails on the way back.
@@ -275,7 +241,7 @@ async function runExec(
   } catch (error) {
     throw execError(ctx, bareId, spec, error);
   } finally {
-    if (state.created && !state.deleted) await removeExec(ctx, ids, state.mayRun);
+    if (state.created && !state.deleted) await removeExecProcess(ctx.api, ids, { mayRun: state.mayRun });
     await io?.close();
     await rm(fifos.dir, { recursive: true, force: true });
   }
@@ -288,7 +254,7 @@ function execError(
   error: unknown,
 ): ChaosplaneError {
   if (ChaosplaneError.is(error)) return error;
-  if (error instanceof ClientError && error.code === Status.NOT_FOUND) {
+  if (isNotFound(error)) {
     return new ChaosplaneError('not-found', `container containerd://${bareId} has no task in ${ctx.where}`, {
       cause: error,
     });
@@ -302,11 +268,7 @@ function execError(
 }
 
 /** Waits for the exec to exit; when the deadline passes first, SIGKILLs it and fails `aborted`. */
-async function waitOrKill(
-  ctx: ContainerdContext,
-  ids: { containerId: string; execId: string },
-  deadline: ExecDeadline,
-): Promise<number> {
+async function waitOrKill(ctx: ContainerdContext, ids: ExecIds, deadline: ExecDeadline): Promise<number> {
   const call = new AbortController();
   const waited = ctx.tasks.wait(ids, { signal: call.signal });
   // Settled below in every path; this only keeps a rejection from being reported as unhandled.
@@ -326,148 +288,27 @@ async function waitOrKill(
   }
 }
 
-/** Kills (when it may still run) and deletes an exec process; errors are left to the first one. */
-async function removeExec(
-  ctx: ContainerdContext,
-  ids: { containerId: string; execId: string },
-  mayRun: boolean,
-): Promise<void> {
-  const signal = AbortSignal.timeout(DELETE_TIMEOUT_MS);
-  if (mayRun) {
-    await ctx.tasks
-      .kill({ ...ids, signal: signalNumber('SIGKILL'), all: false }, { signal })
-      .catch(() => undefined);
-    await Promise.race([ctx.tasks.wait(ids, { signal }).catch(() => undefined), delay(KILL_WAIT_MS)]);
-  }
-  await ctx.tasks.deleteProcess(ids, { signal }).catch(() => undefined);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms).unref());
-}
-
 // ---------------------------------------------------------------------------------------------
-// stdio through FIFOs, without tying up the libuv threadpool: the shim serializes Start calls
-// and opens each output FIFO for writing with a blocking open(2) inside Start, so read ends
-// opened with blocking opens on the (4-thread) threadpool can wait for a Start that waits for
-// them. Instead each read end is opened O_NONBLOCK (a FIFO open that never blocks) together with
-// a placeholder writer of our own: with no writer at all, a read would be EOF before the shim
-// even opened its end. The placeholder is closed once Wait reported the exit; by then the shim
-// holds its writer, and EOF means it copied everything. (O_RDWR for the read end would make this
-// side a writer for good: no EOF ever.)
-
-interface ExecFifos {
-  dir: string;
-  stdin?: string;
-  stdout: string;
-  stderr: string;
-}
-
-async function makeFifos(parent: string, withStdin: boolean): Promise<ExecFifos> {
-  // mkdtemp makes it 0700: nobody else can open, replace or add to the FIFOs.
-  const dir = await mkdtemp(path.join(parent, 'cp-exec-'));
-  const fifos: ExecFifos = {
-    dir,
-    stdout: path.join(dir, 'stdout'),
-    stderr: path.join(dir, 'stderr'),
-    ...(withStdin ? { stdin: path.join(dir, 'stdin') } : {}),
-  };
-  const paths = [fifos.stdout, fifos.stderr, ...(fifos.stdin ? [fifos.stdin] : [])];
-  // Node has no mkfifo(3); mkfifo(1) with an argv, never a shell.
-  const made = spawnSync('mkfifo', ['-m', '0600', '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (made.status !== 0) {
-    await rm(dir, { recursive: true, force: true });
-    const why = made.error ? made.error.message : made.stderr.toString('utf8').trim();
-    throw new ChaosplaneError('runtime', `could not create the exec FIFOs in ${dir}: ${why}`, {
-      cause: made.error,
-    });
-  }
-  return fifos;
-}
+// The exec's stdio: output read through ../containerd/processFifos.ts up to a limit per stream,
+// stdin a string written once after Start.
 
 interface OutputCapture {
+  reader: OutputReader;
   /** What was read, once the stream ended or was cut. */
   result: Promise<{ text: string; truncated: boolean }>;
-  /** Closes the placeholder writer: EOF comes when the shim closes its end. */
-  releasePlaceholder(): void;
-  /** Stops reading and closes every descriptor (output still in flight is dropped). */
-  destroy(): void;
 }
 
 function captureOutput(fifoPath: string, maxBytes: number): OutputCapture {
-  const readFd = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  let placeholder: number | undefined;
-  try {
-    // Cannot fail with ENXIO: there is a reader now.
-    placeholder = fs.openSync(fifoPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-  } catch (error) {
-    fs.closeSync(readFd);
-    throw error;
-  }
-  const releasePlaceholder = (): void => {
-    if (placeholder !== undefined) fs.closeSync(placeholder);
-    placeholder = undefined;
-  };
-  // A pipe handle: libuv reads it non-blocking through epoll.
-  const socket = new net.Socket({ fd: readFd, readable: true, writable: false });
   const chunks: Buffer[] = [];
   let bytes = 0;
   let truncated = false;
-  const result = new Promise<{ text: string; truncated: boolean }>(resolve => {
-    const done = (): void => resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated });
-    socket.on('data', (chunk: Buffer) => {
-      if (bytes < maxBytes) chunks.push(chunk.subarray(0, maxBytes - bytes));
-      if (bytes + chunk.length > maxBytes) truncated = true;
-      bytes += chunk.length;
-    });
-    socket.on('error', done);
-    socket.on('close', done);
+  const reader = openOutput(fifoPath, chunk => {
+    if (bytes < maxBytes) chunks.push(chunk.subarray(0, maxBytes - bytes));
+    if (bytes + chunk.length > maxBytes) truncated = true;
+    bytes += chunk.length;
   });
-  return {
-    result,
-    releasePlaceholder,
-    destroy() {
-      releasePlaceholder();
-      socket.destroy();
-    },
-  };
-}
-
-/**
- * Writes stdin to its FIFO and closes our end. Called after Start, when the shim's reader is
- * open or about to be (it opens it in a goroutine), so the blocking open(2) on the threadpool
- * returns at once; `release` unblocks it if that never happens.
- */
-function writeStdin(fifoPath: string, data: string): { written: Promise<void>; release(): void } {
-  let socket: net.Socket | undefined;
-  let released = false;
-  let holder: number | undefined;
-  const written = new Promise<void>(resolve => {
-    fs.open(fifoPath, fs.constants.O_WRONLY, (error, fd) => {
-      if (holder !== undefined) fs.close(holder, () => undefined);
-      if (error) return resolve();
-      if (released) return fs.close(fd, () => resolve());
-      socket = new net.Socket({ fd, readable: false, writable: true });
-      // EPIPE when the process exits without reading it all: what it did not read is dropped.
-      socket.on('error', () => resolve());
-      socket.on('close', () => resolve());
-      socket.end(data);
-    });
-  });
-  return {
-    written,
-    release() {
-      if (released) return;
-      released = true;
-      if (socket) return void socket.destroy();
-      try {
-        // Never blocks, and is a reader: the pending open returns (and is closed at once).
-        holder = fs.openSync(fifoPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-      } catch {
-        // Already removed: the pending open fails with ENOENT instead.
-      }
-    },
-  };
+  const result = reader.ended.then(() => ({ text: Buffer.concat(chunks).toString('utf8'), truncated }));
+  return { reader, result };
 }
 
 interface ExecIo {
@@ -479,37 +320,32 @@ interface ExecIo {
   close(): Promise<void>;
 }
 
-function startExecIo(fifos: ExecFifos, stdin: string | undefined, maxBytes: number): ExecIo {
+function startExecIo(fifos: ProcessFifos, stdin: string | undefined, maxBytes: number): ExecIo {
   const out = captureOutput(fifos.stdout, maxBytes);
   let err: OutputCapture;
   try {
-    err = captureOutput(fifos.stderr, maxBytes);
+    // makeFifos was asked for stderr.
+    err = captureOutput(fifos.stderr!, maxBytes);
   } catch (error) {
-    out.destroy();
+    out.reader.destroy();
     throw error;
   }
-  let input: ReturnType<typeof writeStdin> | undefined;
+  let input: InputOnce | undefined;
   return {
     feedStdin() {
       if (fifos.stdin === undefined || stdin === undefined) return Promise.resolve();
-      input ??= writeStdin(fifos.stdin, stdin);
+      input ??= writeInputOnce(fifos.stdin, stdin);
       return input.written;
     },
     async drain(ms) {
-      out.releasePlaceholder();
-      err.releasePlaceholder();
-      const timer = setTimeout(() => {
-        out.destroy();
-        err.destroy();
-      }, ms);
+      await drainOutput([out.reader, err.reader], ms);
       const [o, e] = await Promise.all([out.result, err.result]);
-      clearTimeout(timer);
       return { stdout: o.text, stderr: e.text, truncated: o.truncated || e.truncated };
     },
     async close() {
       input?.release();
-      out.destroy();
-      err.destroy();
+      out.reader.destroy();
+      err.reader.destroy();
       await Promise.all([out.result, err.result, input?.written]);
     },
   };

@@ -3,17 +3,29 @@
 // it for `kubectl exec`: the container's own process spec (user, capabilities, environment,
 // working directory) with the command's argv, a terminal when asked (TERM=xterm, resized with
 // ResizePty), stdin streamed through a FIFO and closed with CloseIO, output through FIFOs, and
-// the exit status from Wait.
-import { randomBytes } from 'node:crypto';
+// the exit status from Wait. The spec, the FIFOs, Tasks.Exec and the delete are the daemon's exec
+// steps (@chaosplane/daemon/containerd); what is this file's own is the session: streamed stdin,
+// the terminal, output as it comes, no deadline (the client ends it).
 import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { type ContainerdApi, containerdError, isNotFound } from './containerdApi.js';
-import { type InputWriter, makeFifos, openInput, openOutput, type OutputReader } from './processFifos.js';
-
-const PROCESS_SPEC_TYPE = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
-/** After the exit, how long the shim may take to copy what is left in the pipes. */
-const OUTPUT_DRAIN_MS = 2000;
+import {
+  type ContainerdApi,
+  containerdError,
+  createExecProcess,
+  drainOutput,
+  type ExecIds,
+  execProcessSpec,
+  type InputWriter,
+  isNotFound,
+  makeFifos,
+  newExecIds,
+  openInput,
+  openOutput,
+  OUTPUT_DRAIN_MS,
+  type OutputReader,
+  removeExecProcess,
+} from '@chaosplane/daemon/containerd';
 
 /** Options of {@link startExec}. */
 export interface ExecOptions {
@@ -39,30 +51,10 @@ export interface ExecSession {
   kill(): void;
 }
 
-/** The container's process spec with this exec's argv and terminal. */
-async function processSpec(api: ContainerdApi, options: ExecOptions): Promise<Record<string, unknown>> {
-  let spec: { process?: Record<string, unknown> } | undefined;
-  try {
-    const { container } = await api.containers.get({ id: options.containerId }, { signal: options.signal });
-    spec = container?.spec
-      ? (JSON.parse(Buffer.from(container.spec.value).toString('utf8')) as typeof spec)
-      : undefined;
-  } catch (error) {
-    if (isNotFound(error))
-      throw new ChaosplaneError('not-found', `container ${options.containerId} not found`);
-    throw containerdError(`Containers.Get(${options.containerId})`, error);
-  }
-  const process = spec?.process;
-  if (!process) throw new ChaosplaneError('runtime', `container ${options.containerId} has no process spec`);
-  const env = [...((process['env'] as string[] | undefined) ?? [])];
-  if (options.tty && !env.some(e => e.startsWith('TERM='))) env.push('TERM=xterm');
-  return { ...process, args: options.argv, terminal: options.tty, env };
-}
-
 /** After the exit: output read to EOF (or for {@link OUTPUT_DRAIN_MS}), the process deleted. */
 async function finish(
   api: ContainerdApi,
-  ids: { containerId: string; execId: string },
+  ids: ExecIds,
   readers: OutputReader[],
   fifoDir: string,
 ): Promise<number> {
@@ -73,11 +65,8 @@ async function finish(
     exitCode = 137;
     if (!isNotFound(error)) throw containerdError(`Tasks.Wait(${ids.execId})`, error);
   } finally {
-    for (const reader of readers) reader.releasePlaceholder();
-    const timer = setTimeout(() => readers.forEach(r => r.destroy()), OUTPUT_DRAIN_MS);
-    await Promise.all(readers.map(r => r.ended));
-    clearTimeout(timer);
-    await api.tasks.deleteProcess(ids, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
+    await drainOutput(readers, OUTPUT_DRAIN_MS);
+    await removeExecProcess(api, ids, { mayRun: false });
     await rm(fifoDir, { recursive: true, force: true });
   }
   return exitCode;
@@ -85,31 +74,22 @@ async function finish(
 
 /** Starts `argv` in the container; fails `not-found` when the container has no running task. */
 export async function startExec(api: ContainerdApi, options: ExecOptions): Promise<ExecSession> {
-  const spec = await processSpec(api, options);
-  const ids = { containerId: options.containerId, execId: `exec-${randomBytes(8).toString('hex')}` };
-  const fifos = await makeFifos(options.fifoParent, { stdin: options.stdin, stderr: !options.tty });
+  const { containerId, argv, tty, signal } = options;
+  const spec = await execProcessSpec(api, containerId, { argv, tty, signal });
+  const ids = newExecIds(containerId, 'exec-');
+  const fifos = await makeFifos(options.fifoParent, { stdin: options.stdin, stderr: !tty });
   const readers: OutputReader[] = [];
   let input: InputWriter | undefined;
   try {
     readers.push(openOutput(fifos.stdout, chunk => options.output('stdout', chunk)));
     if (fifos.stderr) readers.push(openOutput(fifos.stderr, chunk => options.output('stderr', chunk)));
     if (fifos.stdin) input = openInput(fifos.stdin);
-    await api.tasks.exec(
-      {
-        ...ids,
-        stdin: fifos.stdin ?? '',
-        stdout: fifos.stdout,
-        stderr: fifos.stderr ?? '',
-        terminal: options.tty,
-        spec: { typeUrl: PROCESS_SPEC_TYPE, value: Buffer.from(JSON.stringify(spec)) },
-      },
-      { signal: options.signal },
-    );
-    await api.tasks.start(ids, { signal: options.signal });
+    await createExecProcess(api, ids, fifos, spec, signal);
+    await api.tasks.start(ids, { signal });
   } catch (error) {
     for (const reader of readers) reader.destroy();
     void input?.end();
-    await api.tasks.deleteProcess(ids).catch(() => undefined);
+    await removeExecProcess(api, ids, { mayRun: false });
     await rm(fifos.dir, { recursive: true, force: true });
     if (isNotFound(error))
       throw new ChaosplaneError('not-found', `container ${options.containerId} is not running`, {

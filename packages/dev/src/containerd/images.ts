@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ChaosplaneError } from '@chaosplane/sdk';
-import { type ContainerdApi, containerdError, isNotFound } from './containerdApi.js';
+import { type ContainerdApi, containerdError, isNotFound } from '@chaosplane/daemon/containerd';
 
 const run = promisify(execFile);
 

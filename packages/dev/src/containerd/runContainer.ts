@@ -6,9 +6,19 @@
 import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { type ContainerdApi, containerdError, isNotFound } from './containerdApi.js';
+import {
+  type ContainerdApi,
+  containerdError,
+  DELETE_TIMEOUT_MS,
+  drainOutput,
+  isNotFound,
+  KILL_WAIT_MS,
+  makeFifos,
+  OUTPUT_DRAIN_MS,
+  openOutput,
+  type OutputReader,
+} from '@chaosplane/daemon/containerd';
 import type { ResolvedImage } from './images.js';
-import { makeFifos, openOutput, type OutputReader } from './processFifos.js';
 
 /** The OCI type containerd expects in a container's spec Any. */
 const SPEC_TYPE = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
@@ -16,8 +26,6 @@ const SPEC_TYPE = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 export const SNAPSHOTTER = 'overlayfs';
 /** The runtime shim of every container. */
 const RUNTIME = 'io.containerd.runc.v2';
-/** After the exit, how long the shim may take to copy what is left in the pipes. */
-const OUTPUT_DRAIN_MS = 2000;
 
 /** Where a container's root filesystem comes from. */
 export type ContainerRootfs = { kind: 'dir'; path: string } | { kind: 'image'; image: ResolvedImage };
@@ -124,10 +132,7 @@ async function exitOf(
     // The task was deleted (the kubelet stopped it) or containerd went away.
     exit = { exitCode: 137, finishedAt: new Date() };
   }
-  const drained = Promise.all(readers.map(r => r.ended));
-  const timer = setTimeout(() => readers.forEach(r => r.destroy()), OUTPUT_DRAIN_MS);
-  await drained;
-  clearTimeout(timer);
+  await drainOutput(readers, OUTPUT_DRAIN_MS);
   await rm(fifoDir, { recursive: true, force: true });
   return exit;
 }
@@ -187,12 +192,12 @@ export async function signalContainer(
 
 /** Kills the task (SIGKILL), deletes it, the container and its snapshot; missing parts are fine. */
 export async function removeContainer(api: ContainerdApi, id: string): Promise<void> {
-  const signal = AbortSignal.timeout(15_000);
+  const signal = AbortSignal.timeout(DELETE_TIMEOUT_MS);
   const killed = await signalContainer(api, id, 'SIGKILL').catch(() => false);
   if (killed) {
     await Promise.race([
       api.tasks.wait({ containerId: id, execId: '' }, { signal }).catch(() => undefined),
-      new Promise(resolve => setTimeout(resolve, 5000).unref()),
+      new Promise(resolve => setTimeout(resolve, KILL_WAIT_MS).unref()),
     ]);
   }
   await api.tasks.delete({ containerId: id }, { signal }).catch(() => undefined);

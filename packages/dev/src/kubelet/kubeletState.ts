@@ -2,7 +2,7 @@
 // The shared state of the local kubelet: its pods, each with its sandbox and one slot per
 // container (the instance running now, or why none is, with its restart history).
 import type { Logger, Pod } from '@chaosplane/sdk';
-import type { ContainerdApi } from '../containerd/containerdApi.js';
+import type { ContainerdApi } from '@chaosplane/daemon/containerd';
 import type { TaskExit } from '../containerd/runContainer.js';
 import type { ContainerdEnvironment, CreateContainerOptions } from '../harness/startContainerd.js';
 import type { PodApi } from '../podApi.js';

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../google/protobuf/any.js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "containerd.v1.types";
 
@@ -16,7 +17,8 @@ export const protobufFileName = "containerd/types/task.proto";
  * SPDX-License-Identifier: Apache-2.0
  *
  * A minimal, hand-written subset of containerd's api/types/task/task.proto: only the fields the
- * daemon reads, with containerd's own package name and field numbers (wire-compatible).
+ * daemon and the local kubelet of @chaosplane/dev read, with containerd's own package name and
+ * field numbers (wire-compatible).
  */
 
 export enum Status {
@@ -82,6 +84,7 @@ export interface Process {
   pid: number;
   status: Status;
   exitStatus: number;
+  exitedAt: Date | undefined;
 }
 
 export interface ProcessInfo {
@@ -91,7 +94,7 @@ export interface ProcessInfo {
 }
 
 function createBaseProcess(): Process {
-  return { containerId: "", id: "", pid: 0, status: 0, exitStatus: 0 };
+  return { containerId: "", id: "", pid: 0, status: 0, exitStatus: 0, exitedAt: undefined };
 }
 
 export const Process: MessageFns<Process> = {
@@ -110,6 +113,9 @@ export const Process: MessageFns<Process> = {
     }
     if (message.exitStatus !== 0) {
       writer.uint32(72).uint32(message.exitStatus);
+    }
+    if (message.exitedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -167,6 +173,14 @@ export const Process: MessageFns<Process> = {
             message.exitStatus = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.exitedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -194,6 +208,11 @@ export const Process: MessageFns<Process> = {
         : isSet(object.exit_status)
         ? globalThis.Number(object.exit_status)
         : 0,
+      exitedAt: isSet(object.exitedAt)
+        ? fromJsonTimestamp(object.exitedAt)
+        : isSet(object.exited_at)
+        ? fromJsonTimestamp(object.exited_at)
+        : undefined,
     };
   },
 
@@ -214,6 +233,9 @@ export const Process: MessageFns<Process> = {
     if (message.exitStatus !== 0) {
       obj.exitStatus = Math.round(message.exitStatus);
     }
+    if (message.exitedAt !== undefined) {
+      obj.exitedAt = message.exitedAt.toISOString();
+    }
     return obj;
   },
 
@@ -227,6 +249,7 @@ export const Process: MessageFns<Process> = {
     message.pid = object.pid ?? 0;
     message.status = object.status ?? 0;
     message.exitStatus = object.exitStatus ?? 0;
+    message.exitedAt = object.exitedAt ?? undefined;
     return message;
   },
 };
@@ -323,6 +346,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

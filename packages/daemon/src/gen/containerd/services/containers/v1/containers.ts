@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
 import { Any } from "../../../../google/protobuf/any.js";
+import { Empty } from "../../../../google/protobuf/empty.js";
 
 export const protobufPackage = "containerd.services.containers.v1";
 
@@ -17,20 +18,29 @@ export const protobufFileName = "containerd/services/containers/v1/containers.pr
  * SPDX-License-Identifier: Apache-2.0
  *
  * A minimal, hand-written subset of containerd's api/services/containers/v1/containers.proto
- * (List, Get), with containerd's own package name and field numbers.
+ * (List, Get, Create, Delete), with containerd's own package name and field numbers.
  */
 
 export interface Container {
   id: string;
   labels: { [key: string]: string };
   image: string;
+  runtime:
+    | Container_Runtime
+    | undefined;
   /** The OCI runtime spec as JSON (type_url types.containerd.io/opencontainers/runtime-spec/1/Spec). */
   spec: Any | undefined;
+  snapshotter: string;
+  snapshotKey: string;
 }
 
 export interface Container_LabelsEntry {
   key: string;
   value: string;
+}
+
+export interface Container_Runtime {
+  name: string;
 }
 
 export interface ListContainersRequest {
@@ -49,8 +59,20 @@ export interface GetContainerResponse {
   container: Container | undefined;
 }
 
+export interface CreateContainerRequest {
+  container: Container | undefined;
+}
+
+export interface CreateContainerResponse {
+  container: Container | undefined;
+}
+
+export interface DeleteContainerRequest {
+  id: string;
+}
+
 function createBaseContainer(): Container {
-  return { id: "", labels: {}, image: "", spec: undefined };
+  return { id: "", labels: {}, image: "", runtime: undefined, spec: undefined, snapshotter: "", snapshotKey: "" };
 }
 
 export const Container: MessageFns<Container> = {
@@ -64,8 +86,17 @@ export const Container: MessageFns<Container> = {
     if (message.image !== "") {
       writer.uint32(26).string(message.image);
     }
+    if (message.runtime !== undefined) {
+      Container_Runtime.encode(message.runtime, writer.uint32(34).fork()).join();
+    }
     if (message.spec !== undefined) {
       Any.encode(message.spec, writer.uint32(42).fork()).join();
+    }
+    if (message.snapshotter !== "") {
+      writer.uint32(50).string(message.snapshotter);
+    }
+    if (message.snapshotKey !== "") {
+      writer.uint32(58).string(message.snapshotKey);
     }
     return writer;
   },
@@ -110,12 +141,36 @@ export const Container: MessageFns<Container> = {
             message.image = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.runtime = Container_Runtime.decode(reader, reader.uint32());
+            continue;
+          }
           case 5: {
             if (tag !== 42) {
               break;
             }
 
             message.spec = Any.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.snapshotter = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.snapshotKey = reader.string();
             continue;
           }
         }
@@ -148,7 +203,14 @@ export const Container: MessageFns<Container> = {
         )
         : {},
       image: isSet(object.image) ? globalThis.String(object.image) : "",
+      runtime: isSet(object.runtime) ? Container_Runtime.fromJSON(object.runtime) : undefined,
       spec: isSet(object.spec) ? Any.fromJSON(object.spec) : undefined,
+      snapshotter: isSet(object.snapshotter) ? globalThis.String(object.snapshotter) : "",
+      snapshotKey: isSet(object.snapshotKey)
+        ? globalThis.String(object.snapshotKey)
+        : isSet(object.snapshot_key)
+        ? globalThis.String(object.snapshot_key)
+        : "",
     };
   },
 
@@ -169,8 +231,17 @@ export const Container: MessageFns<Container> = {
     if (message.image !== "") {
       obj.image = message.image;
     }
+    if (message.runtime !== undefined) {
+      obj.runtime = Container_Runtime.toJSON(message.runtime);
+    }
     if (message.spec !== undefined) {
       obj.spec = Any.toJSON(message.spec);
+    }
+    if (message.snapshotter !== "") {
+      obj.snapshotter = message.snapshotter;
+    }
+    if (message.snapshotKey !== "") {
+      obj.snapshotKey = message.snapshotKey;
     }
     return obj;
   },
@@ -191,7 +262,12 @@ export const Container: MessageFns<Container> = {
       {},
     );
     message.image = object.image ?? "";
+    message.runtime = (object.runtime !== undefined && object.runtime !== null)
+      ? Container_Runtime.fromPartial(object.runtime)
+      : undefined;
     message.spec = (object.spec !== undefined && object.spec !== null) ? Any.fromPartial(object.spec) : undefined;
+    message.snapshotter = object.snapshotter ?? "";
+    message.snapshotKey = object.snapshotKey ?? "";
     return message;
   },
 };
@@ -277,6 +353,73 @@ export const Container_LabelsEntry: MessageFns<Container_LabelsEntry> = {
     const message = createBaseContainer_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseContainer_Runtime(): Container_Runtime {
+  return { name: "" };
+}
+
+export const Container_Runtime: MessageFns<Container_Runtime> = {
+  encode(message: Container_Runtime, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Container_Runtime {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainer_Runtime();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Container_Runtime {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: Container_Runtime): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Container_Runtime>): Container_Runtime {
+    return Container_Runtime.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Container_Runtime>): Container_Runtime {
+    const message = createBaseContainer_Runtime();
+    message.name = object.name ?? "";
     return message;
   },
 };
@@ -557,6 +700,211 @@ export const GetContainerResponse: MessageFns<GetContainerResponse> = {
   },
 };
 
+function createBaseCreateContainerRequest(): CreateContainerRequest {
+  return { container: undefined };
+}
+
+export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
+  encode(message: CreateContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.container !== undefined) {
+      Container.encode(message.container, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.container = Container.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateContainerRequest {
+    return { container: isSet(object.container) ? Container.fromJSON(object.container) : undefined };
+  },
+
+  toJSON(message: CreateContainerRequest): unknown {
+    const obj: any = {};
+    if (message.container !== undefined) {
+      obj.container = Container.toJSON(message.container);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateContainerRequest>): CreateContainerRequest {
+    return CreateContainerRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateContainerRequest>): CreateContainerRequest {
+    const message = createBaseCreateContainerRequest();
+    message.container = (object.container !== undefined && object.container !== null)
+      ? Container.fromPartial(object.container)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateContainerResponse(): CreateContainerResponse {
+  return { container: undefined };
+}
+
+export const CreateContainerResponse: MessageFns<CreateContainerResponse> = {
+  encode(message: CreateContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.container !== undefined) {
+      Container.encode(message.container, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.container = Container.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateContainerResponse {
+    return { container: isSet(object.container) ? Container.fromJSON(object.container) : undefined };
+  },
+
+  toJSON(message: CreateContainerResponse): unknown {
+    const obj: any = {};
+    if (message.container !== undefined) {
+      obj.container = Container.toJSON(message.container);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateContainerResponse>): CreateContainerResponse {
+    return CreateContainerResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateContainerResponse>): CreateContainerResponse {
+    const message = createBaseCreateContainerResponse();
+    message.container = (object.container !== undefined && object.container !== null)
+      ? Container.fromPartial(object.container)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteContainerRequest(): DeleteContainerRequest {
+  return { id: "" };
+}
+
+export const DeleteContainerRequest: MessageFns<DeleteContainerRequest> = {
+  encode(message: DeleteContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteContainerRequest>): DeleteContainerRequest {
+    return DeleteContainerRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteContainerRequest>): DeleteContainerRequest {
+    const message = createBaseDeleteContainerRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 export type ContainersDefinition = typeof ContainersDefinition;
 export const ContainersDefinition = {
   name: "Containers",
@@ -578,6 +926,22 @@ export const ContainersDefinition = {
       responseStream: false,
       options: {},
     },
+    create: {
+      name: "Create",
+      requestType: CreateContainerRequest as typeof CreateContainerRequest,
+      requestStream: false,
+      responseType: CreateContainerResponse as typeof CreateContainerResponse,
+      responseStream: false,
+      options: {},
+    },
+    delete: {
+      name: "Delete",
+      requestType: DeleteContainerRequest as typeof DeleteContainerRequest,
+      requestStream: false,
+      responseType: Empty as typeof Empty,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -587,6 +951,11 @@ export interface ContainersServiceImplementation<CallContextExt = {}> {
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListContainersResponse>>;
   get(request: GetContainerRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetContainerResponse>>;
+  create(
+    request: CreateContainerRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CreateContainerResponse>>;
+  delete(request: DeleteContainerRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
 }
 
 export interface ContainersClient<CallOptionsExt = {}> {
@@ -595,6 +964,11 @@ export interface ContainersClient<CallOptionsExt = {}> {
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListContainersResponse>;
   get(request: DeepPartial<GetContainerRequest>, options?: CallOptions & CallOptionsExt): Promise<GetContainerResponse>;
+  create(
+    request: DeepPartial<CreateContainerRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CreateContainerResponse>;
+  delete(request: DeepPartial<DeleteContainerRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -9,6 +9,8 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
 import { Any } from "../../../../google/protobuf/any.js";
 import { Empty } from "../../../../google/protobuf/empty.js";
+import { Timestamp } from "../../../../google/protobuf/timestamp.js";
+import { Mount } from "../../../types/mount.js";
 import { Process, ProcessInfo } from "../../../types/task.js";
 
 export const protobufPackage = "containerd.services.tasks.v1";
@@ -18,11 +20,53 @@ export const protobufFileName = "containerd/services/tasks/v1/tasks.proto";
 /**
  * SPDX-License-Identifier: Apache-2.0
  *
- * A minimal, hand-written subset of containerd's api/services/tasks/v1/tasks.proto (Get, List,
- * Kill, and the exec calls: Exec, Start, Wait, CloseIO, DeleteProcess, ListPids), with
- * containerd's own package name and field numbers. Fields the daemon does not read (exited_at
- * timestamps) are left out: protobuf skips unknown fields.
+ * A minimal, hand-written subset of containerd's api/services/tasks/v1/tasks.proto, with
+ * containerd's own package name and field numbers: what the daemon calls (Get, List, Kill, and
+ * the exec calls: Exec, Start, Wait, CloseIO, DeleteProcess, ListPids) and what the local kubelet
+ * of @chaosplane/dev calls to run a pod's containers (Create, Start, Wait, Kill, Delete, Get) and
+ * to exec into them (Exec, ResizePty, CloseIO, DeleteProcess).
  */
+
+export interface CreateTaskRequest {
+  containerId: string;
+  /** The rootfs mounts the shim makes before it runs the task (an image's snapshot). */
+  rootfs: Mount[];
+  /** Paths of FIFOs the shim opens (empty: no such stream). */
+  stdin: string;
+  stdout: string;
+  stderr: string;
+  terminal: boolean;
+}
+
+export interface CreateTaskResponse {
+  containerId: string;
+  pid: number;
+}
+
+export interface StartRequest {
+  containerId: string;
+  execId: string;
+}
+
+export interface StartResponse {
+  pid: number;
+}
+
+export interface DeleteTaskRequest {
+  containerId: string;
+}
+
+export interface DeleteResponse {
+  id: string;
+  pid: number;
+  exitStatus: number;
+  exitedAt: Date | undefined;
+}
+
+export interface DeleteProcessRequest {
+  containerId: string;
+  execId: string;
+}
 
 export interface GetRequest {
   containerId: string;
@@ -63,39 +107,17 @@ export interface ExecProcessRequest {
   execId: string;
 }
 
-export interface StartRequest {
+export interface ResizePtyRequest {
   containerId: string;
   execId: string;
-}
-
-export interface StartResponse {
-  pid: number;
-}
-
-export interface WaitRequest {
-  containerId: string;
-  execId: string;
-}
-
-export interface WaitResponse {
-  exitStatus: number;
+  width: number;
+  height: number;
 }
 
 export interface CloseIORequest {
   containerId: string;
   execId: string;
   stdin: boolean;
-}
-
-export interface DeleteProcessRequest {
-  containerId: string;
-  execId: string;
-}
-
-export interface DeleteResponse {
-  id: string;
-  pid: number;
-  exitStatus: number;
 }
 
 export interface ListPidsRequest {
@@ -105,6 +127,709 @@ export interface ListPidsRequest {
 export interface ListPidsResponse {
   processes: ProcessInfo[];
 }
+
+export interface WaitRequest {
+  containerId: string;
+  execId: string;
+}
+
+export interface WaitResponse {
+  exitStatus: number;
+  exitedAt: Date | undefined;
+}
+
+function createBaseCreateTaskRequest(): CreateTaskRequest {
+  return { containerId: "", rootfs: [], stdin: "", stdout: "", stderr: "", terminal: false };
+}
+
+export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
+  encode(message: CreateTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    for (const v of message.rootfs) {
+      Mount.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.stdin !== "") {
+      writer.uint32(34).string(message.stdin);
+    }
+    if (message.stdout !== "") {
+      writer.uint32(42).string(message.stdout);
+    }
+    if (message.stderr !== "") {
+      writer.uint32(50).string(message.stderr);
+    }
+    if (message.terminal !== false) {
+      writer.uint32(56).bool(message.terminal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTaskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTaskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rootfs.push(Mount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stdin = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stdout = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stderr = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.terminal = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTaskRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      rootfs: globalThis.Array.isArray(object?.rootfs) ? object.rootfs.map((e: any) => Mount.fromJSON(e)) : [],
+      stdin: isSet(object.stdin) ? globalThis.String(object.stdin) : "",
+      stdout: isSet(object.stdout) ? globalThis.String(object.stdout) : "",
+      stderr: isSet(object.stderr) ? globalThis.String(object.stderr) : "",
+      terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
+    };
+  },
+
+  toJSON(message: CreateTaskRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.rootfs?.length) {
+      obj.rootfs = message.rootfs.map((e) => Mount.toJSON(e));
+    }
+    if (message.stdin !== "") {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== "") {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== "") {
+      obj.stderr = message.stderr;
+    }
+    if (message.terminal !== false) {
+      obj.terminal = message.terminal;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTaskRequest>): CreateTaskRequest {
+    return CreateTaskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTaskRequest>): CreateTaskRequest {
+    const message = createBaseCreateTaskRequest();
+    message.containerId = object.containerId ?? "";
+    message.rootfs = object.rootfs?.map((e) => Mount.fromPartial(e)) || [];
+    message.stdin = object.stdin ?? "";
+    message.stdout = object.stdout ?? "";
+    message.stderr = object.stderr ?? "";
+    message.terminal = object.terminal ?? false;
+    return message;
+  },
+};
+
+function createBaseCreateTaskResponse(): CreateTaskResponse {
+  return { containerId: "", pid: 0 };
+}
+
+export const CreateTaskResponse: MessageFns<CreateTaskResponse> = {
+  encode(message: CreateTaskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).uint32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTaskResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTaskResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTaskResponse {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+    };
+  },
+
+  toJSON(message: CreateTaskResponse): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTaskResponse>): CreateTaskResponse {
+    return CreateTaskResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTaskResponse>): CreateTaskResponse {
+    const message = createBaseCreateTaskResponse();
+    message.containerId = object.containerId ?? "";
+    message.pid = object.pid ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartRequest(): StartRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const StartRequest: MessageFns<StartRequest> = {
+  encode(message: StartRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartRequest>): StartRequest {
+    return StartRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartRequest>): StartRequest {
+    const message = createBaseStartRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartResponse(): StartResponse {
+  return { pid: 0 };
+}
+
+export const StartResponse: MessageFns<StartResponse> = {
+  encode(message: StartResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).uint32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartResponse {
+    return { pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0 };
+  },
+
+  toJSON(message: StartResponse): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartResponse>): StartResponse {
+    return StartResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartResponse>): StartResponse {
+    const message = createBaseStartResponse();
+    message.pid = object.pid ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteTaskRequest(): DeleteTaskRequest {
+  return { containerId: "" };
+}
+
+export const DeleteTaskRequest: MessageFns<DeleteTaskRequest> = {
+  encode(message: DeleteTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTaskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTaskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTaskRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteTaskRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteTaskRequest>): DeleteTaskRequest {
+    return DeleteTaskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteTaskRequest>): DeleteTaskRequest {
+    const message = createBaseDeleteTaskRequest();
+    message.containerId = object.containerId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteResponse(): DeleteResponse {
+  return { id: "", pid: 0, exitStatus: 0, exitedAt: undefined };
+}
+
+export const DeleteResponse: MessageFns<DeleteResponse> = {
+  encode(message: DeleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).uint32(message.pid);
+    }
+    if (message.exitStatus !== 0) {
+      writer.uint32(24).uint32(message.exitStatus);
+    }
+    if (message.exitedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitStatus = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.exitedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteResponse {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      exitStatus: isSet(object.exitStatus)
+        ? globalThis.Number(object.exitStatus)
+        : isSet(object.exit_status)
+        ? globalThis.Number(object.exit_status)
+        : 0,
+      exitedAt: isSet(object.exitedAt)
+        ? fromJsonTimestamp(object.exitedAt)
+        : isSet(object.exited_at)
+        ? fromJsonTimestamp(object.exited_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeleteResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.exitStatus !== 0) {
+      obj.exitStatus = Math.round(message.exitStatus);
+    }
+    if (message.exitedAt !== undefined) {
+      obj.exitedAt = message.exitedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteResponse>): DeleteResponse {
+    return DeleteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteResponse>): DeleteResponse {
+    const message = createBaseDeleteResponse();
+    message.id = object.id ?? "";
+    message.pid = object.pid ?? 0;
+    message.exitStatus = object.exitStatus ?? 0;
+    message.exitedAt = object.exitedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteProcessRequest(): DeleteProcessRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const DeleteProcessRequest: MessageFns<DeleteProcessRequest> = {
+  encode(message: DeleteProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteProcessRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteProcessRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
+    return DeleteProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
+    const message = createBaseDeleteProcessRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
 
 function createBaseGetRequest(): GetRequest {
   return { containerId: "", execId: "" };
@@ -700,22 +1425,28 @@ export const ExecProcessRequest: MessageFns<ExecProcessRequest> = {
   },
 };
 
-function createBaseStartRequest(): StartRequest {
-  return { containerId: "", execId: "" };
+function createBaseResizePtyRequest(): ResizePtyRequest {
+  return { containerId: "", execId: "", width: 0, height: 0 };
 }
 
-export const StartRequest: MessageFns<StartRequest> = {
-  encode(message: StartRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ResizePtyRequest: MessageFns<ResizePtyRequest> = {
+  encode(message: ResizePtyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.containerId !== "") {
       writer.uint32(10).string(message.containerId);
     }
     if (message.execId !== "") {
       writer.uint32(18).string(message.execId);
     }
+    if (message.width !== 0) {
+      writer.uint32(24).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(32).uint32(message.height);
+    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StartRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizePtyRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -724,7 +1455,7 @@ export const StartRequest: MessageFns<StartRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStartRequest();
+      const message = createBaseResizePtyRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -744,6 +1475,22 @@ export const StartRequest: MessageFns<StartRequest> = {
             message.execId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -756,7 +1503,7 @@ export const StartRequest: MessageFns<StartRequest> = {
     }
   },
 
-  fromJSON(object: any): StartRequest {
+  fromJSON(object: any): ResizePtyRequest {
     return {
       containerId: isSet(object.containerId)
         ? globalThis.String(object.containerId)
@@ -768,10 +1515,12 @@ export const StartRequest: MessageFns<StartRequest> = {
         : isSet(object.exec_id)
         ? globalThis.String(object.exec_id)
         : "",
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
     };
   },
 
-  toJSON(message: StartRequest): unknown {
+  toJSON(message: ResizePtyRequest): unknown {
     const obj: any = {};
     if (message.containerId !== "") {
       obj.containerId = message.containerId;
@@ -779,249 +1528,24 @@ export const StartRequest: MessageFns<StartRequest> = {
     if (message.execId !== "") {
       obj.execId = message.execId;
     }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
     return obj;
   },
 
-  create(base?: DeepPartial<StartRequest>): StartRequest {
-    return StartRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ResizePtyRequest>): ResizePtyRequest {
+    return ResizePtyRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<StartRequest>): StartRequest {
-    const message = createBaseStartRequest();
+  fromPartial(object: DeepPartial<ResizePtyRequest>): ResizePtyRequest {
+    const message = createBaseResizePtyRequest();
     message.containerId = object.containerId ?? "";
     message.execId = object.execId ?? "";
-    return message;
-  },
-};
-
-function createBaseStartResponse(): StartResponse {
-  return { pid: 0 };
-}
-
-export const StartResponse: MessageFns<StartResponse> = {
-  encode(message: StartResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.pid !== 0) {
-      writer.uint32(8).uint32(message.pid);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): StartResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStartResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.pid = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): StartResponse {
-    return { pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0 };
-  },
-
-  toJSON(message: StartResponse): unknown {
-    const obj: any = {};
-    if (message.pid !== 0) {
-      obj.pid = Math.round(message.pid);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StartResponse>): StartResponse {
-    return StartResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StartResponse>): StartResponse {
-    const message = createBaseStartResponse();
-    message.pid = object.pid ?? 0;
-    return message;
-  },
-};
-
-function createBaseWaitRequest(): WaitRequest {
-  return { containerId: "", execId: "" };
-}
-
-export const WaitRequest: MessageFns<WaitRequest> = {
-  encode(message: WaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.containerId !== "") {
-      writer.uint32(10).string(message.containerId);
-    }
-    if (message.execId !== "") {
-      writer.uint32(18).string(message.execId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): WaitRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseWaitRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.containerId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.execId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): WaitRequest {
-    return {
-      containerId: isSet(object.containerId)
-        ? globalThis.String(object.containerId)
-        : isSet(object.container_id)
-        ? globalThis.String(object.container_id)
-        : "",
-      execId: isSet(object.execId)
-        ? globalThis.String(object.execId)
-        : isSet(object.exec_id)
-        ? globalThis.String(object.exec_id)
-        : "",
-    };
-  },
-
-  toJSON(message: WaitRequest): unknown {
-    const obj: any = {};
-    if (message.containerId !== "") {
-      obj.containerId = message.containerId;
-    }
-    if (message.execId !== "") {
-      obj.execId = message.execId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WaitRequest>): WaitRequest {
-    return WaitRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WaitRequest>): WaitRequest {
-    const message = createBaseWaitRequest();
-    message.containerId = object.containerId ?? "";
-    message.execId = object.execId ?? "";
-    return message;
-  },
-};
-
-function createBaseWaitResponse(): WaitResponse {
-  return { exitStatus: 0 };
-}
-
-export const WaitResponse: MessageFns<WaitResponse> = {
-  encode(message: WaitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.exitStatus !== 0) {
-      writer.uint32(8).uint32(message.exitStatus);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): WaitResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseWaitResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.exitStatus = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): WaitResponse {
-    return {
-      exitStatus: isSet(object.exitStatus)
-        ? globalThis.Number(object.exitStatus)
-        : isSet(object.exit_status)
-        ? globalThis.Number(object.exit_status)
-        : 0,
-    };
-  },
-
-  toJSON(message: WaitResponse): unknown {
-    const obj: any = {};
-    if (message.exitStatus !== 0) {
-      obj.exitStatus = Math.round(message.exitStatus);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WaitResponse>): WaitResponse {
-    return WaitResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WaitResponse>): WaitResponse {
-    const message = createBaseWaitResponse();
-    message.exitStatus = object.exitStatus ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
     return message;
   },
 };
@@ -1131,204 +1655,6 @@ export const CloseIORequest: MessageFns<CloseIORequest> = {
     message.containerId = object.containerId ?? "";
     message.execId = object.execId ?? "";
     message.stdin = object.stdin ?? false;
-    return message;
-  },
-};
-
-function createBaseDeleteProcessRequest(): DeleteProcessRequest {
-  return { containerId: "", execId: "" };
-}
-
-export const DeleteProcessRequest: MessageFns<DeleteProcessRequest> = {
-  encode(message: DeleteProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.containerId !== "") {
-      writer.uint32(10).string(message.containerId);
-    }
-    if (message.execId !== "") {
-      writer.uint32(18).string(message.execId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteProcessRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteProcessRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.containerId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.execId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): DeleteProcessRequest {
-    return {
-      containerId: isSet(object.containerId)
-        ? globalThis.String(object.containerId)
-        : isSet(object.container_id)
-        ? globalThis.String(object.container_id)
-        : "",
-      execId: isSet(object.execId)
-        ? globalThis.String(object.execId)
-        : isSet(object.exec_id)
-        ? globalThis.String(object.exec_id)
-        : "",
-    };
-  },
-
-  toJSON(message: DeleteProcessRequest): unknown {
-    const obj: any = {};
-    if (message.containerId !== "") {
-      obj.containerId = message.containerId;
-    }
-    if (message.execId !== "") {
-      obj.execId = message.execId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
-    return DeleteProcessRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DeleteProcessRequest>): DeleteProcessRequest {
-    const message = createBaseDeleteProcessRequest();
-    message.containerId = object.containerId ?? "";
-    message.execId = object.execId ?? "";
-    return message;
-  },
-};
-
-function createBaseDeleteResponse(): DeleteResponse {
-  return { id: "", pid: 0, exitStatus: 0 };
-}
-
-export const DeleteResponse: MessageFns<DeleteResponse> = {
-  encode(message: DeleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== "") {
-      writer.uint32(10).string(message.id);
-    }
-    if (message.pid !== 0) {
-      writer.uint32(16).uint32(message.pid);
-    }
-    if (message.exitStatus !== 0) {
-      writer.uint32(24).uint32(message.exitStatus);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.id = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.pid = reader.uint32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.exitStatus = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): DeleteResponse {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
-      exitStatus: isSet(object.exitStatus)
-        ? globalThis.Number(object.exitStatus)
-        : isSet(object.exit_status)
-        ? globalThis.Number(object.exit_status)
-        : 0,
-    };
-  },
-
-  toJSON(message: DeleteResponse): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.pid !== 0) {
-      obj.pid = Math.round(message.pid);
-    }
-    if (message.exitStatus !== 0) {
-      obj.exitStatus = Math.round(message.exitStatus);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DeleteResponse>): DeleteResponse {
-    return DeleteResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DeleteResponse>): DeleteResponse {
-    const message = createBaseDeleteResponse();
-    message.id = object.id ?? "";
-    message.pid = object.pid ?? 0;
-    message.exitStatus = object.exitStatus ?? 0;
     return message;
   },
 };
@@ -1477,11 +1803,229 @@ export const ListPidsResponse: MessageFns<ListPidsResponse> = {
   },
 };
 
+function createBaseWaitRequest(): WaitRequest {
+  return { containerId: "", execId: "" };
+}
+
+export const WaitRequest: MessageFns<WaitRequest> = {
+  encode(message: WaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: WaitRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WaitRequest>): WaitRequest {
+    return WaitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WaitRequest>): WaitRequest {
+    const message = createBaseWaitRequest();
+    message.containerId = object.containerId ?? "";
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseWaitResponse(): WaitResponse {
+  return { exitStatus: 0, exitedAt: undefined };
+}
+
+export const WaitResponse: MessageFns<WaitResponse> = {
+  encode(message: WaitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitStatus !== 0) {
+      writer.uint32(8).uint32(message.exitStatus);
+    }
+    if (message.exitedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exitStatus = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.exitedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitResponse {
+    return {
+      exitStatus: isSet(object.exitStatus)
+        ? globalThis.Number(object.exitStatus)
+        : isSet(object.exit_status)
+        ? globalThis.Number(object.exit_status)
+        : 0,
+      exitedAt: isSet(object.exitedAt)
+        ? fromJsonTimestamp(object.exitedAt)
+        : isSet(object.exited_at)
+        ? fromJsonTimestamp(object.exited_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WaitResponse): unknown {
+    const obj: any = {};
+    if (message.exitStatus !== 0) {
+      obj.exitStatus = Math.round(message.exitStatus);
+    }
+    if (message.exitedAt !== undefined) {
+      obj.exitedAt = message.exitedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WaitResponse>): WaitResponse {
+    return WaitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WaitResponse>): WaitResponse {
+    const message = createBaseWaitResponse();
+    message.exitStatus = object.exitStatus ?? 0;
+    message.exitedAt = object.exitedAt ?? undefined;
+    return message;
+  },
+};
+
 export type TasksDefinition = typeof TasksDefinition;
 export const TasksDefinition = {
   name: "Tasks",
   fullName: "containerd.services.tasks.v1.Tasks",
   methods: {
+    create: {
+      name: "Create",
+      requestType: CreateTaskRequest as typeof CreateTaskRequest,
+      requestStream: false,
+      responseType: CreateTaskResponse as typeof CreateTaskResponse,
+      responseStream: false,
+      options: {},
+    },
+    start: {
+      name: "Start",
+      requestType: StartRequest as typeof StartRequest,
+      requestStream: false,
+      responseType: StartResponse as typeof StartResponse,
+      responseStream: false,
+      options: {},
+    },
+    delete: {
+      name: "Delete",
+      requestType: DeleteTaskRequest as typeof DeleteTaskRequest,
+      requestStream: false,
+      responseType: DeleteResponse as typeof DeleteResponse,
+      responseStream: false,
+      options: {},
+    },
+    deleteProcess: {
+      name: "DeleteProcess",
+      requestType: DeleteProcessRequest as typeof DeleteProcessRequest,
+      requestStream: false,
+      responseType: DeleteResponse as typeof DeleteResponse,
+      responseStream: false,
+      options: {},
+    },
     get: {
       name: "Get",
       requestType: GetRequest as typeof GetRequest,
@@ -1514,19 +2058,11 @@ export const TasksDefinition = {
       responseStream: false,
       options: {},
     },
-    start: {
-      name: "Start",
-      requestType: StartRequest as typeof StartRequest,
+    resizePty: {
+      name: "ResizePty",
+      requestType: ResizePtyRequest as typeof ResizePtyRequest,
       requestStream: false,
-      responseType: StartResponse as typeof StartResponse,
-      responseStream: false,
-      options: {},
-    },
-    wait: {
-      name: "Wait",
-      requestType: WaitRequest as typeof WaitRequest,
-      requestStream: false,
-      responseType: WaitResponse as typeof WaitResponse,
+      responseType: Empty as typeof Empty,
       responseStream: false,
       options: {},
     },
@@ -1538,14 +2074,6 @@ export const TasksDefinition = {
       responseStream: false,
       options: {},
     },
-    deleteProcess: {
-      name: "DeleteProcess",
-      requestType: DeleteProcessRequest as typeof DeleteProcessRequest,
-      requestStream: false,
-      responseType: DeleteResponse as typeof DeleteResponse,
-      responseStream: false,
-      options: {},
-    },
     listPids: {
       name: "ListPids",
       requestType: ListPidsRequest as typeof ListPidsRequest,
@@ -1554,37 +2082,51 @@ export const TasksDefinition = {
       responseStream: false,
       options: {},
     },
+    wait: {
+      name: "Wait",
+      requestType: WaitRequest as typeof WaitRequest,
+      requestStream: false,
+      responseType: WaitResponse as typeof WaitResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
 export interface TasksServiceImplementation<CallContextExt = {}> {
-  get(request: GetRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetResponse>>;
-  list(request: ListTasksRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListTasksResponse>>;
-  kill(request: KillRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
-  exec(request: ExecProcessRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  create(request: CreateTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<CreateTaskResponse>>;
   start(request: StartRequest, context: CallContext & CallContextExt): Promise<DeepPartial<StartResponse>>;
-  wait(request: WaitRequest, context: CallContext & CallContextExt): Promise<DeepPartial<WaitResponse>>;
-  closeIO(request: CloseIORequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  delete(request: DeleteTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<DeleteResponse>>;
   deleteProcess(
     request: DeleteProcessRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<DeleteResponse>>;
+  get(request: GetRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetResponse>>;
+  list(request: ListTasksRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListTasksResponse>>;
+  kill(request: KillRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  exec(request: ExecProcessRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  resizePty(request: ResizePtyRequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
+  closeIO(request: CloseIORequest, context: CallContext & CallContextExt): Promise<DeepPartial<Empty>>;
   listPids(request: ListPidsRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListPidsResponse>>;
+  wait(request: WaitRequest, context: CallContext & CallContextExt): Promise<DeepPartial<WaitResponse>>;
 }
 
 export interface TasksClient<CallOptionsExt = {}> {
-  get(request: DeepPartial<GetRequest>, options?: CallOptions & CallOptionsExt): Promise<GetResponse>;
-  list(request: DeepPartial<ListTasksRequest>, options?: CallOptions & CallOptionsExt): Promise<ListTasksResponse>;
-  kill(request: DeepPartial<KillRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
-  exec(request: DeepPartial<ExecProcessRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  create(request: DeepPartial<CreateTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<CreateTaskResponse>;
   start(request: DeepPartial<StartRequest>, options?: CallOptions & CallOptionsExt): Promise<StartResponse>;
-  wait(request: DeepPartial<WaitRequest>, options?: CallOptions & CallOptionsExt): Promise<WaitResponse>;
-  closeIO(request: DeepPartial<CloseIORequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  delete(request: DeepPartial<DeleteTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<DeleteResponse>;
   deleteProcess(
     request: DeepPartial<DeleteProcessRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteResponse>;
+  get(request: DeepPartial<GetRequest>, options?: CallOptions & CallOptionsExt): Promise<GetResponse>;
+  list(request: DeepPartial<ListTasksRequest>, options?: CallOptions & CallOptionsExt): Promise<ListTasksResponse>;
+  kill(request: DeepPartial<KillRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  exec(request: DeepPartial<ExecProcessRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  resizePty(request: DeepPartial<ResizePtyRequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
+  closeIO(request: DeepPartial<CloseIORequest>, options?: CallOptions & CallOptionsExt): Promise<Empty>;
   listPids(request: DeepPartial<ListPidsRequest>, options?: CallOptions & CallOptionsExt): Promise<ListPidsResponse>;
+  wait(request: DeepPartial<WaitRequest>, options?: CallOptions & CallOptionsExt): Promise<WaitResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -1594,6 +2136,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -15,7 +15,7 @@ export const protobufFileName = "containerd/types/mount.proto";
  * SPDX-License-Identifier: Apache-2.0
  *
  * A hand-written subset of containerd's api/types (Mount, Descriptor), with containerd's own
- * package name and field numbers (wire-compatible), for the local kubelet of @chaosplane/dev.
+ * package name and field numbers (wire-compatible).
  */
 
 export interface Mount {
