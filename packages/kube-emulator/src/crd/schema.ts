@@ -16,6 +16,22 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
+/** A property's value: a `null` the schema does not allow pruned, then its default if absent. */
+function defaultProperty(schema: Schema, value: JsonObject, key: string): void {
+  if (value[key] === null && schema.nullable !== true) delete value[key];
+  if (value[key] === undefined && schema.default !== undefined) value[key] = structuredClone(schema.default);
+  if (value[key] !== undefined) applyDefaults(schema, value[key]);
+}
+
+/** An object's properties, and the entries its `additionalProperties` schema covers. */
+function defaultMap(schema: Schema, value: JsonObject): void {
+  const p = props(schema);
+  for (const [k, sub] of Object.entries(p ?? {})) defaultProperty(sub, value, k);
+  const additional = schema.additionalProperties;
+  if (!isMap(additional)) return;
+  for (const k of Object.keys(value)) if (p?.[k] === undefined) defaultProperty(additional, value, k);
+}
+
 /**
  * Fills in `default` values, recursively, where a field is absent. A `null` where the schema does
  * not say `nullable: true` is pruned first, as the API server does (and so defaulted if it has a
@@ -23,24 +39,8 @@ function join(path: string, key: string): string {
  */
 export function applyDefaults(schema: Schema | undefined, value: unknown): void {
   if (!schema) return;
-  if (isMap(value)) {
-    const p = props(schema);
-    if (p) {
-      for (const [k, sub] of Object.entries(p)) {
-        if (value[k] === null && sub.nullable !== true) delete value[k];
-        if (value[k] === undefined && sub.default !== undefined) value[k] = structuredClone(sub.default);
-        if (value[k] !== undefined) applyDefaults(sub, value[k]);
-      }
-    }
-    const additional = schema.additionalProperties;
-    if (isMap(additional)) {
-      for (const [k, v] of Object.entries(value)) {
-        if (p?.[k] !== undefined) continue;
-        if (v === null && additional.nullable !== true) delete value[k];
-        else applyDefaults(additional, v);
-      }
-    }
-  } else if (Array.isArray(value) && isMap(schema.items)) {
+  if (isMap(value)) defaultMap(schema, value);
+  else if (Array.isArray(value) && isMap(schema.items)) {
     for (const item of value) applyDefaults(schema.items, item);
   }
 }
