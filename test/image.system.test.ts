@@ -24,6 +24,7 @@ import { mintCertificates } from '@chaosplane/dev/harness';
 import { BUNDLED_PLUGINS } from '@chaosplane/operator';
 import { loadPlugins } from '@chaosplane/service';
 import { describeIf, eventually } from '@chaosplane/testing';
+import { LINUX_CAPABILITIES } from '../packages/daemon/src/process/capabilities.js';
 
 const execFileAsync = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,7 +81,7 @@ interface ContainerSpec {
   command: string[];
   args: string[];
   env?: Array<{ name: string; value?: string }>;
-  securityContext?: { runAsUser?: number };
+  securityContext?: { runAsUser?: number; capabilities?: { drop?: string[]; add?: string[] } };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
 
@@ -308,9 +309,22 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
     expect(loadedKinds(withCluster)).toEqual(bundled);
   }, 120_000);
 
-  it("runs the daemon with deploy/daemon.yaml's command and args as root: it serves /healthz", async () => {
+  it("runs the daemon with deploy/daemon.yaml's command, args and capabilities as root: it serves /healthz", async () => {
     const spec = await containerOf('daemon.yaml');
     expect(spec.securityContext?.runAsUser).toBe(0);
+    // The DaemonSet's capabilities, exactly: every plugin's declared ones are among them, so the
+    // daemon logs no error about a missing one (it would with buildah's default set).
+    const capabilities = spec.securityContext?.capabilities;
+    expect(capabilities?.drop).toEqual(['ALL']);
+    // (buildah's `--cap-drop all` drops what --cap-add adds too: every other one is named instead.)
+    const add = capabilities?.add ?? [];
+    const capabilityOptions = [
+      ...LINUX_CAPABILITIES.filter(name => !add.includes(name)).flatMap(name => [
+        '--cap-drop',
+        `CAP_${name}`,
+      ]),
+      ...add.flatMap(name => ['--cap-add', `CAP_${name}`]),
+    ];
     const certs = await mintCertificates({
       dir: await tempDir('daemon-certs'),
       serverDnsNames: ['chaosplane-daemon'],
@@ -345,6 +359,7 @@ suite(`the image ${path.relative(repo, archive)}`, () => {
         'chroot',
         '--user',
         '0:0',
+        ...capabilityOptions,
         ...env.options,
         '--volume',
         `${tls}:/etc/chaosplane/tls:ro`,

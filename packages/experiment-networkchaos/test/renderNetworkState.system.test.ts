@@ -25,6 +25,9 @@ describeIf(netnsUnavailableReason())('renderNetworkState on real namespaces', ()
       let stderr = '';
       child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
       child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      // A command that reads no stdin may have exited before it is written (EPIPE): its exit
+      // code says what happened.
+      child.stdin!.on('error', () => undefined);
       child.stdin!.end(options.stdin ?? '');
       const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? 1)));
       if (exitCode !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')}: ${stderr}`);

@@ -86,7 +86,12 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
     const stdout = collectOutput(child.stdout!, maxBytes);
     const stderr = collectOutput(child.stderr!, maxBytes);
     let stopReason: string | undefined;
-    if (options.stdin !== undefined && child.stdin) child.stdin.end(options.stdin);
+    if (options.stdin !== undefined && child.stdin) {
+      // A program may exit before reading all of it (a batch that fails on its first line): the
+      // pipe's EPIPE must not become an unhandled error of the daemon; the exit says what happened.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
     let settled = false;
     const stop = (reason: string): void => {
       if (stopReason !== undefined || settled) return;

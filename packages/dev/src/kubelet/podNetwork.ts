@@ -125,6 +125,8 @@ function cni(
         ),
       );
     });
+    // A plugin that fails before reading its config: its exit and output say why, not EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(JSON.stringify(config));
   });
 }
