@@ -20,11 +20,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { LINUX_CAPABILITIES } from '@chaosplane/daemon';
 import { mintCertificates } from '@chaosplane/dev/harness';
 import { BUNDLED_PLUGINS } from '@chaosplane/operator';
 import { loadPlugins } from '@chaosplane/service';
 import { describeIf, eventually } from '@chaosplane/testing';
-import { LINUX_CAPABILITIES } from '../packages/daemon/src/process/capabilities.js';
 
 const execFileAsync = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -13,6 +13,7 @@ export {
   type RunningDaemon,
 } from './server/startDaemon.js';
 export { daemonHandlersOf } from './plugin/daemonHandlersOf.js';
+export { LINUX_CAPABILITIES, type LinuxCapability } from './process/capabilities.js';
 export { DAEMON_VERSION } from './server/createCoreService.js';
 export type { DaemonTlsPems } from './server/tlsCredentials.js';
 export type { JournalRecoveryReport, TrackedInfo } from './process/createProcessManager.js';

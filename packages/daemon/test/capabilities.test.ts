@@ -27,7 +27,7 @@ describe('daemon capabilities', () => {
   });
 
   it('refuses a name Linux does not have, as a JavaScript plugin could write it', () => {
-    expect(checkCapabilityNames(['NET_ADMIN'], 'p')).toEqual(['NET_ADMIN']);
+    expect(() => checkCapabilityNames(['NET_ADMIN'], 'p')).not.toThrow();
     expect(() => checkCapabilityNames(['CAP_NET_ADMIN'], 'plugin of kind X')).toThrow(
       'plugin of kind X: capability "CAP_NET_ADMIN" is not a Linux capability (write it as Kubernetes does: NET_ADMIN, without CAP_)',
     );

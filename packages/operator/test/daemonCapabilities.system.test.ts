@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
+import { LINUX_CAPABILITIES } from '@chaosplane/daemon';
 import type { ChaosObject } from '@chaosplane/sdk';
 import { captureLogger, describeIf } from '@chaosplane/testing';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
@@ -33,55 +34,10 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const examples = path.join(repo, 'examples');
 const daemonBinary = path.join(repo, 'packages/daemon/dist/cli/main.js');
 
-// Linux capability numbers (include/uapi/linux/capability.h).
-const CAPABILITY_BITS: Record<string, number> = {
-  CHOWN: 0,
-  DAC_OVERRIDE: 1,
-  DAC_READ_SEARCH: 2,
-  FOWNER: 3,
-  FSETID: 4,
-  KILL: 5,
-  SETGID: 6,
-  SETUID: 7,
-  SETPCAP: 8,
-  LINUX_IMMUTABLE: 9,
-  NET_BIND_SERVICE: 10,
-  NET_BROADCAST: 11,
-  NET_ADMIN: 12,
-  NET_RAW: 13,
-  IPC_LOCK: 14,
-  IPC_OWNER: 15,
-  SYS_MODULE: 16,
-  SYS_RAWIO: 17,
-  SYS_CHROOT: 18,
-  SYS_PTRACE: 19,
-  SYS_PACCT: 20,
-  SYS_ADMIN: 21,
-  SYS_BOOT: 22,
-  SYS_NICE: 23,
-  SYS_RESOURCE: 24,
-  SYS_TIME: 25,
-  SYS_TTY_CONFIG: 26,
-  MKNOD: 27,
-  LEASE: 28,
-  AUDIT_WRITE: 29,
-  AUDIT_CONTROL: 30,
-  SETFCAP: 31,
-  MAC_OVERRIDE: 32,
-  MAC_ADMIN: 33,
-  SYSLOG: 34,
-  WAKE_ALARM: 35,
-  BLOCK_SUSPEND: 36,
-  AUDIT_READ: 37,
-  PERFMON: 38,
-  BPF: 39,
-  CHECKPOINT_RESTORE: 40,
-};
-
 function capabilityMask(names: readonly string[]): bigint {
   return names.reduce((mask, name) => {
-    const bit = CAPABILITY_BITS[name];
-    if (bit === undefined) throw new Error(`unknown capability ${name} in deploy/daemon.yaml`);
+    const bit = (LINUX_CAPABILITIES as readonly string[]).indexOf(name);
+    if (bit < 0) throw new Error(`unknown capability ${name} in deploy/daemon.yaml`);
     return mask | (1n << BigInt(bit));
   }, 0n);
 }

@@ -29,15 +29,8 @@ export function daemonHandlersOf(plugins: readonly ChaosPlugin[]): DaemonHandler
         { field: 'plugins' },
       );
     }
-    if (daemon.capabilities !== undefined) {
-      const owner = `plugin of kind ${plugin.kind.kind}`;
-      if (!Array.isArray(daemon.capabilities)) {
-        throw new ChaosplaneError('plugin', `${owner}: daemon capabilities must be a list of names`, {
-          field: 'capabilities',
-        });
-      }
-      checkCapabilityNames(daemon.capabilities as unknown[], owner);
-    }
+    if (daemon.capabilities !== undefined)
+      checkCapabilityNames(daemon.capabilities, `plugin of kind ${plugin.kind.kind}`);
     return [daemon as unknown as DaemonHandlerRegistration];
   });
 }

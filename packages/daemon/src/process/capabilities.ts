@@ -68,13 +68,18 @@ export function effectiveCapabilities(
 }
 
 /**
- * Checks a plugin's declared capabilities are names Kubernetes accepts (a JavaScript plugin is
- * not type-checked).
- * @throws ChaosplaneError `plugin` naming the plugin and the unknown name
+ * Checks a plugin's declared capabilities are a list of names Kubernetes accepts (a JavaScript
+ * plugin is not type-checked).
+ * @throws ChaosplaneError `plugin` naming the plugin and what is wrong
  */
-export function checkCapabilityNames(declared: readonly unknown[], owner: string): LinuxCapability[] {
+export function checkCapabilityNames(declared: unknown, owner: string): void {
+  if (!Array.isArray(declared)) {
+    throw new ChaosplaneError('plugin', `${owner}: daemon capabilities must be a list of names`, {
+      field: 'capabilities',
+    });
+  }
   const known: readonly string[] = LINUX_CAPABILITIES;
-  for (const name of declared) {
+  for (const name of declared as unknown[]) {
     if (typeof name !== 'string' || !known.includes(name)) {
       throw new ChaosplaneError(
         'plugin',
@@ -83,5 +88,4 @@ export function checkCapabilityNames(declared: readonly unknown[], owner: string
       );
     }
   }
-  return declared as LinuxCapability[];
 }

@@ -3,6 +3,7 @@
 // and runAsGroup over the image's USER, runAsNonRoot checked), the capabilities (the runtime's
 // default set, `drop` then `add`, ALL meaning every one), privileged, readOnlyRootFilesystem and
 // allowPrivilegeEscalation (no_new_privs when false).
+import { LINUX_CAPABILITIES } from '@chaosplane/daemon';
 import { ChaosplaneError } from '@chaosplane/sdk';
 
 /** The securityContext fields the kubelet applies (pod-level ones are the defaults). */
@@ -30,49 +31,7 @@ export interface ContainerSecurity {
 }
 
 /** Every capability Linux names (what `privileged` and `add: [ALL]` give). */
-export const ALL_CAPABILITIES: readonly string[] = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'DAC_READ_SEARCH',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'SETGID',
-  'SETUID',
-  'SETPCAP',
-  'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE',
-  'NET_BROADCAST',
-  'NET_ADMIN',
-  'NET_RAW',
-  'IPC_LOCK',
-  'IPC_OWNER',
-  'SYS_MODULE',
-  'SYS_RAWIO',
-  'SYS_CHROOT',
-  'SYS_PTRACE',
-  'SYS_PACCT',
-  'SYS_ADMIN',
-  'SYS_BOOT',
-  'SYS_NICE',
-  'SYS_RESOURCE',
-  'SYS_TIME',
-  'SYS_TTY_CONFIG',
-  'MKNOD',
-  'LEASE',
-  'AUDIT_WRITE',
-  'AUDIT_CONTROL',
-  'SETFCAP',
-  'MAC_OVERRIDE',
-  'MAC_ADMIN',
-  'SYSLOG',
-  'WAKE_ALARM',
-  'BLOCK_SUSPEND',
-  'AUDIT_READ',
-  'PERFMON',
-  'BPF',
-  'CHECKPOINT_RESTORE',
-].map(c => `CAP_${c}`);
+export const ALL_CAPABILITIES: readonly string[] = LINUX_CAPABILITIES.map(c => `CAP_${c}`);
 
 /** `CAP_X` for `X` or `CAP_X`, upper-cased. */
 function capName(name: string): string {
