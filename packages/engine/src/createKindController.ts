@@ -2,8 +2,12 @@
 // One kind's controller: an informer feeding a work queue drained by N workers, each running
 // the pipeline for one key at a time (the queue never hands one key to two workers).
 import { createInformer, type Informer } from '@chaosplane/kube';
-import { PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
-import type { ChaosImplRegistration, SelectorRegistry } from '@chaosplane/sdk/framework';
+import { PHASE_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
+import {
+  isRecordRecovered,
+  type ChaosImplRegistration,
+  type SelectorRegistry,
+} from '@chaosplane/sdk/framework';
 import type { Clock } from './clock/clock.js';
 import type { DaemonInstances } from './daemons/createDaemonInstances.js';
 import type { EventRecorder } from './events/createEventRecorder.js';
@@ -71,7 +75,7 @@ export function experimentPhase(obj: ChaosObject): string {
   const desired = obj.status?.experiment?.desiredPhase;
   if (records.length === 0) return desired === 'Stop' ? 'Finished' : 'Selecting';
   if (desired === 'Stop') {
-    if (records.every(r => r.phase === PHASE_NOT_INJECTED)) return isPaused(obj) ? 'Paused' : 'Finished';
+    if (records.every(isRecordRecovered)) return isPaused(obj) ? 'Paused' : 'Finished';
     return 'Recovering';
   }
   return records.every(r => r.phase === PHASE_INJECTED) ? 'Running' : 'Injecting';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { PHASE_INJECTED, PHASE_NOT_INJECTED, type ContainerRecord } from '@chaosplane/sdk';
-import type { ChaosCondition } from '@chaosplane/sdk/framework';
+import { PHASE_INJECTED, type ContainerRecord } from '@chaosplane/sdk';
+import { isRecordRecovered, type ChaosCondition } from '@chaosplane/sdk/framework';
 
 /** Why selection has not produced records; shown as the reason of the `Selected` condition. */
 export interface SelectionNote {
@@ -32,7 +32,7 @@ export function computeConditions(
   return [
     selectedCondition,
     { type: 'AllInjected', status: all(PHASE_INJECTED) ? 'True' : 'False' },
-    { type: 'AllRecovered', status: all(PHASE_NOT_INJECTED) ? 'True' : 'False' },
+    { type: 'AllRecovered', status: selected && records.every(isRecordRecovered) ? 'True' : 'False' },
     { type: 'Paused', status: paused ? 'True' : 'False' },
   ];
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-import { PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';
+import type { ChaosObject } from '@chaosplane/sdk';
 import {
   CLEAN_FINALIZER_ANNOTATION,
   CLEAN_FINALIZER_FORCED,
+  isRecordRecovered,
   RECORDS_FINALIZER,
 } from '@chaosplane/sdk/framework';
 import { isDeleted } from './desiredPhase.js';
@@ -19,8 +20,8 @@ export type CleanReason = 'AllRecovered' | 'Forced';
 
 /**
  * Step 5: once the object is deleted, the finalizer list without ours (others' finalizers are
- * kept, unlike Chaos Mesh which clears them all) when every record is exactly `Not Injected`,
- * or when the forced-clean annotation is set. Undefined when nothing is to be done.
+ * kept, unlike Chaos Mesh which clears them all) when every record is recovered (exactly
+ * `Not Injected` with no call in flight: a failed apply may have taken effect), or when the forced-clean annotation is set. Undefined when nothing is to be done.
  */
 export function finalizersToClean(
   obj: ChaosObject,
@@ -30,7 +31,7 @@ export function finalizersToClean(
   if (!current.includes(RECORDS_FINALIZER)) return undefined;
   const forced = obj.metadata.annotations?.[CLEAN_FINALIZER_ANNOTATION] === CLEAN_FINALIZER_FORCED;
   const records = obj.status?.experiment?.containerRecords ?? [];
-  const recovered = records.every(record => record.phase === PHASE_NOT_INJECTED);
+  const recovered = records.every(isRecordRecovered);
   if (!forced && !recovered) return undefined;
   return {
     finalizers: current.filter(name => name !== RECORDS_FINALIZER),

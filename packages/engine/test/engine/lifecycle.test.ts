@@ -323,6 +323,35 @@ describe('engine lifecycle against kube-emulator', () => {
     for (const id of applied) expect(recovered).toContain(id);
   });
 
+  it('a failed apply may have taken effect: deletion holds the finalizer until a recover succeeds', async () => {
+    let recoverWorks = false;
+    const impl = createRecordingImpl({
+      apply: () => {
+        throw new Error('daemon went away mid-call');
+      },
+      recover: () => {
+        if (!recoverWorks) throw new Error('daemon still away');
+      },
+    });
+    running = runEngine(cluster, impl, { recordBackoff: { baseMs: 50, maxMs: 100 } });
+    await cluster.create('uncertain', { count: 1 });
+    await eventually(() => impl.calls.some(c => c.op === 'apply'), { what: 'an apply', intervalMs: 20 });
+    await cluster.remove('uncertain');
+    await eventually(() => impl.calls.filter(c => c.op === 'recover').length >= 2, {
+      what: 'two failed recovers',
+      intervalMs: 20,
+    });
+    const held = await cluster.get('uncertain');
+    expect(held?.metadata.finalizers).toEqual([RECORDS_FINALIZER]);
+    expect(records(held)[0]).toMatchObject({ phase: PHASE_NOT_INJECTED, inFlight: 'Recover' });
+    expect(held?.status?.conditions?.find(c => c.type === 'AllRecovered')?.status).toBe('False');
+    recoverWorks = true;
+    await eventually(async () => (await cluster.get('uncertain')) === undefined, {
+      what: 'gone',
+      intervalMs: 20,
+    });
+  });
+
   it('a target pod deleted during the experiment does not block deletion', async () => {
     const impl = createRecordingImpl({
       apply: async ctx => {

@@ -125,6 +125,11 @@ describe('conditions', () => {
       'AllRecovered=False',
       'Paused=False',
     ]);
+    const recovered = obj({}, {}, [PHASE_NOT_INJECTED, PHASE_NOT_INJECTED]).status!.experiment!
+      .containerRecords!;
+    expect(computeConditions(recovered, false)[2]).toEqual({ type: 'AllRecovered', status: 'True' });
+    recovered[1]!.inFlight = 'Recover';
+    expect(computeConditions(recovered, false)[2]).toEqual({ type: 'AllRecovered', status: 'False' });
     expect(computeConditions(undefined, true, { reason: 'NoTargets', message: 'none' })[0]).toEqual({
       type: 'Selected',
       status: 'False',
@@ -141,7 +146,7 @@ describe('finalizers', () => {
     expect(finalizersToInit(obj({}, { deletionTimestamp: new Date().toISOString() }))).toBeUndefined();
   });
 
-  it('removes only ours, when every record is exactly Not Injected or on forced clean', () => {
+  it('removes only ours, when every record is exactly Not Injected with no call in flight, or on forced clean', () => {
     const deleting = {
       deletionTimestamp: new Date().toISOString(),
       finalizers: ['a', RECORDS_FINALIZER, 'b'],
@@ -152,6 +157,15 @@ describe('finalizers', () => {
     });
     expect(finalizersToClean(obj({}, deleting, ['Not Injected/Wait']))).toBeUndefined();
     expect(finalizersToClean(obj({}, deleting, [LEGACY_PHASE_APPLYING]))).toBeUndefined();
+    // A failed or cut-off call keeps its marker with the `Not Injected` phase: it may have taken
+    // effect, so the object is held until a recover succeeds.
+    const uncertain = (inFlight: 'Apply' | 'Recover') => {
+      const held = obj({}, deleting, [PHASE_NOT_INJECTED]);
+      held.status!.experiment!.containerRecords![0]!.inFlight = inFlight;
+      return held;
+    };
+    expect(finalizersToClean(uncertain('Apply'))).toBeUndefined();
+    expect(finalizersToClean(uncertain('Recover'))).toBeUndefined();
     const forced = { ...deleting, annotations: { [CLEAN_FINALIZER_ANNOTATION]: 'forced' } };
     expect(finalizersToClean(obj({}, forced, [PHASE_INJECTED]))?.reason).toBe('Forced');
     expect(finalizersToClean(obj({}, { finalizers: [RECORDS_FINALIZER] }, []))).toBeUndefined();

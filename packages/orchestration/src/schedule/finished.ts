@@ -3,13 +3,8 @@
 // for Forbid and for history pruning: a one-shot chaos once every record is Injected; another
 // chaos once it stopped, every record is Not Injected and its duration is over (so one without a
 // duration never finishes); a Workflow once Accomplished.
-import {
-  parseDuration,
-  PHASE_INJECTED,
-  PHASE_NOT_INJECTED,
-  type ChaosKind,
-  type ChaosObject,
-} from '@chaosplane/sdk';
+import { parseDuration, PHASE_INJECTED, type ChaosKind, type ChaosObject } from '@chaosplane/sdk';
+import { isRecordRecovered } from '@chaosplane/sdk/framework';
 import type { KubeObject, Workflow } from '../api/objects.js';
 
 /** The time a chaos object's duration ends (ms), or undefined without a valid duration. */
@@ -30,7 +25,7 @@ export function isChaosFinished(kind: ChaosKind, obj: ChaosObject, now: number):
   if (kind.isOneShot(obj as never))
     return records.length > 0 && records.every(r => r.phase === PHASE_INJECTED);
   if (obj.status?.experiment?.desiredPhase === 'Run') return false;
-  if (!records.every(r => r.phase === PHASE_NOT_INJECTED)) return false;
+  if (!records.every(isRecordRecovered)) return false;
   const end = durationEnd(kind, obj);
   return end !== undefined && end < now;
 }

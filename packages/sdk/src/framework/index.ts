@@ -6,6 +6,7 @@
  * need it; it is not covered by the plugin API's stability promise.
  * @packageDocumentation
  */
+import { PHASE_NOT_INJECTED } from '../api/phase.js';
 import type { ChaosStatus, ContainerRecord } from '../api/status.js';
 
 export {
@@ -62,3 +63,14 @@ export const CONDITION_TYPES: readonly ConditionType[] = [
   'AllRecovered',
   'Paused',
 ];
+
+/**
+ * True when nothing of `record` can be injected: its phase is exactly `Not Injected` and no call
+ * is in flight. A record whose apply failed (or was cut off) keeps `inFlight` with the
+ * `Not Injected` phase, since the call may have taken effect in part; such a record is not
+ * recovered until a recover has succeeded, so a finalizer, `AllRecovered` and "finished" all
+ * wait for it.
+ */
+export function isRecordRecovered(record: Pick<ContainerRecord, 'phase' | 'inFlight'>): boolean {
+  return record.phase === PHASE_NOT_INJECTED && record.inFlight === undefined;
+}
