@@ -5,7 +5,7 @@
 // new `sleep` as soon as the last one is reaped), and let the apply be retried. Real
 // containerd, a real network namespace, the compiled daemon in a child process.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import {
   type ContainerdEnvironment,
   type TestContainer,
 } from '@chaosplane/dev/harness';
-import { describeIf } from '@chaosplane/testing';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { startDaemon, type RunningDaemon } from '../src/server/startDaemon.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -77,39 +77,47 @@ describeIf(containerdUnavailableReason())('a daemon killed while an apply runs',
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('undoes the half-made change at restart, leaves no zombie, and a retried apply succeeds', async () => {
-    const gate = path.join(stateDir, 'gate');
-    writeFileSync(gate, '');
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(here, 'fixtures/applyCrashDaemon.mjs'),
-        stateDir,
-        containerd.socketPath,
-        containerd.namespace,
-        String(container.pid),
-        gate,
-        ADDRESS,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+  /** Runs `fixture` (a daemon that starts an apply and reports it), then SIGKILLs it mid-apply. */
+  async function crashDuringApply(
+    fixture: string,
+    args: string[],
+  ): Promise<{ uid: string; identifier: string }> {
+    const child = spawn(process.execPath, [path.join(here, 'fixtures', fixture), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', code => reject(new Error(`child daemon exited early (${code})`)));
     });
-    const { uid, identifier } = JSON.parse(line) as { uid: string; identifier: string };
-    // The apply is mid-way: the address is added, its shell still runs in the target's pid namespace.
+    // The apply is mid-way: its shell still runs in the target's pid namespace.
     expect(processesInPidNamespaceOf(container.pid).map(p => p.comm)).toContain('sh');
     child.kill('SIGKILL');
     await new Promise(resolve => child.once('exit', resolve));
+    return JSON.parse(line) as { uid: string; identifier: string };
+  }
 
-    daemon = await startDaemon({
+  const restartOn = (dir: string) =>
+    startDaemon({
       grpcHost: '127.0.0.1',
       grpcPort: 0,
       tls: 'insecure',
-      stateDir,
+      stateDir: dir,
       runtimes: { containerd: { socketPath: containerd.socketPath, namespace: containerd.namespace } },
     });
+
+  it('undoes the half-made change at restart, leaves no zombie, and a retried apply succeeds', async () => {
+    const gate = path.join(stateDir, 'gate');
+    writeFileSync(gate, '');
+    // The apply has added the address and waits in the target's pid namespace.
+    const { uid, identifier } = await crashDuringApply('applyCrashDaemon.mjs', [
+      stateDir,
+      containerd.socketPath,
+      containerd.namespace,
+      String(container.pid),
+      gate,
+      ADDRESS,
+    ]);
+    daemon = await restartOn(stateDir);
     expect(daemon.recovery).toMatchObject({ unapplied: [uid], adopted: [], recovered: [], failed: [] });
     expect(daemon.recovery.orphanedRuns.length).toBeGreaterThan(0);
     expect(await addresses()).not.toContain(ADDRESS);
@@ -137,5 +145,35 @@ describeIf(containerdUnavailableReason())('a daemon killed while an apply runs',
     expect(await addresses()).not.toContain(ADDRESS);
     // Cancelling kills the retried apply's shell loop the same way: nothing left there either.
     expect(othersInPidNamespaceOf(container.pid)).toEqual([]);
+  }, 60_000);
+  it("an apply exec'd in the container (as its own user) is killed before its undo runs", async () => {
+    await daemon?.close();
+    daemon = undefined;
+    const dir = path.join(stateDir, 'exec');
+    const gate = path.join(container.rootfs, 'gate');
+    writeFileSync(gate, '');
+    const { uid, identifier } = await crashDuringApply('execApplyCrashDaemon.mjs', [
+      dir,
+      containerd.socketPath,
+      containerd.namespace,
+      container.id,
+      container.rootfs,
+    ]);
+    daemon = await restartOn(dir);
+    expect(daemon.recovery).toMatchObject({ unapplied: [uid], adopted: [], recovered: [], failed: [] });
+    // The exec'd shell carried the daemon's run-owner marker: it was found and killed first, so
+    // it cannot write /marker again after the undo removed it.
+    expect(daemon.recovery.orphanedRuns.length).toBeGreaterThan(0);
+    expect(existsSync(path.join(container.rootfs, 'marker'))).toBe(false);
+    expect(daemon.processManager.find(identifier)).toBeUndefined();
+    // containerd's shim, the exec's parent, reaps it: nothing but the container's init is left.
+    await eventually(() => othersInPidNamespaceOf(container.pid).length === 0, {
+      what: 'the killed exec reaped',
+      describe: () => othersInPidNamespaceOf(container.pid).join(', '),
+      timeoutMs: 5_000,
+    });
+    // The gate is still there: had the apply survived, it would still be looping.
+    expect(existsSync(gate)).toBe(true);
+    rmSync(gate);
   }, 60_000);
 });

@@ -129,7 +129,7 @@ function sharedExecChecks(
     expect(read.stdout).toBe('written\n');
   });
 
-  it("has the capabilities, environment and cgroup of the container's PID 1, not the daemon's", async () => {
+  it("has the capabilities, environment and cgroup of the container's PID 1, not the daemon's; env adds to it", async () => {
     const { client, root, user } = get();
     const daemon = hostStatus('self');
     for (const container of [root, user]) {
@@ -149,6 +149,21 @@ function sharedExecChecks(
       const pid1Env = readFileSync(`/proc/${container.pid}/environ`, 'utf8').split('\0').filter(Boolean);
       expect(env.stdout.split('\n').filter(Boolean).sort()).toEqual(pid1Env.sort());
     }
+    // `env` adds to the container's environment and wins over a variable of the same name (the
+    // daemon marks its execs this way, so a restarted daemon can find what a crashed one left).
+    const pid1Env = readFileSync(`/proc/${root.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    const pathOf = pid1Env.find(e => e.startsWith('PATH='));
+    expect(pathOf).toBeDefined();
+    const marked = await client.exec(root.bareId, {
+      argv: ['/bin/env'],
+      env: { CHAOSPLANE_TEST_MARK: 'a b=c', PATH: '/bin' },
+    });
+    const markedEnv = marked.stdout.split('\n').filter(Boolean);
+    expect(markedEnv).toContain('CHAOSPLANE_TEST_MARK=a b=c');
+    expect(markedEnv.filter(e => e.startsWith('PATH='))).toEqual(['PATH=/bin']);
+    expect(markedEnv.filter(e => !/^(CHAOSPLANE_TEST_MARK|PATH)=/.test(e)).sort()).toEqual(
+      pid1Env.filter(e => !e.startsWith('PATH=')).sort(),
+    );
     const rootStatus = hostStatus(root.pid);
     // The comparison means something: this process (like the daemon) has far more.
     expect(rootStatus.CapEff).not.toBe(daemon.CapEff);

@@ -44,6 +44,17 @@ export interface ExecProcessSpecOptions {
   tty: boolean;
   /** Aborts the Containers.Get call. */
   signal?: AbortSignal;
+  /** Added to the container's environment (replacing a variable of the same name). */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** `env` (`NAME=value` entries) with `extra` set, each replacing an entry of its name. */
+function withEnv(env: readonly string[], extra: Readonly<Record<string, string>>): string[] {
+  const names = new Set(Object.keys(extra));
+  return [
+    ...env.filter(entry => !names.has(entry.slice(0, entry.indexOf('=')))),
+    ...Object.entries(extra).map(([name, value]) => `${name}=${value}`),
+  ];
 }
 
 /**
@@ -83,8 +94,8 @@ export async function execProcessSpec(
     );
   }
   const process = spec.process as Record<string, unknown>;
-  if (!options.tty) return { ...process, args: options.argv, terminal: false };
-  const env = [...((process['env'] as string[] | undefined) ?? [])];
+  const env = withEnv((process['env'] as string[] | undefined) ?? [], options.env ?? {});
+  if (!options.tty) return { ...process, args: options.argv, terminal: false, env };
   if (!env.some(e => e.startsWith('TERM='))) env.push('TERM=xterm');
   return { ...process, args: options.argv, terminal: true, env };
 }

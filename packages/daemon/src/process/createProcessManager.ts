@@ -4,7 +4,6 @@
 // Its parts: commandTarget (where and as whom), startManagedProcess, injectChange,
 // createTrackedEntries (live entries and deadlines), killProcessTree, undoChange and
 // recoverFromJournal (what a predecessor left).
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
@@ -21,7 +20,13 @@ import {
 import { injectChange } from './injectChange.js';
 import { createSharedStates, type ContributeOptions, type StateRenderer } from './sharedState.js';
 import { killProcessTree } from './killProcessTree.js';
-import { DEFAULT_PATH, PROCESS_UID_ENV, RUN_OWNER_ENV, type ManagerContext } from './managerContext.js';
+import {
+  DEFAULT_PATH,
+  PROCESS_UID_ENV,
+  RUN_OWNER_ENV,
+  runOwnerOf,
+  type ManagerContext,
+} from './managerContext.js';
 import type { NamespaceName, RunAs } from './namespaces.js';
 import type { ProcessPlacement } from './processPlacement.js';
 import { findProcessesByEnv, findProcessesByGroup, isSameProcess } from './procStat.js';
@@ -187,7 +192,7 @@ function createManagerContext(options: ProcessManagerOptions): ManagerContext {
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const runEnv = {
     PATH: DEFAULT_PATH,
-    [RUN_OWNER_ENV]: createHash('sha256').update(path.resolve(options.stateDir)).digest('hex').slice(0, 16),
+    [RUN_OWNER_ENV]: runOwnerOf(options.stateDir),
   };
   const undo = createUndoChange({
     nsenter,

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the parts of the process manager share.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from '@chaosplane/sdk';
 import type { Journal, JournalEntry } from '../journal/createJournal.js';
 import type { TrackedEntries } from './createTrackedEntries.js';
@@ -9,11 +11,19 @@ import type { ExecInContainer, UndoChange } from './undoChange.js';
 /** Environment variable that marks every process the daemon starts with its uid. */
 export const PROCESS_UID_ENV = 'CHAOSPLANE_PROCESS_UID';
 /**
- * Environment variable that marks short commands (`run`, applies and undos) with the state
- * directory they belong to, so a daemon restarted after a crash finds those its predecessor
- * left running mid-call.
+ * Environment variable that marks short commands (`run`, applies and undos, nsenter'd or exec'd
+ * in a container through its runtime) with the state directory they belong to, so a daemon
+ * restarted after a crash finds those its predecessor left running mid-call.
  */
 export const RUN_OWNER_ENV = 'CHAOSPLANE_RUN_OWNER';
+/**
+ * The run-owner marker of the daemon whose state lives in `stateDir`: the same value for every
+ * daemon started on that directory, so a successor recognises its predecessor's commands.
+ */
+export function runOwnerOf(stateDir: string): string {
+  return createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
+}
+
 /** The PATH of every command the daemon runs. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -36,6 +36,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Kill the process after this long; 60 s by default. */
   timeoutMs?: number;
+  /**
+   * Variables added to the container's own environment for this process (a name the container
+   * also sets takes this value). CRI-O's ExecSync cannot set any: it ignores them.
+   */
+  env?: Readonly<Record<string, string>>;
   /** Output kept per stream; 1 MiB by default (the rest is dropped and `truncated` set). */
   maxOutputBytes?: number;
 }

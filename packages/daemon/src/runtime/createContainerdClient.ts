@@ -194,7 +194,12 @@ async function execInContainer(
     if (deadline.signal.aborted) throw deadline.error();
     // Not running (or unknown) fails with kind not-found before anything is created.
     await taskPid(ctx, bareId, deadline.signal);
-    const spec = await execProcessSpec(ctx.api, bareId, { argv, tty: false, signal: deadline.signal });
+    const spec = await execProcessSpec(ctx.api, bareId, {
+      argv,
+      tty: false,
+      signal: deadline.signal,
+      ...(options.env ? { env: options.env } : {}),
+    });
     return await runExec(ctx, bareId, spec, options, deadline);
   } catch (error) {
     if (deadline.signal.aborted && !ChaosplaneError.isKind(error, 'aborted')) throw deadline.error();

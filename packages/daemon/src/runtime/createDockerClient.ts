@@ -165,7 +165,7 @@ async function dockerExec(ctx: DockerContext, bareId: string, options: ExecOptio
   let socket: net.Socket | undefined;
   try {
     if (deadline.signal.aborted) throw deadline.error();
-    const execId = await createExec(ctx, bareId, argv, options.stdin !== undefined);
+    const execId = await createExec(ctx, bareId, argv, options);
     if (deadline.signal.aborted) throw deadline.error();
     socket = await startExec(ctx.socketPath, execId);
     const output = readMultiplexed(socket, options.maxOutputBytes ?? 1024 * 1024);
@@ -236,17 +236,26 @@ async function createExec(
   ctx: DockerContext,
   bareId: string,
   argv: string[],
-  withStdin: boolean,
+  options: ExecOptions,
 ): Promise<string> {
   const path = `/containers/${encodeURIComponent(bareId)}/exec`;
   let status: number;
   let body: string;
   try {
-    // No User, WorkingDir, Env or Privileged: Docker then uses the container's own.
+    // No User, WorkingDir or Privileged: Docker then uses the container's own. Env is added to
+    // the container's (a name in both takes the exec's value).
+    const env = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`);
     const { response } = await postJson(
       ctx.socketPath,
       path,
-      { AttachStdin: withStdin, AttachStdout: true, AttachStderr: true, Tty: false, Cmd: argv },
+      {
+        AttachStdin: options.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        Cmd: argv,
+        ...(env.length > 0 ? { Env: env } : {}),
+      },
       false,
     );
     status = response.statusCode ?? 0;

@@ -28,12 +28,24 @@ export interface RuntimeResolver {
   close(): void;
 }
 
+/** Options of {@link createRuntimeResolver}. */
+export interface RuntimeResolverOptions {
+  /**
+   * Added to the environment of every exec (the daemon's run-owner marker, so a restarted daemon
+   * finds and kills what its crashed predecessor left running in containers).
+   */
+  execEnv?: Readonly<Record<string, string>>;
+}
+
 /**
  * Chooses the runtime from the container-id prefix. When the id names a runtime this node is not
  * configured for, the error says what was expected and what was found, the mismatch behind
  * Chaos Mesh's most common runtime complaint.
  */
-export function createRuntimeResolver(clients: ContainerRuntimeClient[]): RuntimeResolver {
+export function createRuntimeResolver(
+  clients: ContainerRuntimeClient[],
+  options: RuntimeResolverOptions = {},
+): RuntimeResolver {
   const byName = new Map(clients.map(c => [c.name, c]));
   const runtimes = [...byName.keys()];
 
@@ -64,9 +76,10 @@ export function createRuntimeResolver(clients: ContainerRuntimeClient[]): Runtim
       const { client, bareId } = clientFor(containerId);
       await client.kill(bareId, signalName, signal);
     },
-    exec(containerId, options) {
+    exec(containerId, execOptions) {
       const { client, bareId } = clientFor(containerId);
-      return client.exec(bareId, options);
+      const env = { ...execOptions.env, ...options.execEnv };
+      return client.exec(bareId, Object.keys(env).length > 0 ? { ...execOptions, env } : execOptions);
     },
     health(signal) {
       return Promise.all(

@@ -9,6 +9,7 @@ import { createDaemonToolkit } from '../plugin/createDaemonToolkit.js';
 import type { DaemonHandlerRegistration } from '../plugin/defineDaemonHandler.js';
 import { gateOnCapabilities } from '../plugin/gateOnCapabilities.js';
 import { effectiveCapabilities, type LinuxCapability } from '../process/capabilities.js';
+import { RUN_OWNER_ENV, runOwnerOf } from '../process/managerContext.js';
 import {
   createProcessManager,
   type JournalRecoveryReport,
@@ -77,12 +78,14 @@ export interface RunningDaemon {
 }
 
 /** One resolver over a client of every runtime configured. */
-function createRuntimes(options: DaemonRuntimeOptions): RuntimeResolver {
+function createRuntimes(options: DaemonRuntimeOptions, stateDir: string): RuntimeResolver {
   const clients: ContainerRuntimeClient[] = [];
   if (options.containerd) clients.push(createContainerdClient(options.containerd));
   if (options.docker) clients.push(createDockerClient(options.docker));
   if (options.crio) clients.push(createCrioClient(options.crio));
-  return createRuntimeResolver(clients);
+  // Execs carry the run-owner marker as nsenter'd commands do: a restarted daemon kills what its
+  // crashed predecessor left running in a container (an apply cut off must not outlive its undo).
+  return createRuntimeResolver(clients, { execEnv: { [RUN_OWNER_ENV]: runOwnerOf(stateDir) } });
 }
 
 /** What the daemon's services act on. */
@@ -224,7 +227,7 @@ async function shutDown(
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const logger = options.logger ?? createSilentLogger();
-  const runtimes = createRuntimes(options.runtimes);
+  const runtimes = createRuntimes(options.runtimes, options.stateDir);
   const journal = createJournal(options.stateDir);
   // Until the daemon serves, a failure must release the journal (and its lock on the state dir).
   let started = false;
