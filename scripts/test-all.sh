@@ -28,9 +28,9 @@ npx tsc -p tsconfig.test.json
 step "lint"
 npm run lint
 
-# The container image (deploy/image/README.md: about 3.5 minutes on a 2-core machine with no
-# cached base, under 1.5 with one), for test/image.system.test.ts and test/deployed.system.test.ts
-# (`chaosplane dev --deployed`). CHAOSPLANE_CI_IMAGE=0 leaves it out: those suites then skip and
+# The container image (deploy/image/README.md: on a quiet 2-core machine about 2 minutes with no
+# cached base and under 1 with one; up to about 8 on a loaded one), for test/image.system.test.ts
+# and test/deployed.system.test.ts (`chaosplane dev --deployed`). CHAOSPLANE_CI_IMAGE=0 leaves it out: those suites then skip and
 # say how to build it.
 if [ "${CHAOSPLANE_CI_IMAGE:-1}" != 0 ]; then
   step "the container image (scripts/build-image.sh), for the suites that run it"

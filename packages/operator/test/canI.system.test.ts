@@ -117,7 +117,8 @@ describeIf(kubectlUnavailableReason())('kubectl auth can-i for the shipped roles
     emulator = await startKubeEmulator({ kubeconfigPath: path.join(dir, 'kubeconfig') });
     await ok(['apply', '-f', path.join(deploy, 'namespace.yaml')]);
     await ok(['apply', '-k', deploy]);
-    // kubectl create sends protobuf, which the emulator does not read yet: the same objects as YAML.
+    // A namespace-scoped operator's objects, applied from one YAML file (kubectl create's protobuf
+    // bodies would do as well: kube-emulator reads them, see its protobufBodies test).
     const scoped = path.join(dir, 'scoped.yaml');
     await writeFile(
       scoped,

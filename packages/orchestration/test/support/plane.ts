@@ -2,8 +2,8 @@
 // An in-process control plane for the orchestration tests: the kube-emulator and the engine on
 // one manual clock, the chaos kinds' and the orchestration CRDs, chaos implementations that
 // record their calls (no daemon: what the orchestration decides is under test here; the test
-// kit's tests run the real plugins), and a stand-in StressChaos so Chaos Mesh's workflow examples
-// apply unchanged before the StressChaos plugin lands.
+// kit's tests run the real plugins), and a permissive stand-in StressChaos kind (one synthetic
+// target, any fields) so Chaos Mesh's workflow examples apply unchanged in this daemonless plane.
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { createEngine, createManualClock, generateCrd, type ManualClock } from '@chaosplane/engine';
@@ -24,7 +24,7 @@ import { createChaosKindTable } from '../../src/kinds/chaosKindTable.js';
 import { orchestrationCrds } from '../../src/crd/orchestrationCrds.js';
 import { KINDS } from './kinds.js';
 
-/** A permissive stand-in for Chaos Mesh's StressChaos (its own plugin is built elsewhere). */
+/** A permissive stand-in for Chaos Mesh's StressChaos (the bundled plugin is tested in its own package). */
 export const stressChaosStandIn: ChaosKind = definePlugin({
   kind: {
     kind: 'StressChaos',
