@@ -644,6 +644,40 @@ const ORCHESTRATION_CASES: OrchestrationCase[] = [
     'Unsupported value: "Teapot"',
   ],
   [
+    'a Schedule at minute 61',
+    'Schedule',
+    every({ schedule: '61 * * * *', type: 'PodChaos', podChaos: podKill }),
+    'spec.schedule',
+    'parse schedule field error: "61 * * * *": the minute field must be 0-59',
+  ],
+  [
+    'a Schedule on weekday 7',
+    'Schedule',
+    every({ schedule: 'TZ=UTC 0 9 * * 7', type: 'PodChaos', podChaos: podKill }),
+    'spec.schedule',
+    'the day of week field must be 0-6 or SUN-SAT',
+  ],
+  [
+    'a Schedule with an unknown descriptor',
+    'Schedule',
+    every({ schedule: '@fortnightly', type: 'PodChaos', podChaos: podKill }),
+    'spec.schedule',
+    'expected 5 or 6 fields (seconds first), @yearly',
+  ],
+  [
+    'a Schedule template at hour 24',
+    'Workflow',
+    flow([
+      {
+        name: 'a',
+        templateType: 'Schedule',
+        schedule: every({ schedule: '0 24 * * *', type: 'PodChaos', podChaos: podKill }),
+      },
+    ]),
+    'spec.templates[0].schedule.schedule',
+    'the hour field must be 0-23',
+  ],
+  [
     'a Schedule of an unknown type',
     'Schedule',
     every({ type: 'TeapotChaos' }),

@@ -43,6 +43,12 @@ describe('parseCronSchedule', () => {
     expect(next('TZ=UTC 5/20 * * * ?', '2026-01-01T00:06:00Z')).toBe('2026-01-01T00:25:00.000Z');
   });
 
+  it("reads numbers as Go's strconv.Atoi: a + sign and leading zeros", () => {
+    expect(parseCronSchedule('TZ=UTC +05 009 * * *').next(at('2026-01-01T00:00:00Z'))).toBe(
+      at('2026-01-01T09:05:00Z'),
+    );
+  });
+
   it('a TZ= prefix computes in that zone', () => {
     const s = parseCronSchedule('TZ=Asia/Tokyo 0 9 * * *');
     expect(s.timeZone).toBe('Asia/Tokyo');
@@ -62,6 +68,7 @@ describe('parseCronSchedule', () => {
     ['1-2-3 * * * *', 'too many hyphens: 1-2-3'],
     ['*/2/3 * * * *', 'too many slashes: */2/3'],
     ['*/0 * * * *', 'step of range should be a positive number'],
+    ['*/9223372036854775808 * * * *', 'failed to parse int from 9223372036854775808: value out of range'],
     ['TZ=Mars/Olympus * * * * *', 'provided bad location Mars/Olympus'],
   ])('refuses %j: %s', (expression, message) => {
     expect(() => parseCronSchedule(expression)).toThrow(message);

@@ -2,14 +2,16 @@
 // The CEL rules (`x-kubernetes-validations`) of the Schedule and Workflow CRDs, so a real API
 // server (1.28+: `fieldPath` and `reason`) refuses at `kubectl apply` what the operator would
 // only refuse in an Event: a chaos type without its embedded spec or with another kind's, a
-// Suspend without deadline, names of templates that do not exist, duplicate template names, and
-// each embedded kind's own cross-field rules. Cycles stay in the operator: CEL cannot recurse.
+// cron expression out of robfig's grammar, a Suspend without deadline, names of templates that
+// do not exist, duplicate template names, and each embedded kind's own cross-field rules.
+// Cycles stay in the operator: CEL cannot recurse.
 // The rules that compare names iterate over `templates` inside `templates`; the schemas bound
 // those lists (MAX_TEMPLATES and friends in api/schemas.ts) to keep the API server's cost
 // estimate under its limits.
 import type { JsonSchema } from '@chaosplane/engine';
 import type { CelValidation } from '@chaosplane/sdk';
 import { WORKFLOW_KIND } from '../api/constants.js';
+import { cronScheduleRules } from '../cron/cronRules.js';
 import type { ChaosKindTable } from '../kinds/chaosKindTable.js';
 
 /** Adds `rules` to a node's `x-kubernetes-validations`. */
@@ -61,6 +63,7 @@ function embeddedKindRules(node: JsonSchema | undefined, table: ChaosKindTable):
 /** Rules of a schedule node (a Schedule's spec, a template's `schedule`). */
 function decorateSchedule(node: JsonSchema | undefined, table: ChaosKindTable): void {
   if (!node) return;
+  appendRules(property(node, 'schedule'), cronScheduleRules());
   appendRules(
     node,
     table.all.flatMap(entry =>

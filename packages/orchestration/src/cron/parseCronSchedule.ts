@@ -66,11 +66,18 @@ const DESCRIPTORS: Record<string, string> = {
 
 const invalid = (message: string) => new ChaosplaneError('invalid', message, { field: 'schedule' });
 
-/** A number of a field (`5`, `jan`), robfig's way: names case-insensitive, else a non-negative int. */
+/** Go's largest int, the bound of strconv.Atoi on a 64-bit machine. */
+const MAX_INT64 = (1n << 63n) - 1n;
+
+/**
+ * A number of a field (`5`, `jan`), robfig's way: names case-insensitive, else what Go's
+ * strconv.Atoi reads (an optional `+`, leading zeros, within int64) and not negative.
+ */
 function parseValue(text: string, bounds: FieldBounds): number {
   const named = bounds.names?.[text.toLowerCase()];
   if (named !== undefined) return named;
-  if (!/^\d+$/.test(text)) throw invalid(`failed to parse int from ${text}: invalid syntax`);
+  if (!/^\+?\d+$/.test(text)) throw invalid(`failed to parse int from ${text}: invalid syntax`);
+  if (BigInt(text) > MAX_INT64) throw invalid(`failed to parse int from ${text}: value out of range`);
   return Number(text);
 }
 
