@@ -17,11 +17,18 @@ type Obj = Record<string, any>;
 let plane: Plane | undefined;
 let server: Server;
 let base = '';
-/** What the stand-in answers: HTTP status for /health, the sample value for the Prometheus query. */
-const state = { status: 200, sample: '0.5' as string | undefined, queries: [] as string[] };
+/**
+ * What the stand-in answers: HTTP status for /health, the sample value for the Prometheus query;
+ * /hang is read and never answered (counted in `hung`).
+ */
+const state = { status: 200, sample: '0.5' as string | undefined, queries: [] as string[], hung: 0 };
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/hang') {
+      state.hung += 1;
+      return;
+    }
     if (url.pathname === '/api/v1/query') {
       state.queries.push(url.searchParams.get('query') ?? '');
       res.setHeader('Content-Type', 'application/json');
@@ -46,6 +53,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise(resolve => server.close(resolve));
 });
 afterEach(async () => {
@@ -165,6 +173,34 @@ describe('StatusCheck', () => {
     await run(p, 7, 'timed');
     const obj = await completed(p, 'timed');
     expect(condition(obj, 'Completed').reason).toBe('StatusCheckDurationExceed');
+  });
+
+  it('HTTP timeoutSeconds: a server that never answers is a failure once the timeout is over', async () => {
+    // The request's timeout is real time (the probe's fetch), not the engine's clock: 1 s here.
+    plane = await startPlane();
+    const p = plane;
+    state.hung = 0;
+    await p.create(
+      check('hang', {
+        type: 'HTTP',
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        failureThreshold: 1,
+        http: { url: `${base}/hang`, criteria: { statusCode: '200' } },
+      }),
+    );
+    const started = Date.now();
+    await run(p, 1, 'hang');
+    const obj = await completed(p, 'hang');
+    // The request reached the server, and the failure came no sooner than the timeout.
+    expect(state.hung).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(condition(obj, 'Completed').reason).toBe('StatusCheckFailureThresholdExceed');
+    expect(obj['status'].records.map((r: Obj) => r['outcome'])).toEqual(['Failure']);
+    const failed = (await p.events('hang')).find(e => e.reason === 'StatusCheckExecutionFailed')!;
+    expect(failed.message).toBe(
+      'HTTP execution of status check failed: do http request: no answer within 1s (timeoutSeconds)',
+    );
   });
 
   it('Prometheus: an instant query compared with a threshold, against the /api/v1/query format', async () => {

@@ -12,7 +12,19 @@ export interface ProbeResult {
   message: string;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/**
+ * An error's message; a request's own timeout is said in the spec's terms. Read by shape, not
+ * `instanceof`: fetch's TimeoutError is a DOMException, from another realm in some hosts.
+ */
+function messageOf(error: unknown, spec?: StatusCheckSpec): string {
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+  };
+  if (spec && name === 'TimeoutError')
+    return `no answer within ${spec.timeoutSeconds ?? 1}s (timeoutSeconds)`;
+  return typeof message === 'string' ? message : String(error);
+}
 
 async function httpProbe(
   deps: OrchestrationDeps,
@@ -31,7 +43,7 @@ async function httpProbe(
     });
     await response.arrayBuffer();
   } catch (error) {
-    return { ok: false, message: `do http request: ${messageOf(error)}` };
+    return { ok: false, message: `do http request: ${messageOf(error, spec)}` };
   }
   return statusCodeMatches(http.criteria.statusCode, response.status)
     ? { ok: true, message: '' }
@@ -79,7 +91,7 @@ async function prometheusProbe(
     });
     answer = (await response.json()) as PromAnswer;
   } catch (error) {
-    return { ok: false, message: `query prometheus: ${messageOf(error)}` };
+    return { ok: false, message: `query prometheus: ${messageOf(error, spec)}` };
   }
   if (answer.status !== 'success' || !answer.data)
     return { ok: false, message: `query prometheus: ${answer.error ?? answer.status}` };
