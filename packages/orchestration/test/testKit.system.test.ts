@@ -2,7 +2,8 @@
 // Schedule and Workflow for real, on the plugin test kit (the dev control plane: kube-emulator,
 // containerd pods, the daemon and the operator with its orchestration controllers), on the
 // system clock: Chaos Mesh's schedule-podchaos.yaml applied unchanged with kubectl (`@every 5s`
-// pod-kills), and a Serial workflow of a pod-kill, a Suspend and a HelloWorldChaos.
+// pod-kills), a Serial workflow of a pod-kill, a Suspend and a HelloWorldChaos, and Task
+// templates whose real containers' exit codes and output (pods/log) select the branches.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,4 +151,75 @@ spec:
     expect(nodes).toMatch(/^pause-[a-z0-9]{5}\s/m);
     expect(nodes).toMatch(/^hello-[a-z0-9]{5}\s/m);
   }, 90_000);
+
+  it("Task templates for real: the container's exit code and output (read from pods/log) select the branch", async () => {
+    // Chaos Mesh's custom-task.yaml, with branches this kit can run: the first task prints
+    // branch-b as the example's does; the second fails.
+    const manifest = `apiVersion: chaos-mesh.org/v1alpha1
+kind: Workflow
+metadata: {name: task-real}
+spec:
+  entry: the-entry
+  templates:
+    - {name: the-entry, templateType: Serial, children: [print, fail]}
+    - name: print
+      templateType: Task
+      task: {container: {name: main-contaienr, image: busybox, command: [echo, branch-b]}}
+      conditionalBranches:
+        - {target: branch-a, expression: 'exitCode == 0 && stdout == "branch-a"'}
+        - {target: branch-b, expression: 'exitCode == 0 && stdout == "branch-b"'}
+        - {target: on-failed, expression: 'exitCode != 0'}
+    - name: fail
+      templateType: Task
+      task: {container: {name: main, image: busybox, command: [sh, -c, 'echo oops; exit 3']}}
+      conditionalBranches:
+        - {target: branch-a, expression: 'exitCode == 0'}
+        - {target: on-failed, expression: 'exitCode == 3 && stdout == "oops"'}
+    - {name: branch-a, templateType: Suspend, deadline: 1s}
+    - name: branch-b
+      templateType: HelloWorldChaos
+      deadline: 2s
+      helloworldChaos: {mode: one, selector: {labelSelectors: {"app.kubernetes.io/component": tikv}}}
+    - {name: on-failed, templateType: Suspend, deadline: 1s}
+`;
+    await kit.kubectl(['apply', '-n', kit.namespace, '-f', '-'], manifest);
+    const nodeStatus = async (template: string) => {
+      const nodes = await list('workflownodes', 'chaos-mesh.org/workflow=task-real');
+      return nodes.find(n => n['spec'].templateName === template)?.['status'] as Obj | undefined;
+    };
+    await eventually(
+      async () => {
+        const wf = await kit.kubectl(['get', 'workflow', 'task-real', '-n', kit.namespace, '-o', 'json']);
+        return (JSON.parse(wf) as Obj)['status']?.conditions?.some(
+          (c: Obj) => c['type'] === 'Accomplished' && c['status'] === 'True',
+        );
+      },
+      { what: 'workflow accomplished', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect((await nodeStatus('print'))!['conditionalBranchesStatus']).toEqual({
+      branches: [
+        { target: 'branch-a', evaluationResult: 'False' },
+        { target: 'branch-b', evaluationResult: 'True' },
+        { target: 'on-failed', evaluationResult: 'False' },
+      ],
+      context: ['{"exitCode":0,"stdout":"branch-b"}'],
+    });
+    expect((await nodeStatus('fail'))!['conditionalBranchesStatus']).toEqual({
+      branches: [
+        { target: 'branch-a', evaluationResult: 'False' },
+        { target: 'on-failed', evaluationResult: 'True' },
+      ],
+      context: ['{"exitCode":3,"stdout":"oops"}'],
+    });
+    // Each chosen branch ran, the others never did.
+    expect(await nodeStatus('branch-b')).toBeDefined();
+    expect(await nodeStatus('on-failed')).toBeDefined();
+    expect(await nodeStatus('branch-a')).toBeUndefined();
+    // The pods' logs, through kubectl as a user reads them.
+    const pods = (await kit.kube.request<{ items: Obj[] }>('GET', `/api/v1/namespaces/${kit.namespace}/pods`))
+      .items;
+    const taskPod = pods.find(p => (p['metadata'].name as string).startsWith('print-'));
+    expect(taskPod).toBeDefined();
+    expect(await kit.kubectl(['logs', '-n', kit.namespace, taskPod!['metadata'].name])).toBe('branch-b\n');
+  }, 120_000);
 });

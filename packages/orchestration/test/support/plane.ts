@@ -116,7 +116,10 @@ export const loopbackFetch: typeof fetch = (input, init) => {
   return fetch(input, init);
 };
 
-/** Task pods' logs, as the tests set them (the emulator runs no containers). */
+/**
+ * Task pods' logs, as the tests set them (the emulator runs no containers; the real pods/log
+ * reader runs in testKit.system.test.ts, on the dev control plane's containers).
+ */
 export const taskLogs = new Map<string, string>();
 
 /** Starts the plane; `impl` overrides the recording implementation's outcome per kind. */
