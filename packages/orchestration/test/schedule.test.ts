@@ -338,11 +338,14 @@ describe('Schedule', () => {
       /spec\.type.*Unsupported value: "TeapotChaos"/,
     );
     expect(await refused('not-cron', { schedule: 'every five seconds' })).toMatch(/spec\.schedule/);
-    // What the CRD cannot say, the operator says in an Event and never runs.
+    expect(await refused('minute-61', { schedule: '61 * * * *' })).toContain(
+      'spec.schedule: Invalid value: "string": parse schedule field error: "61 * * * *": the minute field must be 0-59',
+    );
+    // What the CRD cannot say (a backward range), the operator says in an Event and never runs.
     await p.create({
       ...base,
       metadata: { name: 'bad-range' },
-      spec: { ...base.spec, schedule: '61 * * * *' },
+      spec: { ...base.spec, schedule: '5-1 * * * *' },
     });
     expect(await refused('no-embedded', { type: 'NetworkChaos' })).toMatch(
       /spec\.networkChaos: Required value: the spec of NetworkChaos is required for type NetworkChaos/,
@@ -353,7 +356,7 @@ describe('Schedule', () => {
         intervalMs: 20,
       });
     expect(await failed('bad-range')).toBe(
-      'invalid spec: spec.schedule: Invalid value: "61 * * * *": parse schedule field error:end of range (61) above maximum (59): 61',
+      'invalid spec: spec.schedule: Invalid value: "5-1 * * * *": parse schedule field error:beginning of range (5) beyond end of range (1): 5-1',
     );
     await tick(p, 5_000);
     expect(await children(p, 'podchaos', 'bad-range')).toEqual([]);
