@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // CRDs through client-node: serving, validation with field paths, defaults, status, versions.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import * as k8s from '@kubernetes/client-node';
 import { gadgetCrd, widgetCrd } from './fixtures.js';
-import { type Harness, bodyOf, eventually, raw, rejection, startHarness, statusOf } from './support.js';
+import { type Harness, bodyOf, raw, rejection, startHarness, statusOf } from './support.js';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
