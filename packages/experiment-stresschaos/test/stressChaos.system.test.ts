@@ -4,10 +4,12 @@
 // is read from the host, not from the daemon: the containers' cgroup accounting (cpuacct.usage or
 // cpu.stat, memory usage) and the stress-ng processes in /proc (those a Chaosplane daemon started).
 // After every experiment none is left on the host.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import { DAEMON_CAPABILITIES, applyManifestFile } from '@chaosplane/dev';
+import { DAEMON_CAPABILITIES, DAEMON_SERVER_NAME, DEV_NAMESPACE, applyManifestFile } from '@chaosplane/dev';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Pod } from '@chaosplane/sdk';
 import {
   describeIf,
@@ -292,6 +294,49 @@ describeIf(unavailable)('StressChaos on real containers (cgroup accounting, stre
       await kit.startOperator();
     }
     await kit.waitForDeletion(ref('orphaned'));
+  }, 90_000);
+
+  it('an operator SIGKILLed with stressors running: after the delete, the next operator ends them', async () => {
+    // The kit's operator runs in this process; this one is the built binary in its own process,
+    // with the same kubeconfig, daemon and certificates, so it can be SIGKILLed.
+    await kit.stopOperator();
+    const { plane } = kit;
+    const certs = plane.certs.dir;
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO, 'packages/operator/bin/chaosplane-operator.js'),
+        ...['--kubeconfig', plane.operatorKubeconfigPath, '--plugin', PLUGIN, '--namespace', DEV_NAMESPACE],
+        ...['--http-addr', '127.0.0.1:0', '--daemon-port', String(plane.daemon.grpcPort)],
+        ...['--daemon-ca', `${certs}/ca.crt`, '--daemon-cert', `${certs}/client.crt`],
+        ...['--daemon-key', `${certs}/client.key`, '--daemon-server-name', DAEMON_SERVER_NAME],
+      ],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const exited = new Promise(resolve => child.once('exit', resolve));
+    try {
+      await apply(
+        stressChaos(
+          'killed-operator',
+          `  mode: all\n  selector: {labelSelectors: {app: b}}\n  stressors: {cpu: {workers: 1, load: 20}}\n`,
+        ),
+      );
+      await kit.waitForRecords(ref('killed-operator'), PHASE_INJECTED, { describe: () => stderr });
+      const stressors = stressorsIn('b').map(p => p.pid);
+      expect(stressors.length).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await kit.kubectl(['delete', 'stresschaos', 'killed-operator', '-n', NS, '--wait=false']);
+    // Nobody recovers it while no operator runs: no duration, so the daemon keeps it.
+    expect(stressorsIn('b').length).toBeGreaterThan(0);
+    expect(await kit.get(ref('killed-operator'))).toBeDefined();
+    await kit.startOperator();
+    await kit.waitForDeletion(ref('killed-operator'));
+    await expectNoStressNg();
   }, 90_000);
 
   it('survives a daemon SIGKILL: the restarted daemon adopts the stressors, and a delete ends them', async () => {
