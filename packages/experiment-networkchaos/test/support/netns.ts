@@ -3,8 +3,31 @@
 // before and after an experiment.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { NamespaceShell } from '../../src/daemon/renderNetworkState.js';
 
 const run = promisify(execFile);
+
+/**
+ * A {@link NamespaceShell} (what the daemon gives the renderer and the probe) running each command
+ * in a named namespace (`ip netns exec`), or on the host when `ns` is undefined.
+ */
+export function shellIn(ns: string | undefined): NamespaceShell {
+  return async (argv, options = {}) => {
+    const [file, ...args] = ns === undefined ? argv : ['ip', 'netns', 'exec', ns, ...argv];
+    const child = execFile(file!, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    // A command that reads no stdin may have exited before it is written (EPIPE): its exit
+    // code says what happened.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.stdin ?? '');
+    const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? 1)));
+    if (exitCode !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')}: ${stderr}`);
+    return { exitCode, signal: null, stdout, stderr, truncated: false };
+  };
+}
 
 /** Why network namespaces cannot be tested here (root, ip, iptables, ipset, tc), or undefined. */
 export function netnsUnavailableReason(): string | undefined {
