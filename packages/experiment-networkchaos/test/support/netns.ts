@@ -70,7 +70,9 @@ export async function netnsSnapshot(ns: string | { pid: number }): Promise<strin
     typeof ns === 'string' ? ['ip', 'netns', 'exec', ns] : ['nsenter', '-t', String(ns.pid), '-n'];
   const inNs = (...argv: string[]) => run(prefix[0]!, [...prefix.slice(1), ...argv]).then(r => r.stdout);
   const iptables = normaliseIptablesSave(await inNs('iptables-save'));
-  const ipsets = await inNs('ipset', 'list');
+  // A set's initval is its hash seed, drawn anew each time the set is created: the renderer
+  // refills a set by swapping in a fresh copy, so an equal set can have another seed.
+  const ipsets = (await inNs('ipset', 'list')).replace(/ initval 0x[0-9a-f]+/g, ' initval N');
   const links = [...(await inNs('ip', '-o', 'link', 'show')).matchAll(/^\d+: ([^:@\s]+)[@:]/gm)].map(
     m => m[1]!,
   );
@@ -85,4 +87,34 @@ export async function netnsSnapshot(ns: string | { pid: number }): Promise<strin
       ),
     );
   return [`# iptables\n${iptables}`, `# ipset\n${ipsets}`, `# tc\n${qdiscs.join('')}`].join('\n');
+}
+
+/**
+ * What a NetworkChaos would touch in a namespace others share (the host's, where parallel tests
+ * add and remove their own veths and NAT rules): Chaosplane's iptables chains and the rules
+ * jumping to them, its ipsets (`cp-…`), and the qdiscs of the loopback, `eth0` (a fault's default
+ * device) and the default route's device.
+ */
+export async function chaosplaneTraces(pid: number): Promise<string> {
+  const inNs = (...argv: string[]) => run('nsenter', ['-t', String(pid), '-n', ...argv]).then(r => r.stdout);
+  const rules = (await inNs('iptables-save'))
+    .split('\n')
+    .filter(line => line.includes('CHAOSPLANE'))
+    .map(line => line.replace(/ \[\d+:\d+\]$/, ''));
+  const sets = (await inNs('ipset', 'list', '-n')).split('\n').filter(name => name.startsWith('cp-'));
+  const links = new Set(['lo']);
+  if (/^\d+: eth0[@:]/m.test(await inNs('ip', '-o', 'link', 'show'))) links.add('eth0');
+  const route = /\bdev (\S+)/.exec(await inNs('ip', '-o', 'route', 'show', 'default'));
+  if (route) links.add(route[1]!);
+  const qdiscs: string[] = [];
+  for (const link of [...links].sort())
+    qdiscs.push(
+      (await inNs('tc', 'qdisc', 'show', 'dev', link)).replace(
+        /direct_packets_stat \d+/g,
+        'direct_packets_stat N',
+      ),
+    );
+  return [`# iptables\n${rules.join('\n')}`, `# ipset\n${sets.join('\n')}`, `# tc\n${qdiscs.join('')}`].join(
+    '\n',
+  );
 }
