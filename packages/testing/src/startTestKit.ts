@@ -40,6 +40,8 @@ export interface TestPod {
   containers?: string[];
   /** Each container's `resources.limits.memory` (a quantity: `48Mi`); none by default. */
   memoryLimit?: string;
+  /** Run on the node's own network (`spec.hostNetwork`) rather than in a namespace of its own. */
+  hostNetwork?: boolean;
 }
 
 /** Options of {@link startTestKit}. */
@@ -151,6 +153,7 @@ function podManifest(namespace: string, pod: TestPod) {
         command: ['sleep', '3600'],
         ...(pod.memoryLimit !== undefined ? { resources: { limits: { memory: pod.memoryLimit } } } : {}),
       })),
+      ...(pod.hostNetwork === true ? { hostNetwork: true } : {}),
     },
   };
 }
