@@ -10,10 +10,13 @@
 import type { CelValidation } from '@chaosplane/sdk';
 
 /**
- * The longest schedule accepted at apply: the API server estimates a rule's cost from the
- * string's maximum length, and an unbounded string would put these rules over its limit.
+ * The longest schedule accepted at apply. The API server estimates a rule's cost from the
+ * string's maximum length (a tenth of it, times each regular expression's length: about 76,000
+ * for these rules at 256 characters), once per place a schedule can be, and a workflow's 128
+ * templates each have one: unbounded, the CRD would be over its limit. Estimated, not measured
+ * (kube-emulator does not estimate cost).
  */
-export const MAX_SCHEDULE_LENGTH = 1024;
+export const MAX_SCHEDULE_LENGTH = 256;
 
 /** One field of the grammar: its name in messages, its numbers (a regex) and its names. */
 interface CronField {
