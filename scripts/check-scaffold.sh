@@ -22,5 +22,10 @@ npx --prefix "$repo" chaosplane new plugin demo-chaos --chaosplane-from "$work/t
 cd demo-chaos
 npm install --no-audit --no-fund --loglevel=error
 npm run build
-npm test -- --ci
+# A test that skips (the test kit found no containerd) exits 0 too: the summary must say passed.
+npm test -- --ci 2>&1 | tee "$work/test.log"
+if ! grep -Eq '^Tests: +[1-9][0-9]* passed, [0-9]+ total$' "$work/test.log"; then
+  echo "scaffold: the new plugin's tests did not all run and pass (see the summary above)" >&2
+  exit 1
+fi
 echo "scaffold: a new plugin package builds and its test passes"

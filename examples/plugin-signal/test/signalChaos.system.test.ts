@@ -78,6 +78,9 @@ describeIf(testKitUnavailableReason())(
     it('kills the selected container only, records it Injected with its Events, and deletes cleanly', async () => {
       const victim = bareIdOf('victim');
       const bystander = bareIdOf('bystander');
+      // The same process throughout (its pid too): a bystander killed and restarted would not do.
+      const untouched = await kit.plane.containerd.taskStatus(bystander);
+      expect(untouched).toEqual({ pid: expect.any(Number), status: 'RUNNING' });
       await kit.kubectl(['apply', '-f', '-'], manifest('SIGKILL'));
       const records = await kit.waitForRecords(CHAOS, PHASE_INJECTED);
       expect(records.map(r => r.id)).toEqual(['chaos-test/victim/main']);
@@ -85,7 +88,7 @@ describeIf(testKitUnavailableReason())(
       await eventually(async () => (await kit.plane.containerd.taskStatus(victim))?.status === 'STOPPED', {
         what: 'the victim task stops',
       });
-      expect((await kit.plane.containerd.taskStatus(bystander))?.status).toBe('RUNNING');
+      expect(await kit.plane.containerd.taskStatus(bystander)).toEqual(untouched);
 
       // The engine reports the applied record, and the plugin what it did, on the chaos object.
       const events = await eventually(
@@ -102,7 +105,7 @@ describeIf(testKitUnavailableReason())(
 
       await kit.kubectl(['delete', 'signalchaos', CHAOS.name, '-n', kit.namespace]);
       await kit.waitForDeletion(CHAOS);
-      expect((await kit.plane.containerd.taskStatus(bystander))?.status).toBe('RUNNING');
+      expect(await kit.plane.containerd.taskStatus(bystander)).toEqual(untouched);
     }, 60_000);
 
     it('refuses a signal SignalChaos does not allow, even from a client with a valid certificate', async () => {

@@ -347,6 +347,70 @@ spec:
     for (const [name] of cases) await deleteChaos('default', name);
   }, 90_000);
 
+  it('names a protected namespace in the Selected condition and the Event; a defaulted namespace gets its own Event', async () => {
+    await createPods('kube-system', [
+      {
+        name: 'sys-guarded',
+        labels: { app: 'guarded' },
+        containers: [{ name: 'main', image: 'busybox:1.36' }],
+      },
+    ]);
+    await kubectlApply(`
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: { name: kill-system, namespace: default }
+spec:
+  action: pod-kill
+  mode: all
+  selector: { namespaces: [kube-system], labelSelectors: { app: guarded } }
+`);
+    const message = 'no pod is selected: namespace kube-system is protected';
+    const selected = await eventually(
+      async () => {
+        const condition = (await readChaos('default', 'kill-system')).status?.conditions?.find(
+          c => c.type === 'Selected',
+        );
+        return condition?.message?.includes('kube-system') ? condition : undefined;
+      },
+      { what: 'the Selected condition names kube-system' },
+    );
+    expect(selected).toMatchObject({ status: 'False', reason: 'SelectionFailed' });
+    expect(selected.message).toContain(message);
+    const events = async (name: string, namespace: string) =>
+      (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })).items.map(
+        e => `${e.type} ${e.reason}: ${e.message}`,
+      );
+    await eventually(async () => (await events('kill-system', 'default')).some(e => e.includes(message)), {
+      what: 'a Warning Event naming the protected namespace',
+      describe: async () => JSON.stringify(await events('kill-system', 'default')),
+    });
+    expect((await events('kill-system', 'default')).find(e => e.includes(message))).toMatch(
+      /^Warning Failed: /,
+    );
+    expect(await podNames('kube-system')).toContain('sys-guarded');
+    await deleteChaos('default', 'kill-system');
+
+    // No namespaces: the chaos object's own, as Chaos Mesh's webhook defaults it, said by an Event.
+    await createPods('kill-defaulted', [
+      { name: 'd-0', labels: { app: 'defaulted' }, containers: [{ name: 'main', image: 'busybox:1.36' }] },
+    ]);
+    await kubectlApply(`
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata: { name: kill-defaulted, namespace: kill-defaulted }
+spec:
+  action: pod-kill
+  mode: all
+  selector: { labelSelectors: { app: defaulted } }
+`);
+    const records = await recordsIn('kill-defaulted', 'kill-defaulted', 'Injected');
+    expect(records.map(r => r.id)).toEqual(['kill-defaulted/d-0']);
+    expect(await events('kill-defaulted', 'kill-defaulted')).toContain(
+      "Normal NamespaceDefaulted: spec.selector.namespaces is empty: pods were selected in kill-defaulted, the object's own namespace (as Chaos Mesh's defaulting webhook would write)",
+    );
+    await deleteChaos('kill-defaulted', 'kill-defaulted');
+  }, 90_000);
+
   it('two overlapping pod-failures on one pod: the first images come back only when the last one is deleted, in either order', async () => {
     await createPods('overlap', [
       {

@@ -1,11 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
 // CRDs through client-node: serving, validation with field paths, defaults, status, versions.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import * as k8s from '@kubernetes/client-node';
 import { gadgetCrd, widgetCrd } from './fixtures.js';
-import { type Harness, bodyOf, eventually, raw, rejection, startHarness, statusOf } from './support.js';
+import { type Harness, bodyOf, raw, rejection, startHarness, statusOf } from './support.js';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** A namespaced example.com/v1 CRD whose objects' `spec` has the schema `spec`. */
+function exampleCrd(
+  names: { plural: string; kind: string; singular?: string },
+  spec: Record<string, unknown>,
+) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${names.plural}.example.com` },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names,
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
+        },
+      ],
+    },
+  };
+}
 
 describe('CustomResourceDefinitions', () => {
   let h: Harness;
@@ -357,37 +383,14 @@ describe('CustomResourceDefinitions', () => {
   });
 
   it('enforces a self == oldSelf rule (immutable spec)', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'frozens.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'frozens', kind: 'Frozen' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    'x-kubernetes-validations': [
-                      { rule: 'self == oldSelf', message: 'Cannot update chaos spec' },
-                    ],
-                    properties: { a: { type: 'string' } },
-                  },
-                },
-              },
-            },
-          },
-        ],
+    const crd = exampleCrd(
+      { plural: 'frozens', kind: 'Frozen' },
+      {
+        type: 'object',
+        'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'Cannot update chaos spec' }],
+        properties: { a: { type: 'string' } },
       },
-    };
+    );
     expect(
       (
         await raw(
@@ -418,39 +421,18 @@ describe('CustomResourceDefinitions', () => {
   });
 
   it('prunes a null the schema does not allow (defaulting it if it has a default), keeps a nullable one', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'nullables.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'nullables', singular: 'nullable', kind: 'Nullable' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    properties: {
-                      plain: { type: 'string' },
-                      defaulted: { type: 'string', default: 'd' },
-                      kept: { type: 'string', nullable: true },
-                      labels: { type: 'object', additionalProperties: { type: 'string' } },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        ],
+    const crd = exampleCrd(
+      { plural: 'nullables', singular: 'nullable', kind: 'Nullable' },
+      {
+        type: 'object',
+        properties: {
+          plain: { type: 'string' },
+          defaulted: { type: 'string', default: 'd' },
+          kept: { type: 'string', nullable: true },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+        },
       },
-    };
+    );
     const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
     expect((await raw(h.emulator, 'POST', base, JSON.stringify(crd))).status).toBe(201);
     await eventually(

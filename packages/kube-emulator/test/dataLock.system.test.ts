@@ -2,14 +2,13 @@
 // The data-directory lock: a lock naming a dead, zombie or reused pid is taken over; one naming
 // the live owner is refused with a message naming it.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { describeIf } from '@chaosplane/testing';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeEmulatorError } from '../src/index.js';
 import { createPersistence } from '../src/store/persistence.js';
-import { eventually } from './support.js';
 
 function startTimeOf(pid: number): string {
   const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -4,7 +4,7 @@
 // the typed commands that send protobuf (create namespace|configmap|secret|deployment|job|
 // serviceaccount, run, label, scale, cordon).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { describeIf } from '@chaosplane/testing';
+import { describeIf, eventually } from '@chaosplane/testing';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
 import { widgetCrd } from './fixtures.js';
-import { eventually, raw } from './support.js';
+import { raw } from './support.js';
 
 function kubectlVersion(): string | undefined {
   try {

@@ -2,17 +2,9 @@
 // Deletion semantics: namespace cascade, ownerReference garbage collection (background,
 // foreground, orphan), pagination expiry, and fault injection.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import * as k8s from '@kubernetes/client-node';
-import {
-  type Harness,
-  bodyOf,
-  eventually,
-  podSpec,
-  raw,
-  rejection,
-  startHarness,
-  statusOf,
-} from './support.js';
+import { type Harness, bodyOf, podSpec, raw, rejection, startHarness, statusOf } from './support.js';
 
 describe('deletion and garbage collection', () => {
   let h: Harness;

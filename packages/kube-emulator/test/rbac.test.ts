@@ -4,9 +4,10 @@
 // cluster, subresource, named and non-resource requests, resourceNames and wildcards, role
 // aggregation, impersonation and the access reviews.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
 import { type KubeEmulatorInternals } from '../src/kubeEmulator.js';
-import { eventually, raw } from './support.js';
+import { raw } from './support.js';
 
 let emulator: KubeEmulator & KubeEmulatorInternals;
 

@@ -3,10 +3,11 @@
 // just before a crash are finished after a restart on the same data directory.
 // This file kills the real CLI; the deterministic in-process case is restartResync.test.ts.
 import { describe, expect, it } from '@jest/globals';
+import { eventually } from '@chaosplane/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCli, useCliSandbox } from './cliProcess.js';
-import { coreApiFor, eventually, gone } from './support.js';
+import { coreApiFor, gone } from './support.js';
 
 describe('controllers resync after a restart', () => {
   const sandbox = useCliSandbox('kube-emulator-resync-');
@@ -48,11 +49,14 @@ describe('controllers resync after a restart', () => {
     const second = await startCli(args);
     running.push(second);
     const after = coreApiFor(fs.readFileSync(kubeconfig, 'utf8'));
-    await eventually(() => gone(() => after.readNamespace({ name: 'big' })), 30_000);
-    await eventually(async () => {
-      const list = await after.listNamespacedConfigMap({ namespace: 'default' });
-      return !list.items.some(cm => cm.metadata!.name!.startsWith('dependent-'));
-    }, 30_000);
+    await eventually(() => gone(() => after.readNamespace({ name: 'big' })), { timeoutMs: 30_000 });
+    await eventually(
+      async () => {
+        const list = await after.listNamespacedConfigMap({ namespace: 'default' });
+        return !list.items.some(cm => cm.metadata!.name!.startsWith('dependent-'));
+      },
+      { timeoutMs: 30_000 },
+    );
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 120_000);

@@ -60,22 +60,6 @@ export async function gone(read: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/**
- * Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. Not
- * @chaosplane/testing's `eventually`: an error `check` throws fails at once (the tests' `gone()`
- * rethrows anything but a 404, so an unexpected API error is never retried into a timeout), and
- * any falsy value (0, '') means not yet.
- */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
-
 /** A raw HTTPS request against the emulator (for things typed clients cannot send). */
 export async function raw(
   emulator: KubeEmulator,

@@ -85,50 +85,62 @@ function unavailableReason(): string | undefined {
   return undefined;
 }
 
+/** A dev plane with `plugin` loaded, its daemon confined to `capabilities`, and two busybox pods. */
+function useConfinedPlane(dirPrefix: string, plugin: string, capabilities: () => Promise<readonly string[]>) {
+  const daemon = captureLogger('daemon');
+  const stop = new AbortController();
+  let dir: string | undefined;
+  const used = {
+    daemon,
+    capabilities: [] as readonly string[],
+    plane: undefined as unknown as DevControlPlane,
+    kubectl: async (...args: string[]) =>
+      (await run('kubectl', ['--kubeconfig', used.plane.kubeconfigPath, ...args], { timeout: 60_000 }))
+        .stdout,
+  };
+  beforeAll(async () => {
+    if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
+    used.capabilities = await capabilities();
+    dir = await mkdtemp(path.join(os.tmpdir(), dirPrefix));
+    used.plane = await startDevControlPlane({
+      dir,
+      plugins: [plugin],
+      pluginsFrom: repo,
+      operatorLog: captureLogger('operator').log,
+      daemonLog: daemon.log,
+      log: captureLogger('dev').log,
+      signal: stop.signal,
+      daemonCapabilities: used.capabilities,
+    });
+    await applyManifestFile(used.plane.kube, path.join(examples, 'busybox.yaml'));
+    await used.plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
+  }, 120_000);
+  afterAll(async () => {
+    stop.abort();
+    await used.plane?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+  return used;
+}
+
 describeIf(unavailableReason())(
   'the daemon with only the capabilities of deploy/daemon.yaml (real containerd)',
   () => {
-    const daemon = captureLogger('daemon');
-    const stop = new AbortController();
-    let dir: string;
-    let plane: DevControlPlane;
-    let capabilities: string[];
-    let kubectl: (...args: string[]) => Promise<string>;
-
-    beforeAll(async () => {
-      if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
-      capabilities = await deployedDaemonCapabilities();
-      dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-caps-'));
-      plane = await startDevControlPlane({
-        dir,
-        plugins: ['@chaosplane/experiment-helloworld'],
-        pluginsFrom: repo,
-        operatorLog: captureLogger('operator').log,
-        daemonLog: daemon.log,
-        log: captureLogger('dev').log,
-        signal: stop.signal,
-        daemonCapabilities: capabilities,
-      });
-      kubectl = async (...args) =>
-        (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
-      await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
-      await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
-    }, 120_000);
-
-    afterAll(async () => {
-      stop.abort();
-      await plane?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    const used = useConfinedPlane(
+      'cp-e2e-caps-',
+      '@chaosplane/experiment-helloworld',
+      deployedDaemonCapabilities,
+    );
+    const { daemon, kubectl } = used;
 
     it('the DaemonSet list is the one the test kit and chaosplane dev confine the daemon to', () => {
-      expect([...capabilities].sort()).toEqual([...DAEMON_CAPABILITIES].sort());
+      expect([...used.capabilities].sort()).toEqual([...DAEMON_CAPABILITIES].sort());
     });
 
     it('confines the daemon process: bounding, permitted and effective sets are exactly the DaemonSet list', async () => {
-      expect(plane.daemon.pid).not.toBe(process.pid);
-      const sets = capabilitySets(await readFile(`/proc/${plane.daemon.pid}/status`, 'utf8'));
-      const expected = capabilityMask(capabilities);
+      expect(used.plane.daemon.pid).not.toBe(process.pid);
+      const sets = capabilitySets(await readFile(`/proc/${used.plane.daemon.pid}/status`, 'utf8'));
+      const expected = capabilityMask(used.capabilities);
       expect(sets.CapBnd).toBe(expected);
       expect(sets.CapPrm).toBe(expected);
       expect(sets.CapEff).toBe(expected);
@@ -139,7 +151,7 @@ describeIf(unavailableReason())(
     it('runs HelloWorldChaos: ps as nobody inside each target prints the container processes', async () => {
       const manifest = path.join(examples, 'helloworld.yaml');
       expect(await kubectl('apply', '-f', manifest)).toContain('created');
-      const custom = plane.kubeConfig.makeApiClient(CustomObjectsApi);
+      const custom = used.plane.kubeConfig.makeApiClient(CustomObjectsApi);
       const ref = {
         group: 'chaos-mesh.org',
         version: 'v1alpha1',
@@ -165,7 +177,7 @@ describeIf(unavailableReason())(
       const pod = JSON.parse(await kubectl('get', 'pod', 'busybox-0', '-n', 'busybox', '-o', 'json')) as {
         status: { containerStatuses: Array<{ containerID: string }> };
       };
-      const task = await plane.containerd.taskStatus(
+      const task = await used.plane.containerd.taskStatus(
         pod.status.containerStatuses[0]!.containerID.replace('containerd://', ''),
       );
       const enterAsNobody = (caps: readonly string[]): Promise<{ stdout: string }> => {
@@ -184,11 +196,11 @@ describeIf(unavailableReason())(
         ]);
       };
       // The process inside the target keeps the bounding set and, as nobody, holds nothing.
-      const inside = capabilitySets((await enterAsNobody(capabilities)).stdout);
-      expect(inside.CapBnd).toBe(capabilityMask(capabilities));
+      const inside = capabilitySets((await enterAsNobody(used.capabilities)).stdout);
+      expect(inside.CapBnd).toBe(capabilityMask(used.capabilities));
       expect(inside.CapEff).toBe(0n);
       // Without SETGID/SETUID (deploy/daemon.yaml before the fix) nsenter cannot switch user.
-      const withoutSetId = capabilities.filter(c => c !== 'SETGID' && c !== 'SETUID');
+      const withoutSetId = used.capabilities.filter(c => c !== 'SETGID' && c !== 'SETUID');
       await expect(enterAsNobody(withoutSetId)).rejects.toMatchObject({
         stderr: expect.stringContaining('Operation not permitted'),
       });
@@ -199,39 +211,13 @@ describeIf(unavailableReason())(
 describeIf(unavailableReason())(
   'a daemon without a capability a plugin declared (NetworkChaos, no NET_ADMIN or NET_RAW; real containerd)',
   () => {
-    const daemon = captureLogger('daemon');
-    const stop = new AbortController();
-    let dir: string;
-    let plane: DevControlPlane;
-    let kubectl: (...args: string[]) => Promise<string>;
+    const used = useConfinedPlane('cp-e2e-nocaps-', '@chaosplane/experiment-networkchaos', () =>
+      Promise.resolve(DAEMON_CAPABILITIES.filter(c => c !== 'NET_ADMIN' && c !== 'NET_RAW')),
+    );
+    const { daemon, kubectl } = used;
     const manifest = path.join(examples, 'networkchaos-bandwidth.yaml');
     const missing =
       "chaosplane.networkchaos.v1.NetworkChaosDaemon needs the capabilities NET_ADMIN, NET_RAW, which this daemon does not have: add them to the daemon container's securityContext.capabilities.add (deploy/daemon.yaml)";
-
-    beforeAll(async () => {
-      if (!existsSync(daemonBinary)) throw new Error(`${daemonBinary} is missing: run npm run build first`);
-      dir = await mkdtemp(path.join(os.tmpdir(), 'cp-e2e-nocaps-'));
-      plane = await startDevControlPlane({
-        dir,
-        plugins: ['@chaosplane/experiment-networkchaos'],
-        pluginsFrom: repo,
-        operatorLog: captureLogger('operator').log,
-        daemonLog: daemon.log,
-        log: captureLogger('dev').log,
-        signal: stop.signal,
-        daemonCapabilities: DAEMON_CAPABILITIES.filter(c => c !== 'NET_ADMIN' && c !== 'NET_RAW'),
-      });
-      kubectl = async (...args) =>
-        (await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { timeout: 60_000 })).stdout;
-      await applyManifestFile(plane.kube, path.join(examples, 'busybox.yaml'));
-      await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
-    }, 120_000);
-
-    afterAll(async () => {
-      stop.abort();
-      await plane?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
 
     it('says so once when it starts, naming the plugin service and what to add', () => {
       const said = daemon.lines.filter(l => l.level === 'error' && l.message === missing);

@@ -199,6 +199,17 @@ describe('explain()', () => {
     ).rejects.toThrow('no pod is selected: namespace kube-system is protected');
   });
 
+  it('says so when the opt-in filter refused a namespace that is not annotated', async () => {
+    const filtered = createPodSelector(fixtureSource(), { filterNamespaces: true });
+    await expect(
+      filtered.select({ selector: { namespaces: ['other'] }, mode: 'all' }, context()),
+    ).rejects.toThrow('no pod is selected: namespace other is not annotated chaos-mesh.org/inject=enabled');
+    // An annotated namespace is still selected under the filter.
+    expect(
+      (await filtered.select({ selector: { namespaces: ['app'] }, mode: 'all' }, context())).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('names the mode for eligible pods it did not pick', async () => {
     const explanation = await registry.explain(
       podSelector({ selector: { labelSelectors: { app: 'web' } }, mode: 'fixed', value: '1' }),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `chaosplane dev` prints once it runs: commands that work as printed, for the kinds it
 // loaded (their examples, when examples/ has some), the dry run with the daemons asked, a pod's
-// log and a shell in its container through kubectl; with --deployed, deploy/'s pods and their logs.
+// log and a shell in its container through kubectl, and a container's host PID and its namespaces
+// entered from the host; with --deployed, deploy/'s pods and their logs.
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeployedControlPlane, DevControlPlane } from '@chaosplane/dev';
@@ -21,7 +22,8 @@ async function examplesOf(examples: string | undefined, kind: ChaosKind): Promis
 
 /**
  * The lines `chaosplane dev` prints: per loaded kind, its examples (or how to find out about
- * it), the dry run with the daemons asked, a pod's log and a shell in its container.
+ * it), the dry run with the daemons asked, a pod's log and a shell in its container, and how to
+ * find a container's host PID and enter its namespaces as the daemon does.
  */
 export async function devHints(
   plane: DevControlPlane,
@@ -46,6 +48,10 @@ export async function devHints(
     "  # a pod's log, and a shell in its container (the local kubelet serves both, as a node's does):",
     `  ${kubectl} logs -n busybox busybox-0`,
     `  ${kubectl} exec -it -n busybox busybox-0 -- sh`,
+    "  # a pod container's host PID (containerd's task list; its socket and state are under --dir),",
+    '  # and a shell in its namespaces as root on this host, as the daemon enters them:',
+    `  ctr --address ${plane.containerd.socketPath} --namespace ${plane.containerd.namespace} task ls`,
+    '  nsenter --target <PID> --mount --uts --ipc --net --pid -- /bin/sh',
   );
   return lines;
 }
