@@ -266,7 +266,7 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     expect(leader).toBeDefined();
     await plane.kubectl(['delete', 'pod', '-n', 'chaosplane', leader!]);
     // Sampled all through the hand-over: the record stays Injected and the limit stays on
-    // busybox-0's eth0 (no operator undoes or re-applies it while the leader changes).
+    // busybox-0's eth0 (nothing undoes it while the leader changes).
     const samples: Array<{ phases: string[]; limited: boolean }> = [];
     const sample = async () => {
       samples.push({
