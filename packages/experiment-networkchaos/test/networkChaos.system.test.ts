@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // NetworkChaos for real: the test kit runs the plugin in the operator and in a daemon confined to
 // deploy/daemon.yaml's capabilities, and three busybox pods (a, b, c) as containerd containers,
-// each in its own network namespace wired by the CNI bridge plugin. Traffic is real (ping, nc),
-// and after every experiment each pod's namespace is read back (iptables-save, ipset, tc) and
-// compared with what it was before.
+// each in its own network namespace wired by the CNI bridge plugin, beside a fourth (h) on the
+// host's network. Traffic is real (ping, nc), and after every experiment each pod's namespace is
+// read back (iptables-save, ipset, tc) and compared with what it was before. The netem family
+// runs for real only where the daemon's probe finds sch_netem (its tests skip, saying so,
+// elsewhere); where it is missing, its refusal runs instead.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os, { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +23,9 @@ import {
   type TestKit,
 } from '@chaosplane/testing';
 import { podNetworkUnavailableReason } from '@chaosplane/dev';
+import { probeCapabilities } from '../src/daemon/probeCapabilities.js';
 import { NetworkChaosDaemonDefinition } from '../src/index.js';
-import { netnsSnapshot, netnsUnavailableReason } from './support/netns.js';
+import { chaosplaneTraces, netnsSnapshot, netnsUnavailableReason, shellIn } from './support/netns.js';
 
 const run = promisify(execFile);
 // By package name: the daemon runs in its own process from the build (npm run build first).
@@ -31,6 +34,14 @@ const REPO = new URL('../../..', import.meta.url).pathname;
 const NS = 'chaos-test';
 
 const unavailable = testKitUnavailableReason() ?? netnsUnavailableReason() ?? podNetworkUnavailableReason();
+
+// Whether the kernel has sch_netem, by the probe the daemon runs (on this same node): it decides
+// which of the netem tests run, before the kit starts. Undefined where the suite cannot run.
+const netem =
+  unavailable === undefined
+    ? (await probeCapabilities(shellIn(undefined))).qdiscs.includes('netem')
+    : undefined;
+const NO_NETEM = "this node's kernel has no sch_netem";
 
 /** A NetworkChaos manifest in the test namespace. */
 function networkChaos(name: string, spec: string): string {
@@ -52,6 +63,27 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
   const ips: Record<string, string> = {};
   const pids: Record<string, number> = {};
   const before: Record<string, string> = {};
+  /** The pod's first container's process: the way into its network namespace. */
+  const pidOf = async (pod: Pod) => {
+    const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
+    return (await kit.plane.containerd.taskStatus(bareId))!.pid;
+  };
+  /** A Failed event of the object's record for pod `id`, once there is one. */
+  const failureOf = (name: string, id: string) =>
+    eventually(
+      async () =>
+        (await kit.get(ref(name)))?.status?.experiment?.containerRecords
+          ?.find(r => r.id === id)
+          ?.events?.find(e => e.type === 'Failed'),
+      { what: `${name} failed on ${id}` },
+    );
+  /** The median round trip from `from` to `ip` in milliseconds, over five pings. */
+  const rttMs = async (from: string, ip: string) => {
+    const { stdout } = await kit.exec(from, ['ping', '-c', '5', '-i', '0.2', '-W', '2', ip]);
+    const times = [...stdout.matchAll(/time=([\d.]+) ms/g)].map(m => Number(m[1])).sort((x, y) => x - y);
+    expect(times).toHaveLength(5);
+    return times[2]!;
+  };
 
   const ref = (name: string) => ({ plural: 'networkchaos', name });
   const apply = (manifest: string) => kit.kubectl(['apply', '-f', '-'], manifest);
@@ -82,13 +114,16 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
       plugins: [PLUGIN],
       pluginsFrom: REPO,
       daemonCapabilities: DAEMON_CAPABILITIES,
-      pods: ['a', 'b', 'c'].map(name => ({ name, labels: { app: name } })),
+      pods: [
+        ...['a', 'b', 'c'].map(name => ({ name, labels: { app: name } })),
+        { name: 'h', labels: { app: 'h' }, hostNetwork: true },
+      ],
     });
     for (const pod of kit.pods) {
       const name = pod.metadata.name!;
+      pids[name] = await pidOf(pod);
+      if (name === 'h') continue; // the host's network: neither a pod IP nor a namespace of its own
       ips[name] = pod.status!.podIP!;
-      const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
-      pids[name] = (await kit.plane.containerd.taskStatus(bareId))!.pid;
       before[name] = await netnsSnapshot({ pid: pids[name] });
     }
   }, 180_000);
@@ -100,7 +135,33 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     expect(await reaches('a', ips['b']!)).toBe(true);
     expect(await reaches('b', ips['c']!)).toBe(true);
     expect(await reaches('c', ips['a']!)).toBe(true);
+    // Between pods on one bridge a round trip is well under a millisecond; the netem tests add
+    // their latency on top of this.
+    expect(await rttMs('a', ips['b']!)).toBeLessThan(50);
   });
+
+  it('a hostNetwork pod keeps the host network, and NetworkChaos refuses it without touching the host', async () => {
+    const h = kit.pods.find(p => p.metadata.name === 'h')!;
+    expect(h.status!.podIP).toBe(h.status!.hostIP);
+    const netnsOf = (pid: number) => readlink(`/proc/${pid}/ns/net`);
+    expect(await netnsOf(pids['h']!)).toBe(await netnsOf(process.pid));
+    expect(await netnsOf(pids['a']!)).not.toBe(await netnsOf(process.pid));
+
+    const hostBefore = await chaosplaneTraces(process.pid);
+    await apply(
+      networkChaos(
+        'cut-host',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: h}}\n  direction: to\n  externalTargets: ['192.0.2.1/32']\n`,
+      ),
+    );
+    const refused = await failureOf('cut-host', `${NS}/h`);
+    expect(refused.message).toContain(
+      `It's dangerous to inject network chaos on a pod(${NS}/h) with \`hostNetwork\``,
+    );
+    expect(await chaosplaneTraces(process.pid)).toBe(hostBefore);
+    await remove('cut-host');
+    expect(await chaosplaneTraces(process.pid)).toBe(hostBefore);
+  }, 60_000);
 
   it('partition `to` a target: a→b is cut both ways at the kernel, b and c keep their own traffic', async () => {
     await apply(
@@ -136,6 +197,11 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     expect(a).toMatch(/-A CHAOSPLANE-INPUT -i eth0 -m set --match-set cp-[0-9a-f]{10}-n src -j DROP/);
     expect(a).not.toContain('CHAOSPLANE-OUTPUT');
     expect(await reaches('b', ips['a']!)).toBe(false);
+    // The pods' other traffic continues, both ways.
+    expect(await reaches('a', ips['c']!)).toBe(true);
+    expect(await reaches('c', ips['a']!)).toBe(true);
+    expect(await reaches('b', ips['c']!)).toBe(true);
+    expect(await reaches('c', ips['b']!)).toBe(true);
     await remove('from-b');
 
     await apply(
@@ -178,13 +244,14 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
         `  action: bandwidth\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  bandwidth: {rate: 100kbps, limit: 20000, buffer: 10000}\n`,
       ),
     );
+    await kit.waitForRecords(ref('slow-a-to-b'), PHASE_INJECTED);
+    const onlySlow = await netnsSnapshot({ pid: pids['a']! });
     await apply(
       networkChaos(
         'cut-a-to-c',
         `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: c}}}\n`,
       ),
     );
-    await kit.waitForRecords(ref('slow-a-to-b'), PHASE_INJECTED);
     await kit.waitForRecords(ref('cut-a-to-c'), PHASE_INJECTED);
     const limited = await throughput('a', 'b', 400_000);
     console.log(
@@ -195,6 +262,9 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     expect(await reaches('a', ips['c']!)).toBe(false);
 
     await remove('cut-a-to-c');
+    // Recovering one leaves the other exactly as it was: a's namespace is what it was with the
+    // bandwidth alone.
+    expect(await netnsSnapshot({ pid: pids['a']! })).toBe(onlySlow);
     expect(await reaches('a', ips['c']!)).toBe(true);
     const stillLimited = await throughput('a', 'b', 400_000);
     expect(stillLimited).toBeLessThan(100_000 * 1.25);
@@ -211,52 +281,89 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
       ),
     );
     await kit.waitForRecords(ref('slow-all'), PHASE_INJECTED);
+    const onlyFirst = await netnsSnapshot({ pid: pids['a']! });
     await apply(
       networkChaos(
         'slow-to-b',
         `  action: bandwidth\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  bandwidth: {rate: 100kbps, limit: 20000, buffer: 10000}\n`,
       ),
     );
-    const refused = await eventually(
-      async () => {
-        const obj = await kit.get(ref('slow-to-b'));
-        const record = obj?.status?.experiment?.containerRecords?.find(r => r.id === `${NS}/a`);
-        return record?.events?.find(e => e.type === 'Failed');
-      },
-      { what: 'slow-to-b refused on a' },
-    );
+    const refused = await failureOf('slow-to-b', `${NS}/a`);
     expect(refused.message).toContain(`cannot compose with NetworkChaos ${NS}/slow-all on eth0`);
+    // Never half-applied: a's namespace is what the first experiment made it.
+    expect(await netnsSnapshot({ pid: pids['a']! })).toBe(onlyFirst);
     await remove('slow-to-b');
     await remove('slow-all');
     await expectPristine();
   }, 60_000);
 
-  it('an action this kernel cannot do is refused with what is missing, and leaves nothing behind', async () => {
-    const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
-    if (caps.qdiscs.includes('netem')) {
-      console.warn('this kernel has sch_netem: the refusal is covered by plan.test.ts only');
-      return;
-    }
-    await apply(
-      networkChaos(
-        'delay-a',
-        `  action: delay\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  delay: {latency: 90ms, correlation: '25', jitter: 90ms}\n`,
-      ),
-    );
-    const failure = await eventually(
-      async () =>
-        (await kit.get(ref('delay-a')))?.status?.experiment?.containerRecords?.[0]?.events?.find(
-          e => e.type === 'Failed',
+  describeIf(
+    netem === true
+      ? "this node's kernel has sch_netem: nothing to refuse here (plan.test.ts covers the refusal's words)"
+      : undefined,
+  )('where the kernel lacks sch_netem', () => {
+    it('an action this kernel cannot do is refused with what is missing, and leaves nothing behind', async () => {
+      // The daemon's own probe agrees with the one that chose this branch.
+      const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
+      expect(caps.qdiscs).not.toContain('netem');
+      await apply(
+        networkChaos(
+          'delay-a',
+          `  action: delay\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  delay: {latency: 90ms, correlation: '25', jitter: 90ms}\n`,
         ),
-      { what: 'the delay refused' },
-    );
-    expect(failure.message).toMatch(/this node's kernel has no sch_netem \(tc qdisc netem\)/);
-    expect(failure.message).toContain('UNIMPLEMENTED');
-    const events = await kit.events('delay-a');
-    expect(events.some(e => e.type === 'Warning' && e.message.includes('sch_netem'))).toBe(true);
-    await remove('delay-a');
-    await expectPristine();
-  }, 60_000);
+      );
+      const failure = await failureOf('delay-a', `${NS}/a`);
+      expect(failure.message).toMatch(/this node's kernel has no sch_netem \(tc qdisc netem\)/);
+      expect(failure.message).toContain('UNIMPLEMENTED');
+      const events = await kit.events('delay-a');
+      expect(events.some(e => e.type === 'Warning' && e.message.includes('sch_netem'))).toBe(true);
+      await remove('delay-a');
+      await expectPristine();
+    }, 60_000);
+  });
+
+  describeIf(netem === false ? `${NO_NETEM}: the netem path cannot run here` : undefined)(
+    'where the kernel has sch_netem',
+    () => {
+      it('delay adds its latency to a→b round trips (ping), not to a→c, and leaves nothing after delete', async () => {
+        const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
+        expect(caps.qdiscs).toContain('netem');
+        const base = await rttMs('a', ips['b']!);
+        await apply(
+          networkChaos(
+            'delay-a-to-b',
+            `  action: delay\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  delay: {latency: 100ms}\n`,
+          ),
+        );
+        await kit.waitForRecords(ref('delay-a-to-b'), PHASE_INJECTED);
+        const delayed = await rttMs('a', ips['b']!);
+        console.log(`delay: round trip a→b ${base} ms free, ${delayed} ms with latency 100ms`);
+        // The echo request waits 100 ms on a's eth0; the reply is not delayed.
+        expect(delayed - base).toBeGreaterThan(70);
+        expect(delayed - base).toBeLessThan(130);
+        expect(await rttMs('a', ips['c']!)).toBeLessThan(base + 50);
+        await remove('delay-a-to-b');
+        expect(await rttMs('a', ips['b']!)).toBeLessThan(base + 50);
+        await expectPristine();
+      }, 60_000);
+
+      it('loss 100% drops every packet a→b, not a→c, and leaves nothing after delete', async () => {
+        await apply(
+          networkChaos(
+            'lose-a-to-b',
+            `  action: loss\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  target: {mode: all, selector: {labelSelectors: {app: b}}}\n  loss: {loss: '100'}\n`,
+          ),
+        );
+        await kit.waitForRecords(ref('lose-a-to-b'), PHASE_INJECTED);
+        expect(await reaches('a', ips['b']!)).toBe(false);
+        expect(await reaches('a', ips['c']!)).toBe(true);
+        expect(await reaches('b', ips['c']!)).toBe(true);
+        await remove('lose-a-to-b');
+        expect(await reaches('a', ips['b']!)).toBe(true);
+        await expectPristine();
+      }, 60_000);
+    },
+  );
 
   it("chaosplane explain asks each target's daemon before anything runs: what the kernel lacks", async () => {
     const caps = await (await kit.daemonClient(NetworkChaosDaemonDefinition)).capabilities({});
@@ -381,12 +488,21 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     expect(records.map(r => r.selectorKey).sort()).toEqual(['.', '.Target']);
     const source = records.find(r => r.selectorKey === '.')!.id.split('/')[1]!;
     const target = records.find(r => r.selectorKey === '.Target')!.id.split('/')[1]!;
-    if (source !== target) {
-      const targetIp = pods.find(p => p.metadata.name === target)!.status!.podIP!;
+    const targetIp = pods.find(p => p.metadata.name === target)!.status!.podIP!;
+    // Both `mode: one` picks may be the same pod (a pod cut from itself, whose own traffic
+    // goes over lo): the kernel state of the source's namespace says what was installed either way.
+    const sourcePid = await pidOf(pods.find(p => p.metadata.name === source)!);
+    const inSource = async (...argv: string[]) =>
+      (await run('nsenter', ['-t', String(sourcePid), '-n', ...argv])).stdout;
+    const drop = /-A CHAOSPLANE-OUTPUT -o eth0 -m set --match-set (cp-[0-9a-f]{10}-n) dst -j DROP/.exec(
+      await inSource('iptables-save', '-t', 'filter'),
+    );
+    expect(drop).not.toBeNull();
+    expect((await inSource('ipset', 'list', drop![1]!)).split('\n')).toContain(`${targetIp}`);
+    if (source !== target)
       expect(
         (await kit.exec(`default/${source}`, ['ping', '-c', '1', '-W', '1', targetIp])).exitCode,
       ).not.toBe(0);
-    }
     await kit.kubectl(['delete', '-f', '-'], example);
     await kit.waitForDeletion(exampleRef);
   }, 120_000);

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeIf } from '@chaosplane/testing';
 import { networkState, type LiveFault } from '../src/daemon/networkState.js';
-import { renderNetworkState, type NamespaceShell } from '../src/daemon/renderNetworkState.js';
-import { netnsSnapshot, netnsUnavailableReason } from './support/netns.js';
+import { renderNetworkState } from '../src/daemon/renderNetworkState.js';
+import { netnsSnapshot, netnsUnavailableReason, shellIn } from './support/netns.js';
 
 const run = promisify(execFile);
 
@@ -17,22 +17,6 @@ describeIf(netnsUnavailableReason())('renderNetworkState on real namespaces', ()
   const id = randomBytes(3).toString('hex');
   const a = `cp-rt-a-${id}`;
   const b = `cp-rt-b-${id}`;
-  const shellIn =
-    (ns: string): NamespaceShell =>
-    async (argv, options = {}) => {
-      const child = execFile('ip', ['netns', 'exec', ns, ...argv]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      // A command that reads no stdin may have exited before it is written (EPIPE): its exit
-      // code says what happened.
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(options.stdin ?? '');
-      const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? 1)));
-      if (exitCode !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')}: ${stderr}`);
-      return { exitCode, signal: null, stdout, stderr, truncated: false };
-    };
   const ping = async (ns: string, ip: string) =>
     run('ip', ['netns', 'exec', ns, 'busybox', 'ping', '-c', '1', '-W', '1', ip]).then(
       () => true,

@@ -8,7 +8,9 @@ export type CapturedLine = Record<string, unknown> & { message: string; level: s
 
 /** A logger and the lines it has written so far. */
 export interface CapturedLogger {
+  /** The logger to hand to what is under test (JSON lines, level debug). */
   log: Logger;
+  /** Each line written so far, parsed, oldest first. */
   lines: CapturedLine[];
 }
 

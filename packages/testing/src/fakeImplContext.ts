@@ -13,6 +13,7 @@ import { createSilentLogger } from '@chaosplane/service';
 
 /** Options of {@link fakeImplContext}. */
 export interface FakeImplContextOptions<Spec, T extends Target> {
+  /** The chaos object (`ctx.obj`). */
   obj: ChaosObject<Spec>;
   /** The record; `ns/target`, `Not Injected` by default. */
   record?: Partial<ContainerRecord>;
@@ -24,6 +25,7 @@ export interface FakeImplContextOptions<Spec, T extends Target> {
   daemon?: ImplContext['daemon'];
   /** The targets of other selector keys (`ctx.targetsOf`); none by default. */
   targetsOf?: Record<string, Target[]>;
+  /** `ctx.signal`; never aborted by default. */
   signal?: AbortSignal;
 }
 

@@ -32,12 +32,16 @@ const run = promisify(execFile);
 
 /** A pod the kit runs: busybox containers sleeping, under these names. */
 export interface TestPod {
+  /** The pod's name, in the kit's namespace. */
   name: string;
+  /** Its labels, for selectors; none by default. */
   labels?: Record<string, string>;
   /** Container names; `['main']` by default. */
   containers?: string[];
   /** Each container's `resources.limits.memory` (a quantity: `48Mi`); none by default. */
   memoryLimit?: string;
+  /** Run on the node's own network (`spec.hostNetwork`) rather than in a namespace of its own. */
+  hostNetwork?: boolean;
 }
 
 /** Options of {@link startTestKit}. */
@@ -69,10 +73,15 @@ export interface TestKitOptions {
 
 /** A chaos object's place: its kind's group, version and plural, and its name. */
 export interface ChaosRef {
+  /** `chaos-mesh.org` by default. */
   group?: string;
+  /** `v1alpha1` by default. */
   version?: string;
+  /** The kind's plural (`helloworldchaos`). */
   plural: string;
+  /** The object's name. */
   name: string;
+  /** The kit's namespace by default. */
   namespace?: string;
 }
 
@@ -82,6 +91,7 @@ export interface TestKit {
   readonly plane: DevControlPlane;
   /** A connection to the API server. */
   readonly kube: KubeConnection;
+  /** The admin kubeconfig (every request allowed), for kubectl and clients of the test's own. */
   readonly kubeconfigPath: string;
   /** The pods' namespace. */
   readonly namespace: string;
@@ -143,6 +153,7 @@ function podManifest(namespace: string, pod: TestPod) {
         command: ['sleep', '3600'],
         ...(pod.memoryLimit !== undefined ? { resources: { limits: { memory: pod.memoryLimit } } } : {}),
       })),
+      ...(pod.hostNetwork === true ? { hostNetwork: true } : {}),
     },
   };
 }

@@ -21,7 +21,9 @@ import { isSameProcess, processStartTime } from '../process/procStat.js';
 
 /** Who an entry was started for: the chaos object the controller named in metadata. */
 export interface JournalChaosRef {
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
 }
 

@@ -11,7 +11,9 @@ import type { DaemonToolkit } from './types.js';
 export interface DaemonHandlerRegistration<
   Service extends CompatServiceDefinition = CompatServiceDefinition,
 > {
+  /** The plugin's gRPC service definition (ts-proto's, generated from its proto). */
   readonly service: Service;
+  /** Builds the service's implementation once, at daemon start, from what the daemon offers. */
   readonly handler: (daemon: DaemonToolkit) => ServiceImplementation<Service>;
   /**
    * Linux capabilities the handler's commands need beyond what every plugin's do (SYS_ADMIN,

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { defineDaemonHandler, type DaemonHandlerRegistration } from './defineDaemonHandler.js';
-export type { LinuxCapability } from '../process/capabilities.js';
+export { LINUX_CAPABILITIES, type LinuxCapability } from '../process/capabilities.js';
 export type {
   DaemonToolkit,
   DaemonCall,
@@ -22,6 +22,7 @@ export type {
   SharedState,
 } from './types.js';
 export type { Contribution, ScopeRun } from '../process/sharedState.js';
+export type { JournalChaosRef } from '../journal/createJournal.js';
 export type { RunResult } from '../process/runCommand.js';
 export type { NamespaceName } from '../process/namespaces.js';
 export type { ProcessEnd } from '../process/createTrackedEntries.js';

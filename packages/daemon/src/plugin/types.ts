@@ -28,7 +28,9 @@ export type RunIdentity =
 
 /** A command: its argv (never a shell string) and what it reads on stdin. */
 export interface CommandSpec {
+  /** The program and its arguments, passed literally (never through a shell). */
   argv: string[];
+  /** Written to the command's stdin, which is then closed. */
   stdin?: string;
 }
 

@@ -6,7 +6,9 @@ import { ChaosplaneError } from '@chaosplane/sdk';
 
 /** What a finished command produced. */
 export interface RunResult {
+  /** What it wrote to stdout (up to the output limit). */
   stdout: string;
+  /** What it wrote to stderr (up to the output limit). */
   stderr: string;
   /** Exit code, or null when a signal ended it. */
   exitCode: number | null;

@@ -36,7 +36,8 @@ export interface Contribution<Value = unknown> {
   /** Stable for the contribution's chaos object, record and name. */
   readonly key: string;
   /** The chaos object it was made for, to name it in a conflict. */
-  readonly chaos: JournalChaosRef | undefined;
+  readonly chaos: Readonly<JournalChaosRef> | undefined;
+  /** What it asks of the state (the plugin's own shape, rendered with the others). */
   readonly value: Value;
 }
 
