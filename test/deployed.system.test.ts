@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // `chaosplane dev --deployed`: deploy/ applied with the real `kubectl apply -k` (only the image
 // named by a kustomization), the operator and the daemon as pods of the image scripts/build-image.sh
-// writes, on the dev plane's kubelet and containerd. The seed's verification as written (step 6:
-// `kubectl logs` of the operator and the daemon), PodChaos through the runtime socket the
-// DaemonSet mounts and through the API under the shipped RBAC, the Deployment replacing a
-// deleted operator pod while experiments go on, a crashed daemon restarted in its pod, which finds
-// the journal on the node and undoes what it injected when the experiment ends, and the DaemonSet
-// replacing the daemon's pod, on which the operator applies the running experiment again.
+// writes, on the dev plane's kubelet and containerd: their securityContexts as the kernel sees
+// them (capabilities, read-only root). The seed's verification as written (step 6: `kubectl logs`
+// of the operator and the daemon), PodChaos through the runtime socket the DaemonSet mounts and
+// through the API under the shipped RBAC, the Deployment replacing a deleted leader while a
+// NetworkChaos stays in effect, then recovered by the new leader; a crashed daemon restarted in
+// its pod, which finds the journal on the node and undoes the fault when the experiment ends; the
+// DaemonSet replacing the daemon's pod, on which the operator applies the running experiment
+// again; and a daemon that could not stop cleanly replaced by a pod that adopts its journal.
 //
 // The image takes minutes to build (deploy/image/README.md): without the archive this suite skips
 // and says how to make one (CI builds it, see scripts/test-all.sh).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import {
   startDeployedControlPlane,
   type DeployedControlPlane,
 } from '@chaosplane/dev';
+import { LINUX_CAPABILITIES } from '@chaosplane/daemon';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import { createSilentLogger } from '@chaosplane/service';
 import { describeIf, eventually, kubectlUnavailableReason } from '@chaosplane/testing';
@@ -55,11 +58,33 @@ async function pidOf(plane: DeployedControlPlane, namespace: string, name: strin
   return task.pid;
 }
 
+/** The effective capabilities of a host process, by name, sorted (its /proc status, read here). */
+function effectiveOf(pid: number): string[] {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mask = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(status)![1]!}`);
+  return LINUX_CAPABILITIES.filter((_, bit) => ((mask >> BigInt(bit)) & 1n) === 1n).sort();
+}
+
 /** The qdiscs of eth0 in the network namespace of `pid`, as tc shows them. */
 function qdiscsOf(pid: number): string {
   return execFileSync('nsenter', [`--target=${pid}`, '--net', '--', 'tc', 'qdisc', 'show', 'dev', 'eth0'], {
     encoding: 'utf8',
   });
+}
+
+/**
+ * What NetworkChaos may change in the network namespace of `pid`: eth0's qdiscs, the filter and
+ * mangle rules, the ipsets. Equal to a baseline taken before a fault once it is recovered.
+ */
+function networkOf(pid: number): string {
+  const inNet = (argv: string[]) =>
+    execFileSync('nsenter', [`--target=${pid}`, '--net', '--', ...argv], { encoding: 'utf8' });
+  return [
+    inNet(['tc', 'qdisc', 'show', 'dev', 'eth0']),
+    inNet(['iptables', '-w', '5', '-t', 'filter', '-S']),
+    inNet(['iptables', '-w', '5', '-t', 'mangle', '-S']),
+    inNet(['ipset', 'list', '-n']),
+  ].join('\n');
 }
 
 /** The phases of a chaos object's records. */
@@ -133,6 +158,19 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     );
     const daemon = daemons[0]!.metadata!.name!;
     expect((await plane.kubectl(['exec', '-n', 'chaosplane', daemon, '--', 'id', '-u'])).trim()).toBe('0');
+    // Their securityContexts as the kernel sees them: the daemon's effective capabilities are
+    // exactly the DaemonSet's `add` list (everything else dropped), the operator has none; both
+    // root filesystems are read-only.
+    const daemonContainer = daemons[0]!.spec!.containers[0]!;
+    expect(daemonContainer.securityContext?.capabilities?.drop).toEqual(['ALL']);
+    expect(effectiveOf(await pidOf(plane, 'chaosplane', daemon))).toEqual(
+      [...(daemonContainer.securityContext?.capabilities?.add ?? [])].sort(),
+    );
+    expect(effectiveOf(await pidOf(plane, 'chaosplane', operator))).toEqual([]);
+    for (const pod of [operator, daemon])
+      await expect(plane.kubectl(['exec', '-n', 'chaosplane', pod, '--', 'touch', '/x'])).rejects.toThrow(
+        'Read-only file system',
+      );
     const hostPid = await pidOf(plane, 'busybox', 'busybox-0');
     await plane.kubectl(['exec', '-n', 'chaosplane', daemon, '--', 'test', '-d', `/proc/${hostPid}`]);
     // The runtime socket the DaemonSet mounts is the plane's containerd, not the host's.
@@ -222,33 +260,45 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
     await plane.kubelet.waitRunning('busybox', ['busybox-0', 'busybox-1'], 60_000);
   }, 120_000);
 
-  it('replaces a deleted operator pod through its Deployment; the other replica leads and experiments go on', async () => {
+  it('replaces a deleted operator pod through its Deployment; another replica takes the Lease and the running experiment goes on, then recovers', async () => {
+    const target = await limitBandwidth();
     const leader = await plane.leaderPod();
     expect(leader).toBeDefined();
     await plane.kubectl(['delete', 'pod', '-n', 'chaosplane', leader!]);
+    // Sampled all through the hand-over: the record stays Injected and the limit stays on
+    // busybox-0's eth0 (nothing undoes it while the leader changes).
+    const samples: Array<{ phases: string[]; limited: boolean }> = [];
+    const sample = async () => {
+      samples.push({
+        phases: await phasesOf(plane, 'networkchaos', 'busybox-bandwidth'),
+        limited: qdiscsOf(target).includes('tbf'),
+      });
+    };
     await eventually(
       async () => {
+        await sample();
         const names = (await plane.operatorPods()).map(pod => pod.metadata?.name);
         return names.length === 2 && !names.includes(leader);
       },
       { what: 'a new operator pod in place of the deleted one', timeoutMs: 60_000 },
     );
     await plane.waitReady(120_000);
-    const next = await eventually(async () => await plane.leaderPod(), {
-      what: 'another operator pod holding the Lease',
-      timeoutMs: 60_000,
-    });
-    expect(next).not.toBe(leader);
-    await plane.kubectl(['apply', '-f', path.join(examples, 'helloworld.yaml')]);
-    await eventually(
-      async () => injected(await phasesOf(plane, 'helloworldchaos', 'busybox-helloworld-chaos')),
-      {
-        what: 'a new HelloWorldChaos Injected under the new leader',
-        timeoutMs: 60_000,
+    const next = await eventually(
+      async () => {
+        await sample();
+        return await plane.leaderPod();
       },
+      { what: 'another operator pod holding the Lease', timeoutMs: 60_000 },
     );
-    await plane.kubectl(['delete', '-f', path.join(examples, 'helloworld.yaml'), '--timeout=60s']);
-  }, 240_000);
+    expect(next).not.toBe(leader);
+    await sample();
+    expect(samples.filter(s => !injected(s.phases) || !s.limited)).toEqual([]);
+    // The deleted leader's process is gone: the new leader recovers the experiment it found
+    // running (limit gone, finalizer released, object gone).
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
+    expect(qdiscsOf(target)).not.toContain('tbf');
+    expect((await plane.kubectl(['get', 'networkchaos', '-n', 'busybox', '-o', 'name'])).trim()).toBe('');
+  }, 300_000);
 
   it("restarts a crashed daemon in its pod; the new process finds the journal on the node's hostPath and undoes the fault when the experiment ends", async () => {
     const target = await limitBandwidth();
@@ -333,5 +383,42 @@ describeIf(unavailableReason())('chaosplane dev --deployed: deploy/ as pods from
 
     await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
     expect(qdiscsOf(target)).not.toContain('tbf');
+  }, 300_000);
+
+  it("replaces the pod of a daemon that could not stop cleanly through its DaemonSet; the new pod replays the journal on the node's hostPath, and deleting the experiment leaves nothing", async () => {
+    const baseline = networkOf(await pidOf(plane, 'busybox', 'busybox-0'));
+    const target = await limitBandwidth();
+    const [before] = await plane.daemonPods();
+    const old = before!.metadata!.name!;
+    // Stopped, it never handles the kubelet's SIGTERM (which would undo its faults, see the test
+    // above): the SIGKILL after the grace period ends it with the fault in place and the journal
+    // on the hostPath the only account of it, as when a node's daemon is OOM-killed or hangs.
+    process.kill(await pidOf(plane, 'chaosplane', old), 'SIGSTOP');
+    await plane.kubectl(['delete', 'pod', '-n', 'chaosplane', old]);
+    const next = await eventually(
+      async () => {
+        const pods = await plane.daemonPods();
+        const name = pods[0]?.metadata?.name;
+        return pods.length === 1 && name !== old ? name : undefined;
+      },
+      { what: "the DaemonSet's new daemon pod", timeoutMs: 60_000 },
+    );
+    await plane.waitReady(120_000);
+    const replayed = (await plane.kubectl(['logs', '-n', 'chaosplane', next]))
+      .split('\n')
+      .filter(line => line.includes('journal replayed'))
+      .map(line => JSON.parse(line) as Record<string, unknown[]>);
+    expect(replayed).toHaveLength(1);
+    expect(replayed[0]!['adopted']?.length).toBeGreaterThan(0);
+    expect(replayed[0]!['recovered']).toEqual([]);
+    expect(replayed[0]!['failed']).toEqual([]);
+    // Adopted, not undone: the limit never left busybox-0, and the record is still Injected.
+    expect(qdiscsOf(target)).toContain('tbf');
+    expect(injected(await phasesOf(plane, 'networkchaos', 'busybox-bandwidth'))).toBe(true);
+
+    // The new daemon undoes what it adopted: the namespace is as before the experiment.
+    await plane.kubectl(['delete', '-f', BANDWIDTH, '--timeout=90s']);
+    expect(networkOf(target)).toBe(baseline);
+    expect((await plane.kubectl(['get', 'networkchaos', '-n', 'busybox', '-o', 'name'])).trim()).toBe('');
   }, 300_000);
 });

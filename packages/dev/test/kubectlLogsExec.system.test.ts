@@ -3,8 +3,10 @@
 // emulator proxies `pods/log` and `pods/exec` to the dev kubelet's HTTPS API (found through the
 // Node's kubeletEndpoint), which reads the containers' CRI log files and runs execs through
 // containerd. The interactive `kubectl exec -it … -- sh` runs under a real pseudo-terminal made by
-// script(1) from util-linux (node-pty needs a native build that npm 11 holds back). Last, a pod
-// runs from an OCI image made with buildah and imported into the kubelet's containerd.
+// script(1) from util-linux (node-pty needs a native build that npm 11 holds back). Pods get
+// in-cluster config, Secret and ConfigMap volumes and their securityContext, checked from inside
+// through exec. Last, a pod runs from an OCI image made with buildah and imported into the
+// kubelet's containerd.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
@@ -14,6 +16,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { LINUX_CAPABILITIES } from '@chaosplane/daemon';
 import { createBusyboxRootfs } from '@chaosplane/dev/harness';
 import {
   describeIf,
@@ -375,6 +378,90 @@ spec:
         });
         expect(answer.status).toBe(200);
         expect((JSON.parse(answer.body) as { metadata: { name: string } }).metadata.name).toBe('incluster');
+      }, 60_000);
+
+      it('mounts ConfigMap volumes and runs a container under its securityContext (runAsNonRoot, runAsUser, readOnlyRootFilesystem, capabilities)', async () => {
+        await kit.kubectl(
+          ['apply', '-f', '-'],
+          `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: ${NS}}
+data: {a.conf: alpha, b.conf: beta}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: confined, namespace: ${NS}}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 1000}
+  volumes:
+    - {name: all, configMap: {name: settings}}
+    - name: some
+      configMap: {name: settings, items: [{key: b.conf, path: nested/b, mode: 0444}]}
+    - {name: absent, configMap: {name: no-such-map, optional: true}}
+  containers:
+    - name: main
+      image: busybox
+      command: [sleep, '3600']
+      securityContext:
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL], add: [NET_RAW]}
+      volumeMounts:
+        - {name: all, mountPath: /all}
+        - {name: some, mountPath: /some}
+        - {name: absent, mountPath: /absent}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted, namespace: ${NS}}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: main, image: busybox, command: [sleep, '3600']}]
+`,
+        );
+        await kit.plane.kubelet.waitRunning(NS, ['confined'], 30_000);
+        const sh = (script: string) => kubectl(kit, ['exec', '-n', NS, 'confined', '--', 'sh', '-c', script]);
+        // Every key, or the items at their paths with their mode; an optional missing map is empty.
+        const files = await sh(
+          'ls /all; cat /all/a.conf; echo; stat -Lc %a /all/b.conf; cat /some/nested/b; echo; stat -Lc %a /some/nested/b; ls -A /absent | wc -l',
+        );
+        expect(files.stdout.split('\n')).toEqual([
+          'a.conf',
+          'b.conf',
+          'alpha',
+          '644',
+          'beta',
+          '444',
+          '0',
+          '',
+        ]);
+        expect((await sh('id -u')).stdout).toBe('1000\n');
+        const written = await sh('touch /x');
+        expect(written.code).not.toBe(0);
+        expect(written.stderr).toContain('Read-only file system');
+        // Bounded by drop ALL + add NET_RAW; a non-root process has none effective.
+        const status = (await sh('cat /proc/self/status')).stdout;
+        const names = (field: string) => {
+          const mask = BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)![1]!}`);
+          return LINUX_CAPABILITIES.filter((_, bit) => ((mask >> BigInt(bit)) & 1n) === 1n);
+        };
+        expect(names('CapBnd')).toEqual(['NET_RAW']);
+        expect(names('CapEff')).toEqual([]);
+        // runAsNonRoot with an image that runs as root: never started, as the kubelet refuses it.
+        const waiting = await eventually(
+          async () => {
+            const pod = await kit.kube.request<{
+              status?: {
+                containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+              };
+            }>('GET', `/api/v1/namespaces/${NS}/pods/rooted`);
+            return pod.status?.containerStatuses?.[0]?.state?.waiting;
+          },
+          { what: 'the rooted pod waiting', timeoutMs: 30_000 },
+        );
+        expect(waiting).toEqual({
+          reason: 'CreateContainerConfigError',
+          message: 'container has runAsNonRoot and image will run as root',
+        });
       }, 60_000);
     },
   );

@@ -4,12 +4,14 @@
 // chaosplane-operator binary runs as a host process with a kubeconfig holding a token of its
 // ServiceAccount (with leader election, as deploy/operator.yaml runs it). Pods are real
 // containerd containers (the dev kubelet) and the daemon is reached over mTLS. Shown: the
-// shipped roles suffice for HelloWorldChaos and PodChaos (pod-failure, pod-kill,
-// container-kill) cluster-wide and in --target-namespace mode (the RoleBinding of
+// shipped roles suffice for every bundled kind cluster-wide (HelloWorldChaos, PodChaos's
+// pod-failure, pod-kill and container-kill, StressChaos, NetworkChaos, and a Workflow whose Task
+// pod's log picks the chaos to create), and in --target-namespace mode (the RoleBinding of
 // deploy/README); a rule taken out of the operator's role fails with the apiserver's 403 on the
 // chaos object, naming the rule to grant; a ClusterRole binding taken away leaves the operator
 // unready with the 403 in its log; the daemon's ServiceAccount is refused everything.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
+import { podNetworkUnavailableReason, startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 import { createSilentLogger } from '@chaosplane/service';
 import { describeIf, eventually, testKitUnavailableReason } from '@chaosplane/testing';
 
@@ -26,12 +28,27 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const deploy = path.join(repo, 'deploy');
 const binary = path.join(repo, 'packages/operator/dist/cli/operator.js');
 const OPERATOR_USER = 'system:serviceaccount:chaosplane:chaosplane-operator';
-const PLUGINS = ['@chaosplane/experiment-helloworld', '@chaosplane/experiment-podchaos'];
+const PLUGINS = [
+  '@chaosplane/experiment-helloworld',
+  '@chaosplane/experiment-podchaos',
+  '@chaosplane/experiment-networkchaos',
+  '@chaosplane/experiment-stresschaos',
+];
 
 interface OperatorProcess {
   lines: Array<Record<string, unknown>>;
   address(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** The bundled chaos kinds, by plural (what kubectl get takes). */
+type ChaosPlural = 'helloworldchaos' | 'podchaos' | 'networkchaos' | 'stresschaos';
+
+/** Why StressChaos or NetworkChaos cannot run here, if they cannot. */
+function stressOrNetworkUnavailableReason(): string | undefined {
+  if (!['/usr/bin', '/usr/local/bin', '/bin'].some(dir => existsSync(`${dir}/stress-ng`)))
+    return 'stress-ng is not installed (Debian package stress-ng; scripts/install-system-deps.sh)';
+  return podNetworkUnavailableReason();
 }
 
 interface Chaos {
@@ -154,11 +171,7 @@ describeIf(testKitUnavailableReason())(
       await plane.kubelet.waitRunning(namespace, names, 60_000);
     }
 
-    async function chaos(
-      kind: 'helloworldchaos' | 'podchaos',
-      namespace: string,
-      name: string,
-    ): Promise<Chaos | undefined> {
+    async function chaos(kind: ChaosPlural, namespace: string, name: string): Promise<Chaos | undefined> {
       try {
         return JSON.parse(await kubectl(['get', kind, '-n', namespace, name, '-o', 'json'])) as Chaos;
       } catch {
@@ -166,18 +179,19 @@ describeIf(testKitUnavailableReason())(
       }
     }
 
-    const waitInjected = (
-      kind: 'helloworldchaos' | 'podchaos',
-      namespace: string,
-      name: string,
-      count: number,
-    ) =>
+    const waitInjected = (kind: ChaosPlural, namespace: string, name: string, count: number) =>
       eventually(
         async () => {
           const records = (await chaos(kind, namespace, name))?.status?.experiment?.containerRecords ?? [];
           return records.length === count && records.every(r => r.phase === 'Injected') ? records : undefined;
         },
-        { what: `${kind} ${namespace}/${name} injected on ${count} targets`, timeoutMs: 60_000 },
+        {
+          what: `${kind} ${namespace}/${name} injected on ${count} targets`,
+          timeoutMs: 60_000,
+          // On a timeout: the object's status and its Events, where a failed apply shows.
+          describe: async () =>
+            `${JSON.stringify((await chaos(kind, namespace, name))?.status)}\n${await kubectl(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`])}`,
+        },
       );
 
     const podChaos = (namespace: string, name: string, action: string, pod: string) =>
@@ -264,6 +278,54 @@ describeIf(testKitUnavailableReason())(
       );
       expect(forbiddenLines()).toEqual([]);
     }, 240_000);
+
+    describeIf(stressOrNetworkUnavailableReason())('the other bundled kinds', () => {
+      it('cluster-wide: the shipped roles suffice for StressChaos, NetworkChaos and a Workflow whose Task pod branches into a chaos', async () => {
+        if (!current) await restartOperator();
+        await createPods('rbac-d', ['d-0', 'd-1']);
+        await apply(
+          `apiVersion: chaos-mesh.org/v1alpha1\nkind: StressChaos\nmetadata: {name: cpu, namespace: rbac-d}\nspec:\n  mode: all\n  selector: {namespaces: [rbac-d], labelSelectors: {pod: d-0}}\n  stressors: {cpu: {workers: 1, load: 10}}\n  duration: 1h\n`,
+        );
+        await waitInjected('stresschaos', 'rbac-d', 'cpu', 1);
+        await kubectl(['delete', 'stresschaos', '-n', 'rbac-d', 'cpu', '--wait=true', '--timeout=60s']);
+
+        await apply(
+          `apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: cut, namespace: rbac-d}\nspec:\n  action: partition\n  mode: all\n  selector: {namespaces: [rbac-d], labelSelectors: {pod: d-0}}\n  direction: to\n  target: {mode: all, selector: {namespaces: [rbac-d], labelSelectors: {pod: d-1}}}\n  duration: 1h\n`,
+        );
+        // A partition has records on both sides: the source's and the target's.
+        await waitInjected('networkchaos', 'rbac-d', 'cut', 2);
+        await kubectl(['delete', 'networkchaos', '-n', 'rbac-d', 'cut', '--wait=true', '--timeout=60s']);
+
+        // The Task creates a pod and reads its log (pods create, pods/log get), then creates the
+        // chaos of the branch its stdout selects, and deletes it at its deadline.
+        await apply(
+          `apiVersion: chaos-mesh.org/v1alpha1\nkind: Workflow\nmetadata: {name: flow, namespace: rbac-d}\nspec:\n  entry: decide\n  templates:\n    - name: decide\n      templateType: Task\n      task: {container: {name: main, image: busybox, command: [echo, branch-b]}}\n      conditionalBranches:\n        - {target: not-taken, expression: 'stdout == "branch-a"'}\n        - {target: hello, expression: 'exitCode == 0 && stdout == "branch-b"'}\n    - name: not-taken\n      templateType: Suspend\n      deadline: 1s\n    - name: hello\n      templateType: HelloWorldChaos\n      deadline: 5s\n      helloworldChaos: {mode: all, selector: {namespaces: [rbac-d], labelSelectors: {pod: d-1}}}\n`,
+        );
+        await eventually(
+          async () => {
+            const flow = JSON.parse(
+              await kubectl(['get', 'workflow', '-n', 'rbac-d', 'flow', '-o', 'json']),
+            ) as {
+              status?: { conditions?: Array<{ type: string; status: string }> };
+            };
+            return flow.status?.conditions?.some(c => c.type === 'Accomplished' && c.status === 'True');
+          },
+          { what: 'the Workflow accomplished', timeoutMs: 90_000 },
+        );
+        const nodes = JSON.parse(await kubectl(['get', 'workflownodes', '-n', 'rbac-d', '-o', 'json'])) as {
+          items: Array<{
+            spec: { templateName: string };
+            status?: { conditionalBranchesStatus?: { context?: string[] } };
+          }>;
+        };
+        const task = nodes.items.find(n => n.spec.templateName === 'decide');
+        expect(task?.status?.conditionalBranchesStatus?.context).toEqual([
+          JSON.stringify({ exitCode: 0, stdout: 'branch-b' }),
+        ]);
+        expect(nodes.items.map(n => n.spec.templateName).sort()).toEqual(['decide', 'hello']);
+        expect(forbiddenLines()).toEqual([]);
+      }, 240_000);
+    });
 
     it('one target namespace: a RoleBinding of chaosplane-operator there (deploy/README) suffices', async () => {
       await stopCurrent();
