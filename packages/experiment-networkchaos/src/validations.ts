@@ -2,13 +2,11 @@
 // NetworkChaos's rules as CEL, so a real API server refuses at `kubectl apply` what its rules
 // (rules.ts, with Chaos Mesh's exact wording) refuse in the engine. Rules on a field go on the
 // field's schema (kind.ts); the cross-field ones are here, on the spec.
+import { celString } from '@chaosplane/sdk';
 import type { CelValidation } from '@chaosplane/sdk';
 
-/** A CEL string literal. */
-const literal = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-
 /** A Go float (strconv.ParseFloat), as Chaos Mesh's FloatStr reads it. */
-const FLOAT = literal('^[+-]?(([0-9]+([.][0-9]*)?)|([.][0-9]+))([eE][+-]?[0-9]+)?$');
+const FLOAT = celString('^[+-]?(([0-9]+([.][0-9]*)?)|([.][0-9]+))([eE][+-]?[0-9]+)?$');
 
 /** The rules of a percentage field (`loss.loss`, every `correlation`). */
 export const percentRules = [
@@ -27,11 +25,11 @@ const UNIT = '(kbit|mbit|gbit|tbit|tbps|gbps|mbps|kbps|bps|bit)';
 /** The rules of a rate (`bandwidth.rate`, `rate.rate`): an unsigned integer and one of tc's units. */
 export const rateRules = [
   {
-    rule: `self.lowerAscii().trim().matches(${literal(`${UNIT}$`)})`,
+    rule: `self.lowerAscii().trim().matches(${celString(`${UNIT}$`)})`,
     message: 'parse rate field error:invalid unit',
   },
   {
-    rule: `!self.lowerAscii().trim().matches(${literal(`${UNIT}$`)}) || self.lowerAscii().trim().matches(${literal(`^[0-9]+\\s*${UNIT}$`)})`,
+    rule: `!self.lowerAscii().trim().matches(${celString(`${UNIT}$`)}) || self.lowerAscii().trim().matches(${celString(`^[0-9]+\\s*${UNIT}$`)})`,
     message: 'parse rate field error:strconv.ParseUint: invalid syntax',
   },
 ];
@@ -46,8 +44,8 @@ const HOST =
 export const externalTargetRules = [
   {
     rule:
-      `self.trim().matches(${literal(`^${IPV4}(/([0-9]|[12][0-9]|3[0-2]))?(:${PORT})?$`)}) || ` +
-      `(self.trim().matches(${literal(`^${HOST}(:${PORT})?$`)}) && !self.trim().matches(${literal('^[0-9.]+(:[0-9]+)?$')}))`,
+      `self.trim().matches(${celString(`^${IPV4}(/([0-9]|[12][0-9]|3[0-2]))?(:${PORT})?$`)}) || ` +
+      `(self.trim().matches(${celString(`^${HOST}(:${PORT})?$`)}) && !self.trim().matches(${celString('^[0-9.]+(:[0-9]+)?$')}))`,
     messageExpression: `'"' + self + '" is not an IPv4 address, an IPv4 CIDR or a host name, with an optional :port (1-65535)'`,
   },
 ];

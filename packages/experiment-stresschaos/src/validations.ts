@@ -5,6 +5,7 @@
 // Rules on a field go on the field's schema (kind.ts); the cross-field ones are here, on the spec.
 // The stress-ng option allowlist stays in the engine: each argument's meaning depends on the one
 // before it (an option that takes a value consumes the next word), which CEL cannot fold over.
+import { celString } from '@chaosplane/sdk';
 import type { CelValidation } from '@chaosplane/sdk';
 import {
   BOTH_STRESSOR_FORMS,
@@ -13,9 +14,6 @@ import {
   SIZE_REQUIRED,
   WORKERS_NOT_POSITIVE,
 } from './rules.js';
-
-/** A CEL string literal. */
-const literal = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /** The rule of `workers` on each stressor, with Chaos Mesh's own (never wired) message. */
 export const workersRules: CelValidation[] = [{ rule: 'self > 0', message: WORKERS_NOT_POSITIVE }];
@@ -26,9 +24,9 @@ const PERCENT = "self.endsWith('%')";
 /** The number of a percentage (`25` of `25%`). */
 const BODY = 'self.substring(0, self.size() - 1)';
 /** strconv.Atoi's syntax. */
-const GO_INT = literal('^[+-]?[0-9]+$');
+const GO_INT = celString('^[+-]?[0-9]+$');
 /** A size of bytes: a decimal number (Go's float syntax, no minus), an optional space, a go-units unit. */
-const BYTES = literal(
+const BYTES = celString(
   '^[+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)? ?([kKmMgGtTpP]([iI]?[bB])?|[bB])?$',
 );
 
@@ -42,12 +40,12 @@ const SEP = `${SEPARATORS}.filter(i, ${SEPARATORS}.all(j, j <= i))[0]`;
 const NUM = `(self.substring(${SEP}, ${SEP} + 1) == ' ' ? self.substring(0, ${SEP}) : self.substring(0, ${SEP} + 1))`;
 /** The unit after it. */
 const SUFFIX = `self.substring(${SEP} + 1)`;
-const GO_FLOAT = literal(
+const GO_FLOAT = celString(
   '^(?i)[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|inf|infinity)$|^(?i)nan$',
 );
-const UNIT = literal('^([kKmMgGtTpP]([iI]?[bB])?|[bB])?$');
+const UNIT = celString('^([kKmMgGtTpP]([iI]?[bB])?|[bB])?$');
 /** A number whose value is zero (also `-0`, which go-units lets through). */
-const ZERO = literal('^[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?$');
+const ZERO = celString('^[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?$');
 
 /**
  * A size that matched BYTES, split cheaply: its unit is at most four trailing letters and spaces,
@@ -88,11 +86,11 @@ export const memorySizeRules: CelValidation[] = [
     messageExpression: `'incorrect bytes format: strconv.Atoi: parsing "' + ${BODY} + '": invalid syntax'`,
   },
   {
-    rule: `self == '' || !${PERCENT} || !${BODY}.matches(${GO_INT}) || ${BODY}.matches(${literal('^([+]?0*([0-9]{1,2}|100)|-0+)$')})`,
+    rule: `self == '' || !${PERCENT} || !${BODY}.matches(${GO_INT}) || ${BODY}.matches(${celString('^([+]?0*([0-9]{1,2}|100)|-0+)$')})`,
     message: 'incorrect bytes format: illegal proportion',
   },
   {
-    rule: `self == '' || !${PERCENT} || !${BODY}.matches(${literal('^[+-]?0+$')})`,
+    rule: `self == '' || !${PERCENT} || !${BODY}.matches(${celString('^[+-]?0+$')})`,
     messageExpression: nothing,
   },
   {
@@ -100,7 +98,7 @@ export const memorySizeRules: CelValidation[] = [
     messageExpression:
       `${SEP} < 0 ? ${invalidSize} : ` +
       `!${NUM}.matches(${GO_FLOAT}) ? 'incorrect bytes format: strconv.ParseFloat: parsing "' + ${NUM} + '": invalid syntax' : ` +
-      `${NUM}.matches(${literal('^[+-]?[0-9.]')}) && (double(${NUM}) > ${MAX_FLOAT64} || double(${NUM}) < -${MAX_FLOAT64}) ? ${outOfRange(NUM)} : ` +
+      `${NUM}.matches(${celString('^[+-]?[0-9.]')}) && (double(${NUM}) > ${MAX_FLOAT64} || double(${NUM}) < -${MAX_FLOAT64}) ? ${outOfRange(NUM)} : ` +
       `${NUM}.startsWith('-') && !${NUM}.matches(${ZERO}) ? ${invalidSize} : ` +
       `!${SUFFIX}.matches(${UNIT}) ? "incorrect bytes format: invalid suffix: '" + (${SUFFIX}.size() > 3 ? ${SUFFIX} : ${SUFFIX}.lowerAscii()) + "'" : ` +
       `${NUM}.matches(${ZERO}) ? ${nothing} : '"' + self + '" is not a finite size'`,

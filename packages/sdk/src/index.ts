@@ -29,7 +29,7 @@ export { createActionMultiplexer, type ActionMultiplexer } from './plugin/action
 
 // Schemas: TypeBox itself (the version the CRD generator reads) and Chaos Mesh's selector fields
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { StringEnum, DurationString } from './api/schemaHelpers.js';
+export { StringEnum, DurationString, celString } from './api/schemaHelpers.js';
 export {
   PodSelectorProperties,
   ContainerSelectorProperties,

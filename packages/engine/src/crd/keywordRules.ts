@@ -3,24 +3,22 @@
 // refuses at `kubectl apply` what Chaos Mesh's validating webhook refuses, with its messages and
 // field paths; the engine's own checks (api/validation.ts) give the same verdicts, with Go's
 // exact wording where CEL cannot compute it (a duration's precise parse error).
+import { celString } from '@chaosplane/sdk';
 import type { ValidationRule } from '@chaosplane/cel';
 import type { JsonSchema } from '../api/jsonSchema.js';
-
-/** A CEL string literal of `text` (single quotes; backslashes and quotes escaped). */
-const literal = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /** Go's duration syntax (time.ParseDuration), not negative: terms of a number and a unit. */
 const GO_DURATION = '^[+]?((([0-9]+([.][0-9]*)?)|([.][0-9]+))(ns|us|µs|μs|ms|s|m|h))+$';
 
 const durationRules: ValidationRule[] = [
   {
-    rule: `self == '' || self == '0' || self.matches(${literal(GO_DURATION)})`,
+    rule: `self == '' || self == '0' || self.matches(${celString(GO_DURATION)})`,
     messageExpression: `'parse duration field error: time: invalid duration "' + self + '"'`,
   },
 ];
 
 /** An integer Go's strconv.Atoi reads (19 digits: beyond int64, int() fails and so does the rule). */
-const INT = literal('^[+-]?[0-9]{1,19}$');
+const INT = celString('^[+-]?[0-9]{1,19}$');
 const PERCENT_MODES = "['fixed-percent', 'random-max-percent']";
 
 const selectorValueRules: ValidationRule[] = [
@@ -46,7 +44,7 @@ const selectorValueRules: ValidationRule[] = [
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const podPhaseRules: ValidationRule[] = [
   {
-    rule: `self.matches(${literal(`^!?(${PHASES.join('|')})$`)})`,
+    rule: `self.matches(${celString(`^!?(${PHASES.join('|')})$`)})`,
     messageExpression: `'Unsupported value: "' + self + '": supported values: ${PHASES.map(p => `"${p}"`).join(', ')}, each optionally prefixed with "!"'`,
   },
 ];
@@ -67,11 +65,11 @@ const labelRequirementRules: ValidationRule[] = [
 ];
 
 /** A label key: an optional DNS subdomain and `/`, then a name of 1–63 characters (Kubernetes' qualified name). */
-const LABEL_KEY = literal(
+const LABEL_KEY = celString(
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
 );
 /** A label value: empty, or 1–63 characters of `[-A-Za-z0-9_.]`, alphanumeric at both ends. */
-const LABEL_VALUE = literal('^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$');
+const LABEL_VALUE = celString('^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$');
 
 const labelRequirementKeyRule: ValidationRule = {
   rule: `self.key.matches(${LABEL_KEY})`,

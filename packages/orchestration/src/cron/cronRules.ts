@@ -7,6 +7,7 @@
 // (parseCronSchedule.ts): a range's start after its end (`5-1`), the time zone's existence, a
 // step or an `@every` duration beyond int64. Each field is found by counting from the end of the
 // expression, so the optional seconds field and the optional zone prefix cannot shift it.
+import { celString } from '@chaosplane/sdk';
 import type { CelValidation } from '@chaosplane/sdk';
 
 /**
@@ -68,9 +69,6 @@ const EVERY = '@every \\s*[-+]?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|
 const FIELDS_FORM = `${PREFIX}(\\S+\\s+){4,5}\\S+${SUFFIX}`;
 const SHAPE = `${PREFIX}(${DESCRIPTOR}|${EVERY}|(\\S+\\s+){4,5}\\S+)${SUFFIX}`;
 
-/** A CEL string literal of `text` (single quotes; backslashes and quotes escaped). */
-const literal = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-
 /** Chaos Mesh's message prefix, then ours: the expression and what is wrong with it. */
 const message = (what: string) =>
   `'parse schedule field error: "' + self + '": ${what.replaceAll("'", "\\'")}'`;
@@ -90,7 +88,7 @@ function fieldRulePattern(index: number): string {
 function fieldRule(index: number): CelValidation {
   const field = index < 0 ? SECOND : FIELDS[index]!;
   return {
-    rule: `!self.matches(${literal(FIELDS_FORM)}) || self.matches(${literal(fieldRulePattern(index))})`,
+    rule: `!self.matches(${celString(FIELDS_FORM)}) || self.matches(${celString(fieldRulePattern(index))})`,
     messageExpression: message(
       `the ${field.name} field must be ${field.range}, *, ?, a range a-b, a step /n or a list of them`,
     ),
@@ -104,7 +102,7 @@ function fieldRule(index: number): CelValidation {
 export function cronScheduleRules(): CelValidation[] {
   return [
     {
-      rule: `self.matches(${literal(SHAPE)})`,
+      rule: `self.matches(${celString(SHAPE)})`,
       messageExpression: message(
         'expected 5 or 6 fields (seconds first), @yearly, @annually, @monthly, @weekly, @daily, ' +
           '@midnight, @hourly or @every <Go duration>, optionally after TZ=<zone> or CRON_TZ=<zone>',

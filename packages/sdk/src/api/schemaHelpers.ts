@@ -23,3 +23,11 @@ export function DurationString(options: { description?: string } = {}) {
     ...options,
   });
 }
+
+/**
+ * `text` as a CEL string literal (single-quoted, backslashes and quotes escaped), for building a
+ * `CelValidation` rule from a value: `self.matches(${celString('^[a-z]+$')})`.
+ */
+export function celString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
