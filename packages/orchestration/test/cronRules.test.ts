@@ -143,6 +143,7 @@ describe('the CRD rules on schedule agree with the operator parser', () => {
     const long = `${Array.from({ length: 60 }, (_, i) => i).join(',')} 0,6,12,18 * * *`;
     expect(long.length).toBeLessThan(256);
     expect({ atApply: atApply(long), parses: parses(long) }).toEqual({ atApply: [], parses: true });
-    expect(schema.properties!['spec']).toMatchObject({ properties: { schedule: { maxLength: 256 } } });
+    const properties = schema.properties as Record<string, unknown>;
+    expect(properties['spec']).toMatchObject({ properties: { schedule: { maxLength: 256 } } });
   });
 });
