@@ -142,7 +142,9 @@ describe('resolving a container cgroup', () => {
       return undefined;
     })();
     expect(ChaosplaneError.isKind(error, 'unsupported')).toBe(true);
-    expect((error as Error).message).toContain("run the daemon in the host's cgroup namespace");
+    expect((error as Error).message).toContain(
+      "mount the host's cgroup file system at /sys/fs/cgroup, and run the daemon with hostPID",
+    );
   });
 
   it('refuses the root cgroup: the stress would be the whole node’s', () => {

@@ -59,8 +59,9 @@ function unreachable(what: string, line: ProcCgroupLine | undefined): Chaosplane
   const where = line === undefined ? 'it is in none' : `it is in ${JSON.stringify(line.path)}`;
   return new ChaosplaneError(
     'unsupported',
-    `the daemon cannot reach the target's ${what} cgroup (${where}): run the daemon in the host's cgroup ` +
-      `namespace with the host's cgroup file system mounted at /sys/fs/cgroup`,
+    `the daemon cannot reach the target's ${what} cgroup (${where}): mount the host's cgroup file ` +
+      `system at /sys/fs/cgroup, and run the daemon with hostPID (it then reads and joins cgroups from ` +
+      `PID 1's cgroup namespace when it has one of its own)`,
   );
 }
 

@@ -6,7 +6,7 @@ import { ChaosplaneError, type Logger } from '@chaosplane/sdk';
 import { chaosLogger } from '@chaosplane/service';
 import type { CallContext } from 'nice-grpc-common';
 import { readCgroupStats } from '../cgroup/readCgroupStats.js';
-import { cgroupOfProcess } from '../cgroup/resolveCgroup.js';
+import type { CgroupView } from '../cgroup/cgroupView.js';
 import { commandFailed } from '../process/commandTarget.js';
 import type { ProcessManager } from '../process/createProcessManager.js';
 import type { NamespaceName, RunAs } from '../process/namespaces.js';
@@ -70,6 +70,8 @@ export interface DaemonToolkitDeps {
   runtimes: RuntimeResolver;
   /** Named after the plugin's service. */
   log: Logger;
+  /** Where containers' cgroups are read and joined from. */
+  cgroups: CgroupView;
 }
 
 /** Creates the toolkit one plugin's handler factory receives; `service` names its shared states. */
@@ -208,13 +210,20 @@ async function changeIn(
 const NOT_TRACKED = { exitCode: null, signal: null, output: '' } as const;
 
 /** The cgroups and oom_score_adj a started process takes, from {@link StartProcessOptions}. */
-function accountingOf(options: StartProcessOptions, pid: number) {
+async function accountingOf(cgroups: CgroupView, options: StartProcessOptions, pid: number) {
   const { cgroup, oomScoreAdj } = options;
   if (cgroup !== undefined && cgroup !== 'container')
     throw new ChaosplaneError('invalid', `cgroup must be 'container' or left out`, { field: 'cgroup' });
   if (cgroup === undefined && oomScoreAdj === undefined) return {};
-  const cgroupDirs = cgroup === 'container' ? cgroupOfProcess(pid).dirs : [];
-  return { placement: { cgroupDirs, ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}) } };
+  const cgroupDirs = cgroup === 'container' ? (await cgroups.of(pid)).dirs : [];
+  const namespace = cgroup === 'container' ? cgroups.namespace : undefined;
+  return {
+    placement: {
+      cgroupDirs,
+      ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
+      ...(namespace !== undefined ? { cgroupNamespace: namespace } : {}),
+    },
+  };
 }
 
 /** {@link TargetContainer.start}: starts the managed process unless one of that name runs. */
@@ -238,7 +247,7 @@ async function startIn(
   const started = await deps.processManager.startManaged({
     identifier,
     ...placement,
-    ...accountingOf(options, pid),
+    ...(await accountingOf(deps.cgroups, options, pid)),
     argv: options.argv,
     ...(options.onRestart ? { onRestart: options.onRestart } : {}),
     ...lifetimeOf(scope, options.durationMs),
@@ -259,7 +268,7 @@ async function containerOf(scope: CallScope, containerId: string): Promise<Targe
     change: (name, options) => changeIn(scope, containerId, pid, name, options),
     start: (name, options) => startIn(scope, containerId, pid, name, options),
     // A promise, though read at once: a gone container rejects like every other operation.
-    cgroup: () => new Promise(resolve => resolve(readCgroupStats(cgroupOfProcess(pid)))),
+    cgroup: async () => readCgroupStats(await deps.cgroups.of(pid)),
     contribute: (state, name, value, options = {}) =>
       deps.processManager.contribute({
         identifier: keyOf(scope, name),

@@ -15,6 +15,11 @@ export interface ProcessPlacement {
   cgroupDirs: readonly string[];
   /** Its oom_score_adj, -1000 to 1000; inherited by everything it starts. */
   oomScoreAdj?: number;
+  /**
+   * A cgroup namespace to enter first (`/proc/PID/ns/cgroup`): the node's, for a daemon in one
+   * of its own, which may not move a process into a cgroup outside it (see `CgroupView`).
+   */
+  cgroupNamespace?: string;
 }
 
 /** The shell the prologue runs in (a fixed path: PATH plays no part). */
@@ -58,9 +63,16 @@ export function checkOomScoreAdj(value: number): void {
   );
 }
 
-/** The argv that places itself as `placement` says, then execs `argv`. */
-export function placementArgv(placement: ProcessPlacement, argv: readonly string[]): string[] {
-  const { oomScoreAdj, cgroupDirs } = placement;
+/**
+ * The argv that places itself as `placement` says, then execs `argv`; `nsenter` enters the
+ * placement's cgroup namespace, if it has one (nsenter then execs the prologue: the same PID).
+ */
+export function placementArgv(
+  placement: ProcessPlacement,
+  argv: readonly string[],
+  nsenter = 'nsenter',
+): string[] {
+  const { oomScoreAdj, cgroupDirs, cgroupNamespace } = placement;
   if (oomScoreAdj !== undefined) checkOomScoreAdj(oomScoreAdj);
   for (const dir of cgroupDirs) {
     if (!dir.startsWith('/') || dir.split('/').includes('..'))
@@ -73,6 +85,7 @@ export function placementArgv(placement: ProcessPlacement, argv: readonly string
       );
   }
   return [
+    ...(cgroupNamespace !== undefined ? [nsenter, `--cgroup=${cgroupNamespace}`, '--'] : []),
     PLACEMENT_SHELL,
     '-c',
     PLACEMENT_SCRIPT,

@@ -79,7 +79,7 @@ export async function startManagedProcess(
   opts: StartManagedOptions,
 ): Promise<ManagedProcess> {
   const command = commandArgv(ctx.nsenter, opts);
-  const argv = opts.placement ? placementArgv(opts.placement, command) : command;
+  const argv = opts.placement ? placementArgv(opts.placement, command, ctx.nsenter) : command;
   const deadlineMs = deadlineOf(opts);
   ctx.entries.reserve(opts.identifier);
   const uid = randomUUID();

@@ -10,6 +10,7 @@ import type { DaemonHandlerRegistration } from '../plugin/defineDaemonHandler.js
 import { gateOnCapabilities } from '../plugin/gateOnCapabilities.js';
 import { effectiveCapabilities, type LinuxCapability } from '../process/capabilities.js';
 import { RUN_OWNER_ENV, runOwnerOf } from '../process/managerContext.js';
+import { createCgroupView, type CgroupView } from '../cgroup/cgroupView.js';
 import {
   createProcessManager,
   type JournalRecoveryReport,
@@ -51,6 +52,12 @@ export interface DaemonOptions {
   plugins?: DaemonHandlerRegistration[];
   logger?: Logger;
   nsenterPath?: string;
+  /**
+   * A process whose cgroup namespace is the node's: PID 1 by default (the DaemonSet runs with
+   * hostPID). A daemon in a cgroup namespace of its own reads and joins containers' cgroups from
+   * that one (see docs/stresschaos.md); tests give a process of their own.
+   */
+  nodePid?: number;
   /** Server-side cap on any call; 5 minutes by default. */
   maxCallMs?: number;
   /** Recover everything tracked on close(); true by default (a crash leaves it to the journal). */
@@ -97,6 +104,8 @@ interface DaemonParts {
   metrics: DaemonMetrics;
   /** This process's effective capabilities, which the plugins' declared ones are checked against. */
   capabilities: ReadonlySet<LinuxCapability>;
+  /** Where containers' cgroups are read and joined from. */
+  cgroups: CgroupView;
 }
 
 /** The daemon's metrics, with gauges of the entries the process manager tracks by type. */
@@ -119,7 +128,7 @@ function createDaemonServer(
   options: DaemonOptions,
   parts: DaemonParts,
 ): { server: Server; serviceNames: string[] } {
-  const { logger, runtimes, processManager, journal } = parts;
+  const { logger, runtimes, processManager, journal, cgroups } = parts;
   const server = createServer({ interceptors: [peerIdentityInterceptor] }).use(
     createDaemonMiddleware({
       logger,
@@ -141,7 +150,7 @@ function createDaemonServer(
       throw new ChaosplaneError('plugin', `two plugins serve ${fullName}`, { field: 'plugins' });
     }
     const log = logger.child({ plugin: fullName });
-    const toolkit = createDaemonToolkit({ processManager, runtimes, log, service: fullName });
+    const toolkit = createDaemonToolkit({ processManager, runtimes, log, cgroups, service: fullName });
     const implementation = gateOnCapabilities(plugin, plugin.handler(toolkit), parts.capabilities, log);
     server.add(plugin.service, implementation as Parameters<typeof server.add>[1]);
     serviceNames.push(fullName);
@@ -248,7 +257,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       journal,
       metrics: metricsOf(processManager),
       capabilities: effectiveCapabilities(),
+      cgroups: createCgroupView(options.nodePid ?? 1, options.nsenterPath ?? 'nsenter'),
     };
+    if (parts.cgroups.namespace !== undefined)
+      logger.info(
+        "in a cgroup namespace of its own: containers' cgroups are read and joined from the node's",
+        {
+          namespace: parts.cgroups.namespace,
+        },
+      );
     // The plugins' handler factories run first: the shared states they register are rendered
     // again by the journal's replay. Nothing is served before the replay has finished.
     const { server, serviceNames } = createDaemonServer(options, parts);
