@@ -3,6 +3,7 @@
 // message and messageExpression, fieldPath, reason and the API server's wording, integers as
 // CEL ints, RE2 regular expressions, and rules that do not compile.
 import { describe, expect, it } from '@jest/globals';
+import { celString } from '@chaosplane/sdk';
 import { compileErrors, validateRules, type JsonSchema } from '../src/index.js';
 
 const spec: JsonSchema = {
@@ -106,5 +107,19 @@ describe('validateRules', () => {
         message: expect.stringMatching(/^compilation failed: /),
       },
     ]);
+  });
+});
+
+describe("the SDK's celString", () => {
+  it('quotes any text so that the rule compares equal to it', () => {
+    for (const text of ["it's", 'back\\slash', 'two\nlines\r', '^[a-z]+$', '"double"', '']) {
+      const schema: JsonSchema = {
+        type: 'string',
+        'x-kubernetes-validations': [{ rule: `self == ${celString(text)}`, message: 'differs' }],
+      };
+      expect(compileErrors(schema)).toEqual([]);
+      expect(validateRules(schema, text)).toEqual([]);
+      expect(validateRules(schema, `${text}x`)).toHaveLength(1);
+    }
   });
 });

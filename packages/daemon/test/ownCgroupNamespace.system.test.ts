@@ -18,7 +18,8 @@ import { placementArgv } from '../src/process/processPlacement.js';
 import { hostProcessesRunning } from './support/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MARKER = String(3700 + (process.pid % 200));
+/** The placed sleeps' argument: unique to this run, so cleaning up never hits another's sleep. */
+const MARKER = `3700.${process.pid}`;
 
 /** A directory named `name` in each hierarchy the daemon accounts with: v1's, and the unified one. */
 function cgroupDirs(name: string): { dir: string; version: 1 | 2 }[] {

@@ -43,15 +43,20 @@ export function createCgroupView(nodePid: number, nsenter: string): CgroupView {
   const namespace =
     own !== undefined && node !== undefined && own !== node ? `/proc/${nodePid}/ns/cgroup` : undefined;
   if (namespace === undefined) return { namespace, of: pid => Promise.resolve(cgroupOfProcess(pid)) };
-  const read = async (file: string) => {
+  const read = async (file: string): Promise<string | Error> => {
     // Only the cgroup namespace is entered: the file system (and cat) stay the daemon's.
-    const result = await runCommand([nsenter, `--cgroup=${namespace}`, '--', 'cat', file], {
-      env: { PATH: DEFAULT_PATH },
-      timeoutMs: 10_000,
-    });
-    return result.exitCode === 0
-      ? result.stdout
-      : new Error(result.stderr.trim() || `exit ${result.exitCode}`);
+    try {
+      const result = await runCommand([nsenter, `--cgroup=${namespace}`, '--', 'cat', file], {
+        env: { PATH: DEFAULT_PATH },
+        timeoutMs: 10_000,
+      });
+      return result.exitCode === 0
+        ? result.stdout
+        : new Error(result.stderr.trim() || `exit ${result.exitCode}`);
+    } catch (error) {
+      // nsenter could not be started: the daemon's failing, not the target's absence.
+      return error instanceof Error ? error : new Error(String(error));
+    }
   };
   return {
     namespace,

@@ -52,7 +52,7 @@ export interface ExecProcessSpecOptions {
 function withEnv(env: readonly string[], extra: Readonly<Record<string, string>>): string[] {
   const names = new Set(Object.keys(extra));
   return [
-    ...env.filter(entry => !names.has(entry.slice(0, entry.indexOf('=')))),
+    ...env.filter(entry => !names.has(entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry)),
     ...Object.entries(extra).map(([name, value]) => `${name}=${value}`),
   ];
 }

@@ -236,18 +236,21 @@ async function startIn(
 ): Promise<StartedProcess> {
   const { deps } = scope;
   const identifier = keyOf(scope, name);
+  const placement = placementOf(options, containerId, pid);
+  if ('execIn' in placement)
+    throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
+  // Resolved before the lookup: between the lookup and startManaged's reservation nothing awaits,
+  // so a repeated call sees the first one's process rather than a conflict.
+  const accounting = await accountingOf(deps.cgroups, options, pid);
   const running = deps.processManager.find(identifier);
   if (running) {
     const ended = deps.processManager.ended(running.uid) ?? Promise.resolve(NOT_TRACKED);
     return { started: false, pid: running.pid, ended };
   }
-  const placement = placementOf(options, containerId, pid);
-  if ('execIn' in placement)
-    throw new ChaosplaneError('invalid', "start runs as 'root' or 'nobody'", { field: 'as' });
   const started = await deps.processManager.startManaged({
     identifier,
     ...placement,
-    ...(await accountingOf(deps.cgroups, options, pid)),
+    ...accounting,
     argv: options.argv,
     ...(options.onRestart ? { onRestart: options.onRestart } : {}),
     ...lifetimeOf(scope, options.durationMs),

@@ -25,9 +25,15 @@ export function DurationString(options: { description?: string } = {}) {
 }
 
 /**
- * `text` as a CEL string literal (single-quoted, backslashes and quotes escaped), for building a
+ * `text` as a CEL string literal (single-quoted; backslashes, quotes and line breaks escaped,
+ * which a single-quoted CEL literal cannot hold raw), for building a
  * `CelValidation` rule from a value: `self.matches(${celString('^[a-z]+$')})`.
  */
 export function celString(text: string): string {
-  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const escaped = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll("'", "\\'")
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+  return `'${escaped}'`;
 }
