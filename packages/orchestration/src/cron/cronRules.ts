@@ -71,7 +71,7 @@ const SHAPE = `${PREFIX}(${DESCRIPTOR}|${EVERY}|(\\S+\\s+){4,5}\\S+)${SUFFIX}`;
 
 /** Chaos Mesh's message prefix, then ours: the expression and what is wrong with it. */
 const message = (what: string) =>
-  `'parse schedule field error: "' + self + '": ${what.replaceAll("'", "\\'")}'`;
+  `${celString('parse schedule field error: "')} + self + ${celString(`": ${what}`)}`;
 
 /**
  * The pattern under which the field `index` (0 = minute … 4 = day of week; -1 = the seconds of a

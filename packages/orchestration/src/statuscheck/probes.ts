@@ -12,6 +12,13 @@ export interface ProbeResult {
   message: string;
 }
 
+/** A request's time limit: the spec's `timeoutSeconds` (1 s by default, as the CRD defaults it). */
+const timeoutSecondsOf = (spec: StatusCheckSpec) => spec.timeoutSeconds ?? 1;
+
+/** The caller's signal, ended also by the request's own time limit. */
+const requestSignal = (signal: AbortSignal, spec: StatusCheckSpec) =>
+  AbortSignal.any([signal, AbortSignal.timeout(timeoutSecondsOf(spec) * 1000)]);
+
 /**
  * An error's message; a request's own timeout is said in the spec's terms. Read by shape, not
  * `instanceof`: fetch's TimeoutError is a DOMException, from another realm in some hosts.
@@ -21,8 +28,7 @@ function messageOf(error: unknown, spec?: StatusCheckSpec): string {
     name?: unknown;
     message?: unknown;
   };
-  if (spec && name === 'TimeoutError')
-    return `no answer within ${spec.timeoutSeconds ?? 1}s (timeoutSeconds)`;
+  if (spec && name === 'TimeoutError') return `no answer within ${timeoutSecondsOf(spec)}s (timeoutSeconds)`;
   return typeof message === 'string' ? message : String(error);
 }
 
@@ -39,7 +45,7 @@ async function httpProbe(
       method: http.method ?? 'GET',
       headers,
       ...(http.body !== undefined && http.method === 'POST' ? { body: http.body } : {}),
-      signal: AbortSignal.any([signal, AbortSignal.timeout((spec.timeoutSeconds ?? 1) * 1000)]),
+      signal: requestSignal(signal, spec),
     });
     await response.arrayBuffer();
   } catch (error) {
@@ -87,7 +93,7 @@ async function prometheusProbe(
   let answer: PromAnswer;
   try {
     const response = await deps.fetch(url, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout((spec.timeoutSeconds ?? 1) * 1000)]),
+      signal: requestSignal(signal, spec),
     });
     answer = (await response.json()) as PromAnswer;
   } catch (error) {
