@@ -420,6 +420,22 @@ experiment:
   });
 });
 
+describe('createSpecValidator', () => {
+  it('validators of equal schemas (compiled once) each report their own spec, used in turn', () => {
+    const schema = () => ({
+      type: 'object',
+      properties: { mode: { type: 'string', enum: ['one', 'all'] }, count: { type: 'integer' } },
+      required: ['mode'],
+    });
+    const first = createSpecValidator(schema());
+    const second = createSpecValidator(schema());
+    expect(first({ mode: 'some' }).map(v => v.field)).toEqual(['spec.mode']);
+    expect(second({ count: 'x', mode: 'one' }).map(v => v.field)).toEqual(['spec.count']);
+    expect(first({ mode: 'all' })).toEqual([]);
+    expect(second({}).map(v => `${v.field}: ${v.message}`)).toEqual(['spec.mode: Required value']);
+  });
+});
+
 describe('validateChaosUpdate', () => {
   it('refuses any spec change with Chaos Mesh’s message', () => {
     expect(validateChaosUpdate({ spec: base }, { spec: spec({ mode: 'all' }) })).toEqual([

@@ -31,12 +31,35 @@ export function createSpecValidator(specSchema: JsonSchema | object): SpecValida
       node['additionalProperties'] = false;
     for (const keyword of CHAOSPLANE_KEYWORDS) delete node[keyword];
   });
-  const check = ajv.compile(strict);
+  const check = compileOnce(strict);
   return (spec, path = 'spec') => {
     const violations = schemaViolations(check, spec, path);
     semanticViolations(authored, spec, path, violations);
     return dedupe(violations);
   };
+}
+
+/**
+ * Compiled validators by schema text. Compiling is most of the cost of a validator (about 0.8 s
+ * for a Workflow's schema, which embeds every chaos kind's spec); engines started again in one
+ * process (a restarted term, tests) compile a schema once. Bounded: the least recently used
+ * entry goes first.
+ */
+const compiled = new Map<string, ValidateFunction>();
+const COMPILED_LIMIT = 64;
+
+function compileOnce(schema: JsonSchema): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = compiled.get(key);
+  if (hit) {
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit;
+  }
+  const check = ajv.compile(schema);
+  compiled.set(key, check);
+  if (compiled.size > COMPILED_LIMIT) compiled.delete(compiled.keys().next().value!);
+  return check;
 }
 
 function schemaViolations(check: ValidateFunction, spec: unknown, root: string): Violation[] {

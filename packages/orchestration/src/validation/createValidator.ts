@@ -69,10 +69,16 @@ function templateSchedule(table: ChaosKindTable) {
   return (template: Template, path: string) => scheduleSemantics(template.schedule!, table, path);
 }
 
-/** Schema first; the semantic rules only for a spec with the right shape. */
-function layered<T>(schema: SpecValidator, semantics: (spec: T) => Violation[]) {
+/**
+ * Schema first; the semantic rules only for a spec with the right shape. The schema's validator is
+ * compiled on first use: a Workflow's or Schedule's schema embeds every chaos kind's spec, and an
+ * operator whose users never create one should not pay for compiling it.
+ */
+function layered<T>(schemaOf: () => object, semantics: (spec: T) => Violation[]) {
+  let schema: SpecValidator | undefined;
   return (spec: unknown): Violation[] => {
     if (spec === undefined || spec === null) return [{ field: 'spec', message: 'Required value' }];
+    schema ??= createSpecValidator(schemaOf());
     const violations = schema(spec);
     return violations.length > 0 ? violations : semantics(spec as T);
   };
@@ -81,14 +87,17 @@ function layered<T>(schema: SpecValidator, semantics: (spec: T) => Violation[]) 
 /** Creates the validators for the chaos kinds of `table`. */
 export function createOrchestrationValidator(table: ChaosKindTable): OrchestrationValidator {
   return {
-    schedule: layered<ScheduleSpec>(createSpecValidator(scheduleSpecSchema(table)), spec =>
-      scheduleSemantics(spec, table, 'spec'),
+    schedule: layered<ScheduleSpec>(
+      () => scheduleSpecSchema(table),
+      spec => scheduleSemantics(spec, table, 'spec'),
     ),
-    workflow: layered<WorkflowSpec>(createSpecValidator(workflowSpecSchema(table)), spec =>
-      workflowViolations(spec, table, templateSchedule(table)),
+    workflow: layered<WorkflowSpec>(
+      () => workflowSpecSchema(table),
+      spec => workflowViolations(spec, table, templateSchedule(table)),
     ),
-    statusCheck: layered<StatusCheckSpec>(createSpecValidator(statusCheckSpecSchema()), spec =>
-      statusCheckViolations(spec),
+    statusCheck: layered<StatusCheckSpec>(
+      () => statusCheckSpecSchema(),
+      spec => statusCheckViolations(spec),
     ),
   };
 }
