@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { ChaosplaneError, type ChaosPlugin } from '@chaosplane/sdk';
-import { captureLogger } from '@chaosplane/testing';
+import { captureLogger } from '@chaosplane/testing/helpers';
 import { checkCapabilityNames, effectiveCapabilities } from '../src/process/capabilities.js';
 import { daemonHandlersOf } from '../src/plugin/daemonHandlersOf.js';
 import { gateOnCapabilities } from '../src/plugin/gateOnCapabilities.js';

@@ -57,5 +57,5 @@ export { applyManifests, applyManifestFile } from './applyManifests.js';
 export { examplesDir } from './examplesDir.js';
 export { deployDir, defaultImageArchive } from './deployDir.js';
 export { OPERATOR_SERVICE_ACCOUNT } from './operatorServiceAccount.js';
-export { eventually, type EventuallyOptions } from './eventually.js';
+export { eventually, type EventuallyOptions } from './eventually/index.js';
 export { runKubectl, type RunKubectlOptions } from './runKubectl.js';

@@ -11,7 +11,7 @@ import { resourcePath } from '@chaosplane/kube';
 import { parseManifests } from '@chaosplane/operator';
 import { ChaosplaneError, PHASE_INJECTED, type ChaosObject, type Logger } from '@chaosplane/sdk';
 import { applyManifestFile, applyManifests } from './applyManifests.js';
-import { eventually } from './eventually.js';
+import { eventually } from './eventually/index.js';
 import { runKubectl } from './runKubectl.js';
 import type { DevCluster } from './startDevCluster.js';
 

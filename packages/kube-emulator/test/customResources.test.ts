@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CRDs through client-node: serving, validation with field paths, defaults, status, versions.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import * as k8s from '@kubernetes/client-node';
 import { gadgetCrd, widgetCrd } from './fixtures.js';
 import { type Harness, bodyOf, raw, rejection, startHarness, statusOf } from './support.js';

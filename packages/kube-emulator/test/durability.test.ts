@@ -3,7 +3,7 @@
 // same resourceVersions, and the directory is locked while in use. The SIGKILL case, with the
 // real CLI as a child process, is durability.system.test.ts.
 import { describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import * as k8s from '@kubernetes/client-node';
 import * as path from 'node:path';
 import { KubeEmulatorError, startKubeEmulator } from '../src/index.js';

@@ -2,7 +2,7 @@
 // Deletion semantics: namespace cascade, ownerReference garbage collection (background,
 // foreground, orphan), pagination expiry, and fault injection.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import * as k8s from '@kubernetes/client-node';
 import { type Harness, bodyOf, podSpec, raw, rejection, startHarness, statusOf } from './support.js';
 

@@ -4,7 +4,7 @@
 // cluster, subresource, named and non-resource requests, resourceNames and wildcards, role
 // aggregation, impersonation and the access reviews.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
 import { type KubeEmulatorInternals } from '../src/kubeEmulator.js';
 import { raw } from './support.js';

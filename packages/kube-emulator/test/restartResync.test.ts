@@ -3,7 +3,7 @@
 // owner removed while the controllers were cut off are finished after a restart on the same data
 // directory. The same after a SIGKILL of the real CLI is restartResync.system.test.ts.
 import { describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import * as path from 'node:path';
 import { startKubeEmulator } from '../src/index.js';
 import { coreApiFor, gone, useScratchDir } from './support.js';

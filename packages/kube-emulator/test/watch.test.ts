@@ -2,7 +2,7 @@
 // Watches and informers from @kubernetes/client-node: events, resume, 410 Gone, bookmarks,
 // and an informer that survives forced disconnects without missing an event.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import * as k8s from '@kubernetes/client-node';
 import { type Harness, podSpec, raw, startHarness } from './support.js';
 

@@ -11,7 +11,7 @@ import {
   type ChaosObject,
   type ImplContext,
 } from '@chaosplane/sdk';
-import { fakeImplContext } from '@chaosplane/testing';
+import { fakeImplContext } from '@chaosplane/testing/helpers';
 
 interface Spec {
   action?: string;

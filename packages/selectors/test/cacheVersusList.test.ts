@@ -4,7 +4,7 @@
 // give the same pods, or the same error, in the deterministic mode `all`. Runs against a real
 // kube-emulator; every run gets a fresh namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import fc from 'fast-check';
 import type { PodSelectorSpec } from '@chaosplane/sdk/framework';
 import {

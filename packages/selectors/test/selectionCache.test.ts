@@ -2,7 +2,7 @@
 // The informer cache against a real kube-emulator: initial sync, watch updates, recovery from
 // watch disconnects and API errors, namespace-scoped mode, and stop().
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import { ChaosplaneError } from '@chaosplane/sdk';
 import { createPodSelector, createSelectionCache, type SelectionCache } from '@chaosplane/selectors';
 import {

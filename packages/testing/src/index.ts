@@ -2,7 +2,8 @@
 /**
  * @chaosplane/testing: the plugin test kit. `startTestKit({ plugins })` runs a whole Chaosplane
  * (kube-emulator, containerd, the daemon over mTLS, the operator, busybox pods) with the plugin
- * under test, plus `eventually`, `describeIf` and a capturing logger.
+ * under test, plus `eventually`, `describeIf` and a capturing logger (also, without the kit,
+ * from `@chaosplane/testing/helpers`).
  * @packageDocumentation
  */
 export {
@@ -13,8 +14,14 @@ export {
   type TestPod,
   type ChaosRef,
 } from './startTestKit.js';
-export { eventually, type EventuallyOptions } from '@chaosplane/dev';
-export { describeIf } from './describeIf.js';
-export { kubectlUnavailableReason } from './kubectlReason.js';
-export { fakeImplContext, type FakeImplContextOptions } from './fakeImplContext.js';
-export { captureLogger, type CapturedLine, type CapturedLogger } from './captureLogger.js';
+export {
+  eventually,
+  describeIf,
+  kubectlUnavailableReason,
+  fakeImplContext,
+  captureLogger,
+  type EventuallyOptions,
+  type FakeImplContextOptions,
+  type CapturedLine,
+  type CapturedLogger,
+} from './helpers/index.js';

@@ -10,12 +10,11 @@ import { promisify } from 'node:util';
 import { createDaemonClientPool } from '@chaosplane/daemon/client';
 import {
   DAEMON_SERVER_NAME,
-  eventually,
   runKubectl,
   startDevControlPlane,
   type DevControlPlane,
-  type EventuallyOptions,
 } from '@chaosplane/dev';
+import { eventually, type EventuallyOptions } from '@chaosplane/dev/eventually';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import { resourcePath, type KubeConnection } from '@chaosplane/kube';
 import {

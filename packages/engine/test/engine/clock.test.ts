@@ -3,7 +3,7 @@
 // of ten minutes ends when the clock says so, not after ten minutes of real time.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import { createManualClock, systemClock } from '../../src/clock/clock.js';
 import { createWorkQueue } from '../../src/queue/createWorkQueue.js';
 import { startTestCluster, type TestCluster } from './support/emulator.js';

@@ -13,7 +13,7 @@ import {
   type ImplContext,
 } from '@chaosplane/sdk';
 import type { DaemonConnector, SelectorRegistry } from '@chaosplane/sdk/framework';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 import { startTestCluster, type TestCluster } from './support/emulator.js';
 import { runEngine } from './support/runEngine.js';
 import { createRecordingImpl, createTestSelectors } from './support/testKind.js';

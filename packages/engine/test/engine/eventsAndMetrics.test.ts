@@ -8,7 +8,7 @@ import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject }
 import { createEventRecorder } from '../../src/events/createEventRecorder.js';
 import { chaos, runFakeEngine, type FakeEngine } from './support/runFakeEngine.js';
 import { createRecordingImpl, testKind } from './support/testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 let running: FakeEngine | undefined;
 afterEach(async () => {

@@ -18,7 +18,7 @@ import { type KubeEvent, type Lease, type LeaseApi } from '../../src/kube/CoreAp
 import { createFakeChaosApi } from './support/fakeChaosApi.js';
 import { chaos } from './support/runFakeEngine.js';
 import { createTestSelectors, testKind } from './support/testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 interface Item {
   metadata: { name: string; namespace: string; resourceVersion: string };

@@ -24,7 +24,7 @@ import { createSilentLogger } from '@chaosplane/service';
 import { startTestCluster, type TestCluster } from './support/emulator.js';
 import { runEngine } from './support/runEngine.js';
 import { createRecordingImpl, createTestSelectors, testKind } from './support/testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 let cluster: TestCluster;
 let running: { stop(): Promise<void> } | undefined;

@@ -7,7 +7,7 @@ import { CLEAN_FINALIZER_ANNOTATION, PAUSE_ANNOTATION, RECORDS_FINALIZER } from 
 import { ChaosplaneError, PHASE_INJECTED, PHASE_NOT_INJECTED, type ChaosObject } from '@chaosplane/sdk';
 import { chaos, runFakeEngine, type FakeEngine } from './support/runFakeEngine.js';
 import { createRecordingImpl, createTestSelectors } from './support/testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 let running: FakeEngine | undefined;
 afterEach(async () => {

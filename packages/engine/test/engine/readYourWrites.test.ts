@@ -8,7 +8,7 @@ import { PHASE_INJECTED } from '@chaosplane/sdk';
 import { RECORDS_FINALIZER } from '@chaosplane/sdk/framework';
 import type { FakeEngine } from './support/runFakeEngine.js';
 import { NAME, phaseOf, records, runStaleInformerScenario } from './support/staleInformerScenario.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 let running: FakeEngine | undefined;
 afterEach(async () => {

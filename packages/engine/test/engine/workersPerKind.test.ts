@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { PHASE_INJECTED, type ChaosObject } from '@chaosplane/sdk';
 import { chaos, runFakeEngine, type FakeEngine } from './support/runFakeEngine.js';
 import { createRecordingImpl } from './support/testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 let running: FakeEngine | undefined;
 afterEach(async () => {

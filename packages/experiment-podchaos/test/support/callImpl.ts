@@ -5,7 +5,7 @@
 import type { KubeConnection } from '@chaosplane/kube';
 import { ChaosplaneError, type ChaosImpl, type ChaosObject, type ContainerRecord } from '@chaosplane/sdk';
 import { resolveContainerTarget, resolvePodTarget } from '@chaosplane/selectors';
-import { fakeImplContext } from '@chaosplane/testing';
+import { fakeImplContext } from '@chaosplane/testing/helpers';
 import type { PodChaosSpec, PodChaosTarget } from '../../src/kind.js';
 
 /** Applies or recovers one record of `obj` with `impl` over `kube`. */

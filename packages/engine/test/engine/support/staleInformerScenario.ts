@@ -21,7 +21,7 @@ import { type WatchEvent } from '@chaosplane/kube';
 import type { FakeChaosApi } from './fakeChaosApi.js';
 import { chaos, runFakeEngine, type FakeEngine } from './runFakeEngine.js';
 import { createRecordingImpl, testKind, type Call } from './testKind.js';
-import { eventually } from '@chaosplane/testing';
+import { eventually } from '@chaosplane/testing/helpers';
 
 export const WATCH_LAG_MS = 1_500;
 const BACKOFF_BASE_MS = 600;
