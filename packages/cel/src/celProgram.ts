@@ -11,8 +11,11 @@ export interface RuleBindings {
   oldSelf?: unknown;
 }
 
-/** A compiled expression: evaluates to a CEL value, or throws with the evaluation error. */
-export type CelProgram = (bindings: RuleBindings) => CelValue;
+/**
+ * A compiled expression: evaluates to a CEL value with the given variables (a rule's `self` and
+ * `oldSelf`, or an admission policy's `object`, `request`…), or throws with the evaluation error.
+ */
+export type CelProgram = (bindings: RuleBindings | Readonly<Record<string, unknown>>) => CelValue;
 
 const env = celEnv({ funcs: strings });
 const cache = new Map<string, CelProgram>();

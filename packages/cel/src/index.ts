@@ -14,3 +14,4 @@ export {
   type RuleViolation,
   type JsonSchema,
 } from './validateRules.js';
+export { compileExpression, jsonToCel, type CelExpression } from './celExpression.js';

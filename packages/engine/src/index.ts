@@ -64,6 +64,14 @@ export {
   type PolicyRule,
 } from './crd/generateRbac.js';
 export { writeCrdFiles, crdFileName } from './crd/writeCrdFiles.js';
+export {
+  generateNamespaceDefaultingPolicy,
+  namespaceDefaultingPolicyToYaml,
+  defaultedNamespaceFields,
+  NAMESPACE_DEFAULTING_POLICY,
+  type ValidatingAdmissionPolicyObject,
+  type ValidatingAdmissionPolicyBindingObject,
+} from './crd/namespaceDefaulting.js';
 export { structuralViolations } from './crd/structural.js';
 export type { JsonSchema } from './api/jsonSchema.js';
 export { ChaosStatusSchema } from './crd/statusSchema.js';

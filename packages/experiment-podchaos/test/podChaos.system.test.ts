@@ -390,11 +390,16 @@ spec:
     expect(await podNames('kube-system')).toContain('sys-guarded');
     await deleteChaos('default', 'kill-system');
 
-    // No namespaces: the chaos object's own, as Chaos Mesh's webhook defaults it, said by an Event.
+    // No namespaces: the chaos object's own, as Chaos Mesh's webhook defaults it, said by a
+    // warning at apply time (the policy the plane's operator installed with --install-crds,
+    // under its ServiceAccount's RBAC) and by an Event.
     await createPods('kill-defaulted', [
       { name: 'd-0', labels: { app: 'defaulted' }, containers: [{ name: 'main', image: 'busybox:1.36' }] },
     ]);
-    await kubectlApply(`
+    const manifest = path.join(dir, 'kill-defaulted.yaml');
+    await writeFile(
+      manifest,
+      `
 apiVersion: chaos-mesh.org/v1alpha1
 kind: PodChaos
 metadata: { name: kill-defaulted, namespace: kill-defaulted }
@@ -402,7 +407,14 @@ spec:
   action: pod-kill
   mode: all
   selector: { labelSelectors: { app: defaulted } }
-`);
+`,
+    );
+    const applied = await run('kubectl', ['--kubeconfig', plane.kubeconfigPath, 'apply', '-f', manifest], {
+      timeout: 60_000,
+    });
+    expect(applied.stderr).toContain(
+      `Warning: Validation failed for ValidatingAdmissionPolicy 'chaosplane-namespace-defaulting' with binding 'chaosplane-namespace-defaulting': spec.selector.namespaces: not set; defaulted to ["kill-defaulted"]`,
+    );
     const records = await recordsIn('kill-defaulted', 'kill-defaulted', 'Injected');
     expect(records.map(r => r.id)).toEqual(['kill-defaulted/d-0']);
     expect(await events('kill-defaulted', 'kill-defaulted')).toContain(

@@ -52,7 +52,7 @@ const CODES: Record<StatusReason, number> = {
 export interface StatusCause {
   field?: string;
   message: string;
-  reason: string;
+  reason?: string;
 }
 
 /** `status.details` of an error body. */

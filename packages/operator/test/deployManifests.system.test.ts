@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { generateCrd, generateOperatorRbac, pluginAccessRole } from '@chaosplane/engine';
+import {
+  generateCrd,
+  generateNamespaceDefaultingPolicy,
+  generateOperatorRbac,
+  pluginAccessRole,
+} from '@chaosplane/engine';
 import { parse } from 'yaml';
 import { loadPlugins } from '@chaosplane/service';
 import { startKubeEmulator } from '@chaosplane/kube-emulator';
@@ -101,6 +106,20 @@ describe('deploy/ manifests', () => {
     }
   });
 
+  it('holds the generated namespace-defaulting warning policy and its binding, unchanged, in the kustomization', async () => {
+    const manifests = await allManifests();
+    const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
+    const generated = generateNamespaceDefaultingPolicy(plugins.map(p => p.kind))!;
+    const file = 'crds/admissionregistration.k8s.io_chaosplane-namespace-defaulting.yaml';
+    const inFile = manifests.filter(m => m.file === path.join('deploy', file)).map(m => m.obj);
+    expect(inFile).toEqual(JSON.parse(JSON.stringify([generated.policy, generated.binding])));
+    expect(generated.binding.spec.validationActions).toEqual(['Warn']);
+    const kustomized = parse(await readFile(path.join(deploy, 'kustomization.yaml'), 'utf8')) as {
+      resources: string[];
+    };
+    expect(kustomized.resources).toContain(file);
+  });
+
   it('grants the chaos kinds by name, as generated from the bundled plugins: no wildcard, no unnamed CRD write', async () => {
     const manifests = await allManifests();
     const plugins = await loadPlugins(BUNDLED_PLUGINS, { from: repo });
@@ -172,6 +191,22 @@ describe('deploy/ manifests', () => {
     ]);
     // --install-crds is an optional role, left out of the kustomization.
     expect(kustomized.resources).not.toContain('rbac/install-crds.yaml');
+    // It installs the warning policy too: create cannot be narrowed by name, the rest is by name.
+    const installRules = (
+      role('chaosplane-operator-install-crds')!.obj as unknown as { rules: Rule[] }
+    ).rules.filter(r => r.apiGroups.includes('admissionregistration.k8s.io'));
+    const policyResources = ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'];
+    expect(installRules).toEqual([
+      { apiGroups: ['admissionregistration.k8s.io'], resources: policyResources, verbs: ['create'] },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: policyResources,
+        resourceNames: ['chaosplane-namespace-defaulting'],
+        verbs: ['get', 'update'],
+      },
+    ]);
+    // No role in the kustomization touches admission policies.
+    expect(rules.filter(r => r.apiGroups.includes('admissionregistration.k8s.io'))).toEqual([]);
   });
 
   it('runs the daemon with hostPID and eight capabilities (NET_ADMIN and NET_RAW for NetworkChaos), never privileged', async () => {
@@ -299,6 +334,8 @@ describe('deploy/ manifests', () => {
         'deployment.apps/chaosplane-operator created',
         'daemonset.apps/chaosplane-daemon created',
         'service/chaosplane-daemon created',
+        'validatingadmissionpolicy.admissionregistration.k8s.io/chaosplane-namespace-defaulting created',
+        'validatingadmissionpolicybinding.admissionregistration.k8s.io/chaosplane-namespace-defaulting created',
       ]) {
         expect(applied).toContain(line);
       }

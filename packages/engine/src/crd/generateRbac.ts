@@ -7,11 +7,13 @@
 // are cluster-scoped, so when chaosplane-operator is bound in one namespace only
 // (--target-namespace) a RoleBinding could never grant them. Creating and replacing CRDs
 // (`--install-crds`) is a separate, optional role: create cannot be limited by resourceNames,
-// so it is granted only where the operator installs its own CRDs. What a plugin's controller
-// needs beyond that (PodChaos deletes pods) it declares (`operatorAccess`), and gets a ClusterRole
+// so it is granted only where the operator installs its own CRDs; that role also installs the
+// namespace-defaulting ValidatingAdmissionPolicy and its binding (namespaceDefaulting.ts). What
+// a plugin's controller needs beyond that (PodChaos deletes pods) it declares (`operatorAccess`), and gets a ClusterRole
 // of its own, aggregated too, so leaving the plugin out leaves its access out.
 import { stringify } from 'yaml';
 import type { ChaosKind, OperatorAccessRule } from '@chaosplane/sdk';
+import { NAMESPACE_DEFAULTING_POLICY } from './namespaceDefaulting.js';
 
 /** One RBAC policy rule. */
 export interface PolicyRule {
@@ -43,6 +45,9 @@ const AGGREGATE = {
   'rbac.chaosplane.io/aggregate-to-operator': 'true',
 };
 const CRD_GROUP = 'apiextensions.k8s.io';
+const ADMISSION_GROUP = 'admissionregistration.k8s.io';
+/** The namespace-defaulting warning policy and its binding, which `--install-crds` installs too. */
+const POLICY_RESOURCES = ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'];
 const PART_OF = { 'app.kubernetes.io/part-of': 'chaosplane' };
 /** The operator's ServiceAccount (deploy/rbac/operator.yaml). */
 const OPERATOR_SUBJECT = {
@@ -131,6 +136,14 @@ export function generateOperatorRbac(
           apiGroups: [CRD_GROUP],
           resources: ['customresourcedefinitions'],
           resourceNames: owned,
+          verbs: ['get', 'update'],
+        },
+        // The namespace-defaulting warning policy and its binding: by name, but for create.
+        { apiGroups: [ADMISSION_GROUP], resources: POLICY_RESOURCES, verbs: ['create'] },
+        {
+          apiGroups: [ADMISSION_GROUP],
+          resources: POLICY_RESOURCES,
+          resourceNames: [NAMESPACE_DEFAULTING_POLICY],
           verbs: ['get', 'update'],
         },
       ],

@@ -2,23 +2,11 @@
 // Step 4's first half: one record per target of every selector of an object that has none.
 import { PHASE_NOT_INJECTED, type ChaosKind, type ChaosObject, type ContainerRecord } from '@chaosplane/sdk';
 import type { SelectorRegistry } from '@chaosplane/sdk/framework';
+import { defaultedNamespaceField } from '../crd/namespaceDefaulting.js';
 import type { SelectionNote } from '../steps/conditions.js';
 
 /** The records of a selection (and the selectors whose namespaces were defaulted), or why it produced none. */
 export type Selection = { records: ContainerRecord[]; defaulted: string[] } | { note: SelectionNote };
-
-/**
- * The spec path of a selector key's pod selector (`.` → `spec.selector`, `.Target` →
- * `spec.target.selector`) when it names no namespace and no pods: Chaos Mesh's defaulting
- * webhook writes the object's namespace into such a spec; here it is reported instead.
- */
-function defaultedNamespaces(selectorKey: string, spec: unknown): string | undefined {
-  const selector = (spec as { selector?: { namespaces?: unknown[]; pods?: object } } | undefined)?.selector;
-  if (selector === undefined || (selector.namespaces?.length ?? 0) > 0 || selector.pods !== undefined)
-    return undefined;
-  const field = selectorKey === '.' ? '' : `.${selectorKey.slice(1, 2).toLowerCase()}${selectorKey.slice(2)}`;
-  return `spec${field}.selector.namespaces`;
-}
 
 /**
  * Selects the targets of every selector of `obj`: one Not Injected record per target, or the
@@ -49,7 +37,7 @@ export async function selectRecords(
     if (targets.length === 0) {
       return { note: { reason: 'NoTargets', message: `selector "${selectorKey}" selected no target` } };
     }
-    const field = defaultedNamespaces(selectorKey, ref.spec);
+    const field = defaultedNamespaceField(selectorKey, ref.spec);
     if (field !== undefined) defaulted.push(field);
     for (const target of targets)
       records.push({

@@ -5,6 +5,9 @@
  * compare with the stored object (immutable fields, `self == oldSelf`, finalizers while deleting).
  */
 import { validateRules, type RuleViolation } from '@chaosplane/cel';
+import { validatePolicyObject } from '../admission/policyObjects.js';
+import { type Operation } from '../admission/policyTypes.js';
+import { admitByPolicies } from '../admission/validatingPolicies.js';
 import { defaultCrd, validateCrd } from '../crd/crd.js';
 import { applyDefaults, pruneUnknown, unknownFields, validateSchema } from '../crd/schema.js';
 import { type FieldError, badRequest, invalid } from '../errors.js';
@@ -15,6 +18,7 @@ import { validateBuiltinUpdate } from '../resources/immutability.js';
 import { validateBuiltin, validateMetadata } from '../resources/validation.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
+import { type CoreContext } from './coreContext.js';
 import { toServed } from './conversion.js';
 import { isCrdType } from './crdServing.js';
 
@@ -111,6 +115,7 @@ export function validateAll(
   } else {
     errors.push(...validateBuiltin(obj, type));
     if (isCrdType(type)) errors.push(...validateCrd(obj));
+    errors.push(...validatePolicyObject(obj, type));
     if (schema) errors.push(...enumErrors(obj, type, version, schema, errors));
   }
   if (errors.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
@@ -156,4 +161,38 @@ export function checkNoNewFinalizers(type: ResourceType, next: KubeObject, exist
       detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map(f => JSON.stringify(f)).join(', ')}}`,
     },
   ]);
+}
+
+/**
+ * Validating admission: the ValidatingAdmissionPolicies bound to the write run on it (in the
+ * request's version) when it came through the API; their warnings go to the request, a denial
+ * is thrown. `next` is the object to store (null on delete), `existing` the stored one.
+ */
+export function admitWrite(
+  ctx: CoreContext,
+  scope: Scope,
+  operation: Operation,
+  next: KubeObject | null,
+  existing: KubeObject | null,
+  options: WriteOptions & { subresource?: string | undefined },
+): void {
+  const request = options.admission;
+  if (request === undefined) return;
+  const named = next ?? existing;
+  admitByPolicies(
+    ctx.store,
+    {
+      operation,
+      type: scope.type,
+      version: scope.version,
+      ...(options.subresource !== undefined ? { subresource: options.subresource } : {}),
+      ...(named?.metadata.namespace !== undefined ? { namespace: named.metadata.namespace } : {}),
+      name: named?.metadata.name ?? '',
+      object: next === null ? null : toServed(scope.type, scope.version, next),
+      oldObject: existing === null ? null : toServed(scope.type, scope.version, existing),
+      ...(request.user !== undefined ? { user: request.user } : {}),
+      dryRun: options.dryRun === true,
+    },
+    request,
+  );
 }

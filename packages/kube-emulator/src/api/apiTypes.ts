@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The shapes of requests to the API core: scopes, options, list results and watch events. */
+import { type AdmissionRequestContext } from '../admission/policyTypes.js';
 import { type JsonObject, type KubeObject, type ResourceType } from '../types.js';
 
 /** Which resource a request addresses. */
@@ -15,6 +16,11 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** `Strict` rejects unknown fields of custom resources; otherwise they are pruned. */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /**
+   * The requester and the sink of warnings of a write that came through the API: set, the
+   * ValidatingAdmissionPolicies run on it (the controllers' own writes have none).
+   */
+  admission?: AdmissionRequestContext;
 }
 
 /** List/watch options (query parameters). */
@@ -44,6 +50,8 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
   gracePeriodSeconds?: number;
+  /** As {@link WriteOptions.admission}: set, the ValidatingAdmissionPolicies run on the delete. */
+  admission?: AdmissionRequestContext;
 }
 
 /** Patch content types the emulator understands. */

@@ -12,7 +12,7 @@ import { builtinSchema } from '../resources/builtinSchemas.js';
 import { generateJobSelector } from '../resources/jobs.js';
 import { objectKey } from '../store/objectStore.js';
 import { type JsonObject, type KubeObject, type ResourceType, isMap } from '../types.js';
-import { defaultAll, validateAll } from './admission.js';
+import { admitWrite, defaultAll, validateAll } from './admission.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
 import { toStorage } from './conversion.js';
 import { type CoreContext } from './coreContext.js';
@@ -143,6 +143,7 @@ export async function createObject(
   if (type.group === '' && type.plural === 'services') assignClusterIp(ctx, obj);
   if (type.group === 'batch' && type.plural === 'jobs') generateJobSelector(obj);
   if (ctx.isCrdType(type)) obj.status = crdAcceptedStatus(obj, md.creationTimestamp!);
+  admitWrite(ctx, scope, 'CREATE', obj, null, options);
   if (options.dryRun) return ctx.served(scope, obj);
   const stored = await ctx.write(type, obj);
   if (ctx.isCrdType(type)) ctx.serveCrd(stored);

@@ -7,6 +7,7 @@
 import { conflict, isNotFound } from '../errors.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
 import { type DeleteOptions, type Scope } from './apiTypes.js';
+import { admitWrite } from './admission.js';
 import { type CoreContext } from './coreContext.js';
 import { isNamespaceType, specFinalizers } from './objectMeta.js';
 
@@ -71,6 +72,7 @@ export async function deleteObject(
   const type = scope.type;
   const existing = ctx.getStored(scope, name);
   checkDeletePreconditions(type, existing, name, options.preconditions);
+  admitWrite(ctx, scope, 'DELETE', null, existing, options);
   const finalizers = finalizersAfterDelete(existing, options.propagationPolicy);
   if (finalizers.length === 0 && specFinalizers(type, existing).length === 0) {
     if (options.dryRun) return { obj: ctx.served(scope, existing), gone: true };

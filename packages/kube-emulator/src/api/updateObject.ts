@@ -8,7 +8,13 @@ import { conflict, invalid } from '../errors.js';
 import { builtinSchema } from '../resources/builtinSchemas.js';
 import { objectKey } from '../store/objectStore.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
-import { checkNoNewFinalizers, defaultAll, validateAll, validateTransition } from './admission.js';
+import {
+  admitWrite,
+  checkNoNewFinalizers,
+  defaultAll,
+  validateAll,
+  validateTransition,
+} from './admission.js';
 import { type Scope, type WriteOptions } from './apiTypes.js';
 import { toStorage } from './conversion.js';
 import { type CoreContext } from './coreContext.js';
@@ -165,6 +171,7 @@ export async function applyUpdate(
   const md = next.metadata;
   if (Array.isArray(md.finalizers) && md.finalizers.length === 0) delete md.finalizers;
   if (ctx.isCrdType(type)) next.status = crdStatusOnUpdate(next, existing, ctx.now());
+  admitWrite(ctx, scope, 'UPDATE', next, existing, { ...options, subresource });
   return storeUpdate(ctx, scope, next, existing, options);
 }
 

@@ -6,34 +6,17 @@
  * from what it has. Any ClusterRole change re-syncs every aggregated role, as the real one does.
  */
 import { type ApiCore } from '../api/apiCore.js';
-import { parseLabelSelector, type LabelSelector, matchLabels } from '../selectors/labels.js';
+import { type LabelSelectorObject, requirementsOf } from '../selectors/labelSelectorObject.js';
+import { matchLabels } from '../selectors/labels.js';
 import { type KubeObject } from '../types.js';
 import { type PolicyRule, sameRule } from './policyRules.js';
 import { RBAC_STORAGE_KEYS } from './rbacAuthorizer.js';
 
-interface SelectorObject {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** A metav1.LabelSelector object as the requirements of the string syntax. */
-function requirementsOf(selector: SelectorObject): LabelSelector {
-  const terms = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of selector.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    if (e.operator === 'In') terms.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') terms.push(e.key);
-    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
-  }
-  return parseLabelSelector(terms.join(','));
-}
-
 /** The rules an aggregated role should have, given every ClusterRole. */
 export function aggregatedRules(role: KubeObject, all: KubeObject[]): PolicyRule[] {
   const selectors =
-    (role.aggregationRule as { clusterRoleSelectors?: SelectorObject[] } | undefined)?.clusterRoleSelectors ??
-    [];
+    (role.aggregationRule as { clusterRoleSelectors?: LabelSelectorObject[] } | undefined)
+      ?.clusterRoleSelectors ?? [];
   const rules: PolicyRule[] = [];
   const byName = [...all].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
   for (const selector of selectors) {

@@ -113,7 +113,7 @@ async function dispatch(
       return serveDiscovery(deps.api, route, res);
     case 'resource':
       if (isKubeletRoute(route)) return proxyToKubelet(deps.api, kubeletClient, route, url, req, res);
-      return handleResource(deps, req, res, route, url, body);
+      return handleResource(deps, req, res, route, url, body, user);
   }
 }
 

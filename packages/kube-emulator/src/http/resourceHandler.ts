@@ -6,9 +6,17 @@
  */
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApiCore } from '../api/apiCore.js';
-import { type DeleteOptions, type ListOptions, type PatchType, type Scope } from '../api/apiTypes.js';
+import { type AdmissionRequestContext } from '../admission/policyTypes.js';
+import {
+  type DeleteOptions,
+  type ListOptions,
+  type PatchType,
+  type Scope,
+  type WriteOptions,
+} from '../api/apiTypes.js';
 import { listItems } from '../api/listWatch.js';
 import { KubeEmulatorError, badRequest } from '../errors.js';
+import { type UserInfo } from '../auth/userInfo.js';
 import { type FaultInjector, type FaultRequest } from '../faultInjector.js';
 import { type JsonObject, type ResourceType, type Verb, apiVersionOf, resourceKey } from '../types.js';
 import { boolParam, deleteOptions, intParam, stringParam, writeOptions } from './queryParams.js';
@@ -18,6 +26,7 @@ import { type Negotiated, methodNotAllowed, negotiate, notServed, send } from '.
 import { type ResourceRoute, verbOf } from './routes.js';
 import { toTable } from './table.js';
 import { type WatchDeps, serveWatch } from './watchStream.js';
+import { warningHeader } from './warnings.js';
 
 /** One resource request, decoded as far as every verb needs. */
 interface ResourceRequest {
@@ -30,6 +39,8 @@ interface ResourceRequest {
   scope: Scope;
   neg: Negotiated;
   faultReq: FaultRequest;
+  /** Who sent the request, and where admission warnings go (`Warning` headers). */
+  admission: AdmissionRequestContext;
   /** Answers a write; a fault injected `after` replaces the reply once the write happened. */
   reply(code: number, payload: unknown, neg?: Negotiated): void;
 }
@@ -139,6 +150,11 @@ function listBody(type: ResourceType, version: string, result: ReturnType<ApiCor
   return `${head}${items.join(',')}]}`;
 }
 
+/** The write options of the query, with the request's admission context. */
+function writeOptionsOf(r: ResourceRequest): WriteOptions {
+  return { ...writeOptions(r.q), admission: r.admission };
+}
+
 function serveGet(api: ApiCore, r: ResourceRequest): void {
   if (r.route.subresource === 'scale') return send(r.res, 200, api.getScale(r.scope, r.route.name!), r.neg);
   const obj = api.get(r.scope, r.route.name!);
@@ -190,13 +206,13 @@ function startWatch(deps: WatchDeps, r: ResourceRequest): void {
 }
 
 async function serveCreate(api: ApiCore, r: ResourceRequest): Promise<void> {
-  const options = writeOptions(r.q);
+  const options = writeOptionsOf(r);
   const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   r.reply(201, await api.create(r.scope, decoded, options), r.neg);
 }
 
 async function serveUpdate(api: ApiCore, r: ResourceRequest): Promise<void> {
-  const options = writeOptions(r.q);
+  const options = writeOptionsOf(r);
   const decoded = decodeBody(await r.body, mediaType(r.req), 'object', r.type);
   if (r.route.subresource === 'scale')
     return r.reply(200, await api.updateScale(r.scope, r.route.name!, decoded, options), r.neg);
@@ -212,7 +228,7 @@ async function servePatch(api: ApiCore, r: ResourceRequest): Promise<void> {
       `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${r.type.strategicMerge ? ', application/strategic-merge-patch+json' : ''}`,
     );
   }
-  const options = writeOptions(r.q);
+  const options = writeOptionsOf(r);
   const decoded = decodeBody(await r.body, media, 'patch');
   const obj =
     r.route.subresource === 'scale'
@@ -224,7 +240,10 @@ async function servePatch(api: ApiCore, r: ResourceRequest): Promise<void> {
 /** The DeleteOptions of a delete (body, then query). */
 async function deleteOptionsOf(r: ResourceRequest): Promise<DeleteOptions> {
   const raw = await r.body;
-  return deleteOptions(r.q, decodeBody(raw, mediaType(r.req) || 'application/json', 'delete'));
+  return {
+    ...deleteOptions(r.q, decodeBody(raw, mediaType(r.req) || 'application/json', 'delete')),
+    admission: r.admission,
+  };
 }
 
 async function serveDelete(api: ApiCore, r: ResourceRequest): Promise<void> {
@@ -285,6 +304,19 @@ function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
   });
 }
 
+/** The admission context of a request: its user, and warnings sent as `Warning` headers (each once). */
+function admissionContext(res: ServerResponse, user: UserInfo | undefined): AdmissionRequestContext {
+  const warnings: string[] = [];
+  return {
+    ...(user !== undefined ? { user } : {}),
+    warn(text) {
+      if (warnings.includes(text) || res.headersSent) return;
+      warnings.push(text);
+      res.setHeader('Warning', warnings.map(warningHeader));
+    },
+  };
+}
+
 /** Answers a request for a resource (or one of its subresources). */
 export async function handleResource(
   deps: WatchDeps,
@@ -293,6 +325,7 @@ export async function handleResource(
   route: ResourceRoute,
   url: URL,
   body: Promise<Buffer>,
+  user?: UserInfo,
 ): Promise<void> {
   const q = url.searchParams;
   const verb = verbOf(req.method ?? 'GET', route, boolParam(q, 'watch'));
@@ -318,6 +351,7 @@ export async function handleResource(
     scope,
     neg,
     faultReq,
+    admission: admissionContext(res, user),
     reply(code, payload, n) {
       if (injected) throw injected.error;
       send(res, code, payload, n);

@@ -219,6 +219,32 @@ function rbacTypes(): ResourceType[] {
 }
 
 /**
+ * ValidatingAdmissionPolicies and their bindings (admissionregistration.k8s.io/v1, GA in 1.30):
+ * enforced on writes by src/admission. A policy has a status (its type checking).
+ */
+function admissionTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingAdmissionPolicy',
+      plural: 'validatingadmissionpolicies',
+      namespaced: false,
+      categories: ['api-extensions'],
+      hasStatus: true,
+      hasGeneration: true,
+    }),
+    builtin({
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      plural: 'validatingadmissionpolicybindings',
+      namespaced: false,
+      categories: ['api-extensions'],
+      hasGeneration: true,
+    }),
+  ];
+}
+
+/**
  * Workloads: stored and served (so `kubectl apply -k deploy/`, `kubectl create deployment|job`
  * and `kubectl scale` work) but not acted on: no controller creates their pods.
  */
@@ -280,6 +306,7 @@ function groupTypes(): ResourceType[] {
     builtin({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true }),
     // RBAC objects are what the authorizer reads (src/auth).
     ...rbacTypes(),
+    ...admissionTypes(),
     builtin({
       group: 'apiextensions.k8s.io',
       kind: 'CustomResourceDefinition',

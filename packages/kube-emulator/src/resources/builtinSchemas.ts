@@ -42,6 +42,12 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
     (await import('kubernetes-models/rbac.authorization.k8s.io/v1/Role')).Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': async () =>
     (await import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding')).RoleBinding,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': async () =>
+    (await import('kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy'))
+      .ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': async () =>
+    (await import('kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding'))
+      .ValidatingAdmissionPolicyBinding,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': async () =>
     (await import('kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition'))
       .CustomResourceDefinition,

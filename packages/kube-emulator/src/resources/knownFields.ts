@@ -80,6 +80,8 @@ const TOP_LEVEL: Record<string, string[]> = {
   'rbac.authorization.k8s.io/roles': ['rules'],
   'rbac.authorization.k8s.io/rolebindings': ['roleRef', 'subjects'],
   'apiextensions.k8s.io/customresourcedefinitions': ['spec', 'status'],
+  'admissionregistration.k8s.io/validatingadmissionpolicies': ['spec', 'status'],
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings': ['spec'],
 };
 
 const POD_SPEC = new Set([

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { rbacToYaml, writeCrdFiles } from '@chaosplane/engine';
+import {
+  generateNamespaceDefaultingPolicy,
+  namespaceDefaultingPolicyToYaml,
+  NAMESPACE_DEFAULTING_POLICY,
+  rbacToYaml,
+  writeCrdFiles,
+} from '@chaosplane/engine';
 import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
 import { loadPlugins } from '@chaosplane/service';
 import { operatorRoles } from './operatorRoles.js';
@@ -19,15 +25,17 @@ export interface GenerateCrdFilesOptions {
   /**
    * Also the Schedule, Workflow, WorkflowNode and StatusCheck CRDs embedding these kinds (and,
    * with `rbacOut`, the orchestration role). They replace the cluster's, so give every kind the
-   * operator loads; off by default, as a plugin author wants the CRD of their own kind.
+   * operator loads; off by default, as a plugin author wants the CRD of their own kind. With it
+   * comes the namespace-defaulting warning policy of these kinds (a ValidatingAdmissionPolicy
+   * and its binding, in `out`), which also replaces the cluster's.
    */
   orchestration?: boolean;
 }
 
 /**
  * Loads the plugins and writes the CRD YAML of each kind into `out` (with `orchestration`, the
- * Schedule, Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds). Returns the
- * files written.
+ * Schedule, Workflow, WorkflowNode and StatusCheck CRDs that embed those kinds, and the
+ * namespace-defaulting warning policy). Returns the files written.
  */
 export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promise<string[]> {
   const plugins = await loadPlugins(
@@ -41,6 +49,12 @@ export async function generateCrdFiles(options: GenerateCrdFilesOptions): Promis
     options.out,
     orchestration ? orchestrationCrds(createChaosKindTable(kinds)) : [],
   );
+  const policy = orchestration ? generateNamespaceDefaultingPolicy(kinds) : undefined;
+  if (policy !== undefined) {
+    const file = path.join(options.out, `admissionregistration.k8s.io_${NAMESPACE_DEFAULTING_POLICY}.yaml`);
+    await writeFile(file, namespaceDefaultingPolicyToYaml(policy));
+    written.push(file);
+  }
   if (options.rbacOut !== undefined) {
     const roles = operatorRoles(plugins, { orchestration });
     await mkdir(options.rbacOut, { recursive: true });
