@@ -8,12 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createDaemonClientPool } from '@chaosplane/daemon/client';
-import {
-  DAEMON_SERVER_NAME,
-  runKubectl,
-  startDevControlPlane,
-  type DevControlPlane,
-} from '@chaosplane/dev';
+import { DAEMON_SERVER_NAME, runKubectl, startDevControlPlane, type DevControlPlane } from '@chaosplane/dev';
 import { eventually, type EventuallyOptions } from '@chaosplane/dev/eventually';
 import { containerdUnavailableReason } from '@chaosplane/dev/harness';
 import { resourcePath, type KubeConnection } from '@chaosplane/kube';
