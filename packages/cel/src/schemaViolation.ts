@@ -218,7 +218,7 @@ function describe(error: ErrorObject, value: unknown, shown: string, field: stri
 
 /**
  * One ajv error as the API server reports it. `value` is the value at the error's
- * `instancePath` (ajv's `data` when it was compiled with `verbose`); `root` is the field path
+ * `instancePath` (by default ajv's `data`, there when it was compiled with `verbose`); `root` is the field path
  * of the validated value (`''` for a whole object: its own errors say `<root>`).
  */
 export function describeSchemaError(
