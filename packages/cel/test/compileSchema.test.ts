@@ -2,8 +2,10 @@
 // The one schema path: ajv's errors read as the API server's field errors. The verdicts on a
 // corpus of schemas × values are kube-emulator's schemaCorpus.test.ts; here, what its two users
 // read besides: the short message the engine lists, the path below the validated value, a
-// validated value's root name, unknown fields, errors of a validator compiled elsewhere, and the
-// compile-once cache.
+// validated value's root name, unknown fields, errors of a validator compiled elsewhere, the
+// compile-once cache (that a compiled schema does not outlive its schema is
+// compileSchemaMemory.system.test.ts: in jest, ajv's generated code is retained by the test
+// environment, whatever compiled it).
 import { describe, expect, it } from '@jest/globals';
 import type { ErrorObject } from 'ajv';
 import { compileSchema, describeSchemaError, validateSchema } from '../src/index.js';
