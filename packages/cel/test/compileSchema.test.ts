@@ -137,6 +137,13 @@ describe('compileSchema', () => {
       }),
     ]);
   });
+  it('tells a property named like a combinator from the combinator', () => {
+    const schema = { type: 'object', properties: { anyOf: { type: 'string' }, not: { type: 'integer' } } };
+    expect(validateSchema(schema, { anyOf: 1, not: 'x' }).map(v => `${v.field}: ${v.message}`)).toEqual([
+      'anyOf: must be of type string, got integer',
+      'not: must be of type integer, got string',
+    ]);
+  });
 });
 
 describe('describeSchemaError', () => {
