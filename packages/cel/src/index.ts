@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @chaosplane/cel: Kubernetes CEL validation rules (`x-kubernetes-validations`), compiled and
- * evaluated with the API server's semantics and wording. The engine checks chaos objects with
- * the same rules their CRDs carry, and kube-emulator enforces them at admission, as a real API
- * server does.
+ * @chaosplane/cel: the validation a CRD's schema gets from the API server, with its semantics
+ * and wording, in its two parts: the OpenAPI v3 schema (`compileSchema`, through ajv) and the
+ * CEL rules (`x-kubernetes-validations`, `validateRules`), which run on a value of the right
+ * shape. The engine checks chaos objects with the same schemas and rules their CRDs carry, and
+ * kube-emulator enforces them at admission, as a real API server does.
  * @packageDocumentation
  */
 export {
@@ -15,3 +16,11 @@ export {
   type JsonSchema,
 } from './validateRules.js';
 export { compileExpression, jsonToCel, type CelExpression } from './celExpression.js';
+export { compileSchema, validateSchema, type SchemaValidator } from './compileSchema.js';
+export {
+  describeSchemaError,
+  fieldPathOf,
+  pointerSegments,
+  type SchemaViolation,
+  type SchemaViolationReason,
+} from './schemaViolation.js';

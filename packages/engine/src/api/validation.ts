@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runtime validation of chaos objects: the JSON Schema of the spec (types, enums, unknown
-// fields) through ajv, then Chaosplane's semantic keywords and the kind's own rules. Every
-// violation is returned, each with its field path; messages use Chaos Mesh's words where its
-// webhooks have them.
-import { validateRules } from '@chaosplane/cel';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// fields) through the one schema path shared with kube-emulator (@chaosplane/cel), then
+// Chaosplane's semantic keywords and the kind's own rules. Every violation is returned, each with
+// its field path; the schema's are worded by @chaosplane/cel, the semantic keywords' and the
+// rules' here and in the plugins, in Chaos Mesh's words where its webhooks have them.
+import { compileSchema, validateRules, type SchemaValidator } from '@chaosplane/cel';
 import { ChaosplaneError, type ChaosKind, type ChaosObject, type Violation } from '@chaosplane/sdk';
 import { parseDurationNanos, POD_PHASES, selectorValueViolations } from '@chaosplane/sdk/framework';
 import {
@@ -20,8 +20,6 @@ import { crdSpecSchema } from '../crd/generateCrd.js';
 /** Checks one spec against its schema and semantic keywords; returns every violation. */
 export type SpecValidator = (spec: unknown, path?: string) => Violation[];
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
-
 /** Builds the validator of a spec schema. Unknown fields are violations (Kubernetes' strict mode). */
 export function createSpecValidator(specSchema: JsonSchema | object): SpecValidator {
   const authored = recordsAsAdditionalProperties(toPlainSchema(specSchema as JsonSchema));
@@ -31,7 +29,7 @@ export function createSpecValidator(specSchema: JsonSchema | object): SpecValida
       node['additionalProperties'] = false;
     for (const keyword of CHAOSPLANE_KEYWORDS) delete node[keyword];
   });
-  const check = compileOnce(strict);
+  const check = compileSchema(strict);
   return (spec, path = 'spec') => {
     const violations = schemaViolations(check, spec, path);
     semanticViolations(authored, spec, path, violations);
@@ -40,75 +38,20 @@ export function createSpecValidator(specSchema: JsonSchema | object): SpecValida
 }
 
 /**
- * Compiled validators by schema text. Compiling is most of the cost of a validator (about 0.8 s
- * for a Workflow's schema, which embeds every chaos kind's spec); engines started again in one
- * process (a restarted term, tests) compile a schema once. Bounded: the least recently used
- * entry goes first.
+ * The schema's violations through the one schema path (@chaosplane/cel), which words them: the
+ * condition alone as the message (`Required value`, `must be of type string, got integer`), the
+ * field in the engine's form (a key that is no identifier quoted: `labels["app.kubernetes.io/name"]`).
  */
-const compiled = new Map<string, ValidateFunction>();
-const COMPILED_LIMIT = 64;
-
-function compileOnce(schema: JsonSchema): ValidateFunction {
-  const key = JSON.stringify(schema);
-  const hit = compiled.get(key);
-  if (hit) {
-    compiled.delete(key);
-    compiled.set(key, hit);
-    return hit;
-  }
-  const check = ajv.compile(schema);
-  compiled.set(key, check);
-  if (compiled.size > COMPILED_LIMIT) compiled.delete(compiled.keys().next().value!);
-  return check;
+function schemaViolations(check: SchemaValidator, spec: unknown, root: string): Violation[] {
+  return check(spec, root).map(v => ({ field: fieldOf(root, v.path), message: v.message }));
 }
 
-function schemaViolations(check: ValidateFunction, spec: unknown, root: string): Violation[] {
-  if (check(spec)) return [];
-  const violations: Violation[] = [];
-  for (const error of check.errors ?? []) violations.push(describeAjvError(error, root));
-  return violations;
-}
-
-function describeAjvError(error: ErrorObject, root: string): Violation {
-  const at = joinPointer(root, error.instancePath);
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return { field: appendField(at, String(params['missingProperty'])), message: 'Required value' };
-    case 'additionalProperties':
-      return {
-        field: appendField(at, String(params['additionalProperty'])),
-        message: `unknown field "${String(params['additionalProperty'])}"`,
-      };
-    case 'enum': {
-      const allowed = (params['allowedValues'] as unknown[]).map(v => JSON.stringify(v)).join(', ');
-      return {
-        field: at,
-        message: `Unsupported value: ${JSON.stringify(error.data)}: supported values: ${allowed}`,
-      };
-    }
-    case 'type':
-      return { field: at, message: `must be of type ${String(params['type'])}, got ${jsonType(error.data)}` };
-    default:
-      return { field: at, message: error.message ?? `fails ${error.keyword}` };
-  }
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
-/** `spec` + `/selector/namespaces/0` → `spec.selector.namespaces[0]`. */
-function joinPointer(root: string, pointer: string): string {
-  let path = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    path = /^\d+$/.test(segment) ? `${path}[${segment}]` : appendField(path, segment);
-  }
-  return path;
+/** `spec` + `['selector', 'namespaces', 0]` → `spec.selector.namespaces[0]`. */
+function fieldOf(root: string, path: ReadonlyArray<string | number>): string {
+  let field = root;
+  for (const segment of path)
+    field = typeof segment === 'number' ? `${field}[${segment}]` : appendField(field, segment);
+  return field;
 }
 
 function appendField(path: string, name: string): string {
@@ -119,7 +62,7 @@ function appendField(path: string, name: string): string {
 }
 
 // Semantic keywords, walked alongside the data: only where the data has the right shape
-// (ajv already reported shape errors).
+// (the schema check already reported shape errors).
 function semanticViolations(schema: JsonSchema, data: unknown, path: string, out: Violation[]): void {
   out.push(...keywordViolations(schema, data, path));
   const properties = schema['properties'];

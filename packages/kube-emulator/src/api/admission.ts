@@ -22,11 +22,23 @@ import { type CoreContext } from './coreContext.js';
 import { toServed } from './conversion.js';
 import { isCrdType } from './crdServing.js';
 
-/** A CRD schema without the type-meta properties the apiserver checks itself. */
+/** Each CRD version's schema without type meta, one object per schema: the compiled validator's key. */
+const withoutMeta = new WeakMap<JsonObject, JsonObject>();
+
+/**
+ * A CRD schema without the type-meta properties the apiserver checks itself. The same object for
+ * the same schema, so its validator is compiled once per CRD version; a CRD written again is a
+ * new schema object, compiled anew.
+ */
 function schemaWithoutMeta(schema: JsonObject | undefined): JsonObject | undefined {
   if (!schema || !isMap(schema.properties)) return schema;
-  const { metadata: _m, apiVersion: _a, kind: _k, ...props } = schema.properties;
-  return { ...schema, properties: props };
+  let stripped = withoutMeta.get(schema);
+  if (stripped === undefined) {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...props } = schema.properties;
+    stripped = { ...schema, properties: props };
+    withoutMeta.set(schema, stripped);
+  }
+  return stripped;
 }
 
 /**

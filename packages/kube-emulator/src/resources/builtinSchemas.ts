@@ -3,7 +3,7 @@
  * The schemas of the built-in kinds, from kubernetes-models: for each kind a validator that
  * kubernetes-models compiled from the Kubernetes OpenAPI definitions (with the enums put back)
  * into ajv 8 standalone code. Each is loaded on the first write of its kind, so an emulator
- * pays only for the kinds it is sent. The errors are ajv's; builtinValidation.ts reads them as
+ * pays only for the kinds it is sent. The errors are ajv's; schemaVerdict.ts reads them as
  * the apiserver would answer.
  */
 import type { ErrorObject } from 'ajv';

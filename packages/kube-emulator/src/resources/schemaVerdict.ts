@@ -15,11 +15,13 @@
  * hand-written validation (the OpenAPI `required` lists are not what the apiserver enforces),
  * and so are empty enum values (defaulted, or a `Required value` there).
  */
+import { describeSchemaError } from '@chaosplane/cel';
 import type { ErrorObject } from 'ajv';
 import { type FieldError } from '../errors.js';
 import { type GoFieldContext, goFieldAt } from '../protobuf/goFieldPath.js';
 import { protoSchema } from '../protobuf/protoSchema.js';
 import { type KubeObject, type ResourceType, isMap } from '../types.js';
+import { schemaFieldErrors } from '../schemaFieldError.js';
 import { goBase64Error } from './goBase64.js';
 
 /** What the apiserver makes of an object's schema violations. */
@@ -56,11 +58,6 @@ function valueAt(obj: unknown, path: string[]): unknown {
   let cur = obj;
   for (const s of path) cur = Array.isArray(cur) ? cur[Number(s)] : isMap(cur) ? cur[s] : undefined;
   return cur;
-}
-
-/** A field path as the apiserver's validation prints it: `spec.containers[0].ports[1].protocol`. */
-function fieldPath(path: string[]): string {
-  return path.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
 /** Document order of every path in an object, as the decoder meets them. */
@@ -139,18 +136,16 @@ function isDecodeError(error: ErrorObject, value: unknown): boolean {
   return ['int32', 'int64', 'date-time', 'quantity'].includes(format);
 }
 
-/** The validation cause of a value outside its enum. */
-function enumError(type: ResourceType, version: string, error: ErrorObject, value: string): FieldError {
+/**
+ * The validation cause of a value outside its enum, worded by the one schema path, with the
+ * values in the apiserver's order where it is not the schema's.
+ */
+function enumError(type: ResourceType, version: string, error: ErrorObject, value: string): FieldError[] {
   const path = segmentsOf(error.instancePath);
   const ctx = contextOf(type, version, path);
-  const key = ctx ? `${ctx.struct}.${path[path.length - 1]}` : '';
-  const allowed =
-    ENUM_ORDER[key] ?? ((error.params.allowedValues as unknown[] | undefined) ?? []).map(String);
-  return {
-    field: fieldPath(path),
-    type: 'FieldValueNotSupported',
-    detail: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map(v => JSON.stringify(v)).join(', ')}`,
-  };
+  const order = ctx ? ENUM_ORDER[`${ctx.struct}.${path[path.length - 1]}`] : undefined;
+  const ordered = order ? { ...error, params: { ...error.params, allowedValues: order } } : error;
+  return schemaFieldErrors([describeSchemaError(ordered, value)]);
 }
 
 /**
@@ -197,7 +192,7 @@ export function schemaVerdict(
     } else if (error.keyword === 'enum' && typeof value === 'string' && value !== '') {
       if (error.instancePath.startsWith('/status/') || seen.has(error.instancePath)) continue;
       seen.add(error.instancePath);
-      fieldErrors.push(enumError(type, version, error, value));
+      fieldErrors.push(...enumError(type, version, error, value));
     }
   }
   if (first) return { decodeError: decodeMessage(type, version, first.error, first.value), fieldErrors };
