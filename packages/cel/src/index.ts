@@ -14,3 +14,10 @@ export {
   type RuleViolation,
   type JsonSchema,
 } from './validateRules.js';
+export { estimateRuleCost, type RuleCostEstimate } from './cost/ruleCost.js';
+export { schemaCost, type SchemaCost, type ExpressionCost } from './cost/schemaCost.js';
+export {
+  STATIC_ESTIMATED_COST_LIMIT,
+  STATIC_ESTIMATED_CRD_COST_LIMIT,
+  MAX_REQUEST_SIZE_BYTES,
+} from './cost/limits.js';
