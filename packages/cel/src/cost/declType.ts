@@ -132,6 +132,18 @@ function objectType(s: Schema): DeclType | undefined {
  * Property names are kept as written: a name CEL must escape (`a-b` is `a__dash__b`) is not modelled.
  */
 export function declTypeOf(s: Schema, isResourceRoot = false): DeclType | undefined {
+  // A CRD's nodes with rules are nested: each node's type is built once, not once per ancestor.
+  const cache = isResourceRoot ? rootTypes : types;
+  if (cache.has(s)) return cache.get(s);
+  const built = buildDeclType(s, isResourceRoot);
+  cache.set(s, built);
+  return built;
+}
+
+const types = new WeakMap<Schema, DeclType | undefined>();
+const rootTypes = new WeakMap<Schema, DeclType | undefined>();
+
+function buildDeclType(s: Schema, isResourceRoot: boolean): DeclType | undefined {
   if (s['x-kubernetes-int-or-string'] === true) {
     const maxLength = num(s['maxLength']);
     return typeOf('dyn', {

@@ -14,7 +14,16 @@ export const isAccumulator = (name: string): boolean => name === '@result' || na
 
 /** Parses a rule; throws with the parser's message when it does not compile. */
 export function parseExpr(source: string): Expr {
-  const expr = parse(source).expr;
-  if (expr === undefined) throw new Error('empty expression');
+  // Generated CRDs repeat the same rules hundreds of times (every embedded selector): parse once.
+  let expr = parsed.get(source);
+  if (expr === undefined) {
+    expr = parse(source).expr;
+    if (expr === undefined) throw new Error('empty expression');
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(source, expr);
+  }
   return expr;
 }
+
+const MAX_CACHED = 4096;
+const parsed = new Map<string, Expr>();
