@@ -2,8 +2,9 @@
 // One compiled CEL expression, cached by its text: parsed and planned once with @bufbuild/cel
 // (a CEL-spec conformant evaluator whose `matches()` is RE2, as Kubernetes' cel-go), in an
 // environment with Kubernetes' string extensions.
-import { celEnv, isCelError, parse, plan, type CelValue } from '@bufbuild/cel';
+import { celEnv, isCelError, plan, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { parseExpr } from './cost/expr.js';
 
 /** Variables a validation rule sees: `self`, and `oldSelf` for a transition rule. */
 export interface RuleBindings {
@@ -24,7 +25,8 @@ const cache = new Map<string, CelProgram>();
 export function compile(expression: string): CelProgram {
   let program = cache.get(expression);
   if (program === undefined) {
-    const evaluate = plan(env, parse(expression));
+    // One parse per expression text, shared with the cost estimator (cost/expr.ts).
+    const evaluate = plan(env, parseExpr(expression));
     program = bindings => {
       const result = evaluate(bindings as never);
       if (isCelError(result)) throw new Error(result.message);

@@ -24,3 +24,10 @@ export {
   type SchemaViolation,
   type SchemaViolationReason,
 } from './schemaViolation.js';
+export { estimateRuleCost, type RuleCostEstimate } from './cost/ruleCost.js';
+export { schemaCost, type SchemaCost, type ExpressionCost } from './cost/schemaCost.js';
+export {
+  STATIC_ESTIMATED_COST_LIMIT,
+  STATIC_ESTIMATED_CRD_COST_LIMIT,
+  MAX_REQUEST_SIZE_BYTES,
+} from './cost/limits.js';

@@ -49,18 +49,42 @@ export const NETEM_ACTIONS: readonly NetworkChaosAction[] = [
 /** Chaos Mesh's pattern for latency and jitter (the API server refuses compound durations like `1m30s`). */
 const LATENCY_PATTERN = '^[0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h)$';
 
+// Bounds of the strings the CRD's CEL rules read: a real API server estimates each rule's cost
+// from them (unbounded, from the 3 MiB request) and refuses a CRD over its budget; Schedule and
+// Workflow embed this spec in every template. Each is far above any value the field takes.
+/** A percentage or a rate: digits, a point, an exponent, a unit. */
+const MAX_NUMBER_LENGTH = 32;
+/** A duration (`90ms`). */
+const MAX_DURATION_LENGTH = 64;
+/** An interface name (15 characters in Linux) with an `@if…` suffix. */
+const MAX_DEVICE_LENGTH = 64;
+/** A host name (253) with `:port`. */
+const MAX_EXTERNAL_TARGET_LENGTH = 259;
+/** External targets of one NetworkChaos. */
+const MAX_EXTERNAL_TARGETS = 8;
+
 /** A percentage written as a string (`"25"`), as Chaos Mesh's FloatStr. */
 const Percent = (description: string) =>
-  Type.String({ description, 'x-kubernetes-validations': percentRules });
+  Type.String({ description, maxLength: MAX_NUMBER_LENGTH, 'x-kubernetes-validations': percentRules });
 const Correlation = () =>
   Type.Optional(Percent('How much each random draw depends on the previous one, in percent; 0 by default.'));
 
 /** `delay`: netem latency, jitter and reordering. */
 export const DelaySpecSchema = Type.Object({
-  latency: Type.String({ pattern: LATENCY_PATTERN, goDuration: true, description: 'Added latency (90ms).' }),
+  latency: Type.String({
+    pattern: LATENCY_PATTERN,
+    goDuration: true,
+    maxLength: MAX_DURATION_LENGTH,
+    description: 'Added latency (90ms).',
+  }),
   correlation: Correlation(),
   jitter: Type.Optional(
-    Type.String({ pattern: LATENCY_PATTERN, goDuration: true, description: 'Variation of the latency.' }),
+    Type.String({
+      pattern: LATENCY_PATTERN,
+      goDuration: true,
+      maxLength: MAX_DURATION_LENGTH,
+      description: 'Variation of the latency.',
+    }),
   ),
   reorder: Type.Optional(
     Type.Object({
@@ -94,6 +118,7 @@ export const BandwidthSpecSchema = Type.Object({
   rate: Type.String({
     description:
       'The rate: an integer and a unit (bps, kbps, mbps, gbps, tbps, bit, kbit, mbit, gbit, tbit).',
+    maxLength: MAX_NUMBER_LENGTH,
     'x-kubernetes-validations': rateRules,
   }),
   limit: Type.Integer({
@@ -129,6 +154,7 @@ export const BandwidthSpecSchema = Type.Object({
 export const RateSpecSchema = Type.Object({
   rate: Type.String({
     description: 'The rate, as in bandwidth.rate.',
+    maxLength: MAX_NUMBER_LENGTH,
     'x-kubernetes-validations': rateRules,
   }),
 });
@@ -144,6 +170,7 @@ export const NetworkChaosSpecSchema = Type.Object(
     device: Type.Optional(
       Type.String({
         description: 'The network interface of the selected pods; eth0 by default (eth0@if12 means eth0).',
+        maxLength: MAX_DEVICE_LENGTH,
         'x-kubernetes-validations': deviceRules,
       }),
     ),
@@ -157,13 +184,21 @@ export const NetworkChaosSpecSchema = Type.Object(
     targetDevice: Type.Optional(
       Type.String({
         description: 'The network interface of the target pods; eth0 by default.',
+        maxLength: MAX_DEVICE_LENGTH,
         'x-kubernetes-validations': deviceRules,
       }),
     ),
     externalTargets: Type.Optional(
-      Type.Array(Type.String({ 'x-kubernetes-validations': externalTargetRules }), {
-        description: 'Addresses outside the cluster: IPs, CIDRs or host names, each optionally with :port.',
-      }),
+      Type.Array(
+        Type.String({
+          maxLength: MAX_EXTERNAL_TARGET_LENGTH,
+          'x-kubernetes-validations': externalTargetRules,
+        }),
+        {
+          description: 'Addresses outside the cluster: IPs, CIDRs or host names, each optionally with :port.',
+          maxItems: MAX_EXTERNAL_TARGETS,
+        },
+      ),
     ),
     remoteCluster: Type.Optional(
       Type.String({ description: 'Chaos Mesh multi-cluster field; not supported.' }),

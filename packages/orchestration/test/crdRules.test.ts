@@ -195,6 +195,6 @@ describe('the CEL rules of the Schedule and Workflow CRDs', () => {
       templates['maxItems'],
       item['children']!['maxItems'],
       item['conditionalBranches']!['maxItems'],
-    ]).toEqual([128, 32, 16]);
+    ]).toEqual([64, 16, 16]);
   });
 });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** CustomResourceDefinitions: validation, defaulting, and the resource type a CRD serves. */
-import { compileErrors } from '@chaosplane/cel';
+import { compileErrors, schemaCost } from '@chaosplane/cel';
 import { type FieldError, quoteValue } from '../errors.js';
 import { type JsonObject, type KubeObject, type PrinterColumn, type ResourceType, isMap } from '../types.js';
 
@@ -142,6 +142,26 @@ function versionNameErrors(v: JsonObject, f: string, seen: Set<string>): FieldEr
   return [];
 }
 
+/**
+ * The CEL rules of a version's schema, as the API server checks them when a CRD is written: each
+ * must compile, each rule's estimated cost (times the most times its node can occur) and each
+ * messageExpression's must be within the per-expression budget, and all of them together within
+ * the per-CRD budget (@chaosplane/cel's schemaCost, with the API server's paths and wording).
+ */
+function celErrors(schema: JsonObject, base: string): FieldError[] {
+  const compile = compileErrors(schema).map(e => ({
+    field: `${base}.${e.field}`,
+    type: 'FieldValueInvalid' as const,
+    detail: `Invalid value: "string": ${e.message}`,
+  }));
+  const cost = schemaCost(schema).errors.map(e => ({
+    field: e.field === '' ? base : `${base}.${e.field}`,
+    type: 'FieldValueForbidden' as const,
+    detail: e.detail,
+  }));
+  return [...compile, ...cost];
+}
+
 /** A version's schema: required (unless the CRD preserves unknown fields), an object at the root. */
 function versionSchemaErrors(v: JsonObject, f: string, preserveUnknownFields: boolean): FieldError[] {
   const schema = isMap(v.schema) ? v.schema.openAPIV3Schema : undefined;
@@ -155,14 +175,8 @@ function versionSchemaErrors(v: JsonObject, f: string, preserveUnknownFields: bo
       },
     ];
   }
-  if (isMap(schema) && (schema.type === 'object' || schema.type === undefined)) {
-    // Every CEL rule must compile, as the API server checks when a CRD is written.
-    return compileErrors(schema).map(e => ({
-      field: `${f}.schema.openAPIV3Schema.${e.field}`,
-      type: 'FieldValueInvalid' as const,
-      detail: `Invalid value: "string": ${e.message}`,
-    }));
-  }
+  if (isMap(schema) && (schema.type === 'object' || schema.type === undefined))
+    return celErrors(schema, `${f}.schema.openAPIV3Schema`);
   return [
     {
       field: `${f}.schema.openAPIV3Schema.type`,

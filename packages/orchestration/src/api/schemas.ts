@@ -11,12 +11,15 @@ import type { ChaosKindTable } from '../kinds/chaosKindTable.js';
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 /**
  * Bounds of a workflow's lists: the CRD's CEL rules that check template names iterate over
- * `templates` for each name, and a real API server refuses a CRD whose rules' estimated cost
- * (which grows with the lists' maxItems) is above its limit.
+ * `templates` for each name, every template embeds every chaos kind's rules, and a real API
+ * server refuses a CRD whose rules' estimated cost (which grows with the lists' maxItems) is
+ * above its limits. Measured (test/crdCost.test.ts): at 64 templates, 16 children and 16
+ * branches the costliest rule is 7.2 million (limit 10 million) and the Workflow's total 70.1
+ * million (limit 100 million); at 128 templates the name rules alone would be over the limit.
  */
-export const MAX_TEMPLATES = 128;
+export const MAX_TEMPLATES = 64;
 /** Children of one Serial or Parallel template. */
-export const MAX_CHILDREN = 32;
+export const MAX_CHILDREN = 16;
 /** Conditional branches of one Task template. */
 export const MAX_BRANCHES = 16;
 
@@ -170,11 +173,14 @@ function templateSchema(table: ChaosKindTable) {
     templateType: StringEnum(table.templateTypes()),
     deadline: Type.Optional(DurationString({ description: 'How long the node may run (a Go duration).' })),
     task: Type.Optional(taskSchema()),
-    children: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_CHILDREN })),
+    children: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: MAX_CHILDREN })),
     conditionalBranches: Type.Optional(
-      Type.Array(Type.Object({ target: Type.String(), expression: Type.Optional(Type.String()) }), {
-        maxItems: MAX_BRANCHES,
-      }),
+      Type.Array(
+        Type.Object({ target: Type.String({ maxLength: 253 }), expression: Type.Optional(Type.String()) }),
+        {
+          maxItems: MAX_BRANCHES,
+        },
+      ),
     ),
     ...embeddedSpecs(table),
     schedule: Type.Optional(Type.Object(scheduleFields(table, true))),
@@ -204,7 +210,7 @@ function taskSchema() {
 /** `WorkflowSpec`. */
 export function workflowSpecSchema(table: ChaosKindTable) {
   return Type.Object({
-    entry: Type.String({ description: 'The name of the entry template.' }),
+    entry: Type.String({ description: 'The name of the entry template.', maxLength: 253 }),
     templates: Type.Array(templateSchema(table), { maxItems: MAX_TEMPLATES }),
   });
 }

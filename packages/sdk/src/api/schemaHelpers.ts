@@ -11,6 +11,9 @@ export function StringEnum<const T extends readonly string[]>(
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
+/** The longest duration string a CRD accepts. */
+const MAX_DURATION_LENGTH = 64;
+
 /**
  * A Go duration string (`300ms`, `1h30m`), checked with Go's parser and Chaos Mesh's message;
  * described as an experiment's duration unless `options.description` says otherwise.
@@ -18,6 +21,8 @@ export function StringEnum<const T extends readonly string[]>(
 export function DurationString(options: { description?: string } = {}) {
   return Type.String({
     goDuration: true,
+    // Far above any real duration (`1h2m3.5s` is 8), and what keeps the CEL rule's estimated cost low.
+    maxLength: MAX_DURATION_LENGTH,
     description:
       'How long the experiment lasts (a Go duration: 30s, 5m, 1h); unset means until it is deleted.',
     ...options,

@@ -5,14 +5,35 @@ import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from './schemaHelpers.js';
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
+
+// Bounds of what the CRD's CEL rules iterate over. A real API server estimates a rule's cost from
+// the declared maxItems/maxProperties/maxLength (without them: what fits in a 3 MiB request) and
+// refuses a CRD over its budget; the orchestration kinds embed every selector up to 128 times.
+// Label keys and values have Kubernetes' own limits; the counts are far above real selectors.
+/** A qualified name: a DNS subdomain prefix (253), `/`, a name (63). */
+const MAX_LABEL_KEY_LENGTH = 317;
+/** A label value. */
+const MAX_LABEL_VALUE_LENGTH = 63;
+/** Entries of one label map (labelSelectors, nodeSelectors). */
+const MAX_LABEL_SELECTORS = 32;
+/** Set-based requirements of one selector, and values of one requirement. */
+const MAX_EXPRESSION_SELECTORS = 8;
+
 /** A map of label keys to label values, checked with the API server's label syntax. */
 const LabelMap = (description: string) =>
-  Type.Record(Type.String(), Type.String(), { description, labelMap: true });
+  Type.Record(Type.String(), Type.String({ maxLength: MAX_LABEL_VALUE_LENGTH }), {
+    description,
+    labelMap: true,
+    maxProperties: MAX_LABEL_SELECTORS,
+  });
 
 /** One requirement of a set-based label selector (`metav1.LabelSelectorRequirement`). */
 export const LabelSelectorRequirementSchema = Type.Object(
   {
-    key: Type.String({ description: 'The label key the requirement applies to.' }),
+    key: Type.String({
+      description: 'The label key the requirement applies to.',
+      maxLength: MAX_LABEL_KEY_LENGTH,
+    }),
     operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'], {
       description: 'In, NotIn, Exists or DoesNotExist.',
     }),
@@ -48,16 +69,21 @@ export const PodSelectorSpecSchema = Type.Object({
   ),
   labelSelectors: Type.Optional(LabelMap('Labels every selected pod carries (equality).')),
   expressionSelectors: Type.Optional(
-    Type.Array(LabelSelectorRequirementSchema, { description: 'Set-based label requirements, ANDed.' }),
+    Type.Array(LabelSelectorRequirementSchema, {
+      description: 'Set-based label requirements, ANDed.',
+      maxItems: MAX_EXPRESSION_SELECTORS,
+    }),
   ),
   annotationSelectors: Type.Optional(StringMap('Annotations every selected pod carries (equality).')),
   fieldSelectors: Type.Optional(
     StringMap('Pod fields the API server can select on (metadata.name, spec.nodeName, status.phase, …).'),
   ),
   podPhaseSelectors: Type.Optional(
-    Type.Array(Type.String(), {
+    // Ten entries of at most ten characters (`!Succeeded`) name every phase, included or not.
+    Type.Array(Type.String({ maxLength: 10 }), {
       description: 'Pod phases to include (Running) or exclude (!Failed).',
       podPhases: true,
+      maxItems: 10,
     }),
   ),
   nodes: Type.Optional(Type.Array(Type.String(), { description: 'Names of the nodes the pods run on.' })),
@@ -78,6 +104,8 @@ export const PodSelectorProperties = {
   value: Type.Optional(
     Type.String({
       description: 'With fixed: the number of pods; with fixed-percent and random-max-percent: a percentage.',
+      // An int64 is at most 20 characters with its sign; the rules reading it cost by its length.
+      maxLength: 32,
     }),
   ),
 };

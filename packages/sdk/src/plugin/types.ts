@@ -21,6 +21,10 @@ export interface Violation {
  * A Kubernetes CEL validation rule (`x-kubernetes-validations`) on the spec: the CRD carries it,
  * so a real API server (1.25+) refuses a spec that fails it at `kubectl apply`, and the engine
  * checks it too. `self` is the spec; write `has(self.field)` before reading an optional field.
+ * The API server also estimates each rule's worst-case cost from the schema (a string's
+ * `maxLength`, a list's `maxItems`, a map's `maxProperties`; without them, what fits in 3 MiB)
+ * and refuses a CRD over its budget, as kube-emulator (and so the test kit) does: bound what a
+ * rule matches, iterates over or concatenates.
  */
 export interface CelValidation {
   /** The CEL expression that must be true (`self.action != 'pod-kill' || !has(self.containerNames)`). */
