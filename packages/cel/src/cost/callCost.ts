@@ -236,6 +236,9 @@ const CEL: Map<string, Handler> = new Map([
   ...each(['equals', 'not_equals', 'compare_string'], (ctx, { args }) => comparisonCost(ctx, args)),
 ]);
 
+/** The Kubernetes library functions with a cost rule of their own, by name. */
+export const KUBERNETES_COSTED_FUNCTIONS: ReadonlySet<string> = new Set(KUBERNETES.keys());
+
 /** The cost of a call of one overload, its arguments' costs included (the target's is the walk's). */
 export function functionCost(ctx: CallContext, call: Call): CallEstimate {
   const args = sum(call.argCosts);

@@ -5,11 +5,26 @@
 // map, object) from the schema and the literals, and resolves overloads from them. Where a type
 // is unknown (dyn) every overload it could be is kept, and the costliest one counts, as cel-go
 // does for a dyn argument.
+import { KUBERNETES_COSTED_FUNCTIONS } from './callCost.js';
 import { type DeclType, DYN, typeOf } from './declType.js';
 
 const BOOL = typeOf('bool');
 const INT = typeOf('int');
 const STRING = typeOf('string');
+
+/** A timestamp's fields, read at a fixed cost and all ints. */
+const TIMESTAMP_GETTERS = [
+  'getFullYear',
+  'getMonth',
+  'getDayOfYear',
+  'getDayOfMonth',
+  'getDate',
+  'getDayOfWeek',
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'getMilliseconds',
+];
 
 /** Functions cel-go costs at 1 plus their arguments, as the estimator does. */
 const DEFAULT_COST = new Set([
@@ -30,16 +45,7 @@ const DEFAULT_COST = new Set([
   'timestamp',
   'type',
   '@not_strictly_false',
-  'getFullYear',
-  'getMonth',
-  'getDayOfYear',
-  'getDayOfMonth',
-  'getDate',
-  'getDayOfWeek',
-  'getHours',
-  'getMinutes',
-  'getSeconds',
-  'getMilliseconds',
+  ...TIMESTAMP_GETTERS,
   'charAt',
   'matches',
   'isURL',
@@ -58,43 +64,7 @@ const DEFAULT_COST = new Set([
 ]);
 
 /** Functions with a cost rule of their own (Kubernetes' library or cel-go's), resolved by name. */
-const NAMED_COST = new Set([
-  'isSorted',
-  'sum',
-  'max',
-  'min',
-  'indexOf',
-  'lastIndexOf',
-  'url',
-  'lowerAscii',
-  'upperAscii',
-  'substring',
-  'trim',
-  'replace',
-  'split',
-  'join',
-  'find',
-  'findAll',
-  'ip.isCanonical',
-  'masked',
-  'prefixLength',
-  'family',
-  'isUnspecified',
-  'isLoopback',
-  'isLinkLocalMulticast',
-  'isLinkLocalUnicast',
-  'sign',
-  'asInteger',
-  'isInteger',
-  'asApproximateFloat',
-  'isGreaterThan',
-  'isLessThan',
-  'compareTo',
-  'add',
-  'sub',
-  'format',
-  'strings.quote',
-]);
+const NAMED_COST: ReadonlySet<string> = new Set([...KUBERNETES_COSTED_FUNCTIONS, 'format', 'strings.quote']);
 
 const kindsOf = (t: DeclType, ...kinds: string[]) => kinds.includes(t.kind);
 
@@ -104,19 +74,20 @@ function byKind(t: DeclType, table: Record<string, string>, fallback: string): s
   return [table[t.kind] ?? fallback];
 }
 
+/** Operators with one overload whatever their operands. */
+const FIXED_OPERATORS: ReadonlyMap<string, string> = new Map([
+  ['_&&_', 'logical_and'],
+  ['_||_', 'logical_or'],
+  ['_?_:_', 'conditional'],
+  ['_==_', 'equals'],
+  ['_!=_', 'not_equals'],
+]);
+
 function operatorOverloads(fn: string, argTypes: DeclType[]): string[] | undefined {
+  const fixed = FIXED_OPERATORS.get(fn);
+  if (fixed !== undefined) return [fixed];
   const [a = DYN, b = DYN] = argTypes;
   switch (fn) {
-    case '_&&_':
-      return ['logical_and'];
-    case '_||_':
-      return ['logical_or'];
-    case '_?_:_':
-      return ['conditional'];
-    case '_==_':
-      return ['equals'];
-    case '_!=_':
-      return ['not_equals'];
     case '_<_':
     case '_<=_':
     case '_>_':
@@ -133,25 +104,22 @@ function operatorOverloads(fn: string, argTypes: DeclType[]): string[] | undefin
   }
 }
 
+/** String methods with one overload. */
+const STRING_METHODS: ReadonlyMap<string, string> = new Map([
+  ['matches', 'matches_string'],
+  ['contains', 'contains_string'],
+  ['startsWith', 'starts_with_string'],
+  ['endsWith', 'ends_with_string'],
+  ['format', 'ext_format_string'],
+]);
+
 function memberOverloads(fn: string, target: DeclType, argTypes: DeclType[]): string[] | undefined {
   if (!kindsOf(target, 'string', 'dyn')) return undefined;
-  switch (fn) {
-    case 'matches':
-      return ['matches_string'];
-    case 'contains':
-      return ['contains_string'];
-    case 'startsWith':
-      return ['starts_with_string'];
-    case 'endsWith':
-      return ['ends_with_string'];
-    case 'format':
-      return ['ext_format_string'];
-    case 'containsIP':
-    case 'containsCIDR':
-      return [`${fn}_${argTypes[0]?.kind === 'string' ? 'string' : 'value'}`];
-    default:
-      return undefined;
-  }
+  const method = STRING_METHODS.get(fn);
+  if (method !== undefined) return [method];
+  if (fn === 'containsIP' || fn === 'containsCIDR')
+    return [`${fn}_${argTypes[0]?.kind === 'string' ? 'string' : 'value'}`];
+  return undefined;
 }
 
 /**
@@ -217,16 +185,7 @@ const RESULT_TYPES: [DeclType, string[]][] = [
       'int',
       'indexOf',
       'lastIndexOf',
-      'getFullYear',
-      'getMonth',
-      'getDayOfYear',
-      'getDayOfMonth',
-      'getDate',
-      'getDayOfWeek',
-      'getHours',
-      'getMinutes',
-      'getSeconds',
-      'getMilliseconds',
+      ...TIMESTAMP_GETTERS,
       'sign',
       'asInteger',
       'compareTo',
