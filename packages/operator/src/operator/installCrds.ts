@@ -7,7 +7,8 @@
 // `x-kubernetes-preserve-unknown-fields`.
 import { generateCrd } from '@chaosplane/engine';
 import { createChaosKindTable, orchestrationCrds } from '@chaosplane/orchestration';
-import { ChaosplaneError, type ChaosKind, type KubeClient, type Logger } from '@chaosplane/sdk';
+import type { ChaosKind, KubeClient, Logger } from '@chaosplane/sdk';
+import { createOrReplace } from './createOrReplace.js';
 import { installNamespaceDefaultingPolicy } from './installPolicy.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -31,20 +32,8 @@ export async function installCrds(
   ];
   for (const crd of crds) {
     const name = crd.metadata.name;
-    const existing = await client
-      .request<{ metadata: { resourceVersion: string } }>('GET', `${CRDS}/${name}`)
-      .catch((error: unknown) => {
-        if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
-        throw error;
-      });
-    if (existing === undefined) {
-      await client.request('POST', CRDS, { body: crd });
-      log.info('CRD installed', { crd: name });
-    } else {
-      const metadata = { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion };
-      await client.request('PUT', `${CRDS}/${name}`, { body: { ...crd, metadata } });
-      log.info('CRD upgraded', { crd: name });
-    }
+    const write = await createOrReplace(client, CRDS, crd);
+    log.info(write === 'created' ? 'CRD installed' : 'CRD upgraded', { crd: name });
     names.push(name);
   }
   await installNamespaceDefaultingPolicy(client, kinds, log);

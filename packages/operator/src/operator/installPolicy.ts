@@ -6,6 +6,7 @@
 // warning is not installed and goes on (the NamespaceDefaulted Event still reports the defaulting).
 import { generateNamespaceDefaultingPolicy } from '@chaosplane/engine';
 import { ChaosplaneError, type ChaosKind, type KubeClient, type Logger } from '@chaosplane/sdk';
+import { createOrReplace } from './createOrReplace.js';
 
 const API = '/apis/admissionregistration.k8s.io/v1';
 
@@ -19,28 +20,6 @@ async function servesPolicies(client: KubeClient): Promise<boolean> {
     });
   const names = new Set((discovery?.resources ?? []).map(r => r.name));
   return names.has('validatingadmissionpolicies') && names.has('validatingadmissionpolicybindings');
-}
-
-/** Creates `obj` at `collection`, or replaces the one of the same name. */
-async function createOrReplace(
-  client: KubeClient,
-  collection: string,
-  obj: { metadata: { name: string } },
-): Promise<'created' | 'replaced'> {
-  const url = `${collection}/${obj.metadata.name}`;
-  const existing = await client
-    .request<{ metadata: { resourceVersion: string } }>('GET', url)
-    .catch((error: unknown) => {
-      if (ChaosplaneError.isKind(error, 'not-found')) return undefined;
-      throw error;
-    });
-  if (existing === undefined) {
-    await client.request('POST', collection, { body: obj });
-    return 'created';
-  }
-  const metadata = { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion };
-  await client.request('PUT', url, { body: { ...obj, metadata } });
-  return 'replaced';
 }
 
 /**
