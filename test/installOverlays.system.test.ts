@@ -243,7 +243,9 @@ describeIf(kubectlUnavailableReason(27, 'the install overlays (kustomize v5: Com
 
       // The upgrade of deploy/README: the CRDs server-side first, then the rest.
       const crds = await ok('apply', '--server-side', '--force-conflicts', '-f', path.join(deploy, 'crds'));
-      expect(crds.match(/serverside-applied$/gm)).toHaveLength(8);
+      expect(crds.match(/^customresourcedefinition\.\S+ serverside-applied$/gm)).toHaveLength(8);
+      // deploy/crds also holds the namespace-defaulting warning policy and its binding.
+      expect(crds.match(/^validatingadmissionpolicy(binding)?\.\S+ serverside-applied$/gm)).toHaveLength(2);
       expect(await ok('apply', '-k', path.join(overlays, 'cluster-wide'))).not.toMatch(/ created$/m);
 
       const removed = await uninstall('-k', path.join(overlays, 'cluster-wide'));
@@ -252,6 +254,9 @@ describeIf(kubectlUnavailableReason(27, 'the install overlays (kustomize v5: Com
       expect(await chaosCrds()).toEqual([]);
       expect(await ok('get', 'clusterrolebindings', '-o', 'name')).not.toContain('chaosplane');
       expect(await ok('get', 'namespaces', '-o', 'name')).not.toContain('namespace/chaosplane');
+      expect(
+        await ok('get', 'validatingadmissionpolicies,validatingadmissionpolicybindings', '-o', 'name'),
+      ).not.toContain('chaosplane');
     }, 120_000);
 
     it('namespace-scoped: kubectl apply -k installs it; the operator acts in the target namespace only, and reads nodes, namespaces and its CRDs', async () => {
