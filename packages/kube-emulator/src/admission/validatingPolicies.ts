@@ -29,13 +29,16 @@ import {
 const POLICY_KEY = `${POLICIES}.${ADMISSION_GROUP}`;
 const BINDING_KEY = `${BINDINGS}.${ADMISSION_GROUP}`;
 
-/** The HTTP codes of the reasons a validation may name (the API server's reasonToCode). */
-const REASON_CODES: Record<string, StatusReason> = {
-  Forbidden: 'Forbidden',
-  Unauthorized: 'Unauthorized',
-  RequestEntityTooLarge: 'RequestEntityTooLarge',
-  Invalid: 'Invalid',
-};
+/**
+ * The reasons a validation may name, with their HTTP codes (the API server's reasonToCode). A Map,
+ * not an object: a reason such as `constructor` must not find Object's prototype.
+ */
+const REASON_CODES: ReadonlyMap<string, StatusReason> = new Map<string, StatusReason>([
+  ['Forbidden', 'Forbidden'],
+  ['Unauthorized', 'Unauthorized'],
+  ['RequestEntityTooLarge', 'RequestEntityTooLarge'],
+  ['Invalid', 'Invalid'],
+]);
 
 /** One denial, with the policy and binding it came from. */
 interface Denial {
@@ -53,7 +56,7 @@ function refusal(attrs: AdmissionAttributes, denial: Denial): KubeEmulatorError 
     attrs.name === ''
       ? `${resource} is forbidden: ${cause}`
       : `${resource} "${attrs.name}" is forbidden: ${cause}`;
-  const error = new KubeEmulatorError(REASON_CODES[denial.reason] ?? 'Invalid', message, {
+  const error = new KubeEmulatorError(REASON_CODES.get(denial.reason) ?? 'Invalid', message, {
     details: {
       name: attrs.name,
       group: attrs.type.group,
