@@ -76,29 +76,30 @@ function nodeRules(
   rules.forEach((rule, i) => {
     if (!isMap(rule)) return;
     const at = `${path}x-kubernetes-validations[${i}]`;
-    if (typeof rule['rule'] === 'string' && rule['rule'].trim() !== '') {
-      const e = estimate(rule['rule'], decl);
-      if (e)
-        walk.expressions.push({
-          field: `${at}.rule`,
-          expression: rule['rule'],
-          ...e,
-          cardinality: times_,
-          cost: times(e.maxCost, times_),
-        });
-    }
-    if (typeof rule['messageExpression'] === 'string' && rule['messageExpression'].trim() !== '') {
-      const e = estimate(rule['messageExpression'], decl);
-      if (e)
-        walk.expressions.push({
-          field: `${at}.messageExpression`,
-          expression: rule['messageExpression'],
-          ...e,
-          cardinality: 1,
-          cost: e.maxCost,
-        });
-    }
+    // A rule runs once per value the node can hold; its message once per request.
+    pushExpression(walk, `${at}.rule`, rule['rule'], decl, times_);
+    pushExpression(walk, `${at}.messageExpression`, rule['messageExpression'], decl, 1);
   });
+}
+
+/** Adds one expression's estimate, run `cardinality` times, when it is a non-blank string. */
+function pushExpression(
+  walk: Walk,
+  field: string,
+  source: unknown,
+  decl: DeclType,
+  cardinality: number,
+): void {
+  if (typeof source !== 'string' || source.trim() === '') return;
+  const e = estimate(source, decl);
+  if (e)
+    walk.expressions.push({
+      field,
+      expression: source,
+      ...e,
+      cardinality,
+      cost: times(e.maxCost, cardinality),
+    });
 }
 
 function walkNode(
