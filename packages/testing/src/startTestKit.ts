@@ -173,7 +173,7 @@ export async function startTestKit(options: TestKitOptions): Promise<TestKit> {
       ...(options.operatorIdentity !== undefined ? { operatorIdentity: options.operatorIdentity } : {}),
     });
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     throw error;
   }
   const namespace = options.namespace ?? 'chaos-test';
@@ -182,7 +182,8 @@ export async function startTestKit(options: TestKitOptions): Promise<TestKit> {
   const close = async () => {
     stop.abort();
     await plane.stop();
-    await rm(dir, { recursive: true, force: true });
+    // Retried: a process of the plane may still be writing there as it exits (a CI run saw ENOTEMPTY).
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   };
   try {
     await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace } } });
