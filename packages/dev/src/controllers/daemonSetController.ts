@@ -117,21 +117,12 @@ export function eventTarget(ds: DaemonSet) {
 /** The DaemonSet's pods (claimed) by the node they are for (getNodesToDaemonPods). */
 export async function podsByNode(sync: DaemonSetSync, ds: DaemonSet): Promise<Map<string, Pod[]>> {
   const { ctx, signal } = sync;
-  const namespace = ds.metadata.namespace!;
-  const pods = await claimObjects(
-    ctx.informers
-      .get<Pod>(resourcePath(PODS))
-      .store.list()
-      .filter(p => p.metadata.namespace === namespace),
-    {
-      kube: ctx.kube,
-      ownerRef: controllerRef(ds, 'apps/v1', 'DaemonSet'),
-      ownerDeleting: Boolean(ds.metadata.deletionTimestamp),
-      selector: ds.spec?.selector,
-      pathOf: p => resourcePath(PODS, p.metadata.namespace, p.metadata.name),
-      signal,
-    },
-  );
+  const pods = await claimObjects<Pod>(ctx, ds, {
+    ownerApiVersion: 'apps/v1',
+    ownerKind: 'DaemonSet',
+    resource: PODS,
+    signal,
+  });
   const byNode = new Map<string, Pod[]>();
   for (const pod of pods) {
     const node = targetNodeName(pod.spec) ?? '';

@@ -35,21 +35,12 @@ export async function constructHistory(
   ds: DaemonSet,
   signal: AbortSignal,
 ): Promise<DaemonSetHistory> {
-  const namespace = ds.metadata.namespace!;
-  const revisions = await claimObjects(
-    ctx.informers
-      .get<ControllerRevision>(resourcePath(CONTROLLER_REVISIONS))
-      .store.list()
-      .filter(r => r.metadata.namespace === namespace),
-    {
-      kube: ctx.kube,
-      ownerRef: controllerRef(ds, 'apps/v1', 'DaemonSet'),
-      ownerDeleting: Boolean(ds.metadata.deletionTimestamp),
-      selector: ds.spec?.selector,
-      pathOf: r => resourcePath(CONTROLLER_REVISIONS, r.metadata.namespace, r.metadata.name),
-      signal,
-    },
-  );
+  const revisions = await claimObjects<ControllerRevision>(ctx, ds, {
+    ownerApiVersion: 'apps/v1',
+    ownerKind: 'DaemonSet',
+    resource: CONTROLLER_REVISIONS,
+    signal,
+  });
   const wanted = canonicalJson(revisionData(ds));
   const matching = revisions
     .filter(r => canonicalJson(r.data) === wanted)
@@ -63,7 +54,7 @@ export async function constructHistory(
   else if (current.revision < next) {
     current = await ctx.kube.request<ControllerRevision>(
       'PUT',
-      resourcePath(CONTROLLER_REVISIONS, namespace, current.metadata.name),
+      resourcePath(CONTROLLER_REVISIONS, ds.metadata.namespace, current.metadata.name),
       { body: { ...current, revision: next }, signal },
     );
   }

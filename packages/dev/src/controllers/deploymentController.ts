@@ -148,23 +148,16 @@ async function refuseSelectingAll(sync: DeploymentSync): Promise<SyncResult> {
 }
 
 /** The ReplicaSets of the Deployment's namespace it controls, after adoption and release. */
-function claimReplicaSets(sync: DeploymentSync): Promise<ReplicaSet[]> {
+async function claimReplicaSets(sync: DeploymentSync): Promise<ReplicaSet[]> {
   const { ctx, d, signal } = sync;
-  return claimObjects(
-    ctx.informers
-      .get<ReplicaSet>(resourcePath(REPLICA_SETS))
-      .store.list()
-      .filter(rs => rs.metadata.namespace === d.metadata.namespace)
-      .map(rs => structuredClone(rs)),
-    {
-      kube: ctx.kube,
-      ownerRef: controllerRef(d, 'apps/v1', 'Deployment'),
-      ownerDeleting: Boolean(d.metadata.deletionTimestamp),
-      selector: d.spec?.selector,
-      pathOf: rs => resourcePath(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name),
-      signal,
-    },
-  );
+  const owned = await claimObjects<ReplicaSet>(ctx, d, {
+    ownerApiVersion: 'apps/v1',
+    ownerKind: 'Deployment',
+    resource: REPLICA_SETS,
+    signal,
+  });
+  // Copies: the sync keeps and updates its own list (the informer's store stays as it was read).
+  return owned.map(rs => structuredClone(rs));
 }
 
 /** The Deployment as the object Events are about. */

@@ -12,7 +12,7 @@ import type { ControllerContext, ControllerEvents } from './controllerContext.js
 import { createControllerLoop, type ControllerLoop, type SyncResult } from './controllerLoop.js';
 import { createExpectations, type Expectations } from './expectations.js';
 import { selectorMatches, selectsEverything } from './labelSelector.js';
-import { controllerOf, controllerRef, objectKey, splitKey, type Pod, type ReplicaSet } from './objects.js';
+import { controllerOf, controllerRef, objectKey, type Pod, type ReplicaSet } from './objects.js';
 import { createPod, deletePod } from './podControl.js';
 import { canonicalJson } from './podTemplateHash.js';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady, untilAvailableMs } from './podState.js';
@@ -91,17 +91,11 @@ async function syncReplicaSet(sync: ReplicaSetSync, key: string): Promise<SyncRe
     ctx.log.warn('replica set selects every pod; ignoring it', { replicaSet: key });
     return;
   }
-  const { namespace } = splitKey(key);
-  const candidates = ctx.informers
-    .get<Pod>(resourcePath(PODS))
-    .store.list()
-    .filter(p => p.metadata.namespace === namespace && isPodActive(p));
-  const pods = await claimObjects(candidates, {
-    kube: ctx.kube,
-    ownerRef: controllerRef(rs, 'apps/v1', 'ReplicaSet'),
-    ownerDeleting: Boolean(rs.metadata.deletionTimestamp),
-    selector,
-    pathOf: p => resourcePath(PODS, p.metadata.namespace, p.metadata.name),
+  const pods = await claimObjects<Pod>(ctx, rs, {
+    ownerApiVersion: 'apps/v1',
+    ownerKind: 'ReplicaSet',
+    resource: PODS,
+    candidate: isPodActive,
     signal,
   });
   let failure: string | undefined;
