@@ -8,23 +8,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { DAEMON_CAPABILITIES, podNetworkUnavailableReason } from '@chaosplane/dev';
 import { PHASE_INJECTED } from '@chaosplane/sdk';
-import {
-  describeIf,
-  eventually,
-  startTestKit,
-  testKitUnavailableReason,
-  type TestKit,
-} from '@chaosplane/testing';
-import { netnsUnavailableReason } from './support/netns.js';
+import { describeIf, eventually, type TestKit } from '@chaosplane/testing';
+import { NS, containerPid, networkKitUnavailableReason, startNetworkKit } from './support/kit.js';
 
 const run = promisify(execFile);
-const PLUGIN = '@chaosplane/experiment-networkchaos';
-const REPO = new URL('../../..', import.meta.url).pathname;
-const NS = 'chaos-test';
-
-const unavailable = testKitUnavailableReason() ?? netnsUnavailableReason() ?? podNetworkUnavailableReason();
+const unavailable = networkKitUnavailableReason();
 
 /** A bandwidth NetworkChaos on pod `app` (examples/networkchaos-bandwidth.yaml's action). */
 function bandwidth(name: string, app: string, extra = ''): string {
@@ -44,16 +33,8 @@ describeIf(unavailable)('records re-applied when a node’s daemon is replaced',
     (await run('nsenter', [`--target=${pids[pod]}`, '--net', 'tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout;
 
   beforeAll(async () => {
-    kit = await startTestKit({
-      plugins: [PLUGIN],
-      pluginsFrom: REPO,
-      daemonCapabilities: DAEMON_CAPABILITIES,
-      pods: ['a', 'b'].map(name => ({ name, labels: { app: name } })),
-    });
-    for (const pod of kit.pods) {
-      const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
-      pids[pod.metadata.name!] = (await kit.plane.containerd.taskStatus(bareId))!.pid;
-    }
+    kit = await startNetworkKit(['a', 'b'].map(name => ({ name, labels: { app: name } })));
+    for (const pod of kit.pods) pids[pod.metadata.name!] = await containerPid(kit, pod);
   }, 180_000);
   afterAll(() => kit?.close(), 60_000);
 

@@ -12,28 +12,25 @@ import os, { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { DAEMON_CAPABILITIES, DAEMON_SERVER_NAME, DEV_NAMESPACE } from '@chaosplane/dev';
+import { DAEMON_SERVER_NAME, DEV_NAMESPACE } from '@chaosplane/dev';
 import { explainManifest, formatExplanations } from '@chaosplane/operator';
 import { PHASE_INJECTED, PHASE_NOT_INJECTED, type Pod } from '@chaosplane/sdk';
-import {
-  describeIf,
-  eventually,
-  startTestKit,
-  testKitUnavailableReason,
-  type TestKit,
-} from '@chaosplane/testing';
-import { podNetworkUnavailableReason } from '@chaosplane/dev';
+import { describeIf, eventually, type TestKit } from '@chaosplane/testing';
 import { probeCapabilities } from '../src/daemon/probeCapabilities.js';
 import { NetworkChaosDaemonDefinition } from '../src/index.js';
-import { chaosplaneTraces, netnsSnapshot, netnsUnavailableReason, shellIn } from './support/netns.js';
+import {
+  NS,
+  PLUGIN,
+  REPO,
+  containerPid,
+  networkKitUnavailableReason,
+  startNetworkKit,
+} from './support/kit.js';
+import { chaosplaneTraces, netnsSnapshot, shellIn } from './support/netns.js';
 
 const run = promisify(execFile);
-// By package name: the daemon runs in its own process from the build (npm run build first).
-const PLUGIN = '@chaosplane/experiment-networkchaos';
-const REPO = new URL('../../..', import.meta.url).pathname;
-const NS = 'chaos-test';
 
-const unavailable = testKitUnavailableReason() ?? netnsUnavailableReason() ?? podNetworkUnavailableReason();
+const unavailable = networkKitUnavailableReason();
 
 // Whether the kernel has sch_netem, by the probe the daemon runs (on this same node): it decides
 // which of the netem tests run, before the kit starts. Undefined where the suite cannot run.
@@ -64,10 +61,7 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
   const pids: Record<string, number> = {};
   const before: Record<string, string> = {};
   /** The pod's first container's process: the way into its network namespace. */
-  const pidOf = async (pod: Pod) => {
-    const bareId = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
-    return (await kit.plane.containerd.taskStatus(bareId))!.pid;
-  };
+  const pidOf = (pod: Pod) => containerPid(kit, pod);
   /** A Failed event of the object's record for pod `id`, once there is one. */
   const failureOf = (name: string, id: string) =>
     eventually(
@@ -110,15 +104,10 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
   };
 
   beforeAll(async () => {
-    kit = await startTestKit({
-      plugins: [PLUGIN],
-      pluginsFrom: REPO,
-      daemonCapabilities: DAEMON_CAPABILITIES,
-      pods: [
-        ...['a', 'b', 'c'].map(name => ({ name, labels: { app: name } })),
-        { name: 'h', labels: { app: 'h' }, hostNetwork: true },
-      ],
-    });
+    kit = await startNetworkKit([
+      ...['a', 'b', 'c'].map(name => ({ name, labels: { app: name } })),
+      { name: 'h', labels: { app: 'h' }, hostNetwork: true },
+    ]);
     for (const pod of kit.pods) {
       const name = pod.metadata.name!;
       pids[name] = await pidOf(pod);
