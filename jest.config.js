@@ -89,8 +89,8 @@ const config = {
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   // The machines have 2 cores. Fast suites wait more than they compute (timers, loopback sockets),
-  // so 4 workers keep both cores busy: the fast tier took 62-65 s with 4, 81 s with 2 (6: no
-  // better). System suites start servers and containers that share the cores: 2.
+  // so 4 workers keep both cores busy: the fast tier took 60 s with 4, 81 s with 2 (62 s with 6).
+  // System suites start servers and containers that share the cores: 2.
   maxWorkers: tier === 'fast' ? 4 : 2,
 };
 
