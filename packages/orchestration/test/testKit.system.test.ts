@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { PHASE_INJECTED } from '@chaosplane/sdk';
 import {
   describeIf,
@@ -41,6 +41,10 @@ describeIf(testKitUnavailableReason())('Schedule and Workflow in the dev control
     });
   }, 180_000);
   afterAll(() => kit?.close(), 60_000);
+  // A test that failed half-way must not leave its schedule killing pods under the next one.
+  afterEach(async () => {
+    await kit?.kubectl(['delete', '-n', kit.namespace, 'schedule,workflow', '--all', '--wait=false']);
+  }, 30_000);
 
   const list = async (plural: string, labels: string) =>
     (
@@ -59,10 +63,13 @@ describeIf(testKitUnavailableReason())('Schedule and Workflow in the dev control
 
   it("Chaos Mesh's schedule-podchaos.yaml, unchanged: a pod-kill every 5 seconds", async () => {
     const manifest = readFileSync(path.join(here, 'fixtures/chaos-mesh/schedule-podchaos.yaml'), 'utf8');
+    // Before the apply: `@every 5s` counts from the creation time rounded down to the second (as
+    // robfig/cron does), so the second run comes 9-10 s after the creation, and kubectl may return
+    // a second or more after it (a CI run saw 8,972 ms when this was taken after).
+    const started = Date.now();
     expect(await kit.kubectl(['apply', '-n', kit.namespace, '-f', '-'], manifest)).toContain(
       'schedule.chaos-mesh.org/schedule-pod-kill-example created',
     );
-    const started = Date.now();
     // Two runs, five seconds apart, each killing one tikv pod.
     const runs = await eventually(
       async () => {

@@ -221,7 +221,11 @@ async function waitForRecords(
       const records = obj?.status?.experiment?.containerRecords;
       return records && records.length > 0 && records.every(r => r.phase === phase) ? records : undefined;
     },
-    { what: `every record of ${ref.name} is ${phase}`, describe: () => JSON.stringify(last), ...options },
+    {
+      what: `every record of ${ref.name} is ${phase}`,
+      describe: () => (last === undefined ? '(it has no status.experiment yet)' : JSON.stringify(last)),
+      ...options,
+    },
   );
 }
 
