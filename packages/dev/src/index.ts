@@ -58,4 +58,4 @@ export { examplesDir } from './examplesDir.js';
 export { deployDir, defaultImageArchive } from './deployDir.js';
 export { OPERATOR_SERVICE_ACCOUNT } from './operatorServiceAccount.js';
 export { eventually, type EventuallyOptions } from './eventually/index.js';
-export { runKubectl, type RunKubectlOptions } from './runKubectl.js';
+export { kubectlOutcome, runKubectl, type KubectlOutcome, type RunKubectlOptions } from './runKubectl.js';

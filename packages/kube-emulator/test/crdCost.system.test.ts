@@ -3,19 +3,14 @@
 // their estimated cost is refused the same way (422, the API server's field paths and sentences),
 // on create and on update, and the same CRD with maxItems/maxLength bounds is accepted.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { kubectlOutcome, type KubectlOutcome } from '@chaosplane/dev';
 import { describeIf, kubectlUnavailableReason } from '@chaosplane/testing';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { specCrd } from './fixtures.js';
 
 /** Every pair of tags compared: quadratic in the list, linear in the strings. */
 const PAIRWISE = 'self.all(a, self.exists(b, a == b))';
@@ -34,52 +29,19 @@ function tags(bounds: { maxItems?: number; maxLength?: number } = {}) {
   };
 }
 
-function crd(plural: string, specProperties: Record<string, unknown>) {
-  const kind = plural[0]!.toUpperCase() + plural.slice(1, -1);
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.cost.example.com` },
-    spec: {
-      group: 'cost.example.com',
-      scope: 'Namespaced',
-      names: { plural, singular: plural.slice(0, -1), kind },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: { spec: { type: 'object', properties: specProperties } },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
+const crd = (plural: string, specProperties: Record<string, unknown>) =>
+  specCrd('cost.example.com', plural, specProperties);
 
 describeIf(kubectlUnavailableReason(20, 'apply'))('the estimated cost of CRD rules (kubectl)', () => {
   let emulator: KubeEmulator;
   let dir: string;
 
-  function kubectl(...args: string[]): Promise<Result> {
-    return new Promise(resolve => {
-      execFile(
-        'kubectl',
-        ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
-        { timeout: 30_000 },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
+  const kubectl = (...args: string[]): Promise<KubectlOutcome> =>
+    kubectlOutcome(emulator.kubeconfigPath, ['--cache-dir', path.join(dir, 'cache'), ...args], {
+      timeoutMs: 30_000,
     });
-  }
 
-  function apply(name: string, manifest: unknown): Promise<Result> {
+  function apply(name: string, manifest: unknown): Promise<KubectlOutcome> {
     const file = path.join(dir, `${name}.yaml`);
     fs.writeFileSync(file, stringify(manifest));
     return kubectl('apply', '-f', file);

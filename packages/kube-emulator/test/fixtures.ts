@@ -76,3 +76,39 @@ export const gadgetCrd = {
     ],
   },
 };
+
+/**
+ * A namespaced CRD of `group` with one version, v1, served and stored, whose `spec` has these
+ * properties; `plural` ends in "s" (the singular drops it, the kind capitalises that).
+ */
+export function specCrd(
+  group: string,
+  plural: string,
+  specProperties: Record<string, unknown>,
+  resourceVersion?: string,
+) {
+  const singular = plural.slice(0, -1);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}`, ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural, singular, kind: singular[0]!.toUpperCase() + singular.slice(1) },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { type: 'object', properties: specProperties } },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

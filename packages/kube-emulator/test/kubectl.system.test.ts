@@ -4,8 +4,9 @@
 // the typed commands that send protobuf (create namespace|configmap|secret|deployment|job|
 // serviceaccount, run, label, scale, cordon).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { kubectlOutcome, type KubectlOutcome } from '@chaosplane/dev';
 import { describeIf, eventually } from '@chaosplane/testing';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,12 +31,6 @@ const kubectlMinor = versionJson
 /** kubectl 1.27+ checks OpenAPI v3 for `fieldValidation` and lets the server refuse unknown fields. */
 const serverSideValidation = kubectlMinor >= 27;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describeIf(
   versionJson === undefined
     ? 'kubectl is not installed (scripts/install-system-deps.sh installs kubernetes-client)'
@@ -45,23 +40,10 @@ describeIf(
   let dir: string;
   const children: ChildProcess[] = [];
 
-  function kubectl(...args: string[]): Promise<Result> {
-    return new Promise(resolve => {
-      execFile(
-        'kubectl',
-        ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
-        { timeout: 30_000 },
-        (error, stdout, stderr) => {
-          const code = error
-            ? typeof (error as { code?: unknown }).code === 'number'
-              ? (error as { code: number }).code
-              : 1
-            : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
+  const kubectl = (...args: string[]): Promise<KubectlOutcome> =>
+    kubectlOutcome(emulator.kubeconfigPath, ['--cache-dir', path.join(dir, 'cache'), ...args], {
+      timeoutMs: 30_000,
     });
-  }
 
   function background(...args: string[]): {
     child: ChildProcess;

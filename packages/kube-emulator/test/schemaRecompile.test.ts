@@ -3,36 +3,14 @@
 // another schema is validated with the new one at once (the compiled validator is keyed by the
 // schema object, which a CRD update replaces).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { specCrd } from './fixtures.js';
 import { type Harness, raw, startHarness } from './support.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const LABELS = '/apis/example.com/v1/namespaces/default/labels';
 
-function labelCrd(maxLength: number, resourceVersion?: string) {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'labels.example.com', ...(resourceVersion ? { resourceVersion } : {}) },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'labels', kind: 'Label' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: { spec: { type: 'object', properties: { text: { type: 'string', maxLength } } } },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
+const labelCrd = (maxLength: number, resourceVersion?: string) =>
+  specCrd('example.com', 'labels', { text: { type: 'string', maxLength } }, resourceVersion);
 
 const label = (name: string, text: string) =>
   JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Label', metadata: { name }, spec: { text } });

@@ -6,20 +6,14 @@
 // Kubernetes does, evaluation errors follow failurePolicy, and policies the emulator cannot
 // enforce are refused at create naming the field.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { kubectlOutcome, type KubectlOutcome } from '@chaosplane/dev';
 import { describeIf, kubectlUnavailableReason } from '@chaosplane/testing';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { type KubeEmulator, startKubeEmulator } from '../src/index.js';
 import { raw } from './support.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const GROUP = 'admissionregistration.k8s.io/v1';
 
@@ -64,32 +58,23 @@ describeIf(kubectlUnavailableReason(27, 'server-side field validation'))(
     let emulator: KubeEmulator;
     let dir: string;
 
-    function kubectl(args: string[], stdin?: string): Promise<Result> {
-      return new Promise(resolve => {
-        const child = execFile(
-          'kubectl',
-          ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
-          { timeout: 30_000 },
-          (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            resolve({ code, stdout, stderr });
-          },
-        );
-        child.stdin?.end(stdin ?? '');
+    const kubectl = (args: string[], stdin?: string): Promise<KubectlOutcome> =>
+      kubectlOutcome(emulator.kubeconfigPath, ['--cache-dir', path.join(dir, 'cache'), ...args], {
+        timeoutMs: 30_000,
+        ...(stdin !== undefined ? { stdin } : {}),
       });
-    }
 
     /** `kubectl apply -f -` of objects. */
     const apply = (...objects: unknown[]) =>
       kubectl(['apply', '-f', '-'], objects.map(o => stringify(o)).join('---\n'));
 
-    async function applyOk(...objects: unknown[]): Promise<Result> {
+    async function applyOk(...objects: unknown[]): Promise<KubectlOutcome> {
       const result = await apply(...objects);
       if (result.code !== 0) throw new Error(`kubectl apply failed: ${result.stderr}`);
       return result;
     }
 
-    const warnings = (r: Result) => r.stderr.split('\n').filter(l => l.startsWith('Warning: '));
+    const warnings = (r: KubectlOutcome) => r.stderr.split('\n').filter(l => l.startsWith('Warning: '));
 
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vap-'));

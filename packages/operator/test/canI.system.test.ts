@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
+import { kubectlOutcome } from '@chaosplane/dev';
 import { describeIf, eventually } from '@chaosplane/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -89,19 +90,15 @@ describeIf(kubectlUnavailableReason())('kubectl auth can-i for the shipped roles
   let dir: string;
   let emulator: KubeEmulator;
 
-  /** kubectl's stdout and exit code (can-i exits 1 for "no"). */
-  const kubectl = (args: string[]): Promise<{ out: string; code: number }> =>
-    new Promise(resolve =>
-      execFile(
-        'kubectl',
-        ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
-        { timeout: 30_000 },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ out: code === 0 || stdout ? stdout : stderr, code });
-        },
-      ),
+  /** kubectl's stdout, else its stderr, and exit code (can-i exits 1 for "no"). */
+  const kubectl = async (args: string[]): Promise<{ out: string; code: number | null }> => {
+    const { code, stdout, stderr } = await kubectlOutcome(
+      emulator.kubeconfigPath,
+      ['--cache-dir', path.join(dir, 'cache'), ...args],
+      { timeoutMs: 30_000 },
     );
+    return { out: code === 0 || stdout ? stdout : stderr, code };
+  };
   const ok = async (args: string[]): Promise<string> => {
     const result = await kubectl(args);
     expect({ args, code: result.code, out: result.code === 0 ? '' : result.out }).toEqual({

@@ -6,7 +6,6 @@
 // that leaves the spec alone, there is none. For every bundled kind and selector shape, the
 // fields the policy warns about are exactly those the engine reports in its NamespaceDefaulted
 // Event (defaultedNamespaceFields). A cluster without the API gets a log line, not a failure.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
@@ -19,6 +18,7 @@ import { createKubeConnection, type KubeConnection } from '@chaosplane/kube';
 import { startKubeEmulator, type KubeEmulator } from '@chaosplane/kube-emulator';
 import { BUNDLED_PLUGINS, installCrds } from '@chaosplane/operator';
 import { ChaosplaneError, type ChaosKind, type ChaosObject, type KubeClient } from '@chaosplane/sdk';
+import { kubectlOutcome, type KubectlOutcome } from '@chaosplane/dev';
 import { captureLogger, describeIf, kubectlUnavailableReason } from '@chaosplane/testing';
 import { createSilentLogger, loadPlugins } from '@chaosplane/service';
 
@@ -62,18 +62,11 @@ describeIf(kubectlUnavailableReason(27, 'server-side field validation'))(
     let kinds: ChaosKind[];
     let dir: string;
 
-    function kubectl(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-      return new Promise(resolve => {
-        const child = execFile(
-          'kubectl',
-          ['--kubeconfig', emulator.kubeconfigPath, '--cache-dir', path.join(dir, 'cache'), ...args],
-          { timeout: 30_000 },
-          (error, stdout, stderr) =>
-            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-        );
-        child.stdin?.end(stdin);
+    const kubectl = (args: string[], stdin = ''): Promise<KubectlOutcome> =>
+      kubectlOutcome(emulator.kubeconfigPath, ['--cache-dir', path.join(dir, 'cache'), ...args], {
+        timeoutMs: 30_000,
+        stdin,
       });
-    }
     const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], stringify(obj));
     const warningsOf = (stderr: string) => stderr.split('\n').filter(l => l.startsWith('Warning: '));
 
