@@ -32,12 +32,12 @@ export interface KubectlOutcome {
 /**
  * Runs `kubectl --kubeconfig <kubeconfig> <args>` and resolves with what it did, whatever its
  * exit code (tests of refusals read the code and stderr). Rejects with kind `runtime` only when
- * kubectl cannot start. `withStderr` has no effect here.
+ * kubectl cannot start.
  */
 export function kubectlOutcome(
   kubeconfig: string,
   args: string[],
-  options: RunKubectlOptions = {},
+  options: Omit<RunKubectlOptions, 'withStderr'> = {},
 ): Promise<KubectlOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], {
