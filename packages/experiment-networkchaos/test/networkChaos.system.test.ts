@@ -174,6 +174,29 @@ describeIf(unavailable)('NetworkChaos on real pod networks', () => {
     await expectPristine();
   }, 60_000);
 
+  it('a pod that is both source and target keeps both records’ rules, and loses both on delete', async () => {
+    await apply(
+      networkChaos(
+        'a-cut-from-itself',
+        `  action: partition\n  mode: all\n  selector: {labelSelectors: {app: a}}\n  direction: to\n  target: {mode: all, selector: {labelSelectors: {app: a}}}\n`,
+      ),
+    );
+    const records = await kit.waitForRecords(ref('a-cut-from-itself'), PHASE_INJECTED);
+    expect(records.map(r => [r.id, r.selectorKey]).sort()).toEqual([
+      [`${NS}/a`, '.'],
+      [`${NS}/a`, '.Target'],
+    ]);
+    // The source's drop of what it sends the target, beside the target's drop of what it gets
+    // from the source: one record's change must not replace the other's on the daemon.
+    const filter = (await run('nsenter', ['-t', String(pids['a']), '-n', 'iptables-save', '-t', 'filter']))
+      .stdout;
+    expect(filter).toMatch(/-A CHAOSPLANE-OUTPUT -o eth0 -m set --match-set cp-[0-9a-f]{10}-n dst -j DROP/);
+    expect(filter).toMatch(/-A CHAOSPLANE-INPUT -i eth0 -m set --match-set cp-[0-9a-f]{10}-n src -j DROP/);
+    expect(await reaches('a', ips['c']!)).toBe(true);
+    await remove('a-cut-from-itself');
+    await expectPristine();
+  }, 60_000);
+
   it('partition `from` and `both`: the drops land on the other chains, and go away', async () => {
     await apply(
       networkChaos(

@@ -164,7 +164,10 @@ export interface TargetContainer {
 export interface DaemonCall {
   /** The chaos object the call acts for (from the operator's metadata). */
   readonly chaos: { namespace: string; name: string; uid?: string } | undefined;
-  /** The record the call acts for (`ns/pod/container`). */
+  /**
+   * The record the call acts for (`ns/pod/container`), with `:` and its selector key for a
+   * record of another selector than `.` (`ns/pod:Target`): each record's changes are its own.
+   */
   readonly record: string | undefined;
   /** When the experiment ends (ms since epoch): the default deadline of changes and processes. */
   readonly deadlineMs: number | undefined;

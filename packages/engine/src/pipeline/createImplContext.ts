@@ -116,6 +116,16 @@ export function createPeerTargets(deps: ImplContextDeps, obj: ChaosObject): Peer
   };
 }
 
+/**
+ * The record as its daemon calls name it: its id, then `:` and its selector key (without the
+ * dot) for a selector other than the default `.`. A pod can be both a source and a target of one
+ * experiment (a NetworkChaos partition whose two `mode: one` picks are the same pod): each record
+ * keeps its own changes on the daemon, which keys them by this name.
+ */
+function daemonRecordName(record: Pick<ContainerRecord, 'id' | 'selectorKey'>): string {
+  return record.selectorKey === '.' ? record.id : `${record.id}:${record.selectorKey.slice(1)}`;
+}
+
 /** The context of one call on `record` of `obj` about `target`, `phase` being what the plugin sees. */
 export function createImplContext(
   deps: ImplContextDeps & { peers: PeerTargets; onDaemon?: () => void },
@@ -144,7 +154,7 @@ export function createImplContext(
       return daemons.client(definition, {
         target,
         chaos,
-        record: record.id,
+        record: daemonRecordName(record),
         signal: deps.signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       });

@@ -39,7 +39,7 @@ export interface DaemonCall {
   target: Target;
   /** The chaos object the call acts for. */
   chaos: { namespace: string; name: string; uid: string };
-  /** The record id. */
+  /** The record id, followed by `:` and its selector key (no dot) for a selector other than `.`. */
   record: string;
   /** When the experiment's duration ends (ms since epoch): the daemon's own deadline for changes. */
   deadlineMs?: number;
